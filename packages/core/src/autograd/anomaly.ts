@@ -1,0 +1,54 @@
+import type { TypedArray } from "../dtype.js";
+import { AnomalyError } from "../errors.js";
+
+let anomalyMode = false;
+
+/** Whether anomaly detection is on (see `detectAnomaly`). */
+export function isAnomalyEnabled(): boolean {
+  return anomalyMode;
+}
+
+/**
+ * Turns anomaly detection on or off globally. While on, every op remembers the stack that
+ * created it, and any NaN or Infinity produced by a forward or a backward rule throws an
+ * `AnomalyError` naming the op. Off by default: when off it costs one boolean test per op.
+ */
+export function setAnomalyEnabled(enabled: boolean): boolean {
+  const previous = anomalyMode;
+  anomalyMode = enabled;
+  return previous;
+}
+
+/** Runs `fn` (forward and backward both, if it calls `backward`) with anomaly detection on. */
+export function detectAnomaly<T>(fn: () => T): T {
+  const previous = setAnomalyEnabled(true);
+  try {
+    return fn();
+  } finally {
+    setAnomalyEnabled(previous);
+  }
+}
+
+/** The user's stack at the moment an op is recorded, without the library's own frames. */
+export function captureCreationStack(): string | undefined {
+  const stack = new Error().stack;
+  if (!stack) return undefined;
+  return stack
+    .split("\n")
+    .slice(1)
+    .filter((line) => !/[/\\]packages[/\\]core[/\\]|@tensortape[/\\]core|node:internal/.test(line))
+    .join("\n");
+}
+
+export function checkFinite(
+  op: string,
+  phase: "forward" | "backward",
+  data: TypedArray,
+  inputShapes: readonly (readonly number[])[],
+  createdAt: string | undefined,
+): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isFinite(v)) throw new AnomalyError(op, phase, inputShapes, v, i, createdAt);
+  }
+}

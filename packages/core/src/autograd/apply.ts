@@ -1,0 +1,140 @@
+import { isFloat } from "../dtype.js";
+import { ValueError } from "../errors.js";
+import { Tensor, type TensorLike } from "../tensor.js";
+import { captureCreationStack, checkFinite, isAnomalyEnabled } from "./anomaly.js";
+import { isGradEnabled, setGradEnabled } from "./grad-mode.js";
+import { Node } from "./node.js";
+
+/** What a backward rule can see of its op's forward computation. */
+export interface OpContext<A, S> {
+  /** The op's tensor inputs (numbers already converted to tensors). */
+  readonly inputs: readonly Tensor[];
+  /** The op's output: a tensor on the tape, so rules that use it stay differentiable. */
+  readonly output: Tensor;
+  /** The non-tensor arguments the op was called with (an axis, a shape). */
+  readonly attrs: A;
+  /** Whatever the forward chose to keep for the backward. */
+  readonly saved: S;
+}
+
+/** A forward that keeps something for the backward returns it beside the output. */
+export interface Forwarded<S> {
+  readonly output: Tensor;
+  readonly saved: S;
+}
+
+/**
+ * An op: its name, forward and backward rule. Built-in ops and users' ops are defined the
+ * same way, and the backward engine knows nothing else about them.
+ */
+export interface OpSpec<A = undefined, S = undefined> {
+  /** The name errors, anomaly reports and graph listings use; equal to the op's function name. */
+  readonly name: string;
+  /**
+   * The inputs broadcast against each other. The rule may then return gradients of the
+   * broadcast shape: the engine sums each back to its input's shape.
+   */
+  readonly broadcast?: boolean;
+  /**
+   * Computes the output. Runs with recording off, so it may use tensor ops freely or compute
+   * on raw typed arrays; its result must be a new tensor (or `{ output, saved }`).
+   */
+  forward(inputs: readonly Tensor[], attrs: A): Tensor | Forwarded<S>;
+  /**
+   * The vector-Jacobian product: given `g` = ∂J/∂output, returns ∂J/∂input for each input
+   * (null for inputs that get none). Written with tensor ops, so it can be differentiated.
+   * Omitted by ops whose output carries no gradient (comparisons, argmax).
+   */
+  backward?(g: Tensor, ctx: OpContext<A, S>): readonly (Tensor | null | undefined)[];
+}
+
+/** Converts numbers to tensors: each takes the dtype of the first float tensor input. */
+function toTensors(op: string, args: readonly TensorLike[]): Tensor[] {
+  let floatDtype: "float32" | "float64" | undefined;
+  let anyTensor: Tensor | undefined;
+  for (const a of args) {
+    if (a instanceof Tensor) {
+      anyTensor ??= a;
+      if (!floatDtype && isFloat(a.dtype)) floatDtype = a.dtype;
+    }
+  }
+  return args.map((a, i) => {
+    if (a instanceof Tensor) return a;
+    if (typeof a !== "number") {
+      throw new ValueError(op, `input ${i} must be a Tensor or a number, got ${typeof a}`);
+    }
+    const intLike = Number.isInteger(a) && anyTensor?.dtype === "int32" && !floatDtype;
+    return Tensor.scalar(a, floatDtype ?? (intLike ? "int32" : "float32"));
+  });
+}
+
+/**
+ * Runs an op and, when any input needs a gradient and recording is on, records it on the tape.
+ * This is the one place every op, built-in or user-defined, passes through.
+ */
+export function applyOp<A, S>(spec: OpSpec<A, S>, args: readonly TensorLike[], attrs: A): Tensor {
+  const inputs = toTensors(spec.name, args);
+  const backward = spec.backward;
+  const record = backward !== undefined && isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  const anomaly = isAnomalyEnabled();
+  const previous = setGradEnabled(false);
+  let result: Tensor | Forwarded<S>;
+  try {
+    result = spec.forward(inputs, attrs);
+  } finally {
+    setGradEnabled(previous);
+  }
+  let output: Tensor;
+  let saved: S;
+  if (result instanceof Tensor) {
+    output = result;
+    saved = undefined as S;
+  } else {
+    output = result.output;
+    saved = result.saved;
+  }
+  const createdAt = anomaly ? captureCreationStack() : undefined;
+  if (anomaly && isFloat(output.dtype)) {
+    checkFinite(
+      spec.name,
+      "forward",
+      output.data,
+      inputs.map((t) => t.shape),
+      createdAt,
+    );
+  }
+  // Integer and boolean results carry no gradient, as in PyTorch.
+  if (!record || !isFloat(output.dtype)) return output;
+  // An op may return one of its inputs (a reshape to the same shape): give it its own tensor.
+  if (output.requiresGrad || inputs.includes(output)) output = output.alias();
+  const ctx: OpContext<A, S> = { inputs, output, attrs, saved };
+  const node = new Node(
+    spec.name,
+    inputs,
+    (g) => backward(g, ctx),
+    spec.broadcast === true,
+    createdAt,
+  );
+  output.attachNode(node);
+  return output;
+}
+
+/**
+ * Defines a new differentiable op from a forward computation and a backward rule, and
+ * returns it as a function that accepts tensors and numbers like any built-in op.
+ *
+ * @example
+ * const softplus = defineOp({
+ *   name: "softplus",
+ *   forward: ([x]) => x.exp().add(1).log(),
+ *   // d softplus(x) = g · sigmoid(x)
+ *   backward: (g, { inputs: [x] }) => [g.mul(x.sigmoid())],
+ * });
+ * softplus(tensor([0, 1], { requiresGrad: true })).sum().backward();
+ */
+export function defineOp<S = undefined>(
+  spec: OpSpec<undefined, S>,
+): ((...inputs: TensorLike[]) => Tensor) & { readonly spec: OpSpec<undefined, S> } {
+  const op = (...inputs: TensorLike[]) => applyOp(spec, inputs, undefined);
+  return Object.assign(op, { spec });
+}

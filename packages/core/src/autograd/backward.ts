@@ -1,0 +1,211 @@
+/**
+ * The generic backward pass. It applies the chain rule ∂J/∂θ = Σ_g ∂J/∂g · ∂g/∂θ over the
+ * recorded graph: each node's vector-Jacobian product maps the gradient of its output to
+ * gradients of its inputs, and gradients reaching a tensor along several paths are summed.
+ * It knows nothing about any particular op.
+ */
+import { isFloat } from "../dtype.js";
+import { BackwardRuleError, GradientError, ShapeError } from "../errors.js";
+import { add } from "../ops/add.js";
+import { sumTo } from "../ops/sum-to.js";
+import { broadcastsTo, formatShape, shapesEqual } from "../shape.js";
+import type { Tensor } from "../tensor.js";
+import { checkFinite, isAnomalyEnabled } from "./anomaly.js";
+import { setGradEnabled } from "./grad-mode.js";
+import type { Node } from "./node.js";
+
+export interface BackwardOptions {
+  /** Keep the graph's saved tensors so that backward can run through it again. */
+  readonly retainGraph?: boolean;
+  /** Record the backward computation itself, so gradients can be differentiated again. */
+  readonly createGraph?: boolean;
+}
+
+/** Tensors reachable from `root` through inputs that require grad, inputs before users. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  // An explicit stack of (tensor, next input to visit): deep graphs must not overflow.
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [tensor, next] = top;
+    const inputs = tensor.node?.inputs ?? [];
+    if (next < inputs.length) {
+      top[1] = next + 1;
+      const input = inputs[next]!;
+      if (input.requiresGrad && !visited.has(input)) {
+        visited.add(input);
+        stack.push([input, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(tensor);
+    }
+  }
+  return order;
+}
+
+/** Brings a rule's gradient to its input's shape, or says which rule is wrong. */
+function fitGradient(node: Node, index: number, input: Tensor, grad: Tensor): Tensor {
+  let fitted = grad;
+  if (!shapesEqual(grad.shape, input.shape)) {
+    if (!node.broadcast || !broadcastsTo(input.shape, grad.shape)) {
+      throw new BackwardRuleError(
+        node.op,
+        `returned a gradient of shape ${formatShape(grad.shape)} for an input of shape ${formatShape(input.shape)}`,
+        index,
+      );
+    }
+    fitted = sumTo(grad, input.shape);
+  }
+  if (fitted.dtype !== input.dtype) {
+    throw new BackwardRuleError(
+      node.op,
+      `returned a ${fitted.dtype} gradient for a ${input.dtype} input`,
+      index,
+    );
+  }
+  return fitted;
+}
+
+/**
+ * Runs the chain rule from `root` (seeded with `seed`) back through the graph.
+ * With `targets`, returns the gradients of those tensors and leaves every `.grad` alone;
+ * without, accumulates into `.grad` of every leaf that requires it.
+ */
+function run(
+  root: Tensor,
+  seed: Tensor,
+  options: BackwardOptions,
+  targets: ReadonlySet<Tensor> | undefined,
+): Map<Tensor, Tensor> {
+  const order = topologicalOrder(root);
+  // With targets, only nodes on a path to a target need their rule run.
+  let needed: Set<Tensor> | undefined;
+  if (targets) {
+    needed = new Set();
+    for (const t of order) {
+      if (targets.has(t) || t.node?.inputs.some((i) => needed!.has(i))) needed.add(t);
+    }
+  }
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const captured = new Map<Tensor, Tensor>();
+  const assignedToLeaves = new Set<Tensor>();
+  const anomaly = isAnomalyEnabled();
+  const previous = setGradEnabled(options.createGraph === true);
+  try {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const tensor = order[i]!;
+      const g = grads.get(tensor);
+      if (!g) continue;
+      grads.delete(tensor);
+      if (targets?.has(tensor)) captured.set(tensor, g);
+      const node = tensor.node;
+      if (!node) {
+        if (!targets) {
+          // Two leaves may receive the very same gradient tensor; each gets its own.
+          const own = assignedToLeaves.has(g) ? g.clone() : g;
+          assignedToLeaves.add(own);
+          tensor.grad = tensor.grad ? add(tensor.grad, own) : own;
+        }
+        continue;
+      }
+      if (needed && !node.inputs.some((input) => needed.has(input))) continue;
+      const vjp = node.vjp;
+      if (!vjp) {
+        throw new GradientError(
+          node.op,
+          "cannot run backward through this part of the graph a second time: its saved tensors were released",
+          "pass { retainGraph: true } to the first backward() if you need to call it again",
+        );
+      }
+      const inputGrads = vjp(g);
+      if (inputGrads.length !== node.inputs.length) {
+        throw new BackwardRuleError(
+          node.op,
+          `returned ${inputGrads.length} gradients for ${node.inputs.length} inputs`,
+        );
+      }
+      for (let k = 0; k < node.inputs.length; k++) {
+        const input = node.inputs[k]!;
+        const raw = inputGrads[k];
+        if (!raw || !input.requiresGrad || (needed && !needed.has(input))) continue;
+        const grad = fitGradient(node, k, input, raw);
+        if (anomaly) {
+          checkFinite(
+            node.op,
+            "backward",
+            grad.data,
+            node.inputs.map((t) => t.shape),
+            node.createdAt,
+          );
+        }
+        const existing = grads.get(input);
+        grads.set(input, existing ? add(existing, grad) : grad);
+      }
+    }
+  } finally {
+    setGradEnabled(previous);
+  }
+  if (!(options.retainGraph ?? options.createGraph)) {
+    for (const t of order) if (t.node) t.node.vjp = null;
+  }
+  return captured;
+}
+
+function seedFor(root: Tensor, grad: Tensor | undefined, op: string): Tensor {
+  if (!root.requiresGrad) {
+    throw new GradientError(
+      op,
+      "the tensor does not require grad and has no recorded graph",
+      "create the leaves with { requiresGrad: true }, and do not compute the loss inside noGrad()",
+    );
+  }
+  if (grad === undefined) {
+    if (root.size !== 1) {
+      throw new GradientError(
+        op,
+        `an implicit gradient can only be created for a scalar output; got shape ${formatShape(root.shape)}`,
+        "pass the upstream gradient explicitly, as in y.backward(onesLike(y)), or reduce y with sum() or mean() first",
+      );
+    }
+    return root.onesLike();
+  }
+  if (!shapesEqual(grad.shape, root.shape)) {
+    throw new ShapeError(op, "the upstream gradient must have the output's shape", {
+      output: root.shape,
+      grad: grad.shape,
+    });
+  }
+  if (grad.dtype !== root.dtype) return grad.cast(root.dtype);
+  return grad;
+}
+
+/** `root.backward(grad)`: accumulates ∂root/∂leaf into `.grad` of every leaf that requires it. */
+export function backward(root: Tensor, grad?: Tensor, options: BackwardOptions = {}): void {
+  run(root, seedFor(root, grad, "backward"), options, undefined);
+}
+
+/**
+ * The gradients of `output` with respect to each of `inputs` (any tensors in its graph, not
+ * only leaves), leaving `.grad` untouched. Inputs the output does not depend on get zeros.
+ */
+export function gradients(
+  output: Tensor,
+  inputs: readonly Tensor[],
+  grad?: Tensor,
+  options: BackwardOptions = {},
+): Tensor[] {
+  for (const [i, input] of inputs.entries()) {
+    if (!input.requiresGrad || !isFloat(input.dtype)) {
+      throw new GradientError(
+        "gradients",
+        `input ${i} does not require grad, so no gradient can reach it`,
+      );
+    }
+  }
+  if (!output.requiresGrad) return inputs.map((x) => x.zerosLike());
+  const captured = run(output, seedFor(output, grad, "gradients"), options, new Set(inputs));
+  return inputs.map((x) => captured.get(x) ?? x.zerosLike());
+}

@@ -1,0 +1,69 @@
+import { formatShape } from "../shape.js";
+import type { Tensor } from "../tensor.js";
+
+/** One tensor of a recorded graph, as `graphOf` lists it. */
+export interface GraphEntry {
+  /** The tensor's id (unique per process). */
+  readonly id: number;
+  /** The op that made it, or null for a leaf. */
+  readonly op: string | null;
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  readonly requiresGrad: boolean;
+  /** Ids of the op's inputs, in order. */
+  readonly inputs: readonly number[];
+  /** Whether the backward pass already released this op's saved tensors. */
+  readonly released: boolean;
+}
+
+/**
+ * Lists the graph that `backward()` on `root` would differentiate, inputs before the ops
+ * that use them. Leaves that do not require grad are listed too, as constants.
+ */
+export function graphOf(root: Tensor): GraphEntry[] {
+  const entries: GraphEntry[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [tensor, next] = top;
+    const inputs = tensor.node?.inputs ?? [];
+    if (next < inputs.length) {
+      top[1] = next + 1;
+      const input = inputs[next]!;
+      if (!visited.has(input)) {
+        visited.add(input);
+        stack.push([input, 0]);
+      }
+      continue;
+    }
+    stack.pop();
+    entries.push({
+      id: tensor.id,
+      op: tensor.node?.op ?? null,
+      shape: tensor.shape,
+      dtype: tensor.dtype,
+      requiresGrad: tensor.requiresGrad,
+      inputs: inputs.map((t) => t.id),
+      released: tensor.node?.released ?? false,
+    });
+  }
+  return entries;
+}
+
+/** The graph of `root` in Graphviz DOT: ops as boxes, leaves as ellipses (filled if trainable). */
+export function toDot(root: Tensor): string {
+  const lines = ["digraph tensortape {", "  rankdir=BT;", '  node [fontname="Helvetica"];'];
+  for (const e of graphOf(root)) {
+    const label = `${e.op ?? (e.requiresGrad ? "leaf" : "const")}\\n${formatShape(e.shape)} ${e.dtype}`;
+    const style = e.op
+      ? "shape=box"
+      : e.requiresGrad
+        ? 'shape=ellipse, style=filled, fillcolor="#dbe9f6"'
+        : "shape=ellipse";
+    lines.push(`  t${e.id} [label="${label}", ${style}];`);
+    for (const input of e.inputs) lines.push(`  t${input} -> t${e.id};`);
+  }
+  lines.push("}");
+  return lines.join("\n");
+}

@@ -1,0 +1,31 @@
+import type { Tensor } from "../tensor.js";
+
+/** A vector-Jacobian product: the upstream gradient in, one gradient per input out. */
+export type VJP = (g: Tensor) => readonly (Tensor | null | undefined)[];
+
+/**
+ * One recorded op application: the tape entry behind every tensor that an op made while
+ * gradients were being recorded. The engine walks nodes; it never looks at what an op does.
+ */
+export class Node {
+  /** Set to null once the graph is released after `backward()`. */
+  vjp: VJP | null;
+
+  constructor(
+    /** The op's name, as in `matmul` or a custom op's name. */
+    readonly op: string,
+    /** Every tensor input, in order; those with `requiresGrad` receive gradients. */
+    readonly inputs: readonly Tensor[],
+    vjp: VJP,
+    /** Inputs were broadcast, so the engine may sum gradients back to their shapes. */
+    readonly broadcast: boolean,
+    /** The user's stack when the op was recorded (anomaly mode only). */
+    readonly createdAt: string | undefined,
+  ) {
+    this.vjp = vjp;
+  }
+
+  get released(): boolean {
+    return this.vjp === null;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The narrow interface every kernel implementation provides. Kernels read and write plain
+ * typed arrays owned by JavaScript; shapes and strides arrive already checked by the ops,
+ * so a kernel never validates and never allocates its output. A backend may implement a
+ * kernel for some dtypes only and hand the rest to the reference backend.
+ */
+import type { TypedArray } from "../dtype.js";
+
+/** out[i] = f(x[i]). `step` is the Heaviside step 1{x > 0}; `sign` is -1, 0 or 1. */
+export type UnaryKernel =
+  | "neg"
+  | "exp"
+  | "log"
+  | "sqrt"
+  | "abs"
+  | "relu"
+  | "sigmoid"
+  | "tanh"
+  | "sign"
+  | "step"
+  | "sin"
+  | "cos";
+
+/** out = f(a, b) elementwise over a broadcast shape. Comparisons write 0 or 1. */
+export type BinaryKernel =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "maximum"
+  | "minimum"
+  | "eq"
+  | "ne"
+  | "lt"
+  | "le"
+  | "gt"
+  | "ge";
+
+/** Reductions over a set of axes. `argmax`/`argmin` take exactly one axis. */
+export type ReduceKernel = "sum" | "max" | "min" | "prod";
+
+/** A strided view of an array: element (i0, i1, ...) lives at offset + Σ i_k·strides[k]. */
+export interface StridedView {
+  readonly data: TypedArray;
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
+export interface MatmulArgs {
+  /** Number of matrix products; product p reads a at aOffsets[p] and b at bOffsets[p]. */
+  readonly aOffsets: readonly number[];
+  readonly bOffsets: readonly number[];
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  /** a is stored as [k, m] (row-major) and read transposed. */
+  readonly transA: boolean;
+  /** b is stored as [n, k] (row-major) and read transposed. */
+  readonly transB: boolean;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  unary(op: UnaryKernel, x: TypedArray, out: TypedArray): void;
+
+  /**
+   * out (contiguous, shape `shape`) = a ∘ b, where a and b are read through strides over
+   * `shape` (stride 0 on broadcast dimensions).
+   */
+  binary(
+    op: BinaryKernel,
+    a: StridedView,
+    b: StridedView,
+    out: TypedArray,
+    shape: readonly number[],
+  ): void;
+
+  /** out = cond ? a : b, all three read through strides over `shape`. */
+  where(
+    cond: StridedView,
+    a: StridedView,
+    b: StridedView,
+    out: TypedArray,
+    shape: readonly number[],
+  ): void;
+
+  /** Reduces `x` of `shape` over the sorted `axes`; out holds the kept dimensions in order. */
+  reduce(
+    op: ReduceKernel,
+    x: TypedArray,
+    shape: readonly number[],
+    axes: readonly number[],
+    out: TypedArray,
+  ): void;
+
+  /** Index of the largest (smallest) element along `axis`; ties pick the first. */
+  argReduce(
+    op: "argmax" | "argmin",
+    x: TypedArray,
+    shape: readonly number[],
+    axis: number,
+    out: Int32Array,
+  ): void;
+
+  /** out[p] (contiguous [m, n]) = op(a[p]) · op(b[p]) for each product p. */
+  matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs): void;
+
+  /** Copies the view `src` of shape `shape` into the view `dst` (also used to cast). */
+  copy(src: StridedView, dst: StridedView, shape: readonly number[]): void;
+
+  /**
+   * Softmax (or log-softmax) of each contiguous row of length `cols`:
+   * out[r, j] = exp(x[r, j] - max_r) / Σ_j exp(x[r, j] - max_r).
+   */
+  softmax(x: TypedArray, rows: number, cols: number, out: TypedArray, log: boolean): void;
+
+  /**
+   * out[o, j, i] = x[o, index[o, j, i], i] for x viewed as [outer, axisLen, inner] and index
+   * and out as [outer, indexLen, inner]. Indices are already checked to be in range.
+   */
+  gather(
+    x: TypedArray,
+    index: Int32Array,
+    out: TypedArray,
+    outer: number,
+    axisLen: number,
+    indexLen: number,
+    inner: number,
+  ): void;
+
+  /** The transpose of gather: out[o, index[o, j, i], i] += g[o, j, i]. `out` starts zeroed. */
+  scatterAdd(
+    g: TypedArray,
+    index: Int32Array,
+    out: TypedArray,
+    outer: number,
+    axisLen: number,
+    indexLen: number,
+    inner: number,
+  ): void;
+}

@@ -1,0 +1,263 @@
+/**
+ * The reference backend: plain loops over typed arrays, written to be obviously correct.
+ * Every faster backend is tested against it.
+ */
+import type { TypedArray } from "../../dtype.js";
+import type {
+  Backend,
+  BinaryKernel,
+  MatmulArgs,
+  ReduceKernel,
+  StridedView,
+  UnaryKernel,
+} from "../backend.js";
+import { binaryFns, unaryFns } from "./math.js";
+import { forEachRow } from "./strided.js";
+
+function unary(op: UnaryKernel, x: TypedArray, out: TypedArray): void {
+  const f = unaryFns[op];
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
+}
+
+function binary(
+  op: BinaryKernel,
+  a: StridedView,
+  b: StridedView,
+  out: TypedArray,
+  shape: readonly number[],
+): void {
+  const f = binaryFns[op];
+  const rank = shape.length;
+  const n = rank === 0 ? 1 : shape[rank - 1]!;
+  const as = rank === 0 ? 0 : a.strides[rank - 1]!;
+  const bs = rank === 0 ? 0 : b.strides[rank - 1]!;
+  const ad = a.data;
+  const bd = b.data;
+  forEachRow(shape, [a.strides, b.strides], [a.offset, b.offset], ([ao, bo], row) => {
+    let ai = ao!;
+    let bi = bo!;
+    const base = row * n;
+    for (let j = 0; j < n; j++, ai += as, bi += bs) out[base + j] = f(ad[ai]!, bd[bi]!);
+  });
+}
+
+function where(
+  cond: StridedView,
+  a: StridedView,
+  b: StridedView,
+  out: TypedArray,
+  shape: readonly number[],
+): void {
+  const rank = shape.length;
+  const n = rank === 0 ? 1 : shape[rank - 1]!;
+  const last = (v: StridedView) => (rank === 0 ? 0 : v.strides[rank - 1]!);
+  const cs = last(cond);
+  const as = last(a);
+  const bs = last(b);
+  forEachRow(
+    shape,
+    [cond.strides, a.strides, b.strides],
+    [cond.offset, a.offset, b.offset],
+    ([co, ao, bo], row) => {
+      let ci = co!;
+      let ai = ao!;
+      let bi = bo!;
+      const base = row * n;
+      for (let j = 0; j < n; j++, ci += cs, ai += as, bi += bs) {
+        out[base + j] = cond.data[ci] ? a.data[ai]! : b.data[bi]!;
+      }
+    },
+  );
+}
+
+const reduceStart: Record<ReduceKernel, number> = {
+  sum: 0,
+  prod: 1,
+  max: Number.NEGATIVE_INFINITY,
+  min: Number.POSITIVE_INFINITY,
+};
+
+const reduceStep: Record<ReduceKernel, (acc: number, x: number) => number> = {
+  sum: (acc, x) => acc + x,
+  prod: (acc, x) => acc * x,
+  // NaN wins, as in NumPy and PyTorch.
+  max: (acc, x) => (x > acc || Number.isNaN(x) ? x : acc),
+  min: (acc, x) => (x < acc || Number.isNaN(x) ? x : acc),
+};
+
+function reduce(
+  op: ReduceKernel,
+  x: TypedArray,
+  shape: readonly number[],
+  axes: readonly number[],
+  out: TypedArray,
+): void {
+  // Visit the input in order, mapping each element to its output slot through strides that
+  // are 0 on the reduced axes. Accumulate in float64 so float32 sums lose nothing extra.
+  const keptShape = shape.filter((_, d) => !axes.includes(d));
+  const keptStrides: number[] = [];
+  let stride = 1;
+  for (let d = keptShape.length - 1; d >= 0; d--) {
+    keptStrides[d] = stride;
+    stride *= keptShape[d]!;
+  }
+  const outStrides: number[] = [];
+  let k = 0;
+  for (let d = 0; d < shape.length; d++) {
+    outStrides.push(axes.includes(d) ? 0 : keptStrides[k++]!);
+  }
+  const acc = new Float64Array(out.length).fill(reduceStart[op]);
+  const step = reduceStep[op];
+  const rank = shape.length;
+  const n = rank === 0 ? 1 : shape[rank - 1]!;
+  const os = rank === 0 ? 0 : outStrides[rank - 1]!;
+  forEachRow(shape, [outStrides], [0], ([oo], row) => {
+    let oi = oo!;
+    const base = row * n;
+    for (let j = 0; j < n; j++, oi += os) acc[oi] = step(acc[oi]!, x[base + j]!);
+  });
+  for (let i = 0; i < out.length; i++) out[i] = acc[i]!;
+}
+
+function argReduce(
+  op: "argmax" | "argmin",
+  x: TypedArray,
+  shape: readonly number[],
+  axis: number,
+  out: Int32Array,
+): void {
+  const len = shape[axis]!;
+  let outer = 1;
+  for (let d = 0; d < axis; d++) outer *= shape[d]!;
+  let inner = 1;
+  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d]!;
+  const better =
+    op === "argmax" ? (v: number, best: number) => v > best : (v: number, best: number) => v < best;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * len * inner + i;
+      let best = x[base]!;
+      let bestIndex = 0;
+      for (let j = 1; j < len; j++) {
+        const v = x[base + j * inner]!;
+        if (Number.isNaN(best)) break;
+        if (better(v, best) || Number.isNaN(v)) {
+          best = v;
+          bestIndex = j;
+        }
+      }
+      out[o * inner + i] = bestIndex;
+    }
+  }
+}
+
+function matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs): void {
+  const { m, k, n, transA, transB } = args;
+  // Row of the left operand and a contiguous [k, n] right operand keep the inner loop simple.
+  const row = new Float64Array(k);
+  const right = new Float64Array(k * n);
+  const acc = new Float64Array(n);
+  for (let p = 0; p < args.aOffsets.length; p++) {
+    const ao = args.aOffsets[p]!;
+    const bo = args.bOffsets[p]!;
+    for (let q = 0; q < k; q++) {
+      for (let j = 0; j < n; j++)
+        right[q * n + j] = transB ? b[bo + j * k + q]! : b[bo + q * n + j]!;
+    }
+    for (let i = 0; i < m; i++) {
+      for (let q = 0; q < k; q++) row[q] = transA ? a[ao + q * m + i]! : a[ao + i * k + q]!;
+      acc.fill(0);
+      for (let q = 0; q < k; q++) {
+        const aiq = row[q]!;
+        const base = q * n;
+        for (let j = 0; j < n; j++) acc[j]! += aiq * right[base + j]!;
+      }
+      const oo = p * m * n + i * n;
+      for (let j = 0; j < n; j++) out[oo + j] = acc[j]!;
+    }
+  }
+}
+
+function copy(src: StridedView, dst: StridedView, shape: readonly number[]): void {
+  const rank = shape.length;
+  const n = rank === 0 ? 1 : shape[rank - 1]!;
+  const ss = rank === 0 ? 0 : src.strides[rank - 1]!;
+  const ds = rank === 0 ? 0 : dst.strides[rank - 1]!;
+  const sd = src.data;
+  const dd = dst.data;
+  forEachRow(shape, [src.strides, dst.strides], [src.offset, dst.offset], ([so, dO]) => {
+    let si = so!;
+    let di = dO!;
+    for (let j = 0; j < n; j++, si += ss, di += ds) dd[di] = sd[si]!;
+  });
+}
+
+function softmax(x: TypedArray, rows: number, cols: number, out: TypedArray, log: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < cols; j++) if (x[base + j]! > max) max = x[base + j]!;
+    // A row of -Infinity has no finite maximum; shifting by 0 keeps exp from producing NaN.
+    if (max === Number.NEGATIVE_INFINITY) max = 0;
+    let sum = 0;
+    for (let j = 0; j < cols; j++) sum += Math.exp(x[base + j]! - max);
+    if (log) {
+      const logSum = Math.log(sum);
+      for (let j = 0; j < cols; j++) out[base + j] = x[base + j]! - max - logSum;
+    } else {
+      for (let j = 0; j < cols; j++) out[base + j] = Math.exp(x[base + j]! - max) / sum;
+    }
+  }
+}
+
+function gather(
+  x: TypedArray,
+  index: Int32Array,
+  out: TypedArray,
+  outer: number,
+  axisLen: number,
+  indexLen: number,
+  inner: number,
+): void {
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < indexLen; j++) {
+      for (let i = 0; i < inner; i++) {
+        const at = (o * indexLen + j) * inner + i;
+        out[at] = x[(o * axisLen + index[at]!) * inner + i]!;
+      }
+    }
+  }
+}
+
+function scatterAdd(
+  g: TypedArray,
+  index: Int32Array,
+  out: TypedArray,
+  outer: number,
+  axisLen: number,
+  indexLen: number,
+  inner: number,
+): void {
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < indexLen; j++) {
+      for (let i = 0; i < inner; i++) {
+        const at = (o * indexLen + j) * inner + i;
+        out[(o * axisLen + index[at]!) * inner + i]! += g[at]!;
+      }
+    }
+  }
+}
+
+export const referenceBackend: Backend = {
+  name: "reference",
+  unary,
+  binary,
+  where,
+  reduce,
+  argReduce,
+  matmul,
+  copy,
+  softmax,
+  gather,
+  scatterAdd,
+};

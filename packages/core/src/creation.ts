@@ -1,0 +1,276 @@
+import { allocate, type DType, dtypeOfArray, isDType, type TypedArray } from "./dtype.js";
+import { DTypeError, ShapeError, ValueError } from "./errors.js";
+import { type Generator, getDefaultGenerator } from "./random.js";
+import { checkShape, formatShape, type Shape, sizeOf } from "./shape.js";
+import { type NestedArray, Tensor } from "./tensor.js";
+
+export interface TensorOptions {
+  /** Required when `data` is a flat array or a typed array: the shape to read it as. */
+  readonly shape?: readonly number[];
+  /** Default: float32, or the typed array's own dtype. */
+  readonly dtype?: DType;
+  readonly requiresGrad?: boolean;
+}
+
+export interface RandomOptions {
+  readonly dtype?: "float32" | "float64";
+  readonly requiresGrad?: boolean;
+  /** Default: the generator seeded by `manualSeed`. */
+  readonly generator?: Generator;
+}
+
+function resolveDtype(op: string, dtype: DType | undefined, fallback: DType): DType {
+  const d = dtype ?? fallback;
+  if (!isDType(d)) throw new ValueError(op, `unknown dtype "${String(d)}"`);
+  return d;
+}
+
+/** Infers the shape of nested arrays, rejecting ragged ones. */
+function nestedShape(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let level: NestedArray = data;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+    level = level[0]!;
+  }
+  return shape;
+}
+
+function flattenInto(
+  op: string,
+  data: NestedArray,
+  shape: readonly number[],
+  dim: number,
+  out: number[],
+): void {
+  if (dim === shape.length) {
+    if (typeof data !== "number" && typeof data !== "boolean") {
+      throw new ValueError(
+        op,
+        `expected a number at depth ${dim}, got ${Array.isArray(data) ? "an array" : typeof data}`,
+      );
+    }
+    out.push(Number(data));
+    return;
+  }
+  if (!Array.isArray(data) || data.length !== shape[dim]) {
+    throw new ShapeError(
+      op,
+      "nested arrays are ragged",
+      { expected: shape },
+      `at depth ${dim}: ${Array.isArray(data) ? `length ${data.length}` : "a number"} where ${shape[dim]} elements were expected`,
+    );
+  }
+  for (const item of data) flattenInto(op, item, shape, dim + 1, out);
+}
+
+/** Writes `values` into a new array of `dtype`, rejecting values the dtype cannot hold. */
+function fill(op: string, values: ArrayLike<number>, dtype: DType): TypedArray {
+  const out = allocate(dtype, values.length);
+  if (dtype === "int32") {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+        throw new DTypeError(op, `value ${v} at flat index ${i} is not a 32-bit integer`, {
+          data: "int32",
+        });
+      }
+      out[i] = v;
+    }
+  } else if (dtype === "bool") {
+    for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
+  } else {
+    out.set(values);
+  }
+  return out;
+}
+
+/**
+ * A tensor from nested arrays, a number, or a flat (typed) array with its `shape`. The data is
+ * copied.
+ * @example tensor([[1, 2], [3, 4]], { requiresGrad: true })
+ * @example tensor(new Float32Array(6), { shape: [2, 3] })
+ */
+export function tensor(data: NestedArray | ArrayLike<number>, options: TensorOptions = {}): Tensor {
+  let flat: ArrayLike<number>;
+  let shape: readonly number[];
+  const arrayDtype =
+    typeof data === "object" && !Array.isArray(data) ? dtypeOfArray(data) : undefined;
+  if (typeof data === "number") {
+    flat = [data];
+    shape = [];
+  } else if (Array.isArray(data) && !options.shape) {
+    shape = nestedShape(data);
+    const values: number[] = [];
+    flattenInto("tensor", data, shape, 0, values);
+    flat = values;
+  } else {
+    if (!options.shape) {
+      throw new ShapeError(
+        "tensor",
+        "a typed array needs a shape",
+        {},
+        undefined,
+        `pass { shape: [${(data as ArrayLike<number>).length}] } for a vector`,
+      );
+    }
+    shape = options.shape;
+    flat = data as ArrayLike<number>;
+    if (Array.isArray(flat) && flat.some(Array.isArray)) {
+      const values: number[] = [];
+      flattenInto("tensor", data as NestedArray, nestedShape(data as NestedArray), 0, values);
+      flat = values;
+    }
+  }
+  checkShape("tensor", shape);
+  if (flat.length !== sizeOf(shape)) {
+    throw new ShapeError(
+      "tensor",
+      "data length does not match shape",
+      { shape },
+      `${flat.length} elements for shape ${formatShape(shape)}, which holds ${sizeOf(shape)}`,
+    );
+  }
+  const dtype = resolveDtype("tensor", options.dtype, arrayDtype ?? "float32");
+  const t = new Tensor(fill("tensor", flat, dtype), [...shape], dtype);
+  if (options.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+function filled(
+  op: string,
+  shape: Shape,
+  value: number,
+  dtype: DType | undefined,
+  requiresGrad?: boolean,
+): Tensor {
+  checkShape(op, shape);
+  const d = resolveDtype(op, dtype, "float32");
+  const data = allocate(d, sizeOf(shape));
+  if (value !== 0) data.fill(value);
+  const t = new Tensor(data, [...shape], d);
+  if (requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+type CreationOptions = Omit<TensorOptions, "shape">;
+
+/** A tensor of zeros. @example zeros([2, 3]) */
+export function zeros(shape: readonly number[], options: CreationOptions = {}): Tensor {
+  return filled("zeros", shape, 0, options.dtype, options.requiresGrad);
+}
+
+/** A tensor of ones. @example ones([3]) */
+export function ones(shape: readonly number[], options: CreationOptions = {}): Tensor {
+  return filled("ones", shape, 1, options.dtype, options.requiresGrad);
+}
+
+/** A tensor with every element `value`. @example full([2], 7) */
+export function full(
+  shape: readonly number[],
+  value: number,
+  options: CreationOptions = {},
+): Tensor {
+  return filled("full", shape, value, options.dtype, options.requiresGrad);
+}
+
+/** Zeros of x's shape and dtype. */
+export function zerosLike(x: Tensor): Tensor {
+  return x.zerosLike();
+}
+
+/** Ones of x's shape and dtype. */
+export function onesLike(x: Tensor): Tensor {
+  return x.onesLike();
+}
+
+/**
+ * Evenly spaced values in [start, stop): `arange(n)` is 0..n-1. Integer arguments give int32
+ * unless a dtype is given.
+ * @example arange(5) // tensor([0, 1, 2, 3, 4], dtype=int32)
+ */
+export function arange(
+  start: number,
+  stop?: number,
+  step = 1,
+  options: CreationOptions = {},
+): Tensor {
+  const [from, to] = stop === undefined ? [0, start] : [start, stop];
+  if (step === 0 || !Number.isFinite(step))
+    throw new ValueError("arange", `step must be finite and nonzero; got ${step}`);
+  const n = Math.max(0, Math.ceil((to - from) / step));
+  const integral = [from, to, step].every(Number.isInteger);
+  const dtype = resolveDtype("arange", options.dtype, integral ? "int32" : "float32");
+  const data = allocate(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = from + i * step;
+  const t = new Tensor(data, [n], dtype);
+  if (options.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+/** `n` evenly spaced values from start to stop, both included. */
+export function linspace(
+  start: number,
+  stop: number,
+  n: number,
+  options: CreationOptions = {},
+): Tensor {
+  checkShape("linspace", [n]);
+  const dtype = resolveDtype("linspace", options.dtype, "float32");
+  const data = allocate(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = n === 1 ? start : start + ((stop - start) * i) / (n - 1);
+  const t = new Tensor(data, [n], dtype);
+  if (options.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+/** The n×m identity matrix (m defaults to n). */
+export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
+  const t = zeros([n, m], options);
+  for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
+  return t;
+}
+
+function random(
+  op: string,
+  shape: Shape,
+  options: RandomOptions,
+  sample: (g: Generator) => number,
+): Tensor {
+  checkShape(op, shape);
+  const dtype = resolveDtype(op, options.dtype, "float32");
+  const generator = options.generator ?? getDefaultGenerator();
+  const data = allocate(dtype, sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = sample(generator);
+  const t = new Tensor(data, [...shape], dtype);
+  if (options.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+/** Uniform samples in [0, 1) from the seeded generator. */
+export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  return random("rand", shape, options, (g) => g.uniform());
+}
+
+/** Standard normal samples from the seeded generator. */
+export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  return random("randn", shape, options, (g) => g.normal());
+}
+
+/** Uniform integers in [low, high), as int32. */
+export function randint(
+  low: number,
+  high: number,
+  shape: readonly number[],
+  options: { generator?: Generator } = {},
+): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new ValueError("randint", `needs integers low < high; got ${low} and ${high}`);
+  }
+  checkShape("randint", shape);
+  const generator = options.generator ?? getDefaultGenerator();
+  const data = new Int32Array(sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = generator.integer(low, high);
+  return new Tensor(data, [...shape], "int32");
+}

@@ -1,0 +1,63 @@
+// @tensortape/core: tensors that record their ops on a tape, and one generic backward pass.
+
+export { detectAnomaly, isAnomalyEnabled, setAnomalyEnabled } from "./autograd/anomaly.js";
+export {
+  applyOp,
+  defineOp,
+  type Forwarded,
+  type OpContext,
+  type OpSpec,
+} from "./autograd/apply.js";
+export { type BackwardOptions, gradients } from "./autograd/backward.js";
+export { type GradOptions, grad, valueAndGrad } from "./autograd/functional.js";
+export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/grad-mode.js";
+export { type GraphEntry, graphOf, toDot } from "./autograd/graph.js";
+export type { Node, VJP } from "./autograd/node.js";
+export type {
+  Backend,
+  BinaryKernel,
+  MatmulArgs,
+  ReduceKernel,
+  StridedView,
+  UnaryKernel,
+} from "./backend/backend.js";
+export { referenceBackend } from "./backend/reference/reference-backend.js";
+export { getBackend, listBackends, registerBackend, setBackend } from "./backend/registry.js";
+export {
+  arange,
+  eye,
+  full,
+  linspace,
+  ones,
+  onesLike,
+  type RandomOptions,
+  rand,
+  randint,
+  randn,
+  type TensorOptions,
+  tensor,
+  zeros,
+  zerosLike,
+} from "./creation.js";
+export { type DType, isFloat, type TypedArray } from "./dtype.js";
+export {
+  AnomalyError,
+  AxisError,
+  BackwardRuleError,
+  DTypeError,
+  GradientError,
+  ShapeError,
+  TensortapeError,
+  ValueError,
+} from "./errors.js";
+export * from "./ops/index.js";
+export { Generator, getDefaultGenerator, manualSeed } from "./random.js";
+export { broadcastShapes, formatShape, type Shape, sizeOf } from "./shape.js";
+export { type NestedArray, Tensor, type TensorLike } from "./tensor.js";
+
+import type { Tensor } from "./tensor.js";
+
+/** Clears `.grad` of every tensor given (or of each in an iterable, such as `model.parameters()`). */
+export function zeroGrad(tensors: Iterable<Tensor>): void {
+  for (const t of tensors) t.grad = null;
+}

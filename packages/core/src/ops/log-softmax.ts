@@ -1,0 +1,29 @@
+import { applyOp, type OpSpec } from "../autograd/apply.js";
+import { normalizeAxis } from "../shape.js";
+import type { Tensor, TensorLike } from "../tensor.js";
+import { exp } from "./exp.js";
+import { asTensor, requireFloat } from "./kernels.js";
+import { mul } from "./mul.js";
+import { softmaxAlong } from "./softmax.js";
+import { sub } from "./sub.js";
+import { sum } from "./sum.js";
+
+const logSoftmaxOp: OpSpec<number> = {
+  name: "logSoftmax",
+  forward: ([x], axis) => softmaxAlong(x, axis, true),
+  // ∂(log s_i)/∂x_j = δ_ij − s_j, so the VJP is g − softmax(x)·Σ_j g_j, with softmax = exp(out)
+  backward: (g, { output, attrs: axis }) => [sub(g, mul(exp(output), sum(g, axis, true)))],
+};
+
+/**
+ * log(softmax(x)) along `axis`, computed as x − max − log Σ exp(x − max): finite for logits
+ * of any finite size (±1000 included), where the naive composition gives -Infinity or NaN.
+ * x: [N, C] → [N, C]
+ * @example logSoftmax(tensor([1000, 1000])) // tensor([-0.6931, -0.6931])
+ */
+export function logSoftmax(x: TensorLike, axis = -1): Tensor {
+  const t = asTensor(x);
+  requireFloat("logSoftmax", t);
+  if (t.rank === 0) return applyOp(logSoftmaxOp, [t.reshape([1])], 0).reshape([]);
+  return applyOp(logSoftmaxOp, [t], normalizeAxis("logSoftmax", axis, t.shape));
+}

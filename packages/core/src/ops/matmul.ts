@@ -1,0 +1,122 @@
+import { applyOp, type OpSpec } from "../autograd/apply.js";
+import { getBackend } from "../backend/registry.js";
+import { ShapeError } from "../errors.js";
+import { broadcastShapes, broadcastStrides, sizeOf } from "../shape.js";
+import type { Tensor } from "../tensor.js";
+import { arithmeticDtype, empty, requireFloat } from "./kernels.js";
+import { reshape } from "./reshape.js";
+
+export interface MatmulOptions {
+  /** Use aᵀ (a's last two axes swapped) without copying it. */
+  readonly transA?: boolean;
+  /** Use bᵀ (b's last two axes swapped) without copying it. */
+  readonly transB?: boolean;
+}
+
+interface MatmulAttrs {
+  readonly transA: boolean;
+  readonly transB: boolean;
+}
+
+/** The shape rule: [..., M, K] · [..., K, N] → [broadcast(...), M, N], honouring transposes. */
+function matmulShape(a: Tensor, b: Tensor, { transA, transB }: MatmulAttrs) {
+  const [ar, br] = [a.rank, b.rank];
+  const m = a.shape[ar - (transA ? 1 : 2)]!;
+  const k = a.shape[ar - (transA ? 2 : 1)]!;
+  const kb = b.shape[br - (transB ? 1 : 2)]!;
+  const n = b.shape[br - (transB ? 2 : 1)]!;
+  if (k !== kb) {
+    const flags = transA || transB ? `, transA=${transA}, transB=${transB}` : "";
+    throw new ShapeError(
+      "matmul",
+      "inner dimensions differ",
+      { a: a.shape, b: b.shape },
+      `${k} ≠ ${kb}${flags}`,
+    );
+  }
+  const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+  return { m, k, n, batch };
+}
+
+/** Element offset of every matrix in a broadcast batch. */
+function batchOffsets(shape: readonly number[], batch: readonly number[]): number[] {
+  const matrix = shape[shape.length - 1]! * shape[shape.length - 2]!;
+  const strides = broadcastStrides(shape.slice(0, -2), batch);
+  const count = sizeOf(batch);
+  const offsets = new Array<number>(count);
+  for (let p = 0; p < count; p++) {
+    let rest = p;
+    let offset = 0;
+    for (let d = batch.length - 1; d >= 0; d--) {
+      offset += (rest % batch[d]!) * strides[d]!;
+      rest = Math.floor(rest / batch[d]!);
+    }
+    offsets[p] = offset * matrix;
+  }
+  return offsets;
+}
+
+const matmulOp: OpSpec<MatmulAttrs> = {
+  name: "matmul",
+  // Batch dimensions broadcast; the engine sums gradients back over them.
+  broadcast: true,
+  forward: ([a, b], attrs) => {
+    const { m, k, n, batch } = matmulShape(a, b, attrs);
+    const out = empty([...batch, m, n], arithmeticDtype("matmul", a, b));
+    getBackend().matmul(a.data, b.data, out.data, {
+      aOffsets: batchOffsets(a.shape, batch),
+      bOffsets: batchOffsets(b.shape, batch),
+      m,
+      k,
+      n,
+      transA: attrs.transA,
+      transB: attrs.transB,
+    });
+    return out;
+  },
+  // For C = op(A)·op(B): ∂J/∂op(A) = g·op(B)ᵀ and ∂J/∂op(B) = op(A)ᵀ·g, each expressed as one
+  // matmul with transpose flags so that no transposed copy is ever made.
+  backward: (g, { inputs: [a, b], attrs: { transA, transB } }) => [
+    a.requiresGrad
+      ? transA
+        ? matmul(b, g, { transA: transB, transB: true }) // dA = (g·op(B)ᵀ)ᵀ = op(B)·gᵀ
+        : matmul(g, b, { transB: !transB }) // dA = g·op(B)ᵀ
+      : null,
+    b.requiresGrad
+      ? transB
+        ? matmul(g, a, { transA: true, transB: transA }) // dB = (op(A)ᵀ·g)ᵀ = gᵀ·op(A)
+        : matmul(a, g, { transA: !transA }) // dB = op(A)ᵀ·g
+      : null,
+  ],
+};
+
+/**
+ * Matrix product with NumPy semantics: batch dimensions broadcast, and a 1-D operand is
+ * treated as a row (a) or column (b) vector whose axis is then dropped.
+ * a: [..., M, K], b: [..., K, N] → [..., M, N]
+ * @example matmul(tensor([[1, 2]]), tensor([[3], [4]])) // tensor([[11.]])
+ */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  requireFloat("matmul", a);
+  requireFloat("matmul", b);
+  if (a.rank === 0 || b.rank === 0) {
+    throw new ShapeError(
+      "matmul",
+      "operands must have at least one dimension",
+      { a: a.shape, b: b.shape },
+      undefined,
+      "use mul() to scale by a scalar",
+    );
+  }
+  const attrs = { transA: options.transA === true, transB: options.transB === true };
+  const aVector = a.rank === 1;
+  const bVector = b.rank === 1;
+  const a2 = aVector ? reshape(a, [1, a.size]) : a;
+  const b2 = bVector ? reshape(b, [b.size, 1]) : b;
+  const out = applyOp(matmulOp, [a2, b2], attrs);
+  if (!aVector && !bVector) return out;
+  const shape = out.shape.slice(0, -2);
+  if (!aVector) shape.push(out.shape[out.rank - 2]!);
+  if (!bVector) shape.push(out.shape[out.rank - 1]!);
+  return reshape(out, shape);
+}

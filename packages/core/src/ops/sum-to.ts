@@ -1,0 +1,37 @@
+import { applyOp, type OpSpec } from "../autograd/apply.js";
+import { getBackend } from "../backend/registry.js";
+import { ShapeError } from "../errors.js";
+import { broadcastsTo, type Shape, shapesEqual } from "../shape.js";
+import type { Tensor } from "../tensor.js";
+import { broadcastTo } from "./broadcast-to.js";
+import { empty } from "./kernels.js";
+
+const sumToOp: OpSpec<Shape> = {
+  name: "sumTo",
+  forward: ([x], shape) => {
+    // Sum the leading axes that `shape` lacks and the axes where it has a 1.
+    const offset = x.rank - shape.length;
+    const axes = x.shape.map((_, d) => d).filter((d) => d < offset || shape[d - offset] === 1);
+    const out = empty(shape, x.dtype);
+    getBackend().reduce("sum", x.data, x.shape, axes, out.data);
+    return out;
+  },
+  // d sumTo(x) = g broadcast back to x's shape
+  backward: (g, { inputs: [x] }) => [broadcastTo(g, x.shape)],
+};
+
+/**
+ * Sums x down to `shape`, the inverse of broadcasting: the engine uses it to bring a
+ * broadcast gradient back to its input's shape.
+ * x: [4, 2, 3], shape [2, 1] → [2, 1]
+ */
+export function sumTo(x: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(x.shape, shape)) return x;
+  if (!broadcastsTo(shape, x.shape)) {
+    throw new ShapeError("sumTo", "the target shape must broadcast to the input's", {
+      x: x.shape,
+      shape,
+    });
+  }
+  return applyOp(sumToOp, [x], [...shape]);
+}

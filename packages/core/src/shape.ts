@@ -1,0 +1,122 @@
+import { AxisError, ShapeError } from "./errors.js";
+
+export type Shape = readonly number[];
+
+/** Prints a shape the one way every message does: `[2, 3]`. */
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(", ")}]`;
+}
+
+/** Number of elements of a tensor of this shape (1 for a scalar). */
+export function sizeOf(shape: Shape): number {
+  let size = 1;
+  for (const d of shape) size *= d;
+  return size;
+}
+
+/** Row-major strides, in elements. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let stride = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = stride;
+    stride *= shape[i]!;
+  }
+  return strides;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Throws unless every dimension is a non-negative integer. */
+export function checkShape(op: string, shape: Shape): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(
+        op,
+        "dimensions must be non-negative integers",
+        { shape },
+        `${d} is not`,
+      );
+    }
+  }
+}
+
+/** Maps a possibly negative axis into `[0, rank)`. */
+export function normalizeAxis(op: string, axis: number, shape: Shape): number {
+  const rank = shape.length;
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new AxisError(op, axis, shape);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Normalises `axis` (one, several, or all when undefined) into sorted unique axes. */
+export function normalizeAxes(
+  op: string,
+  axis: number | readonly number[] | undefined,
+  shape: Shape,
+): number[] {
+  if (axis === undefined) return shape.map((_, i) => i);
+  const list = typeof axis === "number" ? [axis] : axis;
+  const axes = list.map((a) => normalizeAxis(op, a, shape));
+  const seen = new Set<number>();
+  for (let i = 0; i < axes.length; i++) {
+    if (seen.has(axes[i]!)) throw new AxisError(op, list[i]!, shape, "axis repeated");
+    seen.add(axes[i]!);
+  }
+  return axes.sort((x, y) => x - y);
+}
+
+/** NumPy broadcasting: align trailing dimensions; each pair must match or contain a 1. */
+export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(
+        op,
+        "shapes cannot be broadcast together",
+        { a, b },
+        `dimension ${i - rank} is ${da} in a and ${db} in b`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/**
+ * Strides that read an array of shape `from` as if it had the broadcast shape `to`:
+ * 0 along every dimension that is broadcast.
+ */
+export function broadcastStrides(from: Shape, to: Shape): number[] {
+  const own = stridesOf(from);
+  const offset = to.length - from.length;
+  return to.map((_, i) => {
+    const j = i - offset;
+    return j < 0 || from[j] === 1 ? 0 : own[j]!;
+  });
+}
+
+/** Whether an array of shape `from` broadcasts to `to` (used to sum gradients back). */
+export function broadcastsTo(from: Shape, to: Shape): boolean {
+  if (from.length > to.length) return false;
+  const offset = to.length - from.length;
+  return from.every((d, i) => d === 1 || d === to[i + offset]);
+}
+
+/** The shape left after reducing `axes` (sorted, normalised), with 1s kept if `keepDims`. */
+export function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
+  const out: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    if (!axes.includes(d)) out.push(shape[d]!);
+    else if (keepDims) out.push(1);
+  }
+  return out;
+}

@@ -1,0 +1,325 @@
+import { type BackwardOptions, backward } from "./autograd/backward.js";
+import type { Node } from "./autograd/node.js";
+import { allocate, type DType, isFloat, type TypedArray } from "./dtype.js";
+import { DTypeError, GradientError, ValueError } from "./errors.js";
+import { formatTensor } from "./format.js";
+import * as ops from "./ops/index.js";
+import { type Shape, sizeOf } from "./shape.js";
+
+/** A tensor or a plain number: every op accepts either. */
+export type TensorLike = Tensor | number;
+
+/** Nested arrays of numbers, as `toArray()` returns and `tensor()` accepts. */
+export type NestedArray = number | NestedArray[];
+
+let nextId = 0;
+
+/**
+ * An n-dimensional array of one dtype in row-major order, which records the ops applied to
+ * it on a tape when it (or anything it was computed from) requires grad.
+ *
+ * Create tensors with `tensor`, `zeros`, `randn` and friends rather than the constructor.
+ */
+export class Tensor {
+  /** Unique per process; names the tensor in graph listings. */
+  readonly id = nextId++;
+  readonly shape: Shape;
+  readonly dtype: DType;
+  /** The accumulated gradient of a leaf after `backward()`, or null. */
+  grad: Tensor | null = null;
+  #data: TypedArray;
+  #requiresGrad: boolean;
+  #node: Node | null = null;
+
+  /** @internal Wraps `data` (not copied) as a tensor of `shape`; ops check shapes first. */
+  constructor(data: TypedArray, shape: Shape, dtype: DType, requiresGrad = false) {
+    this.#data = data;
+    this.shape = shape;
+    this.dtype = dtype;
+    this.#requiresGrad = requiresGrad;
+  }
+
+  /** @internal A 0-d tensor holding `value`. */
+  static scalar(value: number, dtype: DType = "float32"): Tensor {
+    const data = allocate(dtype, 1);
+    data[0] = value;
+    return new Tensor(data, [], dtype);
+  }
+
+  /** The elements in row-major order: the live typed array, not a copy. */
+  get data(): TypedArray {
+    return this.#data;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  /** Number of dimensions. */
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** The recorded op that made this tensor, or null for a leaf. */
+  get node(): Node | null {
+    return this.#node;
+  }
+
+  /** Whether this tensor was created by the user (or detached) rather than by a recorded op. */
+  get isLeaf(): boolean {
+    return this.#node === null;
+  }
+
+  /** Whether gradients flow to this tensor. Settable on leaves of a float dtype. */
+  get requiresGrad(): boolean {
+    return this.#requiresGrad;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (!this.isLeaf) {
+      throw new GradientError(
+        "requiresGrad",
+        "can only be changed on leaf tensors; this one was computed by an op",
+        "use detach() to get a leaf that shares the data",
+      );
+    }
+    if (value && !isFloat(this.dtype)) {
+      throw new DTypeError("requiresGrad", "only float tensors can require grad", {
+        tensor: this.dtype,
+      });
+    }
+    this.#requiresGrad = value;
+  }
+
+  /** Sets `requiresGrad` on this leaf and returns it, for chaining. */
+  requireGrad(value = true): this {
+    this.requiresGrad = value;
+    return this;
+  }
+
+  /** @internal Called by `applyOp` to put this freshly made output on the tape. */
+  attachNode(node: Node): void {
+    this.#node = node;
+    this.#requiresGrad = true;
+  }
+
+  // ---- Reading out ---------------------------------------------------------------------
+
+  /** The elements as nested JavaScript arrays (a number for a 0-d tensor). */
+  toArray(): NestedArray {
+    const data = this.#data;
+    const shape = this.shape;
+    const build = (dim: number, offset: number, stride: number): NestedArray => {
+      if (dim === shape.length) return data[offset]!;
+      const inner = stride / (shape[dim] || 1);
+      const out: NestedArray[] = [];
+      for (let i = 0; i < shape[dim]!; i++) out.push(build(dim + 1, offset + i * inner, inner));
+      return out;
+    };
+    return build(0, 0, this.size);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) {
+      throw new ValueError(
+        "item",
+        `only one-element tensors have an item; got ${this.size} elements`,
+      );
+    }
+    return this.#data[0]!;
+  }
+
+  /** NumPy-style printing; large tensors are summarised with `...`. */
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  // ---- Autograd ------------------------------------------------------------------------
+
+  /**
+   * Accumulates the gradient of this tensor with respect to every leaf that requires grad into
+   * the leaves' `.grad`. A non-scalar needs the upstream gradient `grad`.
+   */
+  backward(grad?: Tensor, options?: BackwardOptions): void {
+    backward(this, grad, options);
+  }
+
+  /** A leaf sharing this tensor's data, cut from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.#data, this.shape, this.dtype);
+  }
+
+  /** @internal A new tensor object sharing data, shape and graph position with this one. */
+  alias(): Tensor {
+    return new Tensor(this.#data, this.shape, this.dtype);
+  }
+
+  /** A leaf holding a copy of the data. */
+  clone(): Tensor {
+    return new Tensor(this.#data.slice(), this.shape, this.dtype);
+  }
+
+  /** Clears `.grad`. */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  zerosLike(): Tensor {
+    return new Tensor(allocate(this.dtype, this.size), this.shape, this.dtype);
+  }
+
+  onesLike(): Tensor {
+    return new Tensor(allocate(this.dtype, this.size).fill(1), this.shape, this.dtype);
+  }
+
+  // ---- Ops (each also a free function of the same name) ----------------------------------
+
+  add(other: TensorLike): Tensor {
+    return ops.add(this, other);
+  }
+  sub(other: TensorLike): Tensor {
+    return ops.sub(this, other);
+  }
+  mul(other: TensorLike): Tensor {
+    return ops.mul(this, other);
+  }
+  div(other: TensorLike): Tensor {
+    return ops.div(this, other);
+  }
+  pow(exponent: TensorLike): Tensor {
+    return ops.pow(this, exponent);
+  }
+  maximum(other: TensorLike): Tensor {
+    return ops.maximum(this, other);
+  }
+  minimum(other: TensorLike): Tensor {
+    return ops.minimum(this, other);
+  }
+  matmul(other: Tensor): Tensor {
+    return ops.matmul(this, other);
+  }
+  neg(): Tensor {
+    return ops.neg(this);
+  }
+  exp(): Tensor {
+    return ops.exp(this);
+  }
+  log(): Tensor {
+    return ops.log(this);
+  }
+  sqrt(): Tensor {
+    return ops.sqrt(this);
+  }
+  square(): Tensor {
+    return ops.square(this);
+  }
+  abs(): Tensor {
+    return ops.abs(this);
+  }
+  sign(): Tensor {
+    return ops.sign(this);
+  }
+  sin(): Tensor {
+    return ops.sin(this);
+  }
+  cos(): Tensor {
+    return ops.cos(this);
+  }
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
+  clamp(min?: number, max?: number): Tensor {
+    return ops.clamp(this, min, max);
+  }
+  softmax(axis = -1): Tensor {
+    return ops.softmax(this, axis);
+  }
+  logSoftmax(axis = -1): Tensor {
+    return ops.logSoftmax(this, axis);
+  }
+  logsumexp(axis?: number | number[], keepDims = false): Tensor {
+    return ops.logsumexp(this, axis, keepDims);
+  }
+  sum(axis?: number | number[], keepDims = false): Tensor {
+    return ops.sum(this, axis, keepDims);
+  }
+  mean(axis?: number | number[], keepDims = false): Tensor {
+    return ops.mean(this, axis, keepDims);
+  }
+  max(axis?: number | number[], keepDims = false): Tensor {
+    return ops.max(this, axis, keepDims);
+  }
+  min(axis?: number | number[], keepDims = false): Tensor {
+    return ops.min(this, axis, keepDims);
+  }
+  argmax(axis = -1, keepDims = false): Tensor {
+    return ops.argmax(this, axis, keepDims);
+  }
+  argmin(axis = -1, keepDims = false): Tensor {
+    return ops.argmin(this, axis, keepDims);
+  }
+  reshape(shape: readonly number[]): Tensor {
+    return ops.reshape(this, shape);
+  }
+  flatten(startAxis = 0, endAxis = -1): Tensor {
+    return ops.flatten(this, startAxis, endAxis);
+  }
+  squeeze(axis?: number | number[]): Tensor {
+    return ops.squeeze(this, axis);
+  }
+  unsqueeze(axis: number): Tensor {
+    return ops.unsqueeze(this, axis);
+  }
+  transpose(axes?: readonly number[]): Tensor {
+    return ops.transpose(this, axes);
+  }
+  permute(...axes: number[]): Tensor {
+    return ops.transpose(this, axes);
+  }
+  /** The transpose of a matrix (its last two axes swapped). */
+  get T(): Tensor {
+    return ops.swapAxes(this, -2, -1);
+  }
+  broadcastTo(shape: readonly number[]): Tensor {
+    return ops.broadcastTo(this, shape);
+  }
+  slice(
+    begin: readonly number[],
+    end?: readonly (number | null)[],
+    step?: readonly number[],
+  ): Tensor {
+    return ops.slice(this, begin, end, step);
+  }
+  gather(axis: number, index: Tensor): Tensor {
+    return ops.gather(this, axis, index);
+  }
+  cast(dtype: DType): Tensor {
+    return ops.cast(this, dtype);
+  }
+  eq(other: TensorLike): Tensor {
+    return ops.eq(this, other);
+  }
+  ne(other: TensorLike): Tensor {
+    return ops.ne(this, other);
+  }
+  lt(other: TensorLike): Tensor {
+    return ops.lt(this, other);
+  }
+  le(other: TensorLike): Tensor {
+    return ops.le(this, other);
+  }
+  gt(other: TensorLike): Tensor {
+    return ops.gt(this, other);
+  }
+  ge(other: TensorLike): Tensor {
+    return ops.ge(this, other);
+  }
+}

@@ -1,0 +1,192 @@
+import { gradients } from "../autograd/backward.js";
+import { isFloat } from "../dtype.js";
+import { TensortapeError } from "../errors.js";
+import { add } from "../ops/add.js";
+import { mul } from "../ops/mul.js";
+import { sum } from "../ops/sum.js";
+import { Generator } from "../random.js";
+import { formatShape } from "../shape.js";
+import { Tensor } from "../tensor.js";
+
+export interface GradcheckOptions {
+  /** Finite-difference step. Default 1e-6. */
+  readonly eps?: number;
+  /** Absolute tolerance. Default 1e-5. */
+  readonly atol?: number;
+  /** Relative tolerance. Default 1e-3. */
+  readonly rtol?: number;
+  /** Seed of the random upstream gradient. Default 0. */
+  readonly seed?: number;
+  /** Throw a `GradcheckError` on failure (default) or just report it. */
+  readonly throwOnFailure?: boolean;
+}
+
+/** Where the analytic and numeric gradients disagreed most. */
+export interface GradcheckMismatch {
+  /** Which argument of `f`. */
+  readonly input: number;
+  readonly inputShape: readonly number[];
+  /** Flat index and multi-index of the worst element. */
+  readonly index: number;
+  readonly position: readonly number[];
+  readonly analytic: number;
+  readonly numeric: number;
+  /** The tolerance that element had to meet: atol + rtol·|numeric|. */
+  readonly tolerance: number;
+}
+
+export interface GradcheckReport {
+  readonly passed: boolean;
+  /** The largest |analytic − numeric| seen. */
+  readonly maxError: number;
+  /** The element that failed worst, relative to its tolerance; undefined if all passed. */
+  readonly worst: GradcheckMismatch | undefined;
+  /** The ops on the tape between the inputs and the output (to say which may be wrong). */
+  readonly ops: readonly string[];
+}
+
+/** Thrown by `gradcheck` when a backward rule disagrees with finite differences. */
+export class GradcheckError extends TensortapeError {
+  override name = "GradcheckError";
+  constructor(readonly report: GradcheckReport) {
+    const w = report.worst!;
+    super(
+      `gradcheck: the analytic gradient of input ${w.input} ${formatShape(w.inputShape)} differs from finite differences ` +
+        `at index [${w.position.join(", ")}]: analytic ${w.analytic}, numeric ${w.numeric}, ` +
+        `|difference| ${Math.abs(w.analytic - w.numeric)} > tolerance ${w.tolerance}` +
+        `\nops between the inputs and the output: ${report.ops.join(", ") || "(none)"}`,
+    );
+  }
+}
+
+function positionOf(index: number, shape: readonly number[]): number[] {
+  const position = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    position[d] = index % shape[d]!;
+    index = Math.floor(index / shape[d]!);
+  }
+  return position;
+}
+
+function randomLike(t: Tensor, generator: Generator): Tensor {
+  const data = new Float64Array(t.size);
+  // Values in ±[0.5, 1.5]: non-uniform, so a rule that mixes elements up cannot hide.
+  for (let i = 0; i < data.length; i++)
+    data[i] = (generator.uniform() + 0.5) * (generator.uniform() < 0.5 ? -1 : 1);
+  return new Tensor(data, t.shape, "float64");
+}
+
+function opsOnTape(output: Tensor): string[] {
+  const names = new Set<string>();
+  const stack = [output];
+  const seen = new Set<Tensor>();
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (seen.has(t) || !t.node) continue;
+    seen.add(t);
+    names.add(t.node.op);
+    stack.push(...t.node.inputs);
+  }
+  return [...names];
+}
+
+/** Float inputs become float64 leaves that require grad; others (indices) pass unchanged. */
+function prepare(inputs: readonly Tensor[]): Tensor[] {
+  return inputs.map((x) =>
+    isFloat(x.dtype) ? new Tensor(Float64Array.from(x.data), x.shape, "float64", true) : x,
+  );
+}
+
+/**
+ * Checks the gradients of `f` at `inputs` against central finite differences in float64:
+ * for a random upstream gradient v, compares ∂(v·f)/∂x from the backward pass with
+ * ((v·f)(x + ε) − (v·f)(x − ε)) / 2ε for every element of every float input.
+ *
+ * @example
+ * gradcheck((x) => x.tanh().sum(), [randn([3])]); // throws GradcheckError if tanh's rule were wrong
+ */
+export function gradcheck(
+  f: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
+  const eps = options.eps ?? 1e-6;
+  const atol = options.atol ?? 1e-5;
+  const rtol = options.rtol ?? 1e-3;
+  const xs = prepare(inputs);
+  const output = f(...xs);
+  const v = randomLike(output, new Generator(options.seed ?? 0));
+  const checked = xs.filter((x) => x.requiresGrad);
+  const analytic = gradients(output, checked, v, { retainGraph: false });
+  const value = () => {
+    const y = f(...xs);
+    let s = 0;
+    for (let i = 0; i < y.size; i++) s += y.data[i]! * v.data[i]!;
+    return s;
+  };
+  let maxError = 0;
+  let worst: GradcheckMismatch | undefined;
+  let worstRatio = 1;
+  checked.forEach((x, k) => {
+    const data = x.data;
+    const grad = analytic[k]!.data;
+    for (let i = 0; i < data.length; i++) {
+      const original = data[i]!;
+      data[i] = original + eps;
+      const plus = value();
+      data[i] = original - eps;
+      const minus = value();
+      data[i] = original;
+      const numeric = (plus - minus) / (2 * eps);
+      const error = Math.abs(grad[i]! - numeric);
+      const tolerance = atol + rtol * Math.abs(numeric);
+      maxError = Math.max(maxError, Number.isNaN(error) ? Number.POSITIVE_INFINITY : error);
+      const ratio = Number.isNaN(error) ? Number.POSITIVE_INFINITY : error / tolerance;
+      if (ratio > worstRatio) {
+        worstRatio = ratio;
+        worst = {
+          input: xs.indexOf(x),
+          inputShape: x.shape,
+          index: i,
+          position: positionOf(i, x.shape),
+          analytic: grad[i]!,
+          numeric,
+          tolerance,
+        };
+      }
+    }
+  });
+  const report: GradcheckReport = {
+    passed: worst === undefined,
+    maxError,
+    worst,
+    ops: opsOnTape(f(...xs)),
+  };
+  if (!report.passed && options.throwOnFailure !== false) throw new GradcheckError(report);
+  return report;
+}
+
+/**
+ * Checks second derivatives: gradchecks x ↦ Σ_i ⟨∂(v·f)/∂x_i, u_i⟩ for random v and u_i, whose
+ * gradient is a Hessian-vector product computed by differentiating the backward pass.
+ */
+export function gradgradcheck(
+  f: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
+  const generator = new Generator((options.seed ?? 0) + 1);
+  const xs = prepare(inputs);
+  const v = randomLike(f(...xs), generator);
+  const us = xs.map((x) => randomLike(x, generator));
+  const firstDerivative = (...args: Tensor[]) => {
+    const y = f(...args);
+    const targets = args.filter((a) => a.requiresGrad);
+    const grads = gradients(y, targets, v, { createGraph: true });
+    return grads.reduce<Tensor>(
+      (acc, g, i) => add(acc, sum(mul(g, us[args.indexOf(targets[i]!)]!))),
+      Tensor.scalar(0, "float64"),
+    );
+  };
+  return gradcheck(firstDerivative, xs, options);
+}

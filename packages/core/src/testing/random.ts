@@ -1,0 +1,37 @@
+import { tensor } from "../creation.js";
+import type { DType } from "../dtype.js";
+import { Generator } from "../random.js";
+import type { Tensor } from "../tensor.js";
+
+export interface RandomTensorOptions {
+  readonly seed?: number;
+  readonly dtype?: DType;
+  /** Uniform bounds. Default [-2, 2]. */
+  readonly low?: number;
+  readonly high?: number;
+  /** Keep every value at least this far from each point in `kinks` (for relu, abs, max...). */
+  readonly awayFrom?: readonly number[];
+  readonly margin?: number;
+  readonly requiresGrad?: boolean;
+}
+
+/** A reproducible uniform random tensor for tests, optionally kept away from kinks. */
+export function randomTensor(shape: readonly number[], options: RandomTensorOptions = {}): Tensor {
+  const generator = new Generator(options.seed ?? 0);
+  const low = options.low ?? -2;
+  const high = options.high ?? 2;
+  const margin = options.margin ?? 0.05;
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = new Array<number>(size);
+  for (let i = 0; i < size; i++) {
+    let v = low + (high - low) * generator.uniform();
+    while (options.awayFrom?.some((k) => Math.abs(v - k) < margin))
+      v = low + (high - low) * generator.uniform();
+    values[i] = v;
+  }
+  return tensor(values, {
+    shape,
+    dtype: options.dtype ?? "float64",
+    requiresGrad: options.requiresGrad ?? false,
+  });
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: ["src/index.ts", "src/testing.ts"],
+  format: ["esm", "cjs"],
+  dts: true,
+  clean: true,
+  // One shared chunk per package, so that every entry (and CJS too) sees the same classes.
+  splitting: true,
+  sourcemap: true,
+  target: "es2022",
+});
