@@ -1,0 +1,3 @@
+// The entry point of the WebAssembly kernels: everything exported here is callable from
+// src/backend/wasm/. Build with `pnpm build:kernels`.
+export { KC, MC, MR, matmulBatchF32, matmulF32, NC, NR } from "./matmul";
