@@ -30,39 +30,54 @@ function forward(params: readonly Tensor[], x: Tensor): Tensor {
   return h;
 }
 
+/**
+ * One Adam update of one parameter array (β = 0.9, 0.999; ε = 1e-8) at step t:
+ * d −= lr·m̂ / (√v̂ + ε) with m̂ = m / (1 − 0.9ᵗ), v̂ = v / (1 − 0.999ᵗ), rearranged to one
+ * division and one square root per element.
+ */
+function adamUpdate(
+  d: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  lr: number,
+  t: number,
+): void {
+  const step = lr / (1 - 0.9 ** t);
+  const scale = 1 / Math.sqrt(1 - 0.999 ** t);
+  for (let i = 0; i < d.length; i++) {
+    const gi = g[i]!;
+    const mi = 0.9 * m[i]! + 0.1 * gi;
+    const vi = 0.999 * v[i]! + 0.001 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    d[i] = d[i]! - (step * mi) / (Math.sqrt(vi) * scale + 1e-8);
+  }
+}
+
 /** Updates parameters in place from their gradients and clears the gradients. */
 function optimizerFor(params: readonly Tensor[], { kind, lr }: Optimizer): () => void {
+  const data = params.map((p) => p.data as Float32Array);
+  const grad = (k: number) => params[k]!.grad!.data as Float32Array;
   if (kind === "sgd") {
     return () => {
-      for (const p of params) {
-        const d = p.data;
-        const g = p.grad!.data;
-        for (let i = 0; i < d.length; i++) d[i]! -= lr * g[i]!;
-        p.grad = null;
+      for (let k = 0; k < params.length; k++) {
+        const d = data[k]!;
+        const g = grad(k);
+        for (let i = 0; i < d.length; i++) d[i] = d[i]! - lr * g[i]!;
+        params[k]!.grad = null;
       }
     };
   }
-  // Adam with β = (0.9, 0.999), ε = 1e-8.
   const m = params.map((p) => new Float32Array(p.size));
   const v = params.map((p) => new Float32Array(p.size));
   let t = 0;
   return () => {
     t++;
-    const c1 = 1 - 0.9 ** t;
-    const c2 = 1 - 0.999 ** t;
-    params.forEach((p, k) => {
-      const d = p.data;
-      const g = p.grad!.data;
-      const mk = m[k]!;
-      const vk = v[k]!;
-      for (let i = 0; i < d.length; i++) {
-        const gi = g[i]!;
-        mk[i] = 0.9 * mk[i]! + 0.1 * gi;
-        vk[i] = 0.999 * vk[i]! + 0.001 * gi * gi;
-        d[i]! -= (lr * (mk[i]! / c1)) / (Math.sqrt(vk[i]! / c2) + 1e-8);
-      }
-      p.grad = null;
-    });
+    for (let k = 0; k < params.length; k++) {
+      adamUpdate(data[k]!, grad(k), m[k]!, v[k]!, lr, t);
+      params[k]!.grad = null;
+    }
   };
 }
 

@@ -9,10 +9,11 @@ import type { KernelRuntime } from "./runtime.js";
 import { getPool } from "./thread-pool.js";
 
 /**
- * Below this many multiply-adds one thread is faster: waking a worker costs about as much
- * as 0.5 MFLOP of work. Measured with bench/matmul-threshold.ts.
+ * Below this many multiply-adds one thread is as fast: on two cores a 64³ product (2¹⁸)
+ * gains nothing from a second thread and a 96³ one (2¹⁹·⁷) a third. Measured with
+ * bench/matmul-threads.ts.
  */
-const PARALLEL_MIN_MACS = 1 << 18;
+const PARALLEL_MIN_MACS = 1 << 19;
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 

@@ -46,8 +46,14 @@ export type ParallelKernel = (typeof KERNELS)[number];
 /** How long the first parallel call waits for workers to start before computing alone. */
 const BOOT_TIMEOUT_MS = 10_000;
 
-/** Iterations a worker (or the caller) polls before it sleeps in Atomics.wait. */
-const SPIN = 20000;
+/**
+ * Iterations a worker polls for the next slice before it sleeps in Atomics.wait (tens of
+ * microseconds: training calls kernels back to back, and waking a sleeping thread costs
+ * more). The caller polls for less time before it sleeps: when the machine is busy and both
+ * threads share one core, its polling only delays the worker it waits for.
+ */
+const WORKER_SPIN = 5000;
+const CALLER_SPIN = 1000;
 
 // Runs in each worker, evaluated from this string so there is no file to find. It may run as
 // CommonJS or as an ES module (the parent's --input-type), so it imports nothing.
@@ -60,7 +66,7 @@ Atomics.store(control, base + ${STATE}, ${READY});
 Atomics.notify(control, base + ${STATE});
 let seen = 0;
 for (;;) {
-  for (let i = 0; i < ${SPIN} && Atomics.load(control, base + ${SEQ}) === seen; i++);
+  for (let i = 0; i < ${WORKER_SPIN} && Atomics.load(control, base + ${SEQ}) === seen; i++);
   Atomics.wait(control, base + ${SEQ}, seen);
   seen = Atomics.load(control, base + ${SEQ});
   try {
@@ -161,7 +167,7 @@ export class ThreadPool {
     for (let w = 1; w < slices.length; w++) {
       const base = (w - 1) * SLOT;
       const seq = this.#posted[w - 1]!;
-      for (let i = 0; i < SPIN && Atomics.load(control, base + DONE) !== seq; i++);
+      for (let i = 0; i < CALLER_SPIN && Atomics.load(control, base + DONE) !== seq; i++);
       while (Atomics.load(control, base + DONE) !== seq)
         Atomics.wait(control, base + DONE, seq - 1);
       if (Atomics.load(control, base + STATE) === FAILED) {
