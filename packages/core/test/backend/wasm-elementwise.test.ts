@@ -170,6 +170,49 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
     }
   });
 
+  test("ReLU and comparisons of large float32 arrays (the SIMD kernels), tails of 0 to 15", () => {
+    const generator = new Generator(5);
+    for (const size of [1024, 1031, 2063, 4096 + 15]) {
+      const x = randomArray("float32", size, generator);
+      // Special values spread through the array, not only at its start.
+      for (let i = 0; i < size; i += 97) x[i] = SPECIAL[(i / 97) % SPECIAL.length]!;
+      const fast = new Float32Array(size);
+      const expected = new Float32Array(size);
+      wasmBackend.unary("relu", x, fast);
+      referenceBackend.unary("relu", x, expected);
+      expectSame(fast, expected, `relu [${size}]`);
+      const y = randomArray("float32", size, generator);
+      y.set(x.subarray(0, size >> 1)); // equal pairs for eq, le and ge
+      const shape = [size];
+      const views: [StridedView, StridedView][] = [
+        [broadcastView(x, shape, shape), broadcastView(y, shape, shape)],
+        [broadcastView(x, shape, shape), { data: Float32Array.of(0), offset: 0, strides: [0] }],
+        [{ data: Float32Array.of(0.25), offset: 0, strides: [0] }, broadcastView(y, shape, shape)],
+        // A stride of 2 is not a SIMD case: it falls back to the JavaScript loop.
+        [{ data: x, offset: 1, strides: [2] }, broadcastView(y, shape, shape)],
+      ];
+      for (const op of comparisons) {
+        for (const [a, b] of views) {
+          const n = a.strides[0] === 2 ? size >> 1 : size;
+          const fastOut = new Uint8Array(n);
+          const expectedOut = new Uint8Array(n);
+          wasmBackend.binary(op, a, b, fastOut, [n]);
+          referenceBackend.binary(op, a, b, expectedOut, [n]);
+          expectSame(fastOut, expectedOut, `${op} [${n}] strides ${a.strides} ${b.strides}`);
+        }
+      }
+      // A [rows, cols] comparison against a scalar collapses to one dimension.
+      const grid = new Uint8Array(size);
+      const gridExpected = new Uint8Array(size);
+      const rows = { data: x, offset: 0, strides: [1, 0] };
+      const scalar = { data: Float32Array.of(0), offset: 0, strides: [0, 0] };
+      const gridShape = [size, 1];
+      wasmBackend.binary("gt", rows, scalar, grid, gridShape);
+      referenceBackend.binary("gt", rows, scalar, gridExpected, gridShape);
+      expectSame(grid, gridExpected, `gt [${size}, 1]`);
+    }
+  });
+
   test("reductions over every subset of axes, empty axes and NaN included", () => {
     const generator = new Generator(4);
     const shapes = [[], [0], [5], [3, 4], [2, 1, 3], [2, 3, 4, 2], [3, 0, 2], [1, 1]];

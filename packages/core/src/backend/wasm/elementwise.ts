@@ -23,7 +23,7 @@ function contiguousStrides(shape: readonly number[]): number[] {
  * Drops dimensions of size 1 and merges neighbours that every operand walks as one (stride
  * of the outer = stride of the inner × its size, which includes broadcast strides of 0).
  */
-function collapse(
+export function collapse(
   shape: readonly number[],
   strides: readonly (readonly number[])[],
 ): { shape: number[]; strides: number[][] } {

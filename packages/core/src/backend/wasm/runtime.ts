@@ -32,6 +32,16 @@ export interface KernelExports {
   readonly MC: { readonly value: number };
   readonly NC: { readonly value: number };
   matmulBatchF32(...args: number[]): void;
+  reluF32(x: number, out: number, n: number): void;
+  compareF32(
+    op: number,
+    a: number,
+    aStep: number,
+    b: number,
+    bStep: number,
+    out: number,
+    n: number,
+  ): void;
 }
 
 /** The first bytes of memory are left alone (the kernels keep no data there, but stay safe). */
@@ -90,6 +100,11 @@ export class KernelRuntime {
   /** The memory as float32s (a fresh view after any growth). */
   get f32(): Float32Array {
     return this.#f32;
+  }
+
+  /** The memory as bytes. */
+  get u8(): Uint8Array {
+    return new Uint8Array(this.memory.buffer);
   }
 
   /** The memory as int32s. */
