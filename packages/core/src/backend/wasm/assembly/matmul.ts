@@ -215,10 +215,14 @@ export function matmulF32(
       memory.fill(c + <usize>i * ldc + ((<usize>j0) << 2), 0, (<usize>(j1 - j0)) << 2);
     return;
   }
+  // Equal slices of the depth, each at most KC: 784 is cut as 4 × 196, not 3 × 256 + 16,
+  // since a thin last slice pays for a pass over C with little work to show for it.
+  const slices = (k + KC - 1) / KC;
+  const depth = (k + slices - 1) / slices;
   for (let jc = j0; jc < j1; jc += NC) {
     const nc = (min(NC, j1 - jc) + NR - 1) & ~(NR - 1);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+    for (let pc = 0; pc < k; pc += depth) {
+      const kc = min(depth, k - pc);
       packB(b, k, n, transB, pc, kc, jc, nc, packedB);
       for (let ic = i0; ic < i1; ic += MC) {
         const mc = (min(MC, i1 - ic) + MR - 1) & ~(MR - 1);
