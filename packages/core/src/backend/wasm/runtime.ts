@@ -136,25 +136,28 @@ export class KernelRuntime {
   }
 }
 
-let runtime: KernelRuntime | null | undefined;
-
 /**
- * The kernel runtime, created on first use; null where WebAssembly SIMD is not available,
- * so callers use the reference backend.
+ * A fresh kernel runtime on a shared memory (for threads) or a private one (where
+ * SharedArrayBuffer is unavailable, as in a browser page that is not cross-origin
+ * isolated); null where the engine lacks WebAssembly SIMD.
  */
-export function getRuntime(): KernelRuntime | null {
-  if (runtime !== undefined) return runtime;
-  runtime = null;
-  if (!wasm) return runtime;
-  const shared = canShareMemory();
+export function createRuntime(shared: boolean): KernelRuntime | null {
+  if (!wasm) return null;
   const bytes = decodeBase64(shared ? sharedKernels : unsharedKernels);
   // Engines without SIMD (or, for the shared build, threads) reject the module here.
-  if (!wasm.validate(bytes)) return runtime;
+  if (!wasm.validate(bytes)) return null;
   try {
-    runtime = new KernelRuntime(wasm, new wasm.Module(bytes), shared);
+    return new KernelRuntime(wasm, new wasm.Module(bytes), shared);
   } catch {
-    runtime = null;
+    return null;
   }
+}
+
+let runtime: KernelRuntime | null | undefined;
+
+/** The backend's kernel runtime, created on first use; null where it cannot run. */
+export function getRuntime(): KernelRuntime | null {
+  if (runtime === undefined) runtime = createRuntime(canShareMemory());
   return runtime;
 }
 

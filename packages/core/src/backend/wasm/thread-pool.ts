@@ -230,8 +230,12 @@ export function getNumThreads(): number {
   return requested ?? coreCount();
 }
 
-/** The pool for the current thread count, created on first use; null for one thread. */
+/**
+ * The pool for the current thread count, created on first use; null for one thread, and for
+ * any runtime but the backend's own (the workers share that one's memory).
+ */
 export function getPool(runtime: KernelRuntime): ThreadPool | null {
+  if (runtime !== getRuntime()) return null;
   if (pool !== undefined) return pool;
   const threads = getNumThreads();
   pool = threads > 1 ? ThreadPool.create(runtime, threads - 1) : null;

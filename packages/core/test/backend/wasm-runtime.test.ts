@@ -1,0 +1,42 @@
+import { Generator, referenceBackend } from "@tensortape/core";
+import { expect, test } from "vitest";
+import { matmulF32 } from "../../src/backend/wasm/matmul.js";
+import { createRuntime, decodeBase64 } from "../../src/backend/wasm/runtime.js";
+import { compareSimd, reluSimd } from "../../src/backend/wasm/simd-elementwise.js";
+import { absolute, expectWithin, randomF32 } from "./kernel-check.js";
+
+test("the kernels built for a private memory (browsers without SharedArrayBuffer) compute the same", () => {
+  const runtime = createRuntime(false);
+  expect(runtime?.shared).toBe(false);
+  const generator = new Generator(3);
+  const [m, k, n] = [67, 300, 45];
+  const a = randomF32(k * m, generator);
+  const b = randomF32(n * k, generator);
+  const args = { aOffsets: [0], bOffsets: [0], m, k, n, transA: true, transB: true };
+  const out = new Float32Array(m * n);
+  const expected = new Float64Array(m * n);
+  const scale = new Float64Array(m * n);
+  // Large enough to be split over threads, which a private memory cannot be: one thread runs.
+  expect(matmulF32(runtime!, a, b, out, args)).toBe(true);
+  referenceBackend.matmul(a, b, expected, args);
+  referenceBackend.matmul(absolute(a), absolute(b), scale, args);
+  expectWithin(out, expected, (i) => (k + 2) * 2 ** -23 * scale[i]!, "private-memory matmul");
+
+  const x = randomF32(2000, generator);
+  const relu = new Float32Array(2000);
+  expect(reluSimd(runtime!, x, relu)).toBe(true);
+  expect(Array.from(relu)).toEqual(Array.from(x, (v) => Math.max(v, 0)));
+  const positive = new Uint8Array(2000);
+  const view = { data: x, offset: 0, strides: [1] };
+  const zero = { data: Float32Array.of(0), offset: 0, strides: [0] };
+  expect(compareSimd(runtime!, "gt", view, zero, positive, [2000])).toBe(true);
+  expect(Array.from(positive)).toEqual(Array.from(x, (v) => (v > 0 ? 1 : 0)));
+});
+
+test("decodeBase64 reads every padding length", () => {
+  expect(Array.from(decodeBase64("AAEC/w=="))).toEqual([0, 1, 2, 255]);
+  expect(Array.from(decodeBase64("AAECAw=="))).toEqual([0, 1, 2, 3]);
+  expect(Array.from(decodeBase64("AAECAwQ="))).toEqual([0, 1, 2, 3, 4]);
+  expect(Array.from(decodeBase64("AAECAwQF"))).toEqual([0, 1, 2, 3, 4, 5]);
+  expect(Array.from(decodeBase64(""))).toEqual([]);
+});
