@@ -1,6 +1,6 @@
 import { Generator, referenceBackend } from "@tensortape/core";
 import { expect, test } from "vitest";
-import { matmulF32 } from "../../src/backend/wasm/matmul.js";
+import { matmulFloat } from "../../src/backend/wasm/matmul.js";
 import { createRuntime, decodeBase64 } from "../../src/backend/wasm/runtime.js";
 import { compareSimd, reluSimd } from "../../src/backend/wasm/simd-elementwise.js";
 import { absolute, expectWithin, randomF32 } from "./kernel-check.js";
@@ -17,7 +17,7 @@ test("the kernels built for a private memory (browsers without SharedArrayBuffer
   const expected = new Float64Array(m * n);
   const scale = new Float64Array(m * n);
   // Large enough to be split over threads, which a private memory cannot be: one thread runs.
-  expect(matmulF32(runtime!, a, b, out, args)).toBe(true);
+  expect(matmulFloat(runtime!, [a, b, out], args)).toBe(true);
   referenceBackend.matmul(a, b, expected, args);
   referenceBackend.matmul(absolute(a), absolute(b), scale, args);
   expectWithin(out, expected, (i) => (k + 2) * 2 ** -23 * scale[i]!, "private-memory matmul");

@@ -32,6 +32,7 @@ export interface KernelExports {
   readonly MC: { readonly value: number };
   readonly NC: { readonly value: number };
   matmulBatchF32(...args: number[]): void;
+  matmulBatchF64(...args: number[]): void;
   reluF32(x: number, out: number, n: number): void;
   compareF32(
     op: number,
@@ -80,6 +81,7 @@ export class KernelRuntime {
   readonly shared: boolean;
   readonly exports: KernelExports;
   #f32: Float32Array;
+  #f64: Float64Array;
   #i32: Int32Array;
   #top = RESERVED_BYTES;
 
@@ -94,12 +96,18 @@ export class KernelRuntime {
     const instance = new api.Instance(module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as KernelExports;
     this.#f32 = new Float32Array(this.memory.buffer);
+    this.#f64 = new Float64Array(this.memory.buffer);
     this.#i32 = new Int32Array(this.memory.buffer);
   }
 
   /** The memory as float32s (a fresh view after any growth). */
   get f32(): Float32Array {
     return this.#f32;
+  }
+
+  /** The memory as float64s. */
+  get f64(): Float64Array {
+    return this.#f64;
   }
 
   /** The memory as bytes. */
@@ -129,6 +137,7 @@ export class KernelRuntime {
       if (end > maximumPages * PAGE_BYTES) return -1;
       this.memory.grow(pages);
       this.#f32 = new Float32Array(this.memory.buffer);
+      this.#f64 = new Float64Array(this.memory.buffer);
       this.#i32 = new Int32Array(this.memory.buffer);
     }
     this.#top = end;

@@ -40,7 +40,7 @@ const READY = 1;
 const FAILED = 2;
 
 /** Kernels a worker can run, by index. */
-const KERNELS = ["matmulBatchF32"] as const;
+const KERNELS = ["matmulBatchF32", "matmulBatchF64"] as const;
 export type ParallelKernel = (typeof KERNELS)[number];
 
 /** How long the first parallel call waits for workers to start before computing alone. */

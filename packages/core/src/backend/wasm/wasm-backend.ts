@@ -1,14 +1,14 @@
 /**
- * The fast backend: float32 matrix products in WebAssembly SIMD (threaded when large),
- * ReLU and comparisons as branch-free SIMD, and the other elementwise and reduction kernels
- * as one JavaScript loop per op. Whatever it does not accelerate (float64 products,
+ * The fast backend: float32 and float64 matrix products in WebAssembly SIMD (threaded when
+ * large), ReLU and comparisons as branch-free SIMD, and the other elementwise and reduction
+ * kernels as one JavaScript loop per op. Whatever it does not accelerate (integer products,
  * operands that do not collapse to two dimensions) it hands to the reference backend, which
  * it is tested against kernel by kernel.
  */
 import type { Backend } from "../backend.js";
 import { referenceBackend } from "../reference/reference-backend.js";
 import { binaryFast, reduceFast, unaryFast } from "./elementwise.js";
-import { matmulF32 } from "./matmul.js";
+import { matmulFloat, sameFloat } from "./matmul.js";
 import { getRuntime } from "./runtime.js";
 import { compareSimd, reluSimd } from "./simd-elementwise.js";
 
@@ -39,15 +39,8 @@ export const wasmBackend: Backend = {
   },
   matmul(a, b, out, args) {
     const runtime = getRuntime();
-    if (
-      runtime &&
-      a instanceof Float32Array &&
-      b instanceof Float32Array &&
-      out instanceof Float32Array &&
-      matmulF32(runtime, a, b, out, args)
-    ) {
-      return;
-    }
+    const arrays = sameFloat(a, b, out);
+    if (runtime && arrays && matmulFloat(runtime, arrays, args)) return;
     referenceBackend.matmul(a, b, out, args);
   },
 };
