@@ -7,17 +7,8 @@
  * than these loops take, so they stay in JavaScript.
  */
 import type { TypedArray } from "../../dtype.js";
+import { stridesOf } from "../../shape.js";
 import type { BinaryKernel, ReduceKernel, StridedView, UnaryKernel } from "../backend.js";
-
-function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let stride = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = stride;
-    stride *= shape[d]!;
-  }
-  return strides;
-}
 
 /**
  * Drops dimensions of size 1 and merges neighbours that every operand walks as one (stride
@@ -123,7 +114,7 @@ export function binaryFast(
   out: TypedArray,
   shape: readonly number[],
 ): boolean {
-  const c = collapse(shape, [a.strides, b.strides, contiguousStrides(shape)]);
+  const c = collapse(shape, [a.strides, b.strides, stridesOf(shape)]);
   if (c.shape.length > 2) return false;
   const [as, bs] = c.strides;
   const rank = c.shape.length;
