@@ -31,13 +31,13 @@ interface ProcessLike {
 /** Int32 fields of one worker's slot in the control array. */
 const SEQ = 0; // bumped by the caller to post a slice
 const DONE = 1; // set to SEQ by the worker when the slice is done
-const STATE = 2; // BOOTING, READY or FAILED
-const KERNEL = 3; // index into KERNELS
-const ARGS = 4; // the kernel's int32 arguments
+const FAILED = 2; // set to SEQ by the worker when the slice threw
+const STATE = 3; // BOOTING or READY
+const KERNEL = 4; // index into KERNELS
+const ARGS = 5; // the number of int32 arguments, then the arguments
 const SLOT = 32;
 const BOOTING = 0;
 const READY = 1;
-const FAILED = 2;
 
 /** Kernels a worker can run, by index. */
 const KERNELS = ["matmulBatchF32", "matmulBatchF64"] as const;
@@ -73,8 +73,8 @@ for (;;) {
     const count = control[base + ${ARGS}];
     const args = Array.from(control.subarray(base + ${ARGS} + 1, base + ${ARGS} + 1 + count));
     exports[kernels[control[base + ${KERNEL}]]](...args);
-  } catch (error) {
-    Atomics.store(control, base + ${STATE}, ${FAILED});
+  } catch {
+    Atomics.store(control, base + ${FAILED}, seen);
   }
   Atomics.store(control, base + ${DONE}, seen);
   Atomics.notify(control, base + ${DONE});
@@ -170,9 +170,8 @@ export class ThreadPool {
       for (let i = 0; i < CALLER_SPIN && Atomics.load(control, base + DONE) !== seq; i++);
       while (Atomics.load(control, base + DONE) !== seq)
         Atomics.wait(control, base + DONE, seq - 1);
-      if (Atomics.load(control, base + STATE) === FAILED) {
-        throw new Error(`${kernel}: a worker thread failed; set the thread count to 1`);
-      }
+      // A slice that threw in a worker runs again here, where its error reaches the caller.
+      if (Atomics.load(control, base + FAILED) === seq) run(...slices[w]!);
     }
   }
 
