@@ -12,7 +12,11 @@ import { matmulFloat, sameFloat } from "./matmul.js";
 import { getRuntime } from "./runtime.js";
 import { compareSimd, reluSimd } from "./simd-elementwise.js";
 
-/** The WebAssembly SIMD backend, the default where the engine supports it. */
+/**
+ * The WebAssembly SIMD backend, the default where the engine supports it (`getBackend()`
+ * is then this one); `setBackend("reference")` switches to the plain loops.
+ * @example setBackend(wasmBackend) // or setBackend("wasm")
+ */
 export const wasmBackend: Backend = {
   ...referenceBackend,
   name: "wasm",
