@@ -51,6 +51,7 @@ export {
   ValueError,
 } from "./errors.js";
 export * from "./ops/index.js";
+export { builtinOps, type OpName } from "./ops/table.js";
 export { Generator, getDefaultGenerator, manualSeed } from "./random.js";
 export { broadcastShapes, formatShape, type Shape, sizeOf } from "./shape.js";
 export { type NestedArray, Tensor, type TensorLike } from "./tensor.js";
