@@ -49,7 +49,7 @@ export interface OpSpec<A = undefined, S = undefined> {
 }
 
 /** Converts numbers to tensors: each takes the dtype of the first float tensor input. */
-function toTensors(op: string, args: readonly TensorLike[]): Tensor[] {
+export function toTensors(op: string, args: readonly TensorLike[]): Tensor[] {
   let floatDtype: "float32" | "float64" | undefined;
   let anyTensor: Tensor | undefined;
   for (const a of args) {
