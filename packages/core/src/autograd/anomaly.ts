@@ -29,14 +29,27 @@ export function detectAnomaly<T>(fn: () => T): T {
   }
 }
 
+// The library's own frames: its sources, its build, and the package when installed.
+const LIBRARY_FRAME =
+  /[/\\]packages[/\\]core[/\\](?:src|dist)[/\\]|@tensortape[/\\]core[/\\]|node:internal/;
+// How many of the user's frames a report keeps.
+const USER_FRAMES = 10;
+
 /** The user's stack at the moment an op is recorded, without the library's own frames. */
 export function captureCreationStack(): string | undefined {
+  // Composite ops nest several library frames, and V8 keeps only 10 by default: too few to
+  // reach the user's code. Only paid in anomaly mode.
+  const errorClass = Error as { stackTraceLimit?: number };
+  const limit = errorClass.stackTraceLimit;
+  if (limit !== undefined) errorClass.stackTraceLimit = Math.max(limit, 100);
   const stack = new Error().stack;
+  if (limit !== undefined) errorClass.stackTraceLimit = limit;
   if (!stack) return undefined;
   return stack
     .split("\n")
     .slice(1)
-    .filter((line) => !/[/\\]packages[/\\]core[/\\]|@tensortape[/\\]core|node:internal/.test(line))
+    .filter((line) => !LIBRARY_FRAME.test(line))
+    .slice(0, USER_FRAMES)
     .join("\n");
 }
 
