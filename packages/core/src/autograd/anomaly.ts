@@ -19,6 +19,25 @@ export function setAnomalyEnabled(enabled: boolean): boolean {
   return previous;
 }
 
+// How many op forwards and backward rules are running now. The ops they call are not checked
+// one by one: what the outer forward or rule returns is checked, and reported under its op.
+let opDepth = 0;
+
+/** Whether an op's forward output should be checked for NaN and Infinity right now. */
+export function isForwardCheckEnabled(): boolean {
+  return anomalyMode && opDepth === 0;
+}
+
+/** Runs an op's forward or backward rule; the ops it calls are not checked on their own. */
+export function insideOp<T>(fn: () => T): T {
+  opDepth++;
+  try {
+    return fn();
+  } finally {
+    opDepth--;
+  }
+}
+
 /** Runs `fn` (forward and backward both, if it calls `backward`) with anomaly detection on. */
 export function detectAnomaly<T>(fn: () => T): T {
   const previous = setAnomalyEnabled(true);
