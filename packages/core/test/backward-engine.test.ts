@@ -204,3 +204,17 @@ describe("recording modes", () => {
     expect(du?.toArray()).toEqual([0, 0, 0]);
   });
 });
+
+test("with createGraph, leaves sharing one gradient tensor both keep it on the tape", () => {
+  const a = tensor([1, 2], { dtype: "float64", requiresGrad: true });
+  const b = tensor([3, 4], { dtype: "float64", requiresGrad: true });
+  const c = tensor([5, 6], { dtype: "float64", requiresGrad: true });
+  a.add(b).mul(c).sum().backward(undefined, { createGraph: true });
+  // ∂/∂a = ∂/∂b = c, so ∂(Σ ∂/∂a + Σ ∂/∂b)/∂c = 2.
+  const ga = a.grad!;
+  const gb = b.grad!;
+  expect(ga.requiresGrad && gb.requiresGrad).toBe(true);
+  c.zeroGrad();
+  ga.sum().add(gb.sum()).backward();
+  expect(c.grad?.toArray()).toEqual([2, 2]);
+});

@@ -7,6 +7,7 @@
 import { isFloat } from "../dtype.js";
 import { BackwardRuleError, GradientError, ShapeError } from "../errors.js";
 import { add } from "../ops/add.js";
+import { identity } from "../ops/identity.js";
 import { sumTo } from "../ops/sum-to.js";
 import { broadcastsTo, formatShape, shapesEqual } from "../shape.js";
 import type { Tensor } from "../tensor.js";
@@ -104,8 +105,9 @@ function run(
       const node = tensor.node;
       if (!node) {
         if (!targets) {
-          // Two leaves may receive the very same gradient tensor; each gets its own.
-          const own = assignedToLeaves.has(g) ? g.clone() : g;
+          // Two leaves may receive the very same gradient tensor; each gets its own (still on
+          // the tape when the backward pass is itself being recorded).
+          const own = assignedToLeaves.has(g) ? (options.createGraph ? identity(g) : g.clone()) : g;
           assignedToLeaves.add(own);
           tensor.grad = tensor.grad ? add(tensor.grad, own) : own;
         }
