@@ -101,7 +101,7 @@ export function parseIdx(bytes: Uint8Array, file = "<bytes>"): IdxArray {
       "gzip-compressed data",
       "raw IDX bytes starting 00 00 <type code> <dimensions>",
       "the gzip magic number 1f 8b",
-      "decompress first: parseIdxAsync() and readIdxFile() from @tensortape/data/node do it for you",
+      "decompress first: parseIdxAsync() does it, and so does readIdxFile() from @tensortape/data/node",
     );
   }
   if (n < 4) {
