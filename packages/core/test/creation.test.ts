@@ -43,6 +43,14 @@ describe("tensor()", () => {
     ]);
   });
 
+  test("copy: false wraps a typed array of the same dtype instead of copying it", () => {
+    const source = new Float32Array([1, 2]);
+    const t = tensor(source, { shape: [2], copy: false });
+    expect(t.data).toBe(source);
+    // A dtype conversion always copies.
+    expect(tensor(source, { shape: [2], dtype: "float64", copy: false }).data).not.toBe(source);
+  });
+
   test("a number is a 0-d tensor; item() reads it", () => {
     const t = tensor(4.5);
     expect(t.shape).toEqual([]);
