@@ -1,8 +1,8 @@
 // Plain-array arithmetic for computing the notes' formulas by hand, and the few helpers that
-// set up and read the autodiff side. Nothing in the by-hand half touches a Tensor.
+// set up, read and compare the autodiff side. Nothing in the by-hand half touches a Tensor.
+// No test-runner imports: examples/backprop-by-hand.ts uses this file too.
 import { formatShape, Generator, gradients, type Tensor, tensor } from "@tensortape/core";
 import { assertClose, maxAbsDiff, randomTensor } from "@tensortape/core/testing";
-import { expect } from "vitest";
 
 /** A column of numbers, indexed from 0. */
 export type Vec = number[];
@@ -151,19 +151,28 @@ export const TOLERANCE = { atol: 1e-12, rtol: 1e-10 } as const;
  * with the same shape (a number is a scalar, a Vec a 1-D tensor, a Mat a 2-D one).
  */
 export function expectClose(autodiff: Tensor | null, byHand: number | Vec | Mat): void {
-  expect(autodiff, "no gradient reached this tensor").not.toBeNull();
+  if (autodiff === null) throw new Error("expectClose: no gradient reached this tensor");
   const expected = shapeOf(byHand);
-  expect(formatShape(autodiff!.shape)).toBe(formatShape(expected));
-  assertClose(autodiff!, byHand, TOLERANCE);
+  if (formatShape(autodiff.shape) !== formatShape(expected)) {
+    throw new Error(
+      `expectClose: the backward pass gave shape ${formatShape(autodiff.shape)}, by hand ${formatShape(expected)}`,
+    );
+  }
+  assertClose(autodiff, byHand, TOLERANCE);
 }
 
 /**
  * Asserts that a wrong formula (a note's slip taken literally, or a term left out) does not
  * match the backward pass: it is off by more than 1e-3 somewhere, or has another size.
  */
-export function expectDisagrees(autodiff: Tensor | null, noteLiteral: number | Vec | Mat): void {
-  expect(autodiff, "no gradient reached this tensor").not.toBeNull();
-  expect(maxAbsDiff(autodiff!, noteLiteral)).toBeGreaterThan(1e-3);
+export function expectDisagrees(autodiff: Tensor | null, wrong: number | Vec | Mat): void {
+  if (autodiff === null) throw new Error("expectDisagrees: no gradient reached this tensor");
+  const difference = maxAbsDiff(autodiff, wrong);
+  if (!(difference > 1e-3)) {
+    throw new Error(
+      `expectDisagrees: the wrong formula matches the backward pass (|Δ| ${difference})`,
+    );
+  }
 }
 
 /**
@@ -172,10 +181,11 @@ export function expectDisagrees(autodiff: Tensor | null, noteLiteral: number | V
  */
 export function expectAwayFromKink(z: Vec | Mat): void {
   const values = z.flat();
-  expect(Math.min(...values.map(Math.abs)), "a pre-activation is at the kink").toBeGreaterThan(
-    1e-3,
-  );
-  expect(values.some((v) => v > 0) && values.some((v) => v < 0), "all one sign").toBe(true);
+  const closest = Math.min(...values.map(Math.abs));
+  if (!(closest > 1e-3)) throw new Error(`a pre-activation is at ReLU's kink: |z| = ${closest}`);
+  if (!(values.some((v) => v > 0) && values.some((v) => v < 0))) {
+    throw new Error("the pre-activations all have one sign: pick another seed");
+  }
 }
 
 /**

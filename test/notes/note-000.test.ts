@@ -1,5 +1,5 @@
-// Note 000_603c3528fb626b62.txt: one neuron per layer with ReLU and squared error; a
-// 784→16→16→10 MNIST net with ReLU hidden layers and a softmax output; sigmoid' and the
+// Note 000_603c3528fb626b62.txt: one neuron per layer with ReLU and squared error, then
+// "additional neurons" (several per layer); a 784→16→16→10 MNIST net with ReLU hidden layers and a softmax output; sigmoid' and the
 // softmax Jacobian; softmax with cross-entropy (a − t) and with squared error (the full
 // Jacobian sum); and the note's step-by-step per-layer algorithm over a batch.
 import {
@@ -7,6 +7,7 @@ import {
   matmul,
   sigmoid as sigmoidOp,
   softmax as softmaxOp,
+  type Tensor,
   tensor,
 } from "@tensortape/core";
 import { describe, expect, test } from "vitest";
@@ -93,7 +94,68 @@ describe("note 000: activation derivatives", () => {
     const z = leaf([6], 11, -2, 2);
     const a = softmax(vec(z));
     const byHand: Mat = a.map((ak, k) => a.map((aj, j) => (k === j ? aj * (1 - aj) : -aj * ak)));
-    expectClose(constant(jacobian((x) => softmaxOp(x), z)), byHand);
+    const dadz = jacobian((x) => softmaxOp(x), z);
+    expectClose(constant(dadz), byHand);
+    // On the way there the note writes the quotient rule's result as
+    // ∂a_k/∂z_k = (e^{z_k}/Σ_j e^{z_j})·[Σ_j e^{z_j}]², a slip: the diagonal is a_k(1 − a_k).
+    const sumExp = vec(z).reduce((s, zj) => s + Math.exp(zj), 0);
+    const diagonal = constant(dadz.map((row, k) => row[k]!));
+    expectClose(
+      diagonal,
+      a.map((ak) => ak * (1 - ak)),
+    );
+    expectDisagrees(
+      diagonal,
+      a.map((ak) => ak * sumExp ** 2),
+    );
+  });
+});
+
+describe("note 000: additional neurons, ReLU layers and C0 = Σ_k (a_k(L) − y_k)²", () => {
+  test("∂C0/∂W_kj(L), ∂C0/∂b_k(L), ∂C0/∂a_j(L−1) summed over k, then b(L−1) and a(L−2)", () => {
+    // a(L−2) [5] → ReLU layer L−1 [4] → ReLU layer L [3], C0 = Σ_k (a_k(L) − y_k)².
+    const aL2T = leaf([5], 12, 0, 1);
+    const WL1T = leaf([4, 5], 13, -1.5, 1.5);
+    const bL1T = leaf([4], 14);
+    const WLT = leaf([3, 4], 15, -1.5, 1.5);
+    const bLT = leaf([3], 16);
+    const y = [0.5, -0.2, 1];
+
+    const [aL2, WL1, WL] = [vec(aL2T), mat(WL1T), mat(WLT)];
+    const zL1 = affine(WL1, aL2, vec(bL1T));
+    const aL1 = zL1.map(relu);
+    const zL = affine(WL, aL1, vec(bLT));
+    const aL = zL.map(relu);
+    // ∂C0/∂W_kj(L) = a_j(L−1)·ReLU'(Z_k(L))·2(a_k(L) − y_k)
+    const dWL: Mat = zL.map((zk, k) => aL1.map((aj) => aj * reluPrime(zk) * 2 * (aL[k]! - y[k]!)));
+    // ∂C0/∂b_k(L) = 1·ReLU'(Z_k(L))·2(a_k(L) − y_k)
+    const dbL = zL.map((zk, k) => 1 * reluPrime(zk) * 2 * (aL[k]! - y[k]!));
+    // ∂C0/∂a_j(L−1) = Σ_k W_kj(L)·ReLU'(Z_k(L))·2(a_k(L) − y_k): "for real activation sum all
+    // weights w/ other neighbor nodes"
+    const daL1 = aL1.map((_, j) =>
+      zL.reduce((s, zk, k) => s + WL[k]![j]! * reluPrime(zk) * 2 * (aL[k]! - y[k]!), 0),
+    );
+    // ∂C0/∂b_j(L−1) = 1·ReLU'(Z_j(L−1))·∂C0/∂a_j(L−1)
+    const dbL1 = zL1.map((zj, j) => 1 * reluPrime(zj) * daL1[j]!);
+    // ∂C0/∂W_ji(L−1) = a_i(L−2)·ReLU'(Z_j(L−1))·∂C0/∂a_j(L−1)
+    const dWL1 = outer(dbL1, aL2);
+    // ∂C0/∂a_i(L−2) = Σ_j W_ji(L−1)·ReLU'(Z_j(L−1))·∂C0/∂a_j(L−1)
+    const daL2 = aL2.map((_, i) =>
+      zL1.reduce((s, zj, j) => s + WL1[j]![i]! * reluPrime(zj) * daL1[j]!, 0),
+    );
+
+    const layer = (W: Tensor, a: Tensor, b: Tensor) =>
+      matmul(W, a.reshape([a.size, 1]))
+        .reshape([b.size])
+        .add(b)
+        .relu();
+    const aL1T = layer(WL1T, aL2T, bL1T);
+    const C0 = layer(WLT, aL1T, bLT).sub(constant(y)).pow(2).sum();
+    const grads = gradients(C0, [WLT, bLT, aL1T, bL1T, WL1T, aL2T]);
+    expectAwayFromKink([...zL1, ...zL]);
+    for (const [i, byHand] of [dWL, dbL, daL1, dbL1, dWL1, daL2].entries()) {
+      expectClose(grads[i]!, byHand);
+    }
   });
 });
 
