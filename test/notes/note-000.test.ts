@@ -1,7 +1,8 @@
 // Note 000_603c3528fb626b62.txt: one neuron per layer with ReLU and squared error, then
-// "additional neurons" (several per layer); a 784→16→16→10 MNIST net with ReLU hidden layers and a softmax output; sigmoid' and the
-// softmax Jacobian; softmax with cross-entropy (a − t) and with squared error (the full
-// Jacobian sum); and the note's step-by-step per-layer algorithm over a batch.
+// "additional neurons" (several per layer); sigmoid' and the softmax Jacobian; softmax with
+// cross-entropy (a − t) and with squared error (the full Jacobian sum); and the note's
+// step-by-step per-layer algorithm on a 784→16→16→10 MNIST net (ReLU hidden layers, softmax
+// output) over a batch.
 import {
   gradients,
   matmul,
@@ -35,12 +36,13 @@ import {
 } from "./by-hand.js";
 
 describe("note 000: one neuron per layer, ReLU, C0 = (a(l) − y)²", () => {
-  // z(l) = w(l)·a(l−1) + b(l), a(l) = ReLU(z(l)); z(l−1) = w(l−1)·a(l−2) + b(l−1), a(l−1) = ReLU(z(l−1)).
+  // z(l) = w(l)·a(l−1) + b(l), a(l) = ReLU(z(l));
+  // z(l−1) = w(l−1)·a(l−2) + b(l−1), a(l−1) = ReLU(z(l−1)).
   // Inputs and weights in [0.1, 1]; the biases pick the sign of each pre-activation, at least
-  // 0.1 from the kink, so that each case below is what its name says.
+  // 0.1 from the kink (w·a ≤ 2 here), so that each case below is what its name says.
   const cases = [
     { name: "both pre-activations positive", bPrev: [0.1, 1], b: [0.1, 1] },
-    { name: "z(l) < 0: ReLU'(z(l)) = 0 stops every gradient", bPrev: [0.1, 1], b: [-3, -2] },
+    { name: "z(l) < 0: ReLU'(z(l)) = 0 stops every gradient", bPrev: [0.1, 1], b: [-4, -3] },
     { name: "z(l−1) < 0: the layer further back gets nothing", bPrev: [-3, -2], b: [0.1, 1] },
   ] as const;
 
