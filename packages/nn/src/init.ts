@@ -10,6 +10,7 @@ import {
 } from "@tensortape/core";
 import type { FloatDType } from "./module.js";
 
+/** Options every initialiser takes. */
 export interface InitOptions {
   /** Default float32. */
   readonly dtype?: FloatDType;
@@ -137,6 +138,7 @@ export function ones(shape: readonly number[], options: InitOptions = {}): Tenso
   return constant(shape, 1, options);
 }
 
+/** Options of the Kaiming (He) initialisers. */
 export interface KaimingOptions extends InitOptions {
   /** Preserve the variance of activations ("fanIn", default) or of gradients ("fanOut"). */
   readonly mode?: "fanIn" | "fanOut";
@@ -172,6 +174,7 @@ export function kaimingNormal(shape: readonly number[], options: KaimingOptions 
   return normal(shape, 0, kaimingStd(shape, options, "kaimingNormal"), options);
 }
 
+/** Options of the Xavier (Glorot) initialisers. */
 export interface XavierOptions extends InitOptions {
   /** Default 1. */
   readonly gain?: number;

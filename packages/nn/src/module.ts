@@ -92,6 +92,7 @@ function replaceEverywhere(
   };
 }
 
+/** Options of `loadStateDict`. */
 export interface LoadStateDictOptions {
   /**
    * Require the names to match exactly (default). With `strict: false`, missing and unexpected
@@ -225,6 +226,11 @@ export abstract class Module {
     const mismatches: StateDictMismatch[] = [];
     const missing: string[] = [];
     const unexpected: string[] = [];
+    for (const [name, source] of Object.entries(state)) {
+      if (!(source instanceof Tensor)) {
+        throw new ValueError("loadStateDict", `entry "${name}" is not a Tensor`);
+      }
+    }
     for (const { name, tensor: target } of own) {
       const source = state[name];
       const expected = { shape: target.shape, dtype: target.dtype };
@@ -232,9 +238,6 @@ export abstract class Module {
         missing.push(name);
         if (strict) mismatches.push({ kind: "missing", name, expected });
         continue;
-      }
-      if (!(source instanceof Tensor)) {
-        throw new ValueError("loadStateDict", `entry "${name}" is not a Tensor`);
       }
       const got = { shape: source.shape, dtype: source.dtype };
       if (!sameShape(source.shape, target.shape)) {

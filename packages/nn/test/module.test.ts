@@ -326,3 +326,9 @@ test("bad arguments name the layer", () => {
   );
   expect(() => new MLP([3])).toThrow("MLP: needs at least two sizes");
 });
+
+test("loadStateDict rejects entries that are not tensors", () => {
+  const layer = new Dense(1, 1);
+  const state = { ...layer.stateDict(), bias: [0] as unknown as Tensor };
+  expect(() => layer.loadStateDict(state)).toThrow('loadStateDict: entry "bias" is not a Tensor');
+});

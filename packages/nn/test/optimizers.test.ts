@@ -340,7 +340,6 @@ describe("state dicts", () => {
         eps: 1e-8,
         weightDecay: 0,
         amsgrad: false,
-        initialLr: 0.01,
         params: [0],
       },
     ]);

@@ -189,3 +189,15 @@ describe("errors", () => {
     expect(optimizer.paramGroups[0]!.lr).toBe(lr);
   });
 });
+
+test("the first schedule records the rate the optimizer has then, as PyTorch's initial_lr", () => {
+  const optimizer = sgd(0.1);
+  optimizer.paramGroups[0]!.lr = 0.4;
+  const first = new StepLR(optimizer, 1, 0.5);
+  expect(first.getLastLr()).toEqual([0.4]);
+  first.step();
+  // A later schedule scales the same recorded base, not the rate the first one set.
+  const second = new ExponentialLR(optimizer, 0.9);
+  expect(second.baseLrs).toEqual([0.4]);
+  expect(second.getLastLr()).toEqual([0.4]);
+});

@@ -281,6 +281,7 @@ function halfToNumber(h: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
+/** Options of `deserializeSafetensors`. */
 export interface DeserializeOptions {
   /** Names the file in error messages. */
   readonly source?: string;

@@ -10,6 +10,7 @@ import {
 import { ones, zeros } from "../init.js";
 import { type FloatDType, type Member, Module } from "../module.js";
 
+/** Options of `BatchNorm1d`. */
 export interface BatchNorm1dOptions {
   /** Added to the variance before the square root. Default 1e-5. */
   readonly eps?: number;

@@ -3,6 +3,7 @@ import { type Activation, activation, activationName } from "../activation.js";
 import { type Initializer, uniform } from "../init.js";
 import { type FloatDType, Module } from "../module.js";
 
+/** Options of `Dense`. */
 export interface DenseOptions {
   /** Learn an additive bias (default true). */
   readonly bias?: boolean;

@@ -7,6 +7,7 @@ import {
 } from "@tensortape/core";
 import { Module } from "../module.js";
 
+/** Options of `Dropout`. */
 export interface DropoutOptions {
   /** Default: the generator seeded by `manualSeed`, read at each call. */
   readonly generator?: Generator;

@@ -3,6 +3,7 @@ import { ones, zeros } from "../init.js";
 import { type FloatDType, Module } from "../module.js";
 import { sameShape } from "../same-shape.js";
 
+/** Options of `LayerNorm`. */
 export interface LayerNormOptions {
   /** Added to the variance before the square root. Default 1e-5. */
   readonly eps?: number;

@@ -5,6 +5,7 @@ import { type FloatDType, Module } from "../module.js";
 import { Dense } from "./dense.js";
 import { Dropout } from "./dropout.js";
 
+/** Options of `MLP`: those of its Dense layers, plus the activations and dropout. */
 export interface MLPOptions {
   /** Between hidden layers. Default "relu". */
   readonly activation?: Activation;

@@ -3,6 +3,7 @@ import { type Tensor, ValueError } from "@tensortape/core";
 /** How a loss combines its per-element values: their mean (default), their sum, or none. */
 export type Reduction = "mean" | "sum" | "none";
 
+/** Options every loss takes. */
 export interface LossOptions {
   readonly reduction?: Reduction;
 }

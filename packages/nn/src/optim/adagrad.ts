@@ -2,6 +2,7 @@ import type { Tensor } from "@tensortape/core";
 import { definedOnly } from "../defined-only.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
+/** Adagrad's hyperparameters, per parameter group. */
 export interface AdagradHyperparameters {
   lr: number;
   /** Learning-rate decay η: step t uses lr / (1 + (t − 1)η). Default 0. */

@@ -2,6 +2,7 @@ import type { Tensor } from "@tensortape/core";
 import { definedOnly } from "../defined-only.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
+/** Adam's and AdamW's hyperparameters, per parameter group. */
 export interface AdamHyperparameters {
   lr: number;
   /** Decay rates (β1, β2) of the first and second moment estimates. Default [0.9, 0.999]. */
@@ -14,6 +15,7 @@ export interface AdamHyperparameters {
   amsgrad: boolean;
 }
 
+/** Adam's and AdamW's per-parameter state: step count, moments, and the AMSGrad maximum. */
 export type AdamState = { step: number; expAvg: Tensor; expAvgSq: Tensor; maxExpAvgSq?: Tensor };
 
 /** Adam's per-parameter state: zero moments, and the running maximum for AMSGrad. */

@@ -1,5 +1,6 @@
 import { clamp, mul, noGrad, type Tensor, ValueError } from "@tensortape/core";
 
+/** Options of `clipGradNorm`. */
 export interface ClipGradNormOptions {
   /** The p of the p-norm; Infinity for the largest absolute value. Default 2. */
   readonly normType?: number;

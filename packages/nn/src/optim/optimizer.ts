@@ -17,7 +17,7 @@ export interface Hyperparameters {
  */
 export type ParamGroup<H extends Hyperparameters> = H & {
   readonly params: readonly Tensor[];
-  initialLr: number;
+  initialLr?: number;
 };
 
 /** A group as the constructor takes it: its parameters, and whichever options differ from the defaults. */
@@ -75,7 +75,6 @@ export abstract class Optimizer<
         ...definedOnly(spec),
         params: groupParams,
       } as unknown as ParamGroup<H>;
-      group.initialLr = group.lr;
       this.validate(group);
       return group;
     });

@@ -2,6 +2,7 @@ import type { Tensor } from "@tensortape/core";
 import { definedOnly } from "../defined-only.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
+/** RMSprop's hyperparameters, per parameter group. */
 export interface RMSpropHyperparameters {
   lr: number;
   /** Smoothing constant α of the squared-gradient average. Default 0.99. */

@@ -2,6 +2,7 @@ import type { Tensor } from "@tensortape/core";
 import { definedOnly } from "../defined-only.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
+/** SGD's hyperparameters, per parameter group. */
 export interface SGDHyperparameters {
   lr: number;
   /** Momentum factor μ. Default 0. */

@@ -1,5 +1,6 @@
 import { check, LRScheduler, type Scheduled } from "./lr-scheduler.js";
 
+/** Options of `LinearLR`. */
 export interface LinearLROptions {
   /** The factor at step 0. Default 1/3. */
   readonly startFactor?: number;

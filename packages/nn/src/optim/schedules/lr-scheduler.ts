@@ -2,7 +2,7 @@ import { ValueError } from "@tensortape/core";
 
 /** What a schedule needs of an optimizer: its groups' learning rates (every Optimizer has them). */
 export interface Scheduled {
-  readonly paramGroups: readonly { lr: number; initialLr: number }[];
+  readonly paramGroups: readonly { lr: number; initialLr?: number }[];
 }
 
 /** A learning rate as a function of the step count, the group's initial rate, and the group's index. */
@@ -32,12 +32,14 @@ export class LRScheduler {
   constructor(optimizer: Scheduled, schedule: Schedule) {
     this.optimizer = optimizer;
     this.schedule = schedule;
+    // As PyTorch: the first scheduler records each group's rate as the base all schedules scale.
+    for (const group of optimizer.paramGroups) group.initialLr ??= group.lr;
     this.#apply(0);
   }
 
   /** The groups' initial learning rates, which the schedule scales. */
   get baseLrs(): number[] {
-    return this.optimizer.paramGroups.map((g) => g.initialLr);
+    return this.optimizer.paramGroups.map((g) => g.initialLr ?? g.lr);
   }
 
   /** Advances one step and sets the new learning rates. */
@@ -68,7 +70,7 @@ export class LRScheduler {
   /** Computes every group's rate first, so a schedule that throws changes nothing. */
   #apply(epoch: number): void {
     const groups = this.optimizer.paramGroups;
-    const lrs = groups.map((group, i) => this.schedule(epoch, group.initialLr, i));
+    const lrs = groups.map((group, i) => this.schedule(epoch, group.initialLr ?? group.lr, i));
     groups.forEach((group, i) => {
       group.lr = lrs[i]!;
     });

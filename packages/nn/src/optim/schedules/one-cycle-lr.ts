@@ -1,5 +1,6 @@
 import { check, LRScheduler, type Scheduled } from "./lr-scheduler.js";
 
+/** Options of `OneCycleLR`; only `maxLr` and `totalSteps` are required. */
 export interface OneCycleLROptions {
   /** The peak learning rate, for every group or one per group. */
   readonly maxLr: number | readonly number[];
