@@ -100,6 +100,9 @@ describe("the fixed file", () => {
       }),
     ).toEqual(file);
     expect(serializeSafetensors({})).toEqual(bytes([8, 0, 0, 0, 0, 0, 0, 0], ascii("{}      ")));
+    expect(serializeSafetensors({}, { framework: "pt" })).toEqual(
+      bytes([40, 0, 0, 0, 0, 0, 0, 0], ascii('{"__metadata__":{"framework":"pt"}}     ')),
+    );
     expect(deserializeSafetensors(bytes([8, 0, 0, 0, 0, 0, 0, 0], ascii("{}      ")))).toEqual({
       tensors: {},
       metadata: {},
