@@ -1,19 +1,18 @@
 // Small terminal renderings the examples share: digits, a confusion matrix, and tables.
 
-const SHADES = [" ", "░", "▒", "▓", "█"];
-
 /**
- * Draws a 28×28 grayscale image (values in [0, 1]) with shade characters, two characters
- * per pixel so that the digit keeps its proportions.
+ * Draws a 28×28 grayscale image (values in [0, 1]) with half-block characters: each
+ * character shows two pixels stacked, which keeps the digit's proportions in a terminal.
  */
 export function drawDigit(pixels: ArrayLike<number>, width = 28): string {
+  const on = (r: number, c: number) => (pixels[r * width + c] ?? 0) >= 0.5;
   const rows: string[] = [];
-  for (let r = 0; r < pixels.length / width; r++) {
+  for (let r = 0; r < pixels.length / width; r += 2) {
     let line = "";
     for (let c = 0; c < width; c++) {
-      const v = Math.min(1, Math.max(0, pixels[r * width + c]!));
-      const shade = SHADES[Math.round(v * (SHADES.length - 1))]!;
-      line += shade + shade;
+      const top = on(r, c);
+      const bottom = on(r + 1, c);
+      line += top ? (bottom ? "█" : "▀") : bottom ? "▄" : " ";
     }
     rows.push(line.trimEnd());
   }
