@@ -1,6 +1,13 @@
-import { type DType, noGrad, ShapeError, Tensor, tensor, ValueError } from "@tensortape/core";
+import {
+  type DType,
+  noGrad,
+  ShapeError,
+  shapesEqual,
+  Tensor,
+  tensor,
+  ValueError,
+} from "@tensortape/core";
 import { StateDictError, type StateDictMismatch } from "./errors.js";
-import { sameShape } from "./same-shape.js";
 
 /** Tensors by dotted name (`layers.0.weight`), as `stateDict()` returns and safetensors files hold. */
 export type StateDict = Record<string, Tensor>;
@@ -240,7 +247,7 @@ export abstract class Module {
         continue;
       }
       const got = { shape: source.shape, dtype: source.dtype };
-      if (!sameShape(source.shape, target.shape)) {
+      if (!shapesEqual(source.shape, target.shape)) {
         mismatches.push({ kind: "shape", name, expected, got });
       } else if (source.dtype !== target.dtype) {
         mismatches.push({ kind: "dtype", name, expected, got });
@@ -331,7 +338,7 @@ export function functionalCall<M extends Module>(
           `the module has no parameter or buffer named "${name}"; it has ${[...byName.keys()].join(", ")}`,
         );
       }
-      if (!sameShape(original.shape, replacement.shape)) {
+      if (!shapesEqual(original.shape, replacement.shape)) {
         throw new ShapeError(
           "functionalCall",
           `the replacement for "${name}" has the wrong shape`,

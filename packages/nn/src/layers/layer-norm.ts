@@ -1,7 +1,6 @@
-import { type Generator, ShapeError, type Tensor, ValueError } from "@tensortape/core";
+import { type Generator, ShapeError, shapesEqual, type Tensor, ValueError } from "@tensortape/core";
 import { ones, zeros } from "../init.js";
 import { type FloatDType, Module } from "../module.js";
-import { sameShape } from "../same-shape.js";
 
 /** Options of `LayerNorm`. */
 export interface LayerNormOptions {
@@ -48,7 +47,7 @@ export class LayerNorm extends Module {
 
   override forward(x: Tensor): Tensor {
     const k = this.normalizedShape.length;
-    if (x.rank < k || !sameShape(x.shape.slice(x.rank - k), this.normalizedShape)) {
+    if (x.rank < k || !shapesEqual(x.shape.slice(x.rank - k), this.normalizedShape)) {
       throw new ShapeError(
         "LayerNorm",
         "the input's trailing dimensions must equal normalizedShape",

@@ -1,5 +1,4 @@
-import { formatShape, noGrad, ShapeError, type Tensor } from "@tensortape/core";
-import { sameShape } from "../same-shape.js";
+import { formatShape, noGrad, ShapeError, shapesEqual, type Tensor } from "@tensortape/core";
 
 /**
  * The fraction of samples whose highest-scoring class is the target: targets are int32 class
@@ -12,7 +11,7 @@ export function accuracy(scores: Tensor, target: Tensor): number {
   return noGrad(() => {
     const labels = target.dtype === "int32" ? target : target.argmax(-1);
     const batch = scores.shape.slice(0, -1);
-    if (scores.rank === 0 || !sameShape(labels.shape, batch)) {
+    if (scores.rank === 0 || !shapesEqual(labels.shape, batch)) {
       throw new ShapeError(
         "accuracy",
         `targets must be class indices of shape ${formatShape(batch)} or rows of the scores' shape`,

@@ -1,6 +1,5 @@
-import { ShapeError, type Tensor } from "@tensortape/core";
+import { ShapeError, shapesEqual, type Tensor } from "@tensortape/core";
 import { softplus } from "../functional/softplus.js";
-import { sameShape } from "../same-shape.js";
 import { type LossOptions, reduce } from "./reduction.js";
 
 /**
@@ -15,7 +14,7 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   options: LossOptions = {},
 ): Tensor {
-  if (!sameShape(logits.shape, target.shape)) {
+  if (!shapesEqual(logits.shape, target.shape)) {
     throw new ShapeError(
       "binaryCrossEntropyWithLogits",
       "logits and target must have the same shape",

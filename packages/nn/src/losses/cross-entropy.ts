@@ -1,5 +1,4 @@
-import { DTypeError, ShapeError, type Tensor } from "@tensortape/core";
-import { sameShape } from "../same-shape.js";
+import { DTypeError, ShapeError, shapesEqual, type Tensor } from "@tensortape/core";
 import { pickTargets } from "./nll-loss.js";
 import { type LossOptions, reduce } from "./reduction.js";
 
@@ -24,7 +23,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: LossOption
       { logits: logits.dtype, target: target.dtype },
     );
   }
-  if (logits.rank === 0 || !sameShape(target.shape, logits.shape)) {
+  if (logits.rank === 0 || !shapesEqual(target.shape, logits.shape)) {
     throw new ShapeError(
       "crossEntropy",
       "class-probability targets must have the logits' shape",

@@ -1,5 +1,4 @@
-import { ShapeError, type Tensor } from "@tensortape/core";
-import { sameShape } from "../same-shape.js";
+import { ShapeError, shapesEqual, type Tensor } from "@tensortape/core";
 import { type LossOptions, reduce } from "./reduction.js";
 
 /**
@@ -9,7 +8,7 @@ import { type LossOptions, reduce } from "./reduction.js";
  * @example mseLoss(tensor([1, 2]), tensor([1, 4])) // tensor(2.) = ((0)² + (−2)²) / 2
  */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  if (!sameShape(input.shape, target.shape)) {
+  if (!shapesEqual(input.shape, target.shape)) {
     throw new ShapeError(
       "mseLoss",
       "input and target must have the same shape",

@@ -1,5 +1,11 @@
-import { DTypeError, formatShape, ShapeError, type Tensor, ValueError } from "@tensortape/core";
-import { sameShape } from "../same-shape.js";
+import {
+  DTypeError,
+  formatShape,
+  ShapeError,
+  shapesEqual,
+  type Tensor,
+  ValueError,
+} from "@tensortape/core";
 import { type LossOptions, reduce } from "./reduction.js";
 
 /**
@@ -22,7 +28,7 @@ export function pickTargets(op: string, scores: Tensor, target: Tensor): Tensor 
     );
   }
   const batch = scores.shape.slice(0, -1);
-  if (!sameShape(target.shape, batch)) {
+  if (!shapesEqual(target.shape, batch)) {
     throw new ShapeError(
       op,
       `target must have the input's shape without its class axis, ${formatShape(batch)}`,

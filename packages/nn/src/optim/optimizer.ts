@@ -1,7 +1,6 @@
-import { DTypeError, noGrad, Tensor, ValueError } from "@tensortape/core";
+import { DTypeError, noGrad, shapesEqual, Tensor, ValueError } from "@tensortape/core";
 import { definedOnly } from "../defined-only.js";
 import { StateDictError, type StateDictMismatch } from "../errors.js";
-import { sameShape } from "../same-shape.js";
 
 /** A hyperparameter's value: a number, a flag, or a pair such as Adam's betas. */
 export type Hyperparameter = number | boolean | readonly number[];
@@ -214,7 +213,7 @@ export abstract class Optimizer<
         } else if (value instanceof Tensor !== got instanceof Tensor) {
           mismatches.push({ kind: "shape", name: path, expected, got: specOf(got) });
         } else if (value instanceof Tensor && got instanceof Tensor) {
-          if (!sameShape(got.shape, value.shape)) {
+          if (!shapesEqual(got.shape, value.shape)) {
             mismatches.push({ kind: "shape", name: path, expected, got: spec(got) });
           } else if (got.dtype !== value.dtype) {
             mismatches.push({ kind: "dtype", name: path, expected, got: spec(got) });
