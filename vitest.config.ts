@@ -1,13 +1,37 @@
 import { defineConfig } from "vitest/config";
 
-// Tests import the packages' TypeScript sources through the "@tensortape/source"
-// export condition, so no build is needed before `vitest run`.
+const setupFiles = ["packages/core/test/backend/use-backend.ts"];
+
+// Tests import the packages' TypeScript sources through the "@tensortape/source" export
+// condition, so no build is needed before `vitest run`. Every test runs on the default
+// (WebAssembly) backend; core's tests run a second time on the reference backend.
 export default defineConfig({
   resolve: { conditions: ["@tensortape/source"] },
   ssr: { resolve: { conditions: ["@tensortape/source"] } },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     pool: "forks",
     testTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "wasm",
+          include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+          env: { TENSORTAPE_BACKEND: "wasm" },
+          setupFiles,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "reference",
+          include: ["packages/core/test/**/*.test.ts"],
+          // The backend tests compare the two backends themselves.
+          exclude: ["packages/core/test/backend/**"],
+          env: { TENSORTAPE_BACKEND: "reference" },
+          setupFiles,
+        },
+      },
+    ],
   },
 });

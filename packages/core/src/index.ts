@@ -23,6 +23,8 @@ export type {
 } from "./backend/backend.js";
 export { referenceBackend } from "./backend/reference/reference-backend.js";
 export { getBackend, listBackends, registerBackend, setBackend } from "./backend/registry.js";
+export { getNumThreads, setNumThreads } from "./backend/wasm/thread-pool.js";
+export { wasmBackend } from "./backend/wasm/wasm-backend.js";
 export {
   arange,
   eye,

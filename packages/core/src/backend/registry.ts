@@ -1,9 +1,13 @@
 import { ValueError } from "../errors.js";
 import type { Backend } from "./backend.js";
 import { referenceBackend } from "./reference/reference-backend.js";
+import { wasmAvailable } from "./wasm/runtime.js";
+import { wasmBackend } from "./wasm/wasm-backend.js";
 
 const backends = new Map<string, Backend>([[referenceBackend.name, referenceBackend]]);
-let active: Backend = referenceBackend;
+// The WebAssembly SIMD backend is the default wherever the engine can run it.
+if (wasmAvailable()) backends.set(wasmBackend.name, wasmBackend);
+let active: Backend = backends.get(wasmBackend.name) ?? referenceBackend;
 
 /** Makes a backend available to `setBackend` under its name. */
 export function registerBackend(backend: Backend): void {

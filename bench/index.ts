@@ -1,0 +1,208 @@
+/**
+ * tensortape against TF.js, in one process on one machine: matmul, an MLP training step,
+ * tape overhead and MNIST training, for tensortape's WebAssembly backend on 1 and 2 threads
+ * and its reference backend, and for TF.js's wasm and cpu backends.
+ *
+ *     pnpm bench            # everything, 3 rounds (about ten minutes on two cores)
+ *     pnpm bench --quick    # 1 round of short samples; the slowest runs skipped or estimated
+ *     pnpm bench --only matmul,mnist
+ *
+ * Sections: matmul, step, tape, epoch, mnist. Each figure is the median over rounds of a
+ * Benchmark.js median; the frameworks take turns within each round, so that a burst of
+ * load from elsewhere on the machine does not fall on one of them alone. The slow ones
+ * (tensortape's reference backend, TF.js cpu) run one round.
+ */
+import { cpus, loadavg } from "node:os";
+import { epochOrder, initialWeights, loadMnist, type Mnist, randomBatch } from "./data.js";
+import type { Framework } from "./framework.js";
+import { medianMs } from "./measure.js";
+import { trainMnist } from "./mnist.js";
+import { tensortape } from "./tensortape.js";
+import { tfjs } from "./tfjs.js";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const onlyAt = args.indexOf("--only");
+const only = onlyAt >= 0 ? args[onlyAt + 1]!.split(",") : undefined;
+const runs = (section: string) => !only || only.includes(section);
+const rounds = quick ? 1 : 3;
+const timing = quick ? { seconds: 0.5, samples: 3 } : { seconds: 1, samples: 5 };
+
+const tt1 = tensortape("wasm", 1);
+const tt2 = tensortape("wasm", 2);
+const reference = tensortape("reference", 1);
+const tfWasm = tfjs("wasm");
+const tfCpu = tfjs("cpu");
+const frameworks: Framework[] = [tt1, tt2, reference, tfWasm, tfCpu];
+const slow = new Set([reference, tfCpu]);
+
+/** A measurement of one framework: a number, or a note such as "—" or "29 est.". */
+type Figure = number | string;
+
+interface Row {
+  readonly label: string;
+  readonly unit: string;
+  readonly higherIsBetter: boolean;
+  readonly figures: Map<Framework, Figure[]>;
+}
+const rows: Row[] = [];
+
+function format(v: number): string {
+  if (v >= 100) return v.toFixed(0);
+  if (v >= 10) return v.toFixed(1);
+  if (v >= 1) return v.toFixed(2);
+  return v.toPrecision(2);
+}
+
+const numeric = (v: Figure | undefined) =>
+  typeof v === "number" ? v : typeof v === "string" ? Number.parseFloat(v) : Number.NaN;
+
+/** The median of a cell's rounds, keeping a note such as "est." if the rounds carry one. */
+function cell(figures: Figure[] | undefined): Figure | undefined {
+  if (!figures || figures.length === 0) return undefined;
+  const sorted = [...figures].sort((a, b) => numeric(a) - numeric(b));
+  return sorted[(sorted.length - 1) >> 1];
+}
+
+/**
+ * Measures one workload on every framework, `rounds` times in turn (slow frameworks once).
+ * `measure` returns the figure, or a string for a note.
+ */
+async function workload(
+  label: string,
+  unit: string,
+  higherIsBetter: boolean,
+  measure: (f: Framework) => Figure,
+): Promise<void> {
+  const row: Row = { label, unit, higherIsBetter, figures: new Map() };
+  rows.push(row);
+  for (let round = 0; round < rounds; round++) {
+    for (const f of frameworks) {
+      if (round > 0 && slow.has(f)) continue;
+      await f.activate();
+      const figures = row.figures.get(f) ?? [];
+      figures.push(measure(f));
+      row.figures.set(f, figures);
+      process.stdout.write(".");
+    }
+  }
+}
+
+async function matmulSection(): Promise<void> {
+  for (const [n, transA] of [
+    [128, false],
+    [512, false],
+    [1024, false],
+    [512, true],
+  ] as const) {
+    const a = randomBatch(Math.ceil((n * n) / 784), n).x.subarray(0, n * n);
+    const b = randomBatch(Math.ceil((n * n) / 784), n + 1).x.subarray(0, n * n);
+    const label = `matmul float32 ${n}³${transA ? ", aᵀ·b" : ""}`;
+    await workload(label, "GFLOP/s", true, (f) => {
+      // A 1024³ product takes seconds on the reference backend (and TF.js cpu when quick).
+      if (n === 1024 && (f === reference || (quick && f === tfCpu))) return "—";
+      return (2 * n ** 3) / medianMs(f.matmul(a, b, n, transA), timing) / 1e6;
+    });
+  }
+}
+
+async function stepSection(): Promise<void> {
+  for (const [sizes, batch] of [
+    [[784, 128, 10], 128],
+    [[784, 1024, 1024, 10], 256],
+  ] as const) {
+    const { x, y } = randomBatch(batch, 3);
+    const label = `training step, MLP ${sizes.join("→")}, batch ${batch}, SGD`;
+    await workload(label, "ms", false, (f) => {
+      if (sizes.length > 3 && (f === reference || (quick && f === tfCpu))) return "—";
+      const trainer = f.mlp(sizes, initialWeights(sizes, 0), { kind: "sgd", lr: 0.01 });
+      const ms = medianMs(() => trainer.step(x, y), timing);
+      trainer.dispose();
+      return ms;
+    });
+  }
+}
+
+async function tapeSection(): Promise<void> {
+  const ops = 2000;
+  const label = `tape overhead: ${ops} add/mul ops on a [4] tensor, forward + backward`;
+  await workload(label, "µs/op", false, (f) => (medianMs(f.tape(ops), timing) * 1000) / ops);
+}
+
+async function epochSection(mnist: Mnist): Promise<void> {
+  const sizes = [784, 128, 10];
+  const batch = 128;
+  const steps = Math.floor(mnist.train.count / batch);
+  const label = `MNIST epoch, MLP 784→128→10, Adam 1e-3, batch ${batch} (${mnist.source})`;
+  await workload(label, "s", false, (f) => {
+    const trainer = f.mlp(sizes, initialWeights(sizes, 0), { kind: "adam", lr: 1e-3 });
+    const order = epochOrder(mnist.train.count, 0);
+    const x = new Float32Array(batch * 784);
+    const y = new Int32Array(batch);
+    const stepAt = (s: number) => {
+      for (let b = 0; b < batch; b++) {
+        const i = order[s * batch + b]!;
+        x.set(mnist.train.images.subarray(i * 784, (i + 1) * 784), b * 784);
+        y[b] = mnist.train.labels[i]!;
+      }
+      trainer.step(x, y);
+    };
+    stepAt(0);
+    // The slow frameworks train part of the epoch and the table extrapolates ("est.").
+    const timed = slow.has(f) ? (quick ? 20 : 60) : steps;
+    const start = performance.now();
+    for (let s = 0; s < timed; s++) stepAt(s);
+    const seconds = ((performance.now() - start) / 1000) * (steps / timed);
+    trainer.dispose();
+    return timed < steps ? `${format(seconds)} est.` : seconds;
+  });
+}
+
+function printTables(): void {
+  const header = ["workload", "unit", ...frameworks.map((f) => f.name)];
+  console.log(`| ${header.join(" | ")} |`);
+  console.log(`| ${header.map(() => "---").join(" | ")} |`);
+  for (const r of rows) {
+    const cells = frameworks.map((f) => {
+      const v = cell(r.figures.get(f));
+      return v === undefined ? "" : typeof v === "number" ? format(v) : v;
+    });
+    console.log(`| ${r.label} | ${r.unit} | ${cells.join(" | ")} |`);
+  }
+  // How many times faster tensortape's fast backend is than each TF.js backend.
+  console.log("\nSpeed-up of tensortape wasm over TF.js (×, higher is better):\n");
+  const pairs = [
+    [tt1, tfWasm],
+    [tt2, tfWasm],
+    [tt1, tfCpu],
+    [tt2, tfCpu],
+  ] as const;
+  const names = pairs.map(([a, b]) => `${a.name.replace("tensortape ", "")} vs ${b.name}`);
+  console.log(`| workload | ${names.join(" | ")} |`);
+  console.log(`| --- | ${pairs.map(() => "---").join(" | ")} |`);
+  for (const r of rows) {
+    const cells = pairs.map(([a, b]) => {
+      const va = numeric(cell(r.figures.get(a)));
+      const vb = numeric(cell(r.figures.get(b)));
+      const ratio = r.higherIsBetter ? va / vb : vb / va;
+      return Number.isFinite(ratio) ? `${format(ratio)}×` : "—";
+    });
+    console.log(`| ${r.label} | ${cells.join(" | ")} |`);
+  }
+}
+
+const load = () => loadavg()[0]!.toFixed(2);
+const loadBefore = load();
+const mnist = runs("epoch") || runs("mnist") ? loadMnist() : undefined;
+if (runs("matmul")) await matmulSection();
+if (runs("step")) await stepSection();
+if (runs("tape")) await tapeSection();
+if (runs("epoch") && mnist) await epochSection(mnist);
+
+process.stdout.write("\n");
+const machine = `${cpus()[0]?.model.trim()}, ${cpus().length} cores, Node ${process.version}`;
+const date = new Date().toISOString().slice(0, 10);
+const how = `${rounds} round${rounds > 1 ? "s" : ""}, load average ${loadBefore} → ${load()}`;
+console.log(`\n${date}, ${machine} (${how})\n`);
+if (rows.length > 0) printTables();
+if (runs("mnist") && mnist) await trainMnist(mnist, quick);

@@ -1,0 +1,391 @@
+// Matrix product C = op(A)·op(B) in float32 or float64, cache-blocked and register-blocked
+// (the GotoBLAS scheme): a slice of op(B) at most KC deep is packed into panels NR columns
+// wide, a block of op(A) into panels MR rows tall, and a micro-kernel keeps an MR×NR tile of
+// C in registers while it walks the shared depth. Packing reads A or B in whichever layout
+// they are stored, so transposed operands cost the same as plain ones and are never copied
+// transposed.
+//
+// Each function is generic over the element type T (f32 or f64); a panel row is always two
+// 16-byte vectors, so NR is 8 float32s or 4 float64s. The small helpers are inlined by the
+// optimizer, and their tests of sizeof<T>() fold away. All pointers are byte addresses in the
+// one linear memory; JavaScript lays out operands and scratch space and splits C among
+// threads by rows or columns.
+
+/** Rows of C a micro-kernel computes at once. */
+export const MR: i32 = 4;
+/** Bytes of one panel row of B and of one tile row of C: two vectors. */
+const ROW_BYTES: i32 = 32;
+/** Columns of C a float32 micro-kernel computes at once. */
+export const NR: i32 = 8;
+/** Depth of one packed slice: a KC×NR panel of B (8 KiB) stays in L1. */
+export const KC: i32 = 256;
+/** Rows of A packed at once: an MC×KC block (64 KiB in float32) stays in L2. */
+export const MC: i32 = 64;
+/** Columns of B packed at once: a KC×NC slice (2 MiB in float32). */
+export const NC: i32 = 2048;
+
+/** Columns per panel for T: 8 float32s or 4 float64s. */
+function nr<T>(): i32 {
+  return ROW_BYTES / sizeof<T>();
+}
+
+/** A vector of T with every lane set to the value at p. */
+function splatAt<T>(p: usize): v128 {
+  return sizeof<T>() === 4 ? v128.load32_splat(p) : v128.load64_splat(p);
+}
+
+/** acc + a·b, lane-wise. */
+function mulAdd<T>(acc: v128, a: v128, b: v128): v128 {
+  return sizeof<T>() === 4 ? f32x4.add(acc, f32x4.mul(a, b)) : f64x2.add(acc, f64x2.mul(a, b));
+}
+
+/** a + b, lane-wise. */
+function add<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() === 4 ? f32x4.add(a, b) : f64x2.add(a, b);
+}
+
+/**
+ * C[i0:i0+4, j0:j0+NR] (+)= Ap·Bp over kc steps, where Ap holds 4 values of A per step and
+ * Bp NR values of B per step. `ldc` is C's row stride in bytes. The first slice of the depth
+ * stores; later slices add to what is there, so every element of C sums its products in
+ * the same order however C is split among threads.
+ */
+function microKernel<T>(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, first: bool): void {
+  const size = <usize>sizeof<T>();
+  let c00 = v128.splat<i32>(0);
+  let c01 = v128.splat<i32>(0);
+  let c10 = v128.splat<i32>(0);
+  let c11 = v128.splat<i32>(0);
+  let c20 = v128.splat<i32>(0);
+  let c21 = v128.splat<i32>(0);
+  let c30 = v128.splat<i32>(0);
+  let c31 = v128.splat<i32>(0);
+  // Eight accumulators, two B vectors, one broadcast A value and one product fit the 16
+  // vector registers; larger tiles spill and were measured slower.
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = splatAt<T>(ap);
+    c00 = mulAdd<T>(c00, a, b0);
+    c01 = mulAdd<T>(c01, a, b1);
+    a = splatAt<T>(ap + size);
+    c10 = mulAdd<T>(c10, a, b0);
+    c11 = mulAdd<T>(c11, a, b1);
+    a = splatAt<T>(ap + 2 * size);
+    c20 = mulAdd<T>(c20, a, b0);
+    c21 = mulAdd<T>(c21, a, b1);
+    a = splatAt<T>(ap + 3 * size);
+    c30 = mulAdd<T>(c30, a, b0);
+    c31 = mulAdd<T>(c31, a, b1);
+    ap += 4 * size;
+    bp += ROW_BYTES;
+  }
+  const c1 = c + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
+  if (!first) {
+    c00 = add<T>(v128.load(c), c00);
+    c01 = add<T>(v128.load(c, 16), c01);
+    c10 = add<T>(v128.load(c1), c10);
+    c11 = add<T>(v128.load(c1, 16), c11);
+    c20 = add<T>(v128.load(c2), c20);
+    c21 = add<T>(v128.load(c2, 16), c21);
+    c30 = add<T>(v128.load(c3), c30);
+    c31 = add<T>(v128.load(c3, 16), c31);
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c1, c10);
+  v128.store(c1, c11, 16);
+  v128.store(c2, c20);
+  v128.store(c2, c21, 16);
+  v128.store(c3, c30);
+  v128.store(c3, c31, 16);
+}
+
+/**
+ * Packs op(B)[p0:p0+kc, j0:j0+nc] into panels of NR columns: panel j holds, for each step
+ * p, the NR values op(B)[p, j..j+NR], zero past column n. B is [k, n], or [n, k] when
+ * transposed.
+ */
+function packB<T>(
+  b: usize,
+  k: i32,
+  n: i32,
+  transB: bool,
+  p0: i32,
+  kc: i32,
+  j0: i32,
+  nc: i32,
+  dst: usize,
+): void {
+  const size = <usize>sizeof<T>();
+  const width = nr<T>();
+  for (let j = j0; j < j0 + nc; j += width) {
+    if (!transB && j + width <= n) {
+      // Plain layout, full panel: each step is two contiguous vectors.
+      let src = b + (<usize>p0 * <usize>n + <usize>j) * size;
+      const stride = <usize>n * size;
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        src += stride;
+        dst += ROW_BYTES;
+      }
+    } else if (transB && j + width <= n) {
+      // Transposed layout: column jj of the panel is row j+jj of B, contiguous over p.
+      for (let jj = 0; jj < width; jj++) {
+        const src = b + (<usize>(j + jj) * <usize>k + <usize>p0) * size;
+        for (let p = 0; p < kc; p++) {
+          store<T>(dst + <usize>(p * width + jj) * size, load<T>(src + <usize>p * size));
+        }
+      }
+      dst += <usize>(kc * ROW_BYTES);
+    } else {
+      // The last, partial panel: zero the columns past n.
+      for (let p = 0; p < kc; p++) {
+        for (let jj = 0; jj < width; jj++) {
+          const col = j + jj;
+          let v: T = <T>0;
+          if (col < n) {
+            const at = transB ? col * k + p0 + p : (p0 + p) * n + col;
+            v = load<T>(b + <usize>at * size);
+          }
+          store<T>(dst, v);
+          dst += size;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Packs op(A)[i0:i0+mc, p0:p0+kc] into panels of MR rows: panel i holds, for each step p,
+ * the MR values op(A)[i..i+MR, p], zero past row m. A is [m, k], or [k, m] when transposed.
+ */
+function packA<T>(
+  a: usize,
+  m: i32,
+  k: i32,
+  transA: bool,
+  i0: i32,
+  mc: i32,
+  p0: i32,
+  kc: i32,
+  dst: usize,
+): void {
+  const size = <usize>sizeof<T>();
+  for (let i = i0; i < i0 + mc; i += MR) {
+    if (transA && i + MR <= m) {
+      // Transposed layout: the MR values of one step are contiguous.
+      let src = a + (<usize>p0 * <usize>m + <usize>i) * size;
+      const stride = <usize>m * size;
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src));
+        if (size === 8) v128.store(dst, v128.load(src, 16), 16);
+        src += stride;
+        dst += 4 * size;
+      }
+    } else if (!transA && i + MR <= m) {
+      const rowBytes = <usize>k * size;
+      const r0 = a + (<usize>i * <usize>k + <usize>p0) * size;
+      const r1 = r0 + rowBytes;
+      const r2 = r1 + rowBytes;
+      const r3 = r2 + rowBytes;
+      for (let p = 0; p < kc; p++) {
+        const off = <usize>p * size;
+        store<T>(dst, load<T>(r0 + off));
+        store<T>(dst + size, load<T>(r1 + off));
+        store<T>(dst + 2 * size, load<T>(r2 + off));
+        store<T>(dst + 3 * size, load<T>(r3 + off));
+        dst += 4 * size;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let ii = 0; ii < MR; ii++) {
+          const row = i + ii;
+          let v: T = <T>0;
+          if (row < m) {
+            const at = transA ? (p0 + p) * m + row : row * k + p0 + p;
+            v = load<T>(a + <usize>at * size);
+          }
+          store<T>(dst, v);
+          dst += size;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * C[i0:i1, j0:j1] = op(A)·op(B) for one product. C is padded: its row stride is n rounded up
+ * to NR and it has m rounded up to MR rows, so every micro-kernel writes a whole tile. i0 is
+ * a multiple of MR and j0 of NR. `packedA` needs MC·KC and `packedB` KC·NC elements.
+ */
+function matmul<T>(
+  a: usize,
+  b: usize,
+  c: usize,
+  m: i32,
+  k: i32,
+  n: i32,
+  transA: bool,
+  transB: bool,
+  i0: i32,
+  i1: i32,
+  j0: i32,
+  j1: i32,
+  packedA: usize,
+  packedB: usize,
+): void {
+  const size = <usize>sizeof<T>();
+  const width = nr<T>();
+  const ldc = <usize>((n + width - 1) & ~(width - 1)) * size;
+  if (k === 0) {
+    // An empty sum: C is zero.
+    for (let i = i0; i < i1; i++) {
+      memory.fill(c + <usize>i * ldc + <usize>j0 * size, 0, <usize>(j1 - j0) * size);
+    }
+    return;
+  }
+  // Equal slices of the depth, each at most KC: 784 is cut as 4 × 196, not 3 × 256 + 16,
+  // since a thin last slice pays for a pass over C with little work to show for it.
+  const slices = (k + KC - 1) / KC;
+  const depth = (k + slices - 1) / slices;
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = (min(NC, j1 - jc) + width - 1) & ~(width - 1);
+    for (let pc = 0; pc < k; pc += depth) {
+      const kc = min(depth, k - pc);
+      packB<T>(b, k, n, transB, pc, kc, jc, nc, packedB);
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mc = (min(MC, i1 - ic) + MR - 1) & ~(MR - 1);
+        packA<T>(a, m, k, transA, ic, mc, pc, kc, packedA);
+        // B's micro-panel stays in L1 while the kernel sweeps down A's block from L2.
+        for (let j = 0; j < nc; j += width) {
+          const bp = packedB + <usize>(j * kc) * size;
+          const cCol = c + <usize>(jc + j) * size;
+          for (let i = 0; i < mc; i += MR) {
+            const ap = packedA + <usize>(i * kc) * size;
+            microKernel<T>(ap, bp, kc, cCol + <usize>(ic + i) * ldc, ldc, pc === 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * matmul over products p0..p1 of a batch: product p reads A at `a` plus the byte offset
+ * offsets[2p], B at `b` plus offsets[2p + 1], and writes the p-th padded C.
+ */
+function matmulBatch<T>(
+  a: usize,
+  b: usize,
+  c: usize,
+  offsets: usize,
+  p0: i32,
+  p1: i32,
+  m: i32,
+  k: i32,
+  n: i32,
+  transA: bool,
+  transB: bool,
+  i0: i32,
+  i1: i32,
+  j0: i32,
+  j1: i32,
+  packedA: usize,
+  packedB: usize,
+): void {
+  const width = nr<T>();
+  const rows = <usize>((m + MR - 1) & ~(MR - 1));
+  const cBytes = rows * <usize>((n + width - 1) & ~(width - 1)) * <usize>sizeof<T>();
+  for (let p = p0; p < p1; p++) {
+    const ao = <usize>load<u32>(offsets + ((<usize>p) << 3));
+    const bo = <usize>load<u32>(offsets + ((<usize>p) << 3), 4);
+    const cp = c + <usize>p * cBytes;
+    matmul<T>(a + ao, b + bo, cp, m, k, n, transA, transB, i0, i1, j0, j1, packedA, packedB);
+  }
+}
+
+/** matmulBatch in float32 (NR = 8). */
+export function matmulBatchF32(
+  a: usize,
+  b: usize,
+  c: usize,
+  offsets: usize,
+  p0: i32,
+  p1: i32,
+  m: i32,
+  k: i32,
+  n: i32,
+  transA: bool,
+  transB: bool,
+  i0: i32,
+  i1: i32,
+  j0: i32,
+  j1: i32,
+  packedA: usize,
+  packedB: usize,
+): void {
+  matmulBatch<f32>(
+    a,
+    b,
+    c,
+    offsets,
+    p0,
+    p1,
+    m,
+    k,
+    n,
+    transA,
+    transB,
+    i0,
+    i1,
+    j0,
+    j1,
+    packedA,
+    packedB,
+  );
+}
+
+/** matmulBatch in float64 (NR = 4). */
+export function matmulBatchF64(
+  a: usize,
+  b: usize,
+  c: usize,
+  offsets: usize,
+  p0: i32,
+  p1: i32,
+  m: i32,
+  k: i32,
+  n: i32,
+  transA: bool,
+  transB: bool,
+  i0: i32,
+  i1: i32,
+  j0: i32,
+  j1: i32,
+  packedA: usize,
+  packedB: usize,
+): void {
+  matmulBatch<f64>(
+    a,
+    b,
+    c,
+    offsets,
+    p0,
+    p1,
+    m,
+    k,
+    n,
+    transA,
+    transB,
+    i0,
+    i1,
+    j0,
+    j1,
+    packedA,
+    packedB,
+  );
+}

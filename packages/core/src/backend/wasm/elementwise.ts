@@ -1,0 +1,310 @@
+/**
+ * Elementwise and reduction kernels in plain JavaScript, one loop per op. The reference
+ * backend calls one function per element through a table (simple, but the call is never
+ * inlined); here each op has its own loop, and shapes are first collapsed to at most two
+ * dimensions. Every expression is the reference's, evaluated in the same order, so the
+ * results are bit-identical. Copying small operands into WebAssembly memory would cost more
+ * than these loops take, so they stay in JavaScript.
+ */
+import type { TypedArray } from "../../dtype.js";
+import { stridesOf } from "../../shape.js";
+import type { BinaryKernel, ReduceKernel, StridedView, UnaryKernel } from "../backend.js";
+
+/**
+ * Drops dimensions of size 1 and merges neighbours that every operand walks as one (stride
+ * of the outer = stride of the inner × its size, which includes broadcast strides of 0).
+ */
+export function collapse(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d]!;
+    if (size === 1) continue;
+    const last = outShape.length - 1;
+    const merges = last >= 0 && strides.every((s, o) => outStrides[o]![last] === s[d]! * size);
+    if (merges) {
+      outShape[last]! *= size;
+      strides.forEach((s, o) => {
+        outStrides[o]![last] = s[d]!;
+      });
+    } else {
+      outShape.push(size);
+      strides.forEach((s, o) => outStrides[o]!.push(s[d]!));
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/** out[oi + j] = a[ai + j·as] ∘ b[bi + j·bs] for j < n. */
+function binaryRow(
+  op: BinaryKernel,
+  a: TypedArray,
+  ai: number,
+  as: number,
+  b: TypedArray,
+  bi: number,
+  bs: number,
+  out: TypedArray,
+  oi: number,
+  n: number,
+): void {
+  const end = oi + n;
+  switch (op) {
+    case "add":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! + b[bi]!;
+      return;
+    case "sub":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! - b[bi]!;
+      return;
+    case "mul":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! * b[bi]!;
+      return;
+    case "div":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! / b[bi]!;
+      return;
+    case "pow":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! ** b[bi]!;
+      return;
+    case "maximum":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) {
+        const x = a[ai]!;
+        const y = b[bi]!;
+        out[o] = x >= y || Number.isNaN(x) ? x : y;
+      }
+      return;
+    case "minimum":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) {
+        const x = a[ai]!;
+        const y = b[bi]!;
+        out[o] = x <= y || Number.isNaN(x) ? x : y;
+      }
+      return;
+    case "eq":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! === b[bi]! ? 1 : 0;
+      return;
+    case "ne":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! !== b[bi]! ? 1 : 0;
+      return;
+    case "lt":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! < b[bi]! ? 1 : 0;
+      return;
+    case "le":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! <= b[bi]! ? 1 : 0;
+      return;
+    case "gt":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! > b[bi]! ? 1 : 0;
+      return;
+    case "ge":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! >= b[bi]! ? 1 : 0;
+      return;
+  }
+}
+
+/**
+ * out = a ∘ b over `shape` when the operands collapse to at most two dimensions (the usual
+ * case: same shapes, a scalar, a bias row or a column); false otherwise.
+ */
+export function binaryFast(
+  op: BinaryKernel,
+  a: StridedView,
+  b: StridedView,
+  out: TypedArray,
+  shape: readonly number[],
+): boolean {
+  const c = collapse(shape, [a.strides, b.strides, stridesOf(shape)]);
+  if (c.shape.length > 2) return false;
+  const [as, bs] = c.strides;
+  const rank = c.shape.length;
+  const n = rank === 0 ? 1 : c.shape[rank - 1]!;
+  const rows = rank === 2 ? c.shape[0]! : 1;
+  const aStep = rank === 0 ? 0 : as![rank - 1]!;
+  const bStep = rank === 0 ? 0 : bs![rank - 1]!;
+  const aRow = rank === 2 ? as![0]! : 0;
+  const bRow = rank === 2 ? bs![0]! : 0;
+  for (let r = 0; r < rows; r++) {
+    binaryRow(
+      op,
+      a.data,
+      a.offset + r * aRow,
+      aStep,
+      b.data,
+      b.offset + r * bRow,
+      bStep,
+      out,
+      r * n,
+      n,
+    );
+  }
+  return true;
+}
+
+/** out[i] = f(x[i]), one loop per op, each the reference's expression. */
+export function unaryFast(op: UnaryKernel, x: TypedArray, out: TypedArray): void {
+  const n = x.length;
+  switch (op) {
+    case "neg":
+      for (let i = 0; i < n; i++) out[i] = -x[i]!;
+      return;
+    case "exp":
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!);
+      return;
+    case "log":
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!);
+      return;
+    case "sqrt":
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!);
+      return;
+    case "abs":
+      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!);
+      return;
+    case "relu":
+      for (let i = 0; i < n; i++) out[i] = Math.max(x[i]!, 0);
+      return;
+    case "sigmoid":
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        if (v >= 0) {
+          out[i] = 1 / (1 + Math.exp(-v));
+        } else {
+          const e = Math.exp(v);
+          out[i] = e / (1 + e);
+        }
+      }
+      return;
+    case "tanh":
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!);
+      return;
+    case "sign":
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        out[i] = v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : Number.NaN;
+      }
+      return;
+    case "step":
+      for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? 1 : 0;
+      return;
+    case "sin":
+      for (let i = 0; i < n; i++) out[i] = Math.sin(x[i]!);
+      return;
+    case "cos":
+      for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]!);
+      return;
+  }
+}
+
+const reduceStart: Record<ReduceKernel, number> = {
+  sum: 0,
+  prod: 1,
+  max: Number.NEGATIVE_INFINITY,
+  min: Number.POSITIVE_INFINITY,
+};
+
+/** acc[ai + i] = acc[ai + i] ⊕ x[xi + i] for i < n, in float64 like the reference. */
+function reduceColumns(
+  op: ReduceKernel,
+  acc: Float64Array,
+  ai: number,
+  x: TypedArray,
+  xi: number,
+  n: number,
+): void {
+  switch (op) {
+    case "sum":
+      for (let i = 0; i < n; i++) acc[ai + i]! += x[xi + i]!;
+      return;
+    case "prod":
+      for (let i = 0; i < n; i++) acc[ai + i]! *= x[xi + i]!;
+      return;
+    case "max":
+      for (let i = 0; i < n; i++) {
+        const v = x[xi + i]!;
+        if (v > acc[ai + i]! || Number.isNaN(v)) acc[ai + i] = v;
+      }
+      return;
+    case "min":
+      for (let i = 0; i < n; i++) {
+        const v = x[xi + i]!;
+        if (v < acc[ai + i]! || Number.isNaN(v)) acc[ai + i] = v;
+      }
+      return;
+  }
+}
+
+/** acc[o] = acc[o] ⊕ x[o·n] ⊕ … ⊕ x[o·n + n − 1] for o < rows: each row reduced in order. */
+function reduceRows(op: ReduceKernel, acc: Float64Array, x: TypedArray, rows: number, n: number) {
+  for (let o = 0; o < rows; o++) {
+    let a = acc[o]!;
+    const end = (o + 1) * n;
+    switch (op) {
+      case "sum":
+        for (let i = o * n; i < end; i++) a += x[i]!;
+        break;
+      case "prod":
+        for (let i = o * n; i < end; i++) a *= x[i]!;
+        break;
+      case "max":
+        for (let i = o * n; i < end; i++) {
+          const v = x[i]!;
+          if (v > a || Number.isNaN(v)) a = v;
+        }
+        break;
+      case "min":
+        for (let i = o * n; i < end; i++) {
+          const v = x[i]!;
+          if (v < a || Number.isNaN(v)) a = v;
+        }
+        break;
+    }
+    acc[o] = a;
+  }
+}
+
+/**
+ * Reduces `x` over `axes` when the kept and reduced axes group into [outer, reduced, inner]
+ * (everything, rows, columns, or a middle block); false otherwise.
+ */
+export function reduceFast(
+  op: ReduceKernel,
+  x: TypedArray,
+  shape: readonly number[],
+  axes: readonly number[],
+  out: TypedArray,
+): boolean {
+  // Runs of kept and of reduced axes with their sizes, size-1 axes dropped.
+  const reducedRun: boolean[] = [];
+  const sizes: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const reduced = axes.includes(d);
+    if (reducedRun.length > 0 && reducedRun[reducedRun.length - 1] === reduced) {
+      sizes[sizes.length - 1]! *= shape[d]!;
+    } else {
+      reducedRun.push(reduced);
+      sizes.push(shape[d]!);
+    }
+  }
+  const at = reducedRun.indexOf(true);
+  if (reducedRun.lastIndexOf(true) !== at) return false;
+  const acc = new Float64Array(out.length).fill(reduceStart[op]);
+  if (at < 0) {
+    // Only size-1 axes are reduced: each output is one input.
+    reduceColumns(op, acc, 0, x, 0, x.length);
+  } else {
+    const outer = at === 0 ? 1 : sizes[0]!;
+    const length = sizes[at]!;
+    const inner = at === sizes.length - 1 ? 1 : sizes[at + 1]!;
+    if (inner === 1) reduceRows(op, acc, x, outer, length);
+    else {
+      for (let o = 0; o < outer; o++) {
+        for (let r = 0; r < length; r++) {
+          reduceColumns(op, acc, o * inner, x, (o * length + r) * inner, inner);
+        }
+      }
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] = acc[i]!;
+  return true;
+}

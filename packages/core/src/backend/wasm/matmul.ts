@@ -1,0 +1,126 @@
+/**
+ * The JavaScript side of the float32 and float64 matmul kernels: copies the operands into WebAssembly
+ * memory, splits C among threads by rows or columns (or whole products for a large batch)
+ * and copies C back. Splitting never changes the order in which any element of C sums its
+ * products, so every thread count gives bit-identical results.
+ */
+import type { MatmulArgs } from "../backend.js";
+import type { KernelRuntime } from "./runtime.js";
+import { getPool } from "./thread-pool.js";
+
+/**
+ * Below this many multiply-adds one thread is as fast: on two cores a 64³ product (2¹⁸)
+ * gains nothing from a second thread and a 96³ one (2¹⁹·⁷) a third. Measured with
+ * bench/matmul-threads.ts.
+ */
+const PARALLEL_MIN_MACS = 1 << 19;
+
+const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+
+/** [start, end) of part `t` of `count` split into `parts` pieces that are multiples of `unit`. */
+function share(count: number, parts: number, unit: number, t: number): [number, number] {
+  const step = roundUp(Math.ceil(count / parts), unit);
+  return [Math.min(count, t * step), Math.min(count, (t + 1) * step)];
+}
+
+/** Arrays of one float dtype, which the kernels compute in. */
+export type FloatArrays =
+  | readonly [Float32Array, Float32Array, Float32Array]
+  | readonly [Float64Array, Float64Array, Float64Array];
+
+/** a, b and out if all three are float32 or all float64, else undefined. */
+export function sameFloat(a: unknown, b: unknown, out: unknown): FloatArrays | undefined {
+  if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) {
+    return [a, b, out];
+  }
+  if (a instanceof Float64Array && b instanceof Float64Array && out instanceof Float64Array) {
+    return [a, b, out];
+  }
+  return undefined;
+}
+
+/**
+ * out (contiguous [batch, m, n]) = op(a)·op(b) in float32 or float64; false (nothing
+ * written) when the operands do not fit the kernel memory, so the caller can use the
+ * reference backend.
+ */
+export function matmulFloat(
+  runtime: KernelRuntime,
+  [a, b, out]: FloatArrays,
+  args: MatmulArgs,
+): boolean {
+  const { m, k, n, transA, transB } = args;
+  const batch = args.aOffsets.length;
+  if (batch === 0 || m === 0 || n === 0) return true;
+  const exports = runtime.exports;
+  const bytes = a.BYTES_PER_ELEMENT;
+  const MR = exports.MR.value as number;
+  // A panel row is two vectors: 8 float32s or 4 float64s.
+  const NR = ((exports.NR.value as number) * 4) / bytes;
+  const KC = exports.KC.value as number;
+  const MC = exports.MC.value as number;
+  const NC = exports.NC.value as number;
+  const mp = roundUp(m, MR);
+  const np = roundUp(n, NR);
+
+  // How to split: whole products when there are enough of them, else C's rows or columns,
+  // whichever is longer (each thread then packs all of the smaller operand).
+  const macs = batch * m * n * Math.max(k, 1);
+  const pool = macs >= PARALLEL_MIN_MACS ? getPool(runtime) : null;
+  const threads = pool ? pool.size + 1 : 1;
+  const byProduct = batch >= threads;
+  const splitRows = !byProduct && m >= n;
+  let parts = threads;
+  if (!byProduct) parts = Math.min(threads, Math.ceil((splitRows ? m / MR : n / NR) / 2));
+
+  runtime.reset();
+  const aPtr = runtime.allocate(a.length * bytes);
+  const bPtr = runtime.allocate(b.length * bytes);
+  const cPtr = runtime.allocate(batch * mp * np * bytes);
+  const offsetsPtr = runtime.allocate(batch * 8);
+  const packAPtrs: number[] = [];
+  const packBPtrs: number[] = [];
+  for (let t = 0; t < parts; t++) {
+    packAPtrs.push(runtime.allocate(MC * KC * bytes));
+    packBPtrs.push(runtime.allocate(KC * Math.min(NC, np) * bytes));
+  }
+  if (Math.min(aPtr, bPtr, cPtr, offsetsPtr, ...packAPtrs, ...packBPtrs) < 0) return false;
+
+  const heap = bytes === 4 ? runtime.f32 : runtime.f64;
+  const i32 = runtime.i32;
+  heap.set(a, aPtr / bytes);
+  heap.set(b, bPtr / bytes);
+  for (let p = 0; p < batch; p++) {
+    i32[(offsetsPtr >> 2) + 2 * p] = args.aOffsets[p]! * bytes;
+    i32[(offsetsPtr >> 2) + 2 * p + 1] = args.bOffsets[p]! * bytes;
+  }
+
+  const slices: number[][] = [];
+  for (let t = 0; t < parts; t++) {
+    let [p0, p1, i0, i1, j0, j1] = [0, batch, 0, m, 0, n];
+    if (byProduct) [p0, p1] = share(batch, parts, 1, t);
+    else if (splitRows) [i0, i1] = share(m, parts, MR, t);
+    else [j0, j1] = share(n, parts, NR, t);
+    const flags = [transA ? 1 : 0, transB ? 1 : 0];
+    slices.push([aPtr, bPtr, cPtr, offsetsPtr, p0, p1, m, k, n, ...flags, i0, i1, j0, j1]);
+    slices[t]!.push(packAPtrs[t]!, packBPtrs[t]!);
+  }
+  const kernel = bytes === 4 ? "matmulBatchF32" : "matmulBatchF64";
+  if (pool && parts > 1) pool.run(kernel, slices);
+  else exports[kernel](...slices[0]!);
+
+  // C is padded to whole tiles; copy back the m×n corner of each product.
+  const view = bytes === 4 ? runtime.f32 : runtime.f64;
+  const c = cPtr / bytes;
+  for (let p = 0; p < batch; p++) {
+    const from = c + p * mp * np;
+    if (np === n) {
+      out.set(view.subarray(from, from + m * n), p * m * n);
+      continue;
+    }
+    for (let i = 0; i < m; i++) {
+      out.set(view.subarray(from + i * np, from + i * np + n), (p * m + i) * n);
+    }
+  }
+  return true;
+}

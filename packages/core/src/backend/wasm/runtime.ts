@@ -1,0 +1,176 @@
+/**
+ * The WebAssembly kernels' instance and its linear memory. Operands are copied into the
+ * memory for each kernel call and results copied out: tensors keep their own typed arrays,
+ * and the memory, which only grows, belongs to the backend alone.
+ */
+import { maximumPages, sharedKernels, unsharedKernels } from "./generated/kernels.js";
+
+// The few WebAssembly API types used here, declared locally: core's type libraries are
+// ECMAScript only, so that it compiles the same for Node and for browsers.
+/** A compiled module: opaque, but it can be sent to a worker. */
+export type WasmModule = object;
+
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+interface WasmApi {
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
+  validate(bytes: Uint8Array): boolean;
+}
+
+const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** The functions and constants the kernels export (see assembly/index.ts). */
+export interface KernelExports {
+  readonly MR: { readonly value: number };
+  readonly NR: { readonly value: number };
+  readonly KC: { readonly value: number };
+  readonly MC: { readonly value: number };
+  readonly NC: { readonly value: number };
+  matmulBatchF32(...args: number[]): void;
+  matmulBatchF64(...args: number[]): void;
+  reluF32(x: number, out: number, n: number): void;
+  compareF32(
+    op: number,
+    a: number,
+    aStep: number,
+    b: number,
+    bStep: number,
+    out: number,
+    n: number,
+  ): void;
+}
+
+/** The first bytes of memory are left alone (the kernels keep no data there, but stay safe). */
+const RESERVED_BYTES = 65536;
+const PAGE_BYTES = 65536;
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Decodes base64 (atob is not in every environment's type library, and this is short). */
+export function decodeBase64(text: string): Uint8Array {
+  const clean = text.replace(/=+$/, "");
+  const bytes = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let value = 0;
+  let at = 0;
+  for (let i = 0; i < clean.length; i++) {
+    value = (value << 6) | BASE64.indexOf(clean[i]!);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes[at++] = (value >> bits) & 0xff;
+    }
+  }
+  return bytes;
+}
+
+/** Whether threads can share one memory: SharedArrayBuffer exists (cross-origin isolated). */
+function canShareMemory(): boolean {
+  return typeof SharedArrayBuffer === "function";
+}
+
+/** A compiled kernel module and the memory it is instantiated with. */
+export class KernelRuntime {
+  readonly module: WasmModule;
+  readonly memory: WasmMemory;
+  readonly shared: boolean;
+  readonly exports: KernelExports;
+  #f32: Float32Array;
+  #f64: Float64Array;
+  #i32: Int32Array;
+  #top = RESERVED_BYTES;
+
+  constructor(api: WasmApi, module: WasmModule, shared: boolean) {
+    this.module = module;
+    this.shared = shared;
+    this.memory = new api.Memory({
+      initial: RESERVED_BYTES / PAGE_BYTES + 16,
+      maximum: maximumPages,
+      shared,
+    });
+    const instance = new api.Instance(module, { env: { memory: this.memory } });
+    this.exports = instance.exports as unknown as KernelExports;
+    this.#f32 = new Float32Array(this.memory.buffer);
+    this.#f64 = new Float64Array(this.memory.buffer);
+    this.#i32 = new Int32Array(this.memory.buffer);
+  }
+
+  /** The memory as float32s (a fresh view after any growth). */
+  get f32(): Float32Array {
+    return this.#f32;
+  }
+
+  /** The memory as float64s. */
+  get f64(): Float64Array {
+    return this.#f64;
+  }
+
+  /** The memory as bytes. */
+  get u8(): Uint8Array {
+    return new Uint8Array(this.memory.buffer);
+  }
+
+  /** The memory as int32s. */
+  get i32(): Int32Array {
+    return this.#i32;
+  }
+
+  /** Frees everything `allocate` handed out: call at the start of each kernel. */
+  reset(): void {
+    this.#top = RESERVED_BYTES;
+  }
+
+  /**
+   * Reserves `bytes` (16-byte aligned) until the next reset and returns their address, or -1
+   * when the memory cannot grow that far (the caller then falls back to the reference).
+   */
+  allocate(bytes: number): number {
+    const start = this.#top;
+    const end = start + Math.ceil(bytes / 16) * 16;
+    if (end > this.memory.buffer.byteLength) {
+      const pages = Math.ceil((end - this.memory.buffer.byteLength) / PAGE_BYTES);
+      if (end > maximumPages * PAGE_BYTES) return -1;
+      this.memory.grow(pages);
+      this.#f32 = new Float32Array(this.memory.buffer);
+      this.#f64 = new Float64Array(this.memory.buffer);
+      this.#i32 = new Int32Array(this.memory.buffer);
+    }
+    this.#top = end;
+    return start;
+  }
+}
+
+/**
+ * A fresh kernel runtime on a shared memory (for threads) or a private one (where
+ * SharedArrayBuffer is unavailable, as in a browser page that is not cross-origin
+ * isolated); null where the engine lacks WebAssembly SIMD.
+ */
+export function createRuntime(shared: boolean): KernelRuntime | null {
+  if (!wasm) return null;
+  const bytes = decodeBase64(shared ? sharedKernels : unsharedKernels);
+  // Engines without SIMD (or, for the shared build, threads) reject the module here.
+  if (!wasm.validate(bytes)) return null;
+  try {
+    return new KernelRuntime(wasm, new wasm.Module(bytes), shared);
+  } catch {
+    return null;
+  }
+}
+
+let runtime: KernelRuntime | null | undefined;
+
+/** The backend's kernel runtime, created on first use; null where it cannot run. */
+export function getRuntime(): KernelRuntime | null {
+  if (runtime === undefined) runtime = createRuntime(canShareMemory());
+  return runtime;
+}
+
+/** Whether the WebAssembly kernels can run here. */
+export function wasmAvailable(): boolean {
+  return getRuntime() !== null;
+}

@@ -1,0 +1,46 @@
+/**
+ * The fast backend: float32 and float64 matrix products in WebAssembly SIMD (threaded when
+ * large), ReLU and comparisons as branch-free SIMD, and the other elementwise and reduction
+ * kernels as one JavaScript loop per op. Whatever it does not accelerate (integer products,
+ * operands that do not collapse to two dimensions) it hands to the reference backend, which
+ * it is tested against kernel by kernel.
+ */
+import type { Backend } from "../backend.js";
+import { referenceBackend } from "../reference/reference-backend.js";
+import { binaryFast, reduceFast, unaryFast } from "./elementwise.js";
+import { matmulFloat, sameFloat } from "./matmul.js";
+import { getRuntime } from "./runtime.js";
+import { compareSimd, reluSimd } from "./simd-elementwise.js";
+
+/** The WebAssembly SIMD backend, the default where the engine supports it. */
+export const wasmBackend: Backend = {
+  ...referenceBackend,
+  name: "wasm",
+  unary(op, x, out) {
+    const runtime = getRuntime();
+    if (
+      op === "relu" &&
+      runtime &&
+      x instanceof Float32Array &&
+      out instanceof Float32Array &&
+      reluSimd(runtime, x, out)
+    ) {
+      return;
+    }
+    unaryFast(op, x, out);
+  },
+  binary(op, a, b, out, shape) {
+    const runtime = getRuntime();
+    if (runtime && out instanceof Uint8Array && compareSimd(runtime, op, a, b, out, shape)) return;
+    if (!binaryFast(op, a, b, out, shape)) referenceBackend.binary(op, a, b, out, shape);
+  },
+  reduce(op, x, shape, axes, out) {
+    if (!reduceFast(op, x, shape, axes, out)) referenceBackend.reduce(op, x, shape, axes, out);
+  },
+  matmul(a, b, out, args) {
+    const runtime = getRuntime();
+    const arrays = sameFloat(a, b, out);
+    if (runtime && arrays && matmulFloat(runtime, arrays, args)) return;
+    referenceBackend.matmul(a, b, out, args);
+  },
+};

@@ -1,0 +1,242 @@
+import {
+  type BinaryKernel,
+  Generator,
+  type ReduceKernel,
+  referenceBackend,
+  type StridedView,
+  type TypedArray,
+  type UnaryKernel,
+  wasmBackend,
+} from "@tensortape/core";
+import { describe, expect, test } from "vitest";
+
+// The JavaScript kernels evaluate the reference's expressions in the reference's order, so
+// they are held to bit-identical results (NaN where the reference gives NaN).
+
+const SPECIAL = [0, -0, 1, -1, 0.5, -2.5, 3, 1e-30, -1e30, 88, -104, Infinity, -Infinity, NaN];
+
+type Kind = "float32" | "float64" | "int32" | "bool";
+
+function randomArray(kind: Kind, size: number, generator: Generator): TypedArray {
+  const values = Array.from({ length: size }, (_, i) =>
+    i < SPECIAL.length && generator.uniform() < 0.3
+      ? SPECIAL[i]!
+      : Math.round((generator.uniform() * 8 - 4) * 4) / 4,
+  );
+  if (kind === "float32") return Float32Array.from(values);
+  if (kind === "float64") return Float64Array.from(values);
+  if (kind === "int32") return Int32Array.from(values, (v) => (Number.isFinite(v) ? v : 7));
+  return Uint8Array.from(values, (v) => (v > 0 ? 1 : 0));
+}
+
+function blank(kind: Kind, size: number): TypedArray {
+  if (kind === "float32") return new Float32Array(size);
+  if (kind === "float64") return new Float64Array(size);
+  if (kind === "int32") return new Int32Array(size);
+  return new Uint8Array(size);
+}
+
+function expectSame(actual: TypedArray, expected: TypedArray, label: string): void {
+  expect(actual.constructor, label).toBe(expected.constructor);
+  // Object.is tells -0 from 0 and matches NaN with NaN.
+  const first = Array.from(actual).findIndex((v, i) => !Object.is(v, expected[i]));
+  expect(first, `${label}: element ${first} is ${actual[first]}, expected ${expected[first]}`).toBe(
+    -1,
+  );
+}
+
+function stridesOf(shape: readonly number[]): number[] {
+  const strides: number[] = [];
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= shape[d]!;
+  }
+  return strides;
+}
+
+/** A view of an operand of `own` shape (each dim 1 or the output's) broadcast to `shape`. */
+function broadcastView(
+  data: TypedArray,
+  own: readonly number[],
+  shape: readonly number[],
+): StridedView {
+  const strides = stridesOf(own).map((s, d) => (own[d] === 1 && shape[d] !== 1 ? 0 : s));
+  return { data, offset: 0, strides };
+}
+
+const unaryOps: UnaryKernel[] = [
+  "neg",
+  "exp",
+  "log",
+  "sqrt",
+  "abs",
+  "relu",
+  "sigmoid",
+  "tanh",
+  "sign",
+  "step",
+  "sin",
+  "cos",
+];
+const binaryOps: BinaryKernel[] = [
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "pow",
+  "maximum",
+  "minimum",
+  "eq",
+  "ne",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+];
+const comparisons = new Set<BinaryKernel>(["eq", "ne", "lt", "le", "gt", "ge"]);
+const reduceOps: ReduceKernel[] = ["sum", "max", "min", "prod"];
+
+describe("wasm backend elementwise kernels are bit-identical to the reference", () => {
+  test("unary ops on float32 and float64, special values included, sizes 0 to 37", () => {
+    const generator = new Generator(1);
+    for (const op of unaryOps) {
+      for (const kind of ["float32", "float64"] as const) {
+        for (const size of [0, 1, 3, 4, 5, 16, 37]) {
+          const x = randomArray(kind, size, generator);
+          const fast = blank(kind, size);
+          const expected = blank(kind, size);
+          wasmBackend.unary(op, x, fast);
+          referenceBackend.unary(op, x, expected);
+          expectSame(fast, expected, `${op} ${kind} [${size}]`);
+        }
+      }
+    }
+  });
+
+  test("binary ops over random shapes with broadcast operands, scalars and mixed dtypes", () => {
+    const generator = new Generator(2);
+    const pairs: [Kind, Kind, Kind][] = [
+      ["float32", "float32", "float32"],
+      ["float64", "float64", "float64"],
+      ["float32", "bool", "float32"],
+      ["int32", "int32", "int32"],
+      ["float64", "int32", "float64"],
+    ];
+    for (let trial = 0; trial < 160; trial++) {
+      const rank = generator.integer(0, 5);
+      const shape = Array.from({ length: rank }, () => generator.integer(0, 5));
+      // Each operand keeps or broadcasts each dimension (and may drop leading ones).
+      const own = () => shape.map((d) => (generator.uniform() < 0.35 ? 1 : d));
+      const aShape = own();
+      const bShape = own();
+      const op = binaryOps[trial % binaryOps.length]!;
+      const [ak, bk, ok] = pairs[trial % pairs.length]!;
+      const size = shape.reduce((x, y) => x * y, 1);
+      const a = randomArray(
+        ak,
+        aShape.reduce((x, y) => x * y, 1),
+        generator,
+      );
+      const b = randomArray(
+        bk,
+        bShape.reduce((x, y) => x * y, 1),
+        generator,
+      );
+      const outKind = comparisons.has(op) ? "bool" : ok;
+      const fast = blank(outKind, size);
+      const expected = blank(outKind, size);
+      const views = [broadcastView(a, aShape, shape), broadcastView(b, bShape, shape)] as const;
+      wasmBackend.binary(op, views[0], views[1], fast, shape);
+      referenceBackend.binary(op, views[0], views[1], expected, shape);
+      expectSame(fast, expected, `${op} ${JSON.stringify([aShape, bShape, shape])}`);
+    }
+  });
+
+  test("binary ops on offset and permuted views, which fall back where they must", () => {
+    const generator = new Generator(3);
+    const data = randomArray("float32", 200, generator);
+    const shape = [3, 4, 5];
+    // A transposed view with an offset: strides that no merge simplifies.
+    const a: StridedView = { data, offset: 7, strides: [1, 15, 3] };
+    const b: StridedView = { data, offset: 0, strides: [20, 5, 1] };
+    for (const op of binaryOps) {
+      const outKind = comparisons.has(op) ? "bool" : "float32";
+      const fast = blank(outKind, 60);
+      const expected = blank(outKind, 60);
+      wasmBackend.binary(op, a, b, fast, shape);
+      referenceBackend.binary(op, a, b, expected, shape);
+      expectSame(fast, expected, `${op} on a permuted view`);
+    }
+  });
+
+  test("ReLU and comparisons of large float32 arrays (the SIMD kernels), tails of 0 to 15", () => {
+    const generator = new Generator(5);
+    for (const size of [1024, 1031, 2063, 4096 + 15]) {
+      const x = randomArray("float32", size, generator);
+      // Special values spread through the array, not only at its start.
+      for (let i = 0; i < size; i += 97) x[i] = SPECIAL[(i / 97) % SPECIAL.length]!;
+      const fast = new Float32Array(size);
+      const expected = new Float32Array(size);
+      wasmBackend.unary("relu", x, fast);
+      referenceBackend.unary("relu", x, expected);
+      expectSame(fast, expected, `relu [${size}]`);
+      const y = randomArray("float32", size, generator);
+      y.set(x.subarray(0, size >> 1)); // equal pairs for eq, le and ge
+      const shape = [size];
+      const views: [StridedView, StridedView][] = [
+        [broadcastView(x, shape, shape), broadcastView(y, shape, shape)],
+        [broadcastView(x, shape, shape), { data: Float32Array.of(0), offset: 0, strides: [0] }],
+        [{ data: Float32Array.of(0.25), offset: 0, strides: [0] }, broadcastView(y, shape, shape)],
+        // A stride of 2 is not a SIMD case: it falls back to the JavaScript loop.
+        [{ data: x, offset: 1, strides: [2] }, broadcastView(y, shape, shape)],
+      ];
+      for (const op of comparisons) {
+        for (const [a, b] of views) {
+          const n = a.strides[0] === 2 ? size >> 1 : size;
+          const fastOut = new Uint8Array(n);
+          const expectedOut = new Uint8Array(n);
+          wasmBackend.binary(op, a, b, fastOut, [n]);
+          referenceBackend.binary(op, a, b, expectedOut, [n]);
+          expectSame(fastOut, expectedOut, `${op} [${n}] strides ${a.strides} ${b.strides}`);
+        }
+      }
+      // A [rows, cols] comparison against a scalar collapses to one dimension.
+      const grid = new Uint8Array(size);
+      const gridExpected = new Uint8Array(size);
+      const rows = { data: x, offset: 0, strides: [1, 0] };
+      const scalar = { data: Float32Array.of(0), offset: 0, strides: [0, 0] };
+      const gridShape = [size, 1];
+      wasmBackend.binary("gt", rows, scalar, grid, gridShape);
+      referenceBackend.binary("gt", rows, scalar, gridExpected, gridShape);
+      expectSame(grid, gridExpected, `gt [${size}, 1]`);
+    }
+  });
+
+  test("reductions over every subset of axes, empty axes and NaN included", () => {
+    const generator = new Generator(4);
+    const shapes = [[], [0], [5], [3, 4], [2, 1, 3], [2, 3, 4, 2], [3, 0, 2], [1, 1]];
+    for (const shape of shapes) {
+      const rank = shape.length;
+      for (let mask = 0; mask < 1 << rank; mask++) {
+        const axes = [...shape.keys()].filter((d) => mask & (1 << d));
+        const outSize = shape.filter((_, d) => !axes.includes(d)).reduce((x, y) => x * y, 1);
+        for (const op of reduceOps) {
+          for (const kind of ["float32", "float64", "int32"] as const) {
+            const x = randomArray(
+              kind,
+              shape.reduce((p, q) => p * q, 1),
+              generator,
+            );
+            const outKind = kind === "int32" ? "int32" : kind;
+            const fast = blank(outKind, outSize);
+            const expected = blank(outKind, outSize);
+            wasmBackend.reduce(op, x, shape, axes, fast);
+            referenceBackend.reduce(op, x, shape, axes, expected);
+            expectSame(fast, expected, `${op} ${kind} ${JSON.stringify(shape)} axes ${axes}`);
+          }
+        }
+      }
+    }
+  });
+});

@@ -1,0 +1,160 @@
+import {
+  Generator,
+  getNumThreads,
+  type MatmulArgs,
+  referenceBackend,
+  setNumThreads,
+  wasmBackend,
+} from "@tensortape/core";
+import { afterEach, describe, expect, test } from "vitest";
+import { absolute, expectWithin, randomF32 } from "./kernel-check.js";
+
+/** Machine epsilon of each float dtype the kernels compute in. */
+const EPS = { float32: 2 ** -23, float64: 2 ** -52 } as const;
+type Float = keyof typeof EPS;
+
+interface Case {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  /** Matrices stored in a; product p reads matrix aIndex[p]. Repeats model broadcasting. */
+  readonly aIndex: readonly number[];
+  readonly bIndex: readonly number[];
+}
+
+/** Runs one case on both backends and checks the fast result against the float64 reference. */
+function check(c: Case, seed: number, dtype: Float = "float32"): Float32Array | Float64Array {
+  const generator = new Generator(seed);
+  const aCount = Math.max(0, ...c.aIndex) + 1;
+  const bCount = Math.max(0, ...c.bIndex) + 1;
+  const as = randomF32(aCount * c.m * c.k, generator);
+  const bs = randomF32(bCount * c.k * c.n, generator);
+  // float64 operands get low bits that float32 cannot hold.
+  const widen = (x: Float32Array) => Float64Array.from(x, (v, i) => v + 1e-9 * (i % 7));
+  const a = dtype === "float32" ? as : widen(as);
+  const b = dtype === "float32" ? bs : widen(bs);
+  const args: MatmulArgs = {
+    aOffsets: c.aIndex.map((i) => i * c.m * c.k),
+    bOffsets: c.bIndex.map((i) => i * c.k * c.n),
+    m: c.m,
+    k: c.k,
+    n: c.n,
+    transA: c.transA,
+    transB: c.transB,
+  };
+  const size = c.aIndex.length * c.m * c.n;
+  const fast = (dtype === "float32" ? new Float32Array(size) : new Float64Array(size)).fill(
+    Number.NaN,
+  );
+  const expected = new Float64Array(size);
+  const scale = new Float64Array(size);
+  wasmBackend.matmul(a, b, fast, args);
+  referenceBackend.matmul(a, b, expected, args);
+  // Each dot product of length k is off by at most about k·eps·Σ|a||b|.
+  referenceBackend.matmul(absolute(a), absolute(b), scale, args);
+  const label = `${dtype} ${JSON.stringify(c)}`;
+  expectWithin(fast, expected, (i) => (c.k + 2) * EPS[dtype] * scale[i]!, label);
+  return fast;
+}
+
+const flags = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
+
+afterEach(() => setNumThreads(2));
+
+describe("wasm matmul (float32 and float64) against the reference", () => {
+  test("sizes 0, 1, odd sizes and every remainder of the 4×8 (4×4) tile, all transposes", () => {
+    const sizes = [0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 17];
+    let seed = 0;
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const [transA, transB] of flags) {
+        for (const m of sizes) {
+          for (const n of sizes) {
+            const k = sizes[(m * 7 + n * 3 + seed) % sizes.length]!;
+            check({ m, k, n, transA, transB, aIndex: [0], bIndex: [0] }, seed++, dtype);
+          }
+        }
+      }
+    }
+  });
+
+  test("random shapes across the cache blocks (k past 256, n past one panel)", () => {
+    const generator = new Generator(7);
+    for (let trial = 0; trial < 24; trial++) {
+      const m = 1 + generator.integer(0, 150);
+      const k = 1 + generator.integer(0, 600);
+      const n = 1 + generator.integer(0, 150);
+      const [transA, transB] = flags[trial % 4]!;
+      const dtype = trial % 3 === 0 ? "float64" : "float32";
+      check({ m, k, n, transA, transB, aIndex: [0], bIndex: [0] }, 100 + trial, dtype);
+    }
+  });
+
+  test("batches with broadcast operands (repeated offsets) and large products", () => {
+    for (const [transA, transB] of flags) {
+      check({ m: 5, k: 9, n: 6, transA, transB, aIndex: [0, 1, 2, 3], bIndex: [0, 0, 0, 0] }, 1);
+      check({ m: 3, k: 4, n: 11, transA, transB, aIndex: [0, 0, 0], bIndex: [2, 1, 0] }, 2);
+      check({ m: 70, k: 300, n: 90, transA, transB, aIndex: [1, 0], bIndex: [0, 1] }, 3);
+      check(
+        { m: 5, k: 9, n: 6, transA, transB, aIndex: [0, 1, 2], bIndex: [0, 0, 0] },
+        5,
+        "float64",
+      );
+    }
+    // A matmul with no products writes nothing.
+    check({ m: 4, k: 4, n: 4, transA: false, transB: false, aIndex: [], bIndex: [] }, 4);
+  });
+
+  test("a k of 0 gives zeros even where the output held other values", () => {
+    const out = new Float32Array(6).fill(5);
+    const args = { aOffsets: [0], bOffsets: [0], m: 2, k: 0, n: 3, transA: false, transB: false };
+    wasmBackend.matmul(new Float32Array(0), new Float32Array(0), out, args);
+    expect(Array.from(out)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  test("mixed and integer operands go to the reference backend", () => {
+    const args = { aOffsets: [0], bOffsets: [0], m: 2, k: 2, n: 2, transA: false, transB: false };
+    // [[1, 2], [3, 4]]·[[0.5, -1], [2, 0.25]]
+    const expected = [1 * 0.5 + 2 * 2, -1 + 0.5, 3 * 0.5 + 4 * 2, -3 + 1];
+    const mixed = new Float64Array(4);
+    wasmBackend.matmul(Float32Array.of(1, 2, 3, 4), Float64Array.of(0.5, -1, 2, 0.25), mixed, args);
+    expect(Array.from(mixed)).toEqual(expected);
+    const ints = new Int32Array(4);
+    wasmBackend.matmul(Int32Array.of(1, 2, 3, 4), Int32Array.of(5, -1, 2, 3), ints, args);
+    expect(Array.from(ints)).toEqual([1 * 5 + 2 * 2, -1 + 6, 3 * 5 + 4 * 2, -3 + 12]);
+  });
+});
+
+describe("threads", () => {
+  test("1, 2 and 3 threads give bit-identical results, split by rows, columns or products", () => {
+    const cases: Case[] = [
+      { m: 301, k: 517, n: 67, transA: false, transB: true, aIndex: [0], bIndex: [0] },
+      { m: 45, k: 390, n: 333, transA: true, transB: false, aIndex: [0], bIndex: [0] },
+      { m: 64, k: 128, n: 64, transA: false, transB: false, aIndex: [0, 1, 2], bIndex: [0, 0, 1] },
+    ];
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const c of cases) {
+        setNumThreads(1);
+        expect(getNumThreads()).toBe(1);
+        const one = check(c, 11, dtype);
+        setNumThreads(2);
+        const two = check(c, 11, dtype);
+        setNumThreads(3);
+        const three = check(c, 11, dtype);
+        expect(two).toEqual(one);
+        expect(three).toEqual(one);
+      }
+    }
+  });
+
+  test("setNumThreads rejects a count that is not a positive integer", () => {
+    expect(() => setNumThreads(0)).toThrow(/setNumThreads: expects a positive integer; got 0/);
+    expect(() => setNumThreads(1.5)).toThrow(/got 1.5/);
+  });
+});
