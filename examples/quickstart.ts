@@ -1,5 +1,10 @@
 // Quickstart: build a small graph, differentiate it, and look at the tape.
 import { grad, graphOf, type Tensor, tensor } from "@tensortape/core";
+import { Command } from "commander";
+
+new Command("quickstart")
+  .description("Build a small graph, call backward(), print the gradients and the recorded tape.")
+  .parse();
 
 // 1. Two tensors that require gradients: a 2×3 input and a 3×2 weight.
 const x = tensor(

@@ -9,4 +9,6 @@ export default defineConfig({
   splitting: true,
   sourcemap: true,
   target: "es2022",
+  // import.meta.url (which finds the packaged MNIST files) in the CommonJS build too.
+  shims: true,
 });

@@ -10,6 +10,12 @@ export interface TensorOptions {
   /** Default: float32, or the typed array's own dtype. */
   readonly dtype?: DType;
   readonly requiresGrad?: boolean;
+  /**
+   * Default true. With false, a typed array already of the tensor's dtype is wrapped rather
+   * than copied, so later writes to either are seen by both (for loaders and kernels that
+   * fill a fresh array themselves).
+   */
+  readonly copy?: boolean;
 }
 
 export interface RandomOptions {
@@ -88,7 +94,7 @@ function fill(op: string, values: ArrayLike<number>, dtype: DType): TypedArray {
 
 /**
  * A tensor from nested arrays, a number, or a flat (typed) array with its `shape`. The data is
- * copied.
+ * copied unless `copy: false` is given for a typed array of the tensor's dtype.
  * @example tensor([[1, 2], [3, 4]], { requiresGrad: true })
  * @example tensor(new Float32Array(6), { shape: [2, 3] })
  */
@@ -133,7 +139,12 @@ export function tensor(data: NestedArray | ArrayLike<number>, options: TensorOpt
     );
   }
   const dtype = resolveDtype("tensor", options.dtype, arrayDtype ?? "float32");
-  const t = new Tensor(fill("tensor", flat, dtype), [...shape], dtype);
+  const wrap = options.copy === false && arrayDtype === dtype;
+  const t = new Tensor(
+    wrap ? (flat as TypedArray) : fill("tensor", flat, dtype),
+    [...shape],
+    dtype,
+  );
   if (options.requiresGrad) t.requiresGrad = true;
   return t;
 }

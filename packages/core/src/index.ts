@@ -53,8 +53,9 @@ export {
   ValueError,
 } from "./errors.js";
 export * from "./ops/index.js";
+export { builtinOps, type OpName } from "./ops/table.js";
 export { Generator, getDefaultGenerator, manualSeed } from "./random.js";
-export { broadcastShapes, formatShape, type Shape, sizeOf } from "./shape.js";
+export { broadcastShapes, formatShape, type Shape, shapesEqual, sizeOf } from "./shape.js";
 export { type NestedArray, Tensor, type TensorLike } from "./tensor.js";
 
 import type { Tensor } from "./tensor.js";

@@ -260,10 +260,10 @@ export class Tensor {
   min(axis?: number | number[], keepDims = false): Tensor {
     return ops.min(this, axis, keepDims);
   }
-  argmax(axis = -1, keepDims = false): Tensor {
+  argmax(axis?: number, keepDims = false): Tensor {
     return ops.argmax(this, axis, keepDims);
   }
-  argmin(axis = -1, keepDims = false): Tensor {
+  argmin(axis?: number, keepDims = false): Tensor {
     return ops.argmin(this, axis, keepDims);
   }
   reshape(shape: readonly number[]): Tensor {

@@ -1,1 +1,29 @@
-export {};
+// @tensortape/data: IDX/MNIST parsing, datasets and batching. Browser-safe: anything that
+// touches the file system lives in the Node-only entry, `@tensortape/data/node`.
+
+export { type Dataset, type Example, Subset, TensorDataset } from "./dataset.js";
+export { IdxFormatError } from "./errors.js";
+export { isGzip } from "./gzip.js";
+export {
+  encodeIdx,
+  IDX_TYPES,
+  type IdxArray,
+  type IdxArrays,
+  type IdxInput,
+  type IdxType,
+  idxToTensor,
+  parseIdx,
+  parseIdxAsync,
+} from "./idx.js";
+export { DataLoader, type DataLoaderOptions } from "./loader.js";
+export {
+  MNIST_FILES,
+  type Mnist,
+  type MnistFile,
+  type MnistOptions,
+  type MnistSplit,
+  mnistFromBuffers,
+  type Normalization,
+} from "./mnist.js";
+export { type OneHotOptions, oneHot } from "./one-hot.js";
+export { type RandomSplitOptions, randomSplit } from "./split.js";

@@ -1,1 +1,98 @@
-export {};
+// @tensortape/nn: modules, layers, losses, initialisers, optimizers, schedules, checkpoints.
+// Browser-safe; file paths are in @tensortape/nn/node.
+
+export { type Activation, type ActivationName, activation } from "./activation.js";
+export {
+  type CheckpointParts,
+  restoreCheckpoint,
+  serializeCheckpoint,
+} from "./checkpoint/checkpoint.js";
+export {
+  type DeserializeOptions,
+  deserializeSafetensors,
+  type SafetensorsContents,
+  serializeSafetensors,
+} from "./checkpoint/safetensors.js";
+export {
+  SafetensorsError,
+  StateDictError,
+  type StateDictMismatch,
+  type TensorSpec,
+} from "./errors.js";
+export { elu } from "./functional/elu.js";
+export { gelu } from "./functional/gelu.js";
+export { leakyRelu } from "./functional/leaky-relu.js";
+export { silu } from "./functional/silu.js";
+export { softplus } from "./functional/softplus.js";
+export type {
+  Initializer,
+  InitOptions,
+  KaimingOptions,
+  Nonlinearity,
+  XavierOptions,
+} from "./init.js";
+export * as init from "./init.js";
+export {
+  ELU,
+  Flatten,
+  GELU,
+  Identity,
+  LeakyReLU,
+  LogSoftmax,
+  ReLU,
+  Sigmoid,
+  SiLU,
+  Softmax,
+  Softplus,
+  Tanh,
+} from "./layers/activations.js";
+export { BatchNorm1d, type BatchNorm1dOptions } from "./layers/batch-norm-1d.js";
+export { Dense, type DenseOptions, Linear } from "./layers/dense.js";
+export { Dropout, type DropoutOptions } from "./layers/dropout.js";
+export { LayerNorm, type LayerNormOptions } from "./layers/layer-norm.js";
+export { MLP, type MLPOptions } from "./layers/mlp.js";
+export { Sequential } from "./layers/sequential.js";
+export { accuracy } from "./losses/accuracy.js";
+export { binaryCrossEntropyWithLogits } from "./losses/binary-cross-entropy-with-logits.js";
+export { crossEntropy } from "./losses/cross-entropy.js";
+export { mseLoss } from "./losses/mse-loss.js";
+export { nllLoss } from "./losses/nll-loss.js";
+export type { LossOptions, Reduction } from "./losses/reduction.js";
+export {
+  type FloatDType,
+  functionalCall,
+  type Layer,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  type Member,
+  Module,
+  type StateDict,
+} from "./module.js";
+export { Adagrad, type AdagradHyperparameters } from "./optim/adagrad.js";
+export { Adam, type AdamHyperparameters } from "./optim/adam.js";
+export { AdamW } from "./optim/adamw.js";
+export { type ClipGradNormOptions, clipGradNorm, clipGradValue } from "./optim/clip-grad.js";
+export {
+  type Hyperparameter,
+  type Hyperparameters,
+  Optimizer,
+  type OptimizerStateDict,
+  type ParamGroup,
+  type ParamGroupSpec,
+  type ParamState,
+} from "./optim/optimizer.js";
+export { RMSprop, type RMSpropHyperparameters } from "./optim/rmsprop.js";
+export { CosineAnnealingLR } from "./optim/schedules/cosine-annealing-lr.js";
+export { ExponentialLR } from "./optim/schedules/exponential-lr.js";
+export { LambdaLR } from "./optim/schedules/lambda-lr.js";
+export { LinearLR, type LinearLROptions, LinearWarmup } from "./optim/schedules/linear-lr.js";
+export {
+  LRScheduler,
+  type Schedule,
+  type Scheduled,
+  type SchedulerStateDict,
+} from "./optim/schedules/lr-scheduler.js";
+export { OneCycleLR, type OneCycleLROptions } from "./optim/schedules/one-cycle-lr.js";
+export { SequentialLR } from "./optim/schedules/sequential-lr.js";
+export { StepLR } from "./optim/schedules/step-lr.js";
+export { SGD, type SGDHyperparameters } from "./optim/sgd.js";

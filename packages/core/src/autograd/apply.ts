@@ -1,7 +1,13 @@
 import { isFloat } from "../dtype.js";
 import { ValueError } from "../errors.js";
 import { Tensor, type TensorLike } from "../tensor.js";
-import { captureCreationStack, checkFinite, isAnomalyEnabled } from "./anomaly.js";
+import {
+  captureCreationStack,
+  checkFinite,
+  insideOp,
+  isAnomalyEnabled,
+  isForwardCheckEnabled,
+} from "./anomaly.js";
 import { isGradEnabled, setGradEnabled } from "./grad-mode.js";
 import { Node } from "./node.js";
 
@@ -49,7 +55,7 @@ export interface OpSpec<A = undefined, S = undefined> {
 }
 
 /** Converts numbers to tensors: each takes the dtype of the first float tensor input. */
-function toTensors(op: string, args: readonly TensorLike[]): Tensor[] {
+export function toTensors(op: string, args: readonly TensorLike[]): Tensor[] {
   let floatDtype: "float32" | "float64" | undefined;
   let anyTensor: Tensor | undefined;
   for (const a of args) {
@@ -69,6 +75,32 @@ function toTensors(op: string, args: readonly TensorLike[]): Tensor[] {
 }
 
 /**
+ * Runs a backward rule in anomaly mode: checks each gradient it returns for an input that needs
+ * one, so a NaN is reported under this op before the engine sums it to the input's shape.
+ */
+function checkedRule<A, S>(
+  op: string,
+  rule: NonNullable<OpSpec<A, S>["backward"]>,
+  g: Tensor,
+  ctx: OpContext<A, S>,
+  createdAt: string | undefined,
+): readonly (Tensor | null | undefined)[] {
+  const grads = insideOp(() => rule(g, ctx));
+  grads.forEach((grad, k) => {
+    if (grad instanceof Tensor && ctx.inputs[k]?.requiresGrad) {
+      checkFinite(
+        op,
+        "backward",
+        grad.data,
+        ctx.inputs.map((t) => t.shape),
+        createdAt,
+      );
+    }
+  });
+  return grads;
+}
+
+/**
  * Runs an op and, when any input needs a gradient and recording is on, records it on the tape.
  * This is the one place every op, built-in or user-defined, passes through.
  */
@@ -77,10 +109,11 @@ export function applyOp<A, S>(spec: OpSpec<A, S>, args: readonly TensorLike[], a
   const backward = spec.backward;
   const record = backward !== undefined && isGradEnabled() && inputs.some((t) => t.requiresGrad);
   const anomaly = isAnomalyEnabled();
+  const check = isForwardCheckEnabled();
   const previous = setGradEnabled(false);
   let result: Tensor | Forwarded<S>;
   try {
-    result = spec.forward(inputs, attrs);
+    result = anomaly ? insideOp(() => spec.forward(inputs, attrs)) : spec.forward(inputs, attrs);
   } finally {
     setGradEnabled(previous);
   }
@@ -93,8 +126,8 @@ export function applyOp<A, S>(spec: OpSpec<A, S>, args: readonly TensorLike[], a
     output = result.output;
     saved = result.saved;
   }
-  const createdAt = anomaly ? captureCreationStack() : undefined;
-  if (anomaly && isFloat(output.dtype)) {
+  const createdAt = anomaly && (check || record) ? captureCreationStack() : undefined;
+  if (check && isFloat(output.dtype)) {
     checkFinite(
       spec.name,
       "forward",
@@ -111,7 +144,8 @@ export function applyOp<A, S>(spec: OpSpec<A, S>, args: readonly TensorLike[], a
   const node = new Node(
     spec.name,
     inputs,
-    (g) => backward(g, ctx),
+    (g) =>
+      isAnomalyEnabled() ? checkedRule(spec.name, backward, g, ctx, createdAt) : backward(g, ctx),
     spec.broadcast === true,
     createdAt,
   );

@@ -7,43 +7,20 @@
 import { isFloat } from "../dtype.js";
 import { BackwardRuleError, GradientError, ShapeError } from "../errors.js";
 import { add } from "../ops/add.js";
+import { identity } from "../ops/identity.js";
 import { sumTo } from "../ops/sum-to.js";
 import { broadcastsTo, formatShape, shapesEqual } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { checkFinite, isAnomalyEnabled } from "./anomaly.js";
 import { setGradEnabled } from "./grad-mode.js";
 import type { Node } from "./node.js";
+import { postOrder } from "./traverse.js";
 
 export interface BackwardOptions {
   /** Keep the graph's saved tensors so that backward can run through it again. */
   readonly retainGraph?: boolean;
   /** Record the backward computation itself, so gradients can be differentiated again. */
   readonly createGraph?: boolean;
-}
-
-/** Tensors reachable from `root` through inputs that require grad, inputs before users. */
-function topologicalOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const visited = new Set<Tensor>([root]);
-  // An explicit stack of (tensor, next input to visit): deep graphs must not overflow.
-  const stack: [Tensor, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const [tensor, next] = top;
-    const inputs = tensor.node?.inputs ?? [];
-    if (next < inputs.length) {
-      top[1] = next + 1;
-      const input = inputs[next]!;
-      if (input.requiresGrad && !visited.has(input)) {
-        visited.add(input);
-        stack.push([input, 0]);
-      }
-    } else {
-      stack.pop();
-      order.push(tensor);
-    }
-  }
-  return order;
 }
 
 /** Brings a rule's gradient to its input's shape, or says which rule is wrong. */
@@ -80,7 +57,9 @@ function run(
   options: BackwardOptions,
   targets: ReadonlySet<Tensor> | undefined,
 ): Map<Tensor, Tensor> {
-  const order = topologicalOrder(root);
+  // Inputs before the ops that use them; walked backwards, every gradient is complete
+  // before it is propagated further.
+  const order = postOrder(root, (input) => input.requiresGrad);
   // With targets, only nodes on a path to a target need their rule run.
   let needed: Set<Tensor> | undefined;
   if (targets) {
@@ -104,8 +83,9 @@ function run(
       const node = tensor.node;
       if (!node) {
         if (!targets) {
-          // Two leaves may receive the very same gradient tensor; each gets its own.
-          const own = assignedToLeaves.has(g) ? g.clone() : g;
+          // Two leaves may receive the very same gradient tensor; each gets its own (still on
+          // the tape when the backward pass is itself being recorded).
+          const own = assignedToLeaves.has(g) ? (options.createGraph ? identity(g) : g.clone()) : g;
           assignedToLeaves.add(own);
           tensor.grad = tensor.grad ? add(tensor.grad, own) : own;
         }

@@ -1,6 +1,7 @@
 import { ValueError } from "../errors.js";
 import { identity } from "../ops/identity.js";
 import { Tensor, type TensorLike } from "../tensor.js";
+import { toTensors } from "./apply.js";
 import { gradients } from "./backward.js";
 import { enableGrad, isGradEnabled } from "./grad-mode.js";
 
@@ -23,7 +24,7 @@ function evaluate(
   args: readonly TensorLike[],
   argnums: readonly number[],
 ): { value: Tensor; grads: Tensor[] } {
-  const inputs = args.map((a) => (a instanceof Tensor ? a : Tensor.scalar(a, "float32")));
+  const inputs = toTensors(name, args);
   for (const i of argnums) {
     if (!Number.isInteger(i) || i < 0 || i >= inputs.length) {
       throw new ValueError(

@@ -1,5 +1,6 @@
 import { formatShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
+import { postOrder } from "./traverse.js";
 
 /** One tensor of a recorded graph, as `graphOf` lists it. */
 export interface GraphEntry {
@@ -21,34 +22,15 @@ export interface GraphEntry {
  * that use them. Leaves that do not require grad are listed too, as constants.
  */
 export function graphOf(root: Tensor): GraphEntry[] {
-  const entries: GraphEntry[] = [];
-  const visited = new Set<Tensor>([root]);
-  const stack: [Tensor, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const [tensor, next] = top;
-    const inputs = tensor.node?.inputs ?? [];
-    if (next < inputs.length) {
-      top[1] = next + 1;
-      const input = inputs[next]!;
-      if (!visited.has(input)) {
-        visited.add(input);
-        stack.push([input, 0]);
-      }
-      continue;
-    }
-    stack.pop();
-    entries.push({
-      id: tensor.id,
-      op: tensor.node?.op ?? null,
-      shape: tensor.shape,
-      dtype: tensor.dtype,
-      requiresGrad: tensor.requiresGrad,
-      inputs: inputs.map((t) => t.id),
-      released: tensor.node?.released ?? false,
-    });
-  }
-  return entries;
+  return postOrder(root, () => true).map((tensor) => ({
+    id: tensor.id,
+    op: tensor.node?.op ?? null,
+    shape: tensor.shape,
+    dtype: tensor.dtype,
+    requiresGrad: tensor.requiresGrad,
+    inputs: (tensor.node?.inputs ?? []).map((t) => t.id),
+    released: tensor.node?.released ?? false,
+  }));
 }
 
 /** The graph of `root` in Graphviz DOT: ops as boxes, leaves as ellipses (filled if trainable). */

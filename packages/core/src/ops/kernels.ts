@@ -55,9 +55,9 @@ export function arithmeticDtype(op: string, a: Tensor, b: Tensor): DType {
   return "int32";
 }
 
-/** Applies a unary kernel to a float tensor. */
-export function unaryKernel(op: string, kernel: UnaryKernel, x: Tensor): Tensor {
-  requireFloat(op, x);
+/** Applies a unary kernel to a float tensor (or an int32 one, for ops exact on integers). */
+export function unaryKernel(op: string, kernel: UnaryKernel, x: Tensor, integers = false): Tensor {
+  if (!(integers && x.dtype === "int32")) requireFloat(op, x);
   const out = empty(x.shape, x.dtype);
   getBackend().unary(kernel, x.data, out.data);
   return out;

@@ -4,7 +4,7 @@ import { unaryKernel } from "./kernels.js";
 
 const negOp: OpSpec = {
   name: "neg",
-  forward: ([x]) => unaryKernel("neg", "neg", x),
+  forward: ([x]) => unaryKernel("neg", "neg", x, true),
   // d(-x) = -g
   backward: (g) => [neg(g)],
 };

@@ -5,7 +5,7 @@ import { unaryKernel } from "./kernels.js";
 // The derivative is 0 wherever it exists, so sign records no backward rule.
 const signOp: OpSpec = {
   name: "sign",
-  forward: ([x]) => unaryKernel("sign", "sign", x),
+  forward: ([x]) => unaryKernel("sign", "sign", x, true),
 };
 
 /**

@@ -1,0 +1,63 @@
+/**
+ * Every built-in op by name. The test suite keeps a case table of the same type, so adding an
+ * op here without its gradient test (or the reverse) fails type-checking.
+ */
+import * as ops from "./index.js";
+
+export const builtinOps = {
+  abs: ops.abs,
+  add: ops.add,
+  argmax: ops.argmax,
+  argmin: ops.argmin,
+  broadcastTo: ops.broadcastTo,
+  cast: ops.cast,
+  clamp: ops.clamp,
+  concat: ops.concat,
+  cos: ops.cos,
+  div: ops.div,
+  eq: ops.eq,
+  exp: ops.exp,
+  flatten: ops.flatten,
+  gather: ops.gather,
+  ge: ops.ge,
+  gt: ops.gt,
+  identity: ops.identity,
+  le: ops.le,
+  log: ops.log,
+  logSoftmax: ops.logSoftmax,
+  logsumexp: ops.logsumexp,
+  lt: ops.lt,
+  matmul: ops.matmul,
+  max: ops.max,
+  maximum: ops.maximum,
+  mean: ops.mean,
+  min: ops.min,
+  minimum: ops.minimum,
+  mul: ops.mul,
+  ne: ops.ne,
+  neg: ops.neg,
+  pow: ops.pow,
+  relu: ops.relu,
+  reshape: ops.reshape,
+  scatterAdd: ops.scatterAdd,
+  sigmoid: ops.sigmoid,
+  sign: ops.sign,
+  sin: ops.sin,
+  slice: ops.slice,
+  softmax: ops.softmax,
+  sqrt: ops.sqrt,
+  square: ops.square,
+  squeeze: ops.squeeze,
+  stack: ops.stack,
+  sub: ops.sub,
+  sum: ops.sum,
+  sumTo: ops.sumTo,
+  swapAxes: ops.swapAxes,
+  tanh: ops.tanh,
+  transpose: ops.transpose,
+  unsqueeze: ops.unsqueeze,
+  where: ops.where,
+} as const;
+
+/** The name of a built-in op; equal to its function's name. */
+export type OpName = keyof typeof builtinOps;

@@ -1,0 +1,338 @@
+/**
+ * One sweep over the whole op table: every differentiable op's backward rule against central
+ * finite differences in float64, with a random non-uniform upstream gradient (gradcheck's v),
+ * on inputs kept away from kinks. Broadcasting cases cover a scalar, a row, a column and
+ * leading dimensions. The table's type is `Record<OpName, …>`, so an op added to the library
+ * without a case here fails type-checking.
+ */
+import {
+  add,
+  argmax,
+  argmin,
+  broadcastTo,
+  cast,
+  clamp,
+  concat,
+  div,
+  eq,
+  flatten,
+  gather,
+  ge,
+  gt,
+  identity,
+  le,
+  logsumexp,
+  lt,
+  matmul,
+  maximum,
+  mean,
+  min,
+  minimum,
+  mul,
+  ne,
+  type OpName,
+  pow,
+  reshape,
+  scatterAdd,
+  sign,
+  slice,
+  squeeze,
+  stack,
+  sub,
+  sumTo,
+  swapAxes,
+  type Tensor,
+  type TensorLike,
+  tensor,
+  transpose,
+  unsqueeze,
+  where,
+} from "@tensortape/core";
+import { type GradcheckOptions, gradcheck, randomTensor } from "@tensortape/core/testing";
+import { describe, expect, test } from "vitest";
+
+type Fn = (...xs: Tensor[]) => Tensor;
+const mm: Fn = (a, b) => matmul(a!, b!);
+
+interface GradientCase {
+  readonly name: string;
+  readonly f: Fn;
+  readonly inputs: readonly Tensor[];
+  readonly options?: GradcheckOptions;
+}
+
+/** Ops whose output carries no gradient are checked for exactly that instead. */
+interface NoGradientCase {
+  readonly noGradient: () => Tensor;
+}
+
+type OpCases = readonly GradientCase[] | NoGradientCase;
+
+let seed = 1;
+/** A fresh float64 tensor in [low, high), reproducible from the running seed. */
+const r = (shape: number[], low = -2, high = 2, awayFrom?: number[]) =>
+  randomTensor(shape, { seed: seed++, low, high, awayFrom, margin: 0.1 });
+const positive = (shape: number[]) => r(shape, 0.5, 2);
+const idx = (values: number[][] | number[], shape?: number[]) =>
+  tensor(values, { dtype: "int32", ...(shape ? { shape } : {}) });
+
+/** Binary elementwise cases: same shape, scalar, row, column, leading dimensions, a number. */
+function broadcasting(
+  name: string,
+  f: (a: TensorLike, b: TensorLike) => Tensor,
+  make = (s: number[]) => r(s),
+): GradientCase[] {
+  return [
+    { name: `${name} same shape`, f, inputs: [make([2, 3]), make([2, 3])] },
+    { name: `${name} scalar tensor`, f, inputs: [make([2, 3]), make([])] },
+    { name: `${name} row`, f, inputs: [make([2, 3]), make([3])] },
+    { name: `${name} column`, f, inputs: [make([2, 3]), make([2, 1])] },
+    { name: `${name} leading dims`, f, inputs: [make([1, 3]), make([4, 2, 1])] },
+    { name: `${name} reused input`, f: (x) => f(x, x), inputs: [make([3])] },
+    { name: `${name} with a number`, f: (x) => f(x!, 1.5), inputs: [make([2, 2])] },
+  ];
+}
+
+const unary = (name: string, f: Fn, make = (s: number[]) => r(s)): GradientCase[] => [
+  { name: `${name} [2, 3]`, f, inputs: [make([2, 3])] },
+  { name: `${name} 0-d`, f, inputs: [make([])] },
+];
+
+/** Reductions over every axis, several axes, all axes, with and without keepDims. */
+const reduction = (
+  name: string,
+  f: (x: Tensor, axis?: number | number[], keep?: boolean) => Tensor,
+): GradientCase[] => [
+  { name: `${name} all`, f: (x) => f(x), inputs: [r([2, 3, 4])] },
+  { name: `${name} axis 0`, f: (x) => f(x, 0), inputs: [r([2, 3, 4])] },
+  { name: `${name} axis 1 keepDims`, f: (x) => f(x, 1, true), inputs: [r([2, 3, 4])] },
+  { name: `${name} axis -1`, f: (x) => f(x, -1), inputs: [r([2, 3, 4])] },
+  { name: `${name} axes [0, 2]`, f: (x) => f(x, [0, 2]), inputs: [r([2, 3, 4])] },
+];
+
+const cases: Record<OpName, OpCases> = {
+  abs: unary(
+    "abs",
+    (x) => x.abs(),
+    (s) => r(s, -2, 2, [0]),
+  ),
+  add: broadcasting("add", add),
+  argmax: { noGradient: () => argmax(r([2, 3]).requireGrad(), 1) },
+  argmin: { noGradient: () => argmin(r([2, 3]).requireGrad(), 1) },
+  broadcastTo: [
+    { name: "broadcastTo row", f: (x) => broadcastTo(x, [4, 3]), inputs: [r([3])] },
+    { name: "broadcastTo middle", f: (x) => broadcastTo(x, [2, 3, 4]), inputs: [r([2, 1, 4])] },
+  ],
+  cast: [
+    {
+      // The float32 leg rounds to 24 bits, so the difference quotient needs a wider step.
+      name: "cast float64 → float32 → float64",
+      f: (x) => cast(cast(x, "float32"), "float64").mul(x),
+      inputs: [r([3])],
+      options: { eps: 1e-3, rtol: 1e-3, atol: 1e-3 },
+    },
+  ],
+  clamp: unary(
+    "clamp",
+    (x) => clamp(x, -1, 1),
+    (s) => r(s, -2, 2, [-1, 1]),
+  ),
+  concat: [
+    { name: "concat axis 0", f: (a, b) => concat([a, b], 0), inputs: [r([2, 3]), r([1, 3])] },
+    {
+      name: "concat axis 1, three inputs",
+      f: (a, b, c) => concat([a, b, c], 1),
+      inputs: [r([2, 1]), r([2, 3]), r([2, 2])],
+    },
+    { name: "concat the same tensor twice", f: (a) => concat([a, a], -1), inputs: [r([2, 2])] },
+  ],
+  cos: unary("cos", (x) => x.cos()),
+  div: broadcasting("div", div, (s) => r(s, 0.5, 2)),
+  eq: { noGradient: () => eq(r([3]).requireGrad(), 0) },
+  exp: unary("exp", (x) => x.exp()),
+  flatten: [{ name: "flatten 1..2", f: (x) => flatten(x, 1, 2), inputs: [r([2, 3, 2, 2])] }],
+  gather: [
+    {
+      name: "gather axis 1",
+      f: (x) =>
+        gather(
+          x,
+          1,
+          idx([
+            [2, 0],
+            [1, 1],
+          ]),
+        ),
+      inputs: [r([2, 3])],
+    },
+    {
+      name: "gather axis 0 with repeats",
+      f: (x) =>
+        gather(
+          x,
+          0,
+          idx([
+            [1, 0, 1],
+            [1, 1, 0],
+            [0, 0, 0],
+          ]),
+        ),
+      inputs: [r([2, 3])],
+    },
+  ],
+  ge: { noGradient: () => ge(r([3]).requireGrad(), 0) },
+  gt: { noGradient: () => gt(r([3]).requireGrad(), 0) },
+  identity: unary("identity", (x) => identity(x)),
+  le: { noGradient: () => le(r([3]).requireGrad(), 0) },
+  log: unary("log", (x) => x.log(), positive),
+  logSoftmax: [
+    { name: "logSoftmax last axis", f: (x) => x.logSoftmax(), inputs: [r([3, 4])] },
+    { name: "logSoftmax axis 0", f: (x) => x.logSoftmax(0), inputs: [r([3, 4])] },
+    { name: "logSoftmax middle axis of 3-d", f: (x) => x.logSoftmax(1), inputs: [r([2, 3, 2])] },
+  ],
+  logsumexp: reduction("logsumexp", (x, axis, keep) => logsumexp(x, axis, keep)),
+  lt: { noGradient: () => lt(r([3]).requireGrad(), 0) },
+  matmul: [
+    { name: "matmul 2-D", f: mm, inputs: [r([3, 4]), r([4, 2])] },
+    { name: "matmul batched", f: mm, inputs: [r([2, 3, 4]), r([2, 4, 5])] },
+    { name: "matmul broadcast batch", f: mm, inputs: [r([2, 1, 3, 4]), r([3, 4, 2])] },
+    { name: "matmul vector · matrix", f: mm, inputs: [r([4]), r([4, 3])] },
+    { name: "matmul matrix · vector", f: mm, inputs: [r([3, 4]), r([4])] },
+    {
+      name: "matmul transA",
+      f: (a, b) => matmul(a, b, { transA: true }),
+      inputs: [r([4, 3]), r([4, 2])],
+    },
+    {
+      name: "matmul transB",
+      f: (a, b) => matmul(a, b, { transB: true }),
+      inputs: [r([3, 4]), r([2, 4])],
+    },
+    {
+      name: "matmul transA transB batched",
+      f: (a, b) => matmul(a, b, { transA: true, transB: true }),
+      inputs: [r([2, 4, 3]), r([5, 4])],
+    },
+    { name: "matmul x·x", f: (a) => matmul(a, a), inputs: [r([3, 3])] },
+  ],
+  max: reduction("max", (x, axis, keep) => x.max(axis, keep)),
+  maximum: broadcasting("maximum", maximum).filter((c) => !c.name.includes("reused")),
+  mean: reduction("mean", (x, axis, keep) => mean(x, axis, keep)),
+  min: reduction("min", (x, axis, keep) => min(x, axis, keep)),
+  minimum: broadcasting("minimum", minimum).filter((c) => !c.name.includes("reused")),
+  mul: broadcasting("mul", mul),
+  ne: { noGradient: () => ne(r([3]).requireGrad(), 0) },
+  neg: unary("neg", (x) => x.neg()),
+  pow: [
+    { name: "pow by a number", f: (x) => pow(x, 3), inputs: [r([2, 3])] },
+    { name: "pow by a fractional number", f: (x) => pow(x, 0.5), inputs: [positive([2, 3])] },
+    { name: "pow tensor exponent, broadcast", f: pow, inputs: [positive([2, 3]), r([3])] },
+  ],
+  relu: unary(
+    "relu",
+    (x) => x.relu(),
+    (s) => r(s, -2, 2, [0]),
+  ),
+  reshape: [
+    {
+      name: "reshape with -1",
+      f: (x, w) => reshape(x, [3, -1]).mul(w),
+      inputs: [r([2, 3]), r([3, 2])],
+    },
+    { name: "reshape to 0-d", f: (x) => reshape(x, []), inputs: [r([1, 1])] },
+  ],
+  scatterAdd: [
+    {
+      name: "scatterAdd axis 1",
+      f: (x) =>
+        scatterAdd(
+          x,
+          1,
+          idx([
+            [0, 0],
+            [2, 1],
+          ]),
+          [2, 3],
+        ),
+      inputs: [r([2, 2])],
+    },
+  ],
+  sigmoid: unary("sigmoid", (x) => x.sigmoid()),
+  sign: { noGradient: () => sign(r([3]).requireGrad()) },
+  sin: unary("sin", (x) => x.sin()),
+  slice: [
+    { name: "slice with negative end", f: (x) => slice(x, [1], [-1]), inputs: [r([5, 2])] },
+    {
+      name: "slice with steps on two axes",
+      f: (x) => slice(x, [0, 1], [null, null], [2, 2]),
+      inputs: [r([5, 4])],
+    },
+  ],
+  softmax: [
+    { name: "softmax last axis", f: (x) => x.softmax(), inputs: [r([3, 4])] },
+    { name: "softmax axis 0", f: (x) => x.softmax(0), inputs: [r([3, 4])] },
+  ],
+  sqrt: unary("sqrt", (x) => x.sqrt(), positive),
+  square: unary("square", (x) => x.square()),
+  squeeze: [
+    { name: "squeeze", f: (x, w) => squeeze(x, 1).mul(w), inputs: [r([2, 1, 3]), r([2, 3])] },
+  ],
+  stack: [{ name: "stack axis 1", f: (a, b) => stack([a, b], 1), inputs: [r([2, 3]), r([2, 3])] }],
+  sub: broadcasting("sub", sub),
+  sum: reduction("sum", (x, axis, keep) => x.sum(axis, keep)),
+  sumTo: [{ name: "sumTo [2, 1]", f: (x) => sumTo(x, [2, 1]), inputs: [r([4, 2, 3])] }],
+  swapAxes: [{ name: "swapAxes", f: (x) => swapAxes(x, 0, 2), inputs: [r([2, 3, 4])] }],
+  tanh: unary("tanh", (x) => x.tanh()),
+  transpose: [
+    { name: "transpose reversed", f: (x) => transpose(x), inputs: [r([2, 3, 4])] },
+    { name: "transpose permuted", f: (x) => transpose(x, [1, 2, 0]), inputs: [r([2, 3, 4])] },
+  ],
+  unsqueeze: [
+    { name: "unsqueeze", f: (x, w) => unsqueeze(x, -1).mul(w), inputs: [r([2, 3]), r([2, 3, 2])] },
+  ],
+  where: [
+    {
+      name: "where, broadcast condition",
+      f: (a, b) => where(tensor([true, false, true].map(Number), { dtype: "bool" }), a, b),
+      inputs: [r([2, 3]), r([2, 1])],
+    },
+    { name: "where as masking", f: (a) => where(gt(a, 0), a, 0), inputs: [r([4], -2, 2, [0])] },
+  ],
+};
+
+describe("every op's backward rule matches finite differences (float64)", () => {
+  for (const [op, opCases] of Object.entries(cases)) {
+    if ("noGradient" in opCases) {
+      test(`${op} carries no gradient`, () => {
+        const out = opCases.noGradient();
+        expect(out.requiresGrad).toBe(false);
+        expect(out.node).toBeNull();
+      });
+      continue;
+    }
+    for (const c of opCases) {
+      test(c.name, () => {
+        const report = gradcheck(c.f, c.inputs, c.options);
+        expect(report.passed).toBe(true);
+      });
+    }
+  }
+});
+
+test("diamond graph: a value used along two paths gets the sum of both", () => {
+  // y = tanh(x)·exp(x) + tanh(x): x reaches y through tanh twice and exp once.
+  const f = (x: Tensor) => {
+    const t = x.tanh();
+    return t.mul(x.exp()).add(t);
+  };
+  expect(gradcheck(f, [r([3, 2])]).passed).toBe(true);
+});
+
+test("a deep chain of mixed ops", () => {
+  const f = (x: Tensor, w: Tensor) => {
+    let h = x;
+    for (let i = 0; i < 5; i++) h = h.matmul(w).tanh().add(h.mul(0.5));
+    return h.logSoftmax().mean();
+  };
+  expect(gradcheck(f, [r([2, 3]), r([3, 3], -0.5, 0.5)]).passed).toBe(true);
+});

@@ -1,0 +1,181 @@
+import { formatShape, type Tensor, ValueError, zeros } from "@tensortape/core";
+import { IdxFormatError } from "./errors.js";
+import { describeIdxType, type IdxArray, parseIdx } from "./idx.js";
+
+/** The four files of MNIST and of the data sets shipped like it (Fashion-MNIST, EMNIST). */
+export type MnistFile = "trainImages" | "trainLabels" | "testImages" | "testLabels";
+
+/**
+ * The standard (uncompressed) names of the four files; gzipped copies add `.gz`.
+ * @example MNIST_FILES.trainImages // "train-images-idx3-ubyte"
+ */
+export const MNIST_FILES: Readonly<Record<MnistFile, string>> = {
+  trainImages: "train-images-idx3-ubyte",
+  trainLabels: "train-labels-idx1-ubyte",
+  testImages: "t10k-images-idx3-ubyte",
+  testLabels: "t10k-labels-idx1-ubyte",
+};
+
+/** A mean and standard deviation of pixel values in [0, 1]. */
+export interface Normalization {
+  readonly mean: number;
+  readonly std: number;
+}
+
+/** How images come out of `mnistFromBuffers` and `loadMnist`. */
+export interface MnistOptions {
+  /** `"flat"` (default): images [N, H·W]; `"image"`: [N, H, W]. */
+  readonly shape?: "flat" | "image";
+  /**
+   * `false` (default): pixels scaled to [0, 1]. `true`: then standardised by the training set's
+   * own mean and std (0.1307 and 0.3081 for MNIST). `{ mean, std }`: by those values.
+   */
+  readonly normalize?: boolean | Normalization;
+}
+
+/** Images and their labels. images: [N, H·W] (or [N, H, W]) float32, labels: [N] int32. */
+export interface MnistSplit {
+  readonly images: Tensor;
+  readonly labels: Tensor;
+}
+
+/** The training and test sets, and the normalisation applied to both (null when none). */
+export interface Mnist {
+  readonly train: MnistSplit;
+  readonly test: MnistSplit;
+  readonly normalization: Normalization | null;
+}
+
+const OP = "mnistFromBuffers";
+
+/**
+ * MNIST (or Fashion-MNIST, EMNIST...) from the raw bytes of its four IDX files: images become
+ * float32 tensors scaled to [0, 1], labels int32 tensors. Browser-safe: fetch the files yourself
+ * (and decompress gzipped ones, e.g. with `DecompressionStream`); in Node, `loadMnist` from
+ * `@tensortape/data/node` reads them for you.
+ * images: [N, 784] (or [N, 28, 28] with shape "image"), labels: [N]
+ * @param names names the files in error messages (default: the standard file names).
+ * @example
+ * const { train, test } = mnistFromBuffers({ trainImages, trainLabels, testImages, testLabels });
+ * train.images.shape; // [60000, 784]
+ */
+export function mnistFromBuffers(
+  buffers: Readonly<Record<MnistFile, Uint8Array>>,
+  options: MnistOptions = {},
+  names: Partial<Record<MnistFile, string>> = {},
+): Mnist {
+  const shape = options.shape ?? "flat";
+  if (shape !== "flat" && shape !== "image") {
+    throw new ValueError(OP, `shape must be "flat" or "image"; got "${String(shape)}"`);
+  }
+  const file = (key: MnistFile) => names[key] ?? MNIST_FILES[key];
+  const read = (key: MnistFile, rank: number) => {
+    const array = parseIdx(buffers[key], file(key));
+    checkLayout(array, file(key), rank);
+    return array;
+  };
+  const trainImages = read("trainImages", 3);
+  const testImages = read("testImages", 3);
+  const normalization = resolveNormalization(options.normalize, trainImages);
+  const split = (images: IdxArray, imagesKey: MnistFile, labelsKey: MnistFile): MnistSplit => {
+    const labels = read(labelsKey, 1);
+    const n = images.shape[0]!;
+    if (labels.shape[0] !== n) {
+      throw new IdxFormatError(
+        OP,
+        file(labelsKey),
+        "labels and images differ in count",
+        `${n} labels, one per image in ${file(imagesKey)}`,
+        `${labels.shape[0]} labels`,
+      );
+    }
+    return {
+      images: toImages(images.data as Uint8Array, images.shape, shape, normalization),
+      labels: toLabels(labels.data as Uint8Array),
+    };
+  };
+  return {
+    train: split(trainImages, "trainImages", "trainLabels"),
+    test: split(testImages, "testImages", "testLabels"),
+    normalization,
+  };
+}
+
+/** Images are unsigned bytes [N, H, W]; labels unsigned bytes [N]. */
+function checkLayout(array: IdxArray, file: string, rank: number): void {
+  const what = rank === 3 ? "images" : "labels";
+  if (array.type !== "ubyte") {
+    throw new IdxFormatError(
+      OP,
+      file,
+      `${what} of the wrong element type`,
+      describeIdxType("ubyte"),
+      describeIdxType(array.type),
+    );
+  }
+  if (array.shape.length !== rank) {
+    throw new IdxFormatError(
+      OP,
+      file,
+      `${what} of the wrong rank`,
+      rank === 3 ? "3 dimensions [N, height, width]" : "1 dimension [N]",
+      `shape ${formatShape(array.shape)}`,
+    );
+  }
+}
+
+function resolveNormalization(
+  normalize: MnistOptions["normalize"],
+  trainImages: IdxArray,
+): Normalization | null {
+  if (normalize === undefined || normalize === false) return null;
+  if (normalize === true) return pixelStatistics(trainImages.data as Uint8Array);
+  const { mean, std } = normalize;
+  if (!Number.isFinite(mean) || !Number.isFinite(std) || std <= 0) {
+    throw new ValueError(
+      OP,
+      `normalize needs a finite mean and a positive std; got mean ${mean} and std ${std}`,
+    );
+  }
+  return { mean, std };
+}
+
+/** Mean and (population) standard deviation of bytes / 255, from exact integer sums. */
+function pixelStatistics(pixels: Uint8Array): Normalization {
+  const n = pixels.length;
+  if (n === 0) return { mean: 0, std: 1 };
+  let sum = 0;
+  let sumSquares = 0;
+  for (let i = 0; i < n; i++) {
+    const v = pixels[i]!;
+    sum += v;
+    sumSquares += v * v;
+  }
+  const mean = sum / n;
+  const variance = Math.max(sumSquares / n - mean * mean, 0);
+  // Images of one constant value have no spread to divide by: leave their scale alone.
+  return { mean: mean / 255, std: Math.sqrt(variance) / 255 || 1 };
+}
+
+function toImages(
+  pixels: Uint8Array,
+  [n, height, width]: readonly number[],
+  shape: "flat" | "image",
+  normalization: Normalization | null,
+): Tensor {
+  // A byte has 256 values: map each once, then look every pixel up.
+  const table = new Float32Array(256);
+  for (let v = 0; v < 256; v++) {
+    table[v] = normalization ? (v / 255 - normalization.mean) / normalization.std : v / 255;
+  }
+  const images = zeros(shape === "flat" ? [n!, height! * width!] : [n!, height!, width!]);
+  const out = images.data;
+  for (let i = 0; i < pixels.length; i++) out[i] = table[pixels[i]!]!;
+  return images;
+}
+
+function toLabels(labels: Uint8Array): Tensor {
+  const out = zeros([labels.length], { dtype: "int32" });
+  out.data.set(labels);
+  return out;
+}

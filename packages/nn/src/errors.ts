@@ -1,0 +1,80 @@
+import { type DType, formatShape, TensortapeError } from "@tensortape/core";
+
+/** One way a state dict differs from the module or optimizer it is loaded into. */
+export type StateDictMismatch =
+  | { readonly kind: "missing"; readonly name: string; readonly expected: TensorSpec }
+  | { readonly kind: "unexpected"; readonly name: string; readonly got: TensorSpec }
+  | {
+      readonly kind: "shape" | "dtype";
+      readonly name: string;
+      readonly expected: TensorSpec;
+      readonly got: TensorSpec;
+    };
+
+/** The shape and dtype a state dict entry has or should have. */
+export interface TensorSpec {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+function describe(spec: TensorSpec): string {
+  return `${formatShape(spec.shape)} ${spec.dtype}`;
+}
+
+function describeMismatch(m: StateDictMismatch): string {
+  switch (m.kind) {
+    case "missing":
+      return `missing: ${m.name} (expected ${describe(m.expected)})`;
+    case "unexpected":
+      return `unexpected: ${m.name} ${describe(m.got)}`;
+    case "shape": {
+      const [e, g] = [m.expected.shape, m.got.shape];
+      const transposed =
+        e.length === 2 && g.length === 2 && e[0] === g[1] && e[1] === g[0]
+          ? "; transposed? Dense stores weight as [out, in], as torch.nn.Linear does"
+          : "";
+      return `shape: ${m.name} expected ${formatShape(e)}, got ${formatShape(g)}${transposed}`;
+    }
+    case "dtype":
+      return `dtype: ${m.name} expected ${m.expected.dtype}, got ${m.got.dtype}`;
+  }
+}
+
+/**
+ * A state dict that does not fit its module or optimizer. Every mismatch is listed, and
+ * nothing was loaded.
+ */
+export class StateDictError extends TensortapeError {
+  override name = "StateDictError";
+  constructor(
+    readonly op: string,
+    readonly mismatches: readonly StateDictMismatch[],
+    readonly hint?: string,
+  ) {
+    const n = mismatches.length;
+    const lines = mismatches.map((m) => `\n  ${describeMismatch(m)}`).join("");
+    super(
+      `${op}: the state dict does not match (${n} mismatch${n === 1 ? "" : "es"}; nothing was loaded):${lines}` +
+        (hint ? `\nhint: ${hint}` : ""),
+    );
+  }
+}
+
+/**
+ * Bytes that are not a valid safetensors file: too short, a header that is not JSON, offsets
+ * out of range, an unknown dtype. `source` names the file when one was read.
+ */
+export class SafetensorsError extends TensortapeError {
+  override name = "SafetensorsError";
+  constructor(
+    readonly op: string,
+    readonly problem: string,
+    readonly source?: string,
+    readonly tensor?: string,
+  ) {
+    const where = [source && `file ${source}`, tensor && `tensor "${tensor}"`]
+      .filter(Boolean)
+      .join(", ");
+    super(`${op}: ${problem}${where ? ` (${where})` : ""}`);
+  }
+}

@@ -1,0 +1,107 @@
+import type { Tensor } from "@tensortape/core";
+import { definedOnly } from "../defined-only.js";
+import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+
+/** Adam's and AdamW's hyperparameters, per parameter group. */
+export interface AdamHyperparameters {
+  lr: number;
+  /** Decay rates (β1, β2) of the first and second moment estimates. Default [0.9, 0.999]. */
+  betas: readonly [number, number];
+  /** Added to the denominator. Default 1e-8. */
+  eps: number;
+  /** L2 penalty λ added to the gradient (AdamW decouples it instead). */
+  weightDecay: number;
+  /** Use the maximum of past second moments (Reddi et al., "On the Convergence of Adam and Beyond"). */
+  amsgrad: boolean;
+}
+
+/** Adam's and AdamW's per-parameter state: step count, moments, and the AMSGrad maximum. */
+export type AdamState = { step: number; expAvg: Tensor; expAvgSq: Tensor; maxExpAvgSq?: Tensor };
+
+/** Adam's per-parameter state: zero moments, and the running maximum for AMSGrad. */
+export function adamState(param: Tensor, amsgrad: boolean): AdamState {
+  const state: AdamState = { step: 0, expAvg: param.zerosLike(), expAvgSq: param.zerosLike() };
+  if (amsgrad) state.maxExpAvgSq = param.zerosLike();
+  return state;
+}
+
+/**
+ * One Adam step on one parameter, as torch.optim.Adam computes it: m ← β1·m + (1 − β1)·g,
+ * v ← β2·v + (1 − β2)·g², v_max ← max(v_max, v) with AMSGrad, then
+ * θ ← θ − (lr / (1 − β1ᵗ))·m / (√v / √(1 − β2ᵗ) + ε), where g already includes any L2 term.
+ */
+export function adamStep(
+  param: Tensor,
+  grad: Tensor,
+  h: AdamHyperparameters,
+  state: AdamState,
+  l2: number,
+): void {
+  const [beta1, beta2] = h.betas;
+  const t = ++state.step;
+  const stepSize = h.lr / (1 - beta1 ** t);
+  const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+  const [p, g, m, v] = [param.data, grad.data, state.expAvg.data, state.expAvgSq.data];
+  const vMax = state.maxExpAvgSq?.data;
+  for (let i = 0; i < p.length; i++) {
+    const d = g[i]! + l2 * p[i]!;
+    m[i] = beta1 * m[i]! + (1 - beta1) * d;
+    v[i] = beta2 * v[i]! + (1 - beta2) * d * d;
+    let second = v[i]!;
+    if (vMax) {
+      vMax[i] = Math.max(vMax[i]!, second);
+      second = vMax[i]!;
+    }
+    p[i] = p[i]! - (stepSize * m[i]!) / (Math.sqrt(second) / bc2Sqrt + h.eps);
+  }
+}
+
+/** Checks Adam's and AdamW's hyperparameters. */
+export function validateAdam(
+  h: AdamHyperparameters,
+  require: (ok: boolean, problem: string) => void,
+): void {
+  const [beta1, beta2] = h.betas;
+  require(beta1 >= 0 && beta1 < 1, `betas[0] must be in [0, 1); got ${beta1}`);
+  require(beta2 >= 0 && beta2 < 1, `betas[1] must be in [0, 1); got ${beta2}`);
+  require(h.eps >= 0, `eps must be non-negative; got ${h.eps}`);
+  require(h.weightDecay >= 0, `weightDecay must be non-negative; got ${h.weightDecay}`);
+}
+
+/**
+ * Adam (Kingma & Ba), with optional AMSGrad and L2 weight decay, matching torch.optim.Adam.
+ * @example const opt = new Adam(model.parameters(), { lr: 1e-3 });
+ */
+export class Adam extends Optimizer<AdamHyperparameters, AdamState> {
+  constructor(
+    params: Iterable<Tensor> | readonly ParamGroupSpec<AdamHyperparameters>[],
+    options: Partial<AdamHyperparameters> = {},
+  ) {
+    super("Adam", params, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      ...definedOnly(options),
+    });
+  }
+
+  protected override validate(h: AdamHyperparameters): void {
+    super.validate(h);
+    validateAdam(h, (ok, problem) => this.require(ok, problem));
+  }
+
+  protected override initState(param: Tensor, group: ParamGroup<AdamHyperparameters>): AdamState {
+    return adamState(param, group.amsgrad);
+  }
+
+  protected override update(
+    param: Tensor,
+    grad: Tensor,
+    group: ParamGroup<AdamHyperparameters>,
+    state: AdamState,
+  ): void {
+    adamStep(param, grad, group, state, group.weightDecay);
+  }
+}

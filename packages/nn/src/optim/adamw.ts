@@ -1,0 +1,52 @@
+import type { Tensor } from "@tensortape/core";
+import { definedOnly } from "../defined-only.js";
+import {
+  type AdamHyperparameters,
+  type AdamState,
+  adamState,
+  adamStep,
+  validateAdam,
+} from "./adam.js";
+import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+
+/**
+ * AdamW (Loshchilov & Hutter): Adam with decoupled weight decay, θ ← θ − lr·λ·θ before the
+ * Adam step (whose gradient carries no L2 term), matching torch.optim.AdamW. Default λ = 0.01.
+ * @example const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
+ */
+export class AdamW extends Optimizer<AdamHyperparameters, AdamState> {
+  constructor(
+    params: Iterable<Tensor> | readonly ParamGroupSpec<AdamHyperparameters>[],
+    options: Partial<AdamHyperparameters> = {},
+  ) {
+    super("AdamW", params, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 1e-2,
+      amsgrad: false,
+      ...definedOnly(options),
+    });
+  }
+
+  protected override validate(h: AdamHyperparameters): void {
+    super.validate(h);
+    validateAdam(h, (ok, problem) => this.require(ok, problem));
+  }
+
+  protected override initState(param: Tensor, group: ParamGroup<AdamHyperparameters>): AdamState {
+    return adamState(param, group.amsgrad);
+  }
+
+  protected override update(
+    param: Tensor,
+    grad: Tensor,
+    group: ParamGroup<AdamHyperparameters>,
+    state: AdamState,
+  ): void {
+    const p = param.data;
+    const decay = 1 - group.lr * group.weightDecay;
+    for (let i = 0; i < p.length; i++) p[i] = p[i]! * decay;
+    adamStep(param, grad, group, state, 0);
+  }
+}

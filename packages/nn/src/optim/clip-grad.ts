@@ -1,0 +1,70 @@
+import { clamp, mul, noGrad, type Tensor, ValueError } from "@tensortape/core";
+
+/** Options of `clipGradNorm`. */
+export interface ClipGradNormOptions {
+  /** The p of the p-norm; Infinity for the largest absolute value. Default 2. */
+  readonly normType?: number;
+  /** Throw if the total norm is NaN or infinite (instead of scaling by NaN). Default false. */
+  readonly errorIfNonfinite?: boolean;
+}
+
+/**
+ * Scales the gradients of `params` together so that their joint p-norm (over all elements of
+ * all gradients) is at most `maxNorm`, as torch.nn.utils.clip_grad_norm_ does: each grad is
+ * multiplied by maxNorm / (norm + 1e-6) when that is below 1. Each `.grad` is replaced by a
+ * new tensor (gradients may be shared, so none is changed in place). Returns the total norm
+ * before clipping.
+ * @example
+ * loss.backward();
+ * clipGradNorm(model.parameters(), 1.0);
+ * optimizer.step();
+ */
+export function clipGradNorm(
+  params: Iterable<Tensor>,
+  maxNorm: number,
+  options: ClipGradNormOptions = {},
+): number {
+  const p = options.normType ?? 2;
+  if (!(p > 0)) throw new ValueError("clipGradNorm", `normType must be positive; got ${p}`);
+  if (!(maxNorm >= 0))
+    throw new ValueError("clipGradNorm", `maxNorm must be non-negative; got ${maxNorm}`);
+  const withGrad = [...params].filter((t) => t.grad !== null);
+  let total = 0;
+  for (const t of withGrad) {
+    const g = t.grad!.data;
+    for (let i = 0; i < g.length; i++) {
+      const a = Math.abs(g[i]!);
+      if (p !== Number.POSITIVE_INFINITY) total += a ** p;
+      else if (Number.isNaN(a) || a > total) total = a; // a NaN stays: NaN > x is false
+    }
+  }
+  const norm = p === Number.POSITIVE_INFINITY ? total : total ** (1 / p);
+  if (options.errorIfNonfinite && !Number.isFinite(norm)) {
+    throw new ValueError(
+      "clipGradNorm",
+      `the total norm of the gradients is ${norm}, so they cannot be clipped`,
+      "look for the NaN or Infinity with detectAnomaly()",
+    );
+  }
+  const coefficient = maxNorm / (norm + 1e-6);
+  if (coefficient < 1 || Number.isNaN(coefficient)) {
+    noGrad(() => {
+      for (const t of withGrad) t.grad = mul(t.grad!, coefficient);
+    });
+  }
+  return norm;
+}
+
+/**
+ * Clamps every gradient element of `params` into [−clipValue, clipValue], replacing each
+ * `.grad` with a new tensor, as torch.nn.utils.clip_grad_value_ does.
+ * @example clipGradValue(model.parameters(), 0.5)
+ */
+export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void {
+  if (!(clipValue >= 0)) {
+    throw new ValueError("clipGradValue", `clipValue must be non-negative; got ${clipValue}`);
+  }
+  noGrad(() => {
+    for (const t of params) if (t.grad) t.grad = clamp(t.grad, -clipValue, clipValue);
+  });
+}

@@ -1,0 +1,89 @@
+import type { Tensor } from "@tensortape/core";
+import { definedOnly } from "../defined-only.js";
+import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+
+/** RMSprop's hyperparameters, per parameter group. */
+export interface RMSpropHyperparameters {
+  lr: number;
+  /** Smoothing constant α of the squared-gradient average. Default 0.99. */
+  alpha: number;
+  /** Added to the denominator. Default 1e-8. */
+  eps: number;
+  /** L2 penalty λ added to the gradient. Default 0. */
+  weightDecay: number;
+  /** Momentum factor μ. Default 0. */
+  momentum: number;
+  /** Normalise by the estimated variance (v − ḡ²) instead of v. Default false. */
+  centered: boolean;
+}
+
+type RMSpropState = { step: number; squareAvg: Tensor; momentumBuffer?: Tensor; gradAvg?: Tensor };
+
+/**
+ * RMSprop (Hinton), as torch.optim.RMSprop: v ← αv + (1 − α)g²; with `centered`,
+ * ḡ ← αḡ + (1 − α)g and v̄ = v − ḡ²; then b ← μb + g / (√v̄ + ε) and θ ← θ − lr·b with
+ * momentum, or θ ← θ − lr·g / (√v̄ + ε) without.
+ * @example const opt = new RMSprop(model.parameters(), { lr: 1e-3 });
+ */
+export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
+  constructor(
+    params: Iterable<Tensor> | readonly ParamGroupSpec<RMSpropHyperparameters>[],
+    options: Partial<RMSpropHyperparameters> = {},
+  ) {
+    super("RMSprop", params, {
+      lr: 1e-2,
+      alpha: 0.99,
+      eps: 1e-8,
+      weightDecay: 0,
+      momentum: 0,
+      centered: false,
+      ...definedOnly(options),
+    });
+  }
+
+  protected override validate(h: RMSpropHyperparameters): void {
+    super.validate(h);
+    this.require(h.alpha >= 0 && h.alpha <= 1, `alpha must be in [0, 1]; got ${h.alpha}`);
+    this.require(h.eps >= 0, `eps must be non-negative; got ${h.eps}`);
+    this.require(h.momentum >= 0, `momentum must be non-negative; got ${h.momentum}`);
+    this.require(h.weightDecay >= 0, `weightDecay must be non-negative; got ${h.weightDecay}`);
+  }
+
+  protected override initState(
+    param: Tensor,
+    group: ParamGroup<RMSpropHyperparameters>,
+  ): RMSpropState {
+    const state: RMSpropState = { step: 0, squareAvg: param.zerosLike() };
+    if (group.momentum > 0) state.momentumBuffer = param.zerosLike();
+    if (group.centered) state.gradAvg = param.zerosLike();
+    return state;
+  }
+
+  protected override update(
+    param: Tensor,
+    grad: Tensor,
+    h: ParamGroup<RMSpropHyperparameters>,
+    state: RMSpropState,
+  ): void {
+    const [p, g, v] = [param.data, grad.data, state.squareAvg.data];
+    const b = state.momentumBuffer?.data;
+    const gAvg = state.gradAvg?.data;
+    for (let i = 0; i < p.length; i++) {
+      const d = g[i]! + h.weightDecay * p[i]!;
+      v[i] = h.alpha * v[i]! + (1 - h.alpha) * d * d;
+      let variance = v[i]!;
+      if (gAvg) {
+        gAvg[i] = h.alpha * gAvg[i]! + (1 - h.alpha) * d;
+        variance -= gAvg[i]! * gAvg[i]!;
+      }
+      const scaled = d / (Math.sqrt(variance) + h.eps);
+      if (b) {
+        b[i] = h.momentum * b[i]! + scaled;
+        p[i] = p[i]! - h.lr * b[i]!;
+      } else {
+        p[i] = p[i]! - h.lr * scaled;
+      }
+    }
+    state.step += 1;
+  }
+}
