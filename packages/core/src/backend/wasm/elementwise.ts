@@ -32,7 +32,9 @@ export function collapse(
       });
     } else {
       outShape.push(size);
-      strides.forEach((s, o) => outStrides[o]!.push(s[d]!));
+      strides.forEach((s, o) => {
+        outStrides[o]!.push(s[d]!);
+      });
     }
   }
   return { shape: outShape, strides: outStrides };

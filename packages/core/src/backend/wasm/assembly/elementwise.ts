@@ -16,13 +16,12 @@ export function reluF32(x: usize, out: usize, n: i32): void {
   }
 }
 
-/** Comparison codes, in the order of the JavaScript caller's table. */
+/** Comparison codes, in the order of the JavaScript caller's table; 5 is ≥. */
 const EQ = 0;
 const NE = 1;
 const LT = 2;
 const LE = 3;
 const GT = 4;
-const GE = 5;
 
 function compareLanes(op: i32, a: v128, b: v128): v128 {
   if (op === EQ) return f32x4.eq(a, b);
@@ -34,8 +33,8 @@ function compareLanes(op: i32, a: v128, b: v128): v128 {
 }
 
 function compareScalar(op: i32, a: f32, b: f32): u8 {
-  if (op === EQ) return <u8>(a == b);
-  if (op === NE) return <u8>(a != b);
+  if (op === EQ) return <u8>(a === b);
+  if (op === NE) return <u8>(a !== b);
   if (op === LT) return <u8>(a < b);
   if (op === LE) return <u8>(a <= b);
   if (op === GT) return <u8>(a > b);
