@@ -213,6 +213,46 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
     }
   });
 
+  test("copies between views: contiguous, broadcast, permuted and offset, with dtype conversions", () => {
+    const generator = new Generator(6);
+    const kinds: [Kind, Kind][] = [
+      ["float32", "float32"],
+      ["float64", "float32"],
+      ["float32", "float64"],
+      ["int32", "float32"],
+      ["float32", "int32"],
+      ["float64", "bool"],
+    ];
+    for (let trial = 0; trial < 120; trial++) {
+      const rank = generator.integer(0, 4);
+      const shape = Array.from({ length: rank }, () => generator.integer(0, 6));
+      const size = shape.reduce((x, y) => x * y, 1);
+      const [from, to] = kinds[trial % kinds.length]!;
+      const data = randomArray(from, size + 5, generator);
+      // The source: contiguous, broadcast along some axes, or with its axes reversed.
+      const own = shape.map((d) => (generator.uniform() < 0.3 ? 1 : d));
+      const reversed = stridesOf([...shape].reverse()).reverse();
+      const choice = trial % 3;
+      const src: StridedView =
+        choice === 0
+          ? { data, offset: 3, strides: stridesOf(shape) }
+          : choice === 1
+            ? broadcastView(data, own, shape)
+            : { data, offset: 0, strides: reversed };
+      // The destination: contiguous at an offset inside a larger array.
+      const fast = blank(to, size + 4);
+      const expected = blank(to, size + 4);
+      const dst = (out: TypedArray): StridedView => ({
+        data: out,
+        offset: 2,
+        strides: stridesOf(shape),
+      });
+      wasmBackend.copy(src, dst(fast), shape);
+      referenceBackend.copy(src, dst(expected), shape);
+      expectSame(fast, expected, `copy ${from}→${to} ${JSON.stringify([shape, src.strides])}`);
+    }
+  });
+
   test("reductions over every subset of axes, empty axes and NaN included", () => {
     const generator = new Generator(4);
     const shapes = [[], [0], [5], [3, 4], [2, 1, 3], [2, 3, 4, 2], [3, 0, 2], [1, 1]];

@@ -1,13 +1,13 @@
 /**
  * The fast backend: float32 and float64 matrix products in WebAssembly SIMD (threaded when
- * large), ReLU and comparisons as branch-free SIMD, and the other elementwise and reduction
- * kernels as one JavaScript loop per op. Whatever it does not accelerate (integer products,
+ * large), ReLU and comparisons as branch-free SIMD, and the other elementwise, reduction and
+ * copy kernels as one JavaScript loop per op. Whatever it does not accelerate (integer products,
  * operands that do not collapse to two dimensions) it hands to the reference backend, which
  * it is tested against kernel by kernel.
  */
 import type { Backend } from "../backend.js";
 import { referenceBackend } from "../reference/reference-backend.js";
-import { binaryFast, reduceFast, unaryFast } from "./elementwise.js";
+import { binaryFast, copyFast, reduceFast, unaryFast } from "./elementwise.js";
 import { matmulFloat, sameFloat } from "./matmul.js";
 import { getRuntime } from "./runtime.js";
 import { compareSimd, reluSimd } from "./simd-elementwise.js";
@@ -37,6 +37,9 @@ export const wasmBackend: Backend = {
     const runtime = getRuntime();
     if (runtime && out instanceof Uint8Array && compareSimd(runtime, op, a, b, out, shape)) return;
     if (!binaryFast(op, a, b, out, shape)) referenceBackend.binary(op, a, b, out, shape);
+  },
+  copy(src, dst, shape) {
+    if (!copyFast(src, dst, shape)) referenceBackend.copy(src, dst, shape);
   },
   reduce(op, x, shape, axes, out) {
     if (!reduceFast(op, x, shape, axes, out)) referenceBackend.reduce(op, x, shape, axes, out);
