@@ -40,6 +40,18 @@ export interface KernelExports {
   matmulBatchF32(...args: number[]): void;
   matmulBatchF64(...args: number[]): void;
   reluF32(x: number, out: number, n: number): void;
+  arithmeticF32(
+    op: number,
+    a: number,
+    aRow: number,
+    aStep: number,
+    b: number,
+    bRow: number,
+    bStep: number,
+    out: number,
+    rows: number,
+    n: number,
+  ): void;
   compareF32(
     op: number,
     a: number,

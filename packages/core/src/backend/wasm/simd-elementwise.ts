@@ -1,8 +1,8 @@
 /**
- * Float32 kernels that the JavaScript loops compute with a data-dependent branch (ReLU and
- * the comparisons), run instead as branch-free SIMD selects in WebAssembly: on values of
- * random sign the branch mispredicts half the time, which costs more than copying the
- * operands in and out. Results are exactly the reference's.
+ * Float32 kernels run in WebAssembly SIMD where that pays for copying the operands in and
+ * out: ReLU and the comparisons, which the JavaScript loops compute with a data-dependent
+ * branch (on values of random sign it mispredicts half the time), and + − × ÷, which a
+ * JavaScript loop does one element at a time. Results are exactly the reference's.
  */
 import type { BinaryKernel, StridedView } from "../backend.js";
 import { collapse } from "./elementwise.js";
@@ -10,6 +10,8 @@ import type { KernelRuntime } from "./runtime.js";
 
 /** Below this many elements the JavaScript loop is faster than the copies. */
 const SIMD_MIN_ELEMENTS = 1024;
+
+const arithmeticCodes: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
 
 const comparisonCodes: Partial<Record<BinaryKernel, number>> = {
   eq: 0,
@@ -70,5 +72,60 @@ export function compareSimd(
   f32.set(b.data.subarray(b.offset, b.offset + (bStep ? n : 1)), bAt >> 2);
   runtime.exports.compareF32(code, aAt, aStep, bAt, bStep, outAt, n);
   out.set(runtime.u8.subarray(outAt, outAt + n));
+  return true;
+}
+
+/**
+ * Copies the part of `view` that `rows`×`n` elements at strides (row, step) read into the
+ * kernel memory as float32 and returns its address, or -1 when the memory is full.
+ */
+function copyIn(
+  runtime: KernelRuntime,
+  view: StridedView,
+  rows: number,
+  n: number,
+  row: number,
+  step: number,
+): number {
+  const span = (rows - 1) * row + (n - 1) * step + 1;
+  const at = runtime.allocate(span * 4);
+  if (at >= 0) runtime.f32.set(view.data.subarray(view.offset, view.offset + span), at >> 2);
+  return at;
+}
+
+/**
+ * out (float32) = a ∘ b for ∘ one of + − × ÷ when the operands (float32, or booleans, which
+ * float32 holds exactly) collapse to at most two dimensions, each contiguous or broadcast
+ * along the inner one; false (nothing written) otherwise.
+ */
+export function arithmeticSimd(
+  runtime: KernelRuntime,
+  op: BinaryKernel,
+  a: StridedView,
+  b: StridedView,
+  out: Float32Array,
+  shape: readonly number[],
+): boolean {
+  const code = arithmeticCodes[op];
+  const exact = (x: StridedView) => x.data instanceof Float32Array || x.data instanceof Uint8Array;
+  if (code === undefined || out.length < SIMD_MIN_ELEMENTS || !exact(a) || !exact(b)) return false;
+  const c = collapse(shape, [a.strides, b.strides]);
+  const rank = c.shape.length;
+  if (rank === 0 || rank > 2) return false;
+  const n = c.shape[rank - 1]!;
+  const rows = rank === 2 ? c.shape[0]! : 1;
+  const [as, bs] = c.strides as [number[], number[]];
+  const aStep = as[rank - 1]!;
+  const bStep = bs[rank - 1]!;
+  const aRow = rank === 2 ? as[0]! : 0;
+  const bRow = rank === 2 ? bs[0]! : 0;
+  if (Math.min(aRow, bRow) < 0 || aStep > 1 || bStep > 1 || aStep < 0 || bStep < 0) return false;
+  runtime.reset();
+  const aAt = copyIn(runtime, a, rows, n, aRow, aStep);
+  const bAt = copyIn(runtime, b, rows, n, bRow, bStep);
+  const outAt = runtime.allocate(rows * n * 4);
+  if (aAt < 0 || bAt < 0 || outAt < 0) return false;
+  runtime.exports.arithmeticF32(code, aAt, aRow, aStep, bAt, bRow, bStep, outAt, rows, n);
+  out.set(runtime.f32.subarray(outAt >> 2, (outAt >> 2) + rows * n));
   return true;
 }
