@@ -280,6 +280,44 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
     }
   });
 
+  test("float32 sums over leading axes (the SIMD column sum), and reductions it leaves alone", () => {
+    const generator = new Generator(8);
+    const cases: [number[], number[]][] = [
+      [[128, 128], [0]],
+      [[1024, 1], [0]],
+      [[257, 10], [0]],
+      [
+        [4, 8, 33],
+        [0, 1],
+      ],
+      [[1, 300, 7], [1]],
+      [[3, 128, 5], [1]],
+      [[64, 16], [1]],
+    ];
+    for (const [shape, axes] of cases) {
+      const size = shape.reduce((x, y) => x * y, 1);
+      const x = Float32Array.from({ length: size }, () => generator.normal() * 10);
+      x[3] = 1e-40;
+      x[size - 1] = -0;
+      const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d)).reduce((a, b) => a * b, 1);
+      for (const op of ["sum", "max"] as const) {
+        const fast = new Float32Array(kept);
+        const expected = new Float32Array(kept);
+        wasmBackend.reduce(op, x, shape, axes, fast);
+        referenceBackend.reduce(op, x, shape, axes, expected);
+        expectSame(fast, expected, `${op} ${JSON.stringify(shape)} over ${axes}`);
+      }
+    }
+    // A column holding one NaN sums to NaN; one of -0s only sums to 0, as 0 + -0 does.
+    const x = new Float32Array(2048).fill(-0);
+    x[5] = Number.NaN;
+    const fast = new Float32Array(64);
+    const expected = new Float32Array(64);
+    wasmBackend.reduce("sum", x, [32, 64], [0], fast);
+    referenceBackend.reduce("sum", x, [32, 64], [0], expected);
+    expectSame(fast, expected, "sum of -0 and NaN columns");
+  });
+
   test("copies between views: contiguous, broadcast, permuted and offset, with dtype conversions", () => {
     const generator = new Generator(6);
     const kinds: [Kind, Kind][] = [

@@ -1,11 +1,12 @@
 /**
  * Float32 kernels run in WebAssembly SIMD where that pays for copying the operands in and
  * out: ReLU and the comparisons, which the JavaScript loops compute with a data-dependent
- * branch (on values of random sign it mispredicts half the time), and + − × ÷, which a
- * JavaScript loop does one element at a time. Results are exactly the reference's.
+ * branch (on values of random sign it mispredicts half the time), and + − × ÷ and column
+ * sums, which a JavaScript loop does one element at a time. Results are exactly the
+ * reference's.
  */
-import type { BinaryKernel, StridedView } from "../backend.js";
-import { collapse } from "./elementwise.js";
+import type { BinaryKernel, ReduceKernel, StridedView } from "../backend.js";
+import { collapse, reductionLayout } from "./elementwise.js";
 import type { KernelRuntime } from "./runtime.js";
 
 /** Below this many elements the JavaScript loop is faster than the copies. */
@@ -127,5 +128,33 @@ export function arithmeticSimd(
   if (aAt < 0 || bAt < 0 || outAt < 0) return false;
   runtime.exports.arithmeticF32(code, aAt, aRow, aStep, bAt, bRow, bStep, outAt, rows, n);
   out.set(runtime.f32.subarray(outAt >> 2, (outAt >> 2) + rows * n));
+  return true;
+}
+
+/**
+ * out = the sums of the columns of `x` viewed as [rows, columns] (a sum over leading axes,
+ * as for a bias gradient), in float64 like the reference; false (nothing written) for other
+ * reductions and small arrays.
+ */
+export function sumColumnsSimd(
+  runtime: KernelRuntime,
+  op: ReduceKernel,
+  x: Float32Array,
+  shape: readonly number[],
+  axes: readonly number[],
+  out: Float32Array,
+): boolean {
+  if (op !== "sum" || x.length < SIMD_MIN_ELEMENTS) return false;
+  const layout = reductionLayout(shape, axes);
+  if (layout?.[0] !== 1 || layout[1] === 1 || layout[2] === 1) return false;
+  const [, rows, n] = layout;
+  runtime.reset();
+  const xAt = runtime.allocate(x.length * 4);
+  const accAt = runtime.allocate(n * 8);
+  const outAt = runtime.allocate(n * 4);
+  if (xAt < 0 || accAt < 0 || outAt < 0) return false;
+  runtime.f32.set(x, xAt >> 2);
+  runtime.exports.sumColumnsF32(xAt, rows, n, accAt, outAt);
+  out.set(runtime.f32.subarray(outAt >> 2, (outAt >> 2) + n));
   return true;
 }

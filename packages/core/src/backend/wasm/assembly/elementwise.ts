@@ -1,7 +1,7 @@
 // Elementwise float32 kernels: ReLU and comparisons, whose JavaScript loops branch on the
 // data (on values of random sign a branch mispredicts half the time, and these lane-wise
-// SIMD selects never branch), and + − × ÷ four lanes at a time. All produce exactly what the
-// JavaScript reference computes.
+// SIMD selects never branch), + − × ÷ four lanes at a time, and column sums. All produce
+// exactly what the JavaScript reference computes.
 
 /** out[i] = max(x[i], 0) for i < n (wasm's max gives NaN for NaN and +0 for -0, as Math.max). */
 export function reluF32(x: usize, out: usize, n: i32): void {
@@ -155,4 +155,30 @@ export function arithmeticF32(
   else if (op === SUB) arithmeticRows(SUB, a, aRow, aStep, b, bRow, bStep, out, rows, n);
   else if (op === MUL) arithmeticRows(MUL, a, aRow, aStep, b, bRow, bStep, out, rows, n);
   else arithmeticRows(3, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+}
+
+/**
+ * out[j] = Σ_r x[r·n + j] for j < n: each column summed in float64 in row order, as the
+ * reference sums, and rounded to float32 once at the end. `acc` has room for n float64s.
+ */
+export function sumColumnsF32(x: usize, rows: i32, n: i32, acc: usize, out: usize): void {
+  memory.fill(acc, 0, <usize>n * 8);
+  for (let r = 0; r < rows; r++) {
+    const row = x + <usize>(r * n) * 4;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const v = v128.load(row + ((<usize>j) << 2));
+      const a = acc + ((<usize>j) << 3);
+      const high = i32x4.shuffle(v, v, 2, 3, 0, 1);
+      v128.store(a, f64x2.add(v128.load(a), f64x2.promote_low_f32x4(v)));
+      v128.store(a, f64x2.add(v128.load(a, 16), f64x2.promote_low_f32x4(high)), 16);
+    }
+    for (; j < n; j++) {
+      const a = acc + ((<usize>j) << 3);
+      store<f64>(a, load<f64>(a) + <f64>load<f32>(row + ((<usize>j) << 2)));
+    }
+  }
+  for (let j = 0; j < n; j++) {
+    store<f32>(out + ((<usize>j) << 2), <f32>load<f64>(acc + ((<usize>j) << 3)));
+  }
 }
