@@ -187,7 +187,9 @@ export function createRuntime(shared: boolean, relaxed?: boolean): KernelRuntime
     if (!wasm.validate(bytes)) continue;
     try {
       return new KernelRuntime(wasm, new wasm.Module(bytes), shared, isRelaxed);
-    } catch {}
+    } catch {
+      // Validated but not instantiable (a memory the engine refuses): try the next build.
+    }
   }
   return null;
 }
