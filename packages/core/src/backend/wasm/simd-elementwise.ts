@@ -76,6 +76,11 @@ export function compareSimd(
   return true;
 }
 
+/** Whether float32 holds the view's values exactly: float32 or boolean data. */
+function inFloat32(view: StridedView): boolean {
+  return view.data instanceof Float32Array || view.data instanceof Uint8Array;
+}
+
 /**
  * Copies the part of `view` that `rows`×`n` elements at strides (row, step) read into the
  * kernel memory as float32 and returns its address, or -1 when the memory is full.
@@ -108,8 +113,9 @@ export function arithmeticSimd(
   shape: readonly number[],
 ): boolean {
   const code = arithmeticCodes[op];
-  const exact = (x: StridedView) => x.data instanceof Float32Array || x.data instanceof Uint8Array;
-  if (code === undefined || out.length < SIMD_MIN_ELEMENTS || !exact(a) || !exact(b)) return false;
+  if (code === undefined || out.length < SIMD_MIN_ELEMENTS || !inFloat32(a) || !inFloat32(b)) {
+    return false;
+  }
   const c = collapse(shape, [a.strides, b.strides]);
   const rank = c.shape.length;
   if (rank === 0 || rank > 2) return false;
