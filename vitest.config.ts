@@ -24,6 +24,20 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // The matmul tests again on the relaxed-SIMD kernels (fused multiply-add), which
+          // the backend picks wherever the engine accepts them.
+          name: "wasm-relaxed",
+          include: [
+            "packages/core/test/backend/wasm-matmul.test.ts",
+            "packages/core/test/backend/wasm-training.test.ts",
+          ],
+          env: { TENSORTAPE_BACKEND: "wasm", TENSORTAPE_KERNELS: "relaxed" },
+          setupFiles: ["packages/core/test/backend/relaxed-simd.ts", ...setupFiles],
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "reference",
           include: ["packages/core/test/**/*.test.ts"],
           // The backend tests compare the two backends themselves.

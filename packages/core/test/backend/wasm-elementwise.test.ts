@@ -213,6 +213,111 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
     }
   });
 
+  test("float32 + − × ÷ of large operands (the SIMD kernel): rows, broadcasts, bools, offsets", () => {
+    const generator = new Generator(7);
+    // Values whose results round, special values and float32 subnormals.
+    const values = (size: number) => {
+      const x = Float32Array.from({ length: size }, () => generator.normal() * 3);
+      const specials = [...SPECIAL, 1e-40, -3e-39, 3.4e38];
+      for (let i = 0; i < size; i += 61) x[i] = specials[(i / 61) % specials.length]!;
+      return x;
+    };
+    const mask = (size: number) => Uint8Array.from({ length: size }, () => generator.integer(0, 2));
+    for (const [rows, cols] of [
+      [1, 1024],
+      [128, 128],
+      [33, 37],
+      [257, 10],
+    ] as const) {
+      const shape = [rows, cols];
+      const size = rows * cols;
+      const x = values(size + 5);
+      const y = values(size);
+      const bias = values(cols);
+      const column = values(rows);
+      const cases: [string, StridedView, StridedView][] = [
+        [
+          "same shape",
+          { data: y, offset: 0, strides: [cols, 1] },
+          { data: x, offset: 0, strides: [cols, 1] },
+        ],
+        [
+          "offset + bias row",
+          { data: x, offset: 5, strides: [cols, 1] },
+          { data: bias, offset: 0, strides: [0, 1] },
+        ],
+        [
+          "column − matrix",
+          { data: column, offset: 0, strides: [1, 0] },
+          { data: y, offset: 0, strides: [cols, 1] },
+        ],
+        [
+          "scalar",
+          { data: y, offset: 0, strides: [cols, 1] },
+          { data: Float32Array.of(0.1), offset: 0, strides: [0, 0] },
+        ],
+        [
+          "bool mask",
+          { data: y, offset: 0, strides: [cols, 1] },
+          { data: mask(size), offset: 0, strides: [cols, 1] },
+        ],
+        // Strides other than 0 or 1 inside a row fall back to the JavaScript loop.
+        [
+          "transposed",
+          { data: y, offset: 0, strides: [1, rows] },
+          { data: x, offset: 0, strides: [cols, 1] },
+        ],
+      ];
+      for (const op of ["add", "sub", "mul", "div"] as const) {
+        for (const [label, a, b] of cases) {
+          const fast = new Float32Array(size);
+          const expected = new Float32Array(size);
+          wasmBackend.binary(op, a, b, fast, shape);
+          referenceBackend.binary(op, a, b, expected, shape);
+          expectSame(fast, expected, `${op} ${label} [${rows}, ${cols}]`);
+        }
+      }
+    }
+  });
+
+  test("float32 sums over leading axes (the SIMD column sum), and reductions it leaves alone", () => {
+    const generator = new Generator(8);
+    const cases: [number[], number[]][] = [
+      [[128, 128], [0]],
+      [[1024, 1], [0]],
+      [[257, 10], [0]],
+      [
+        [4, 8, 33],
+        [0, 1],
+      ],
+      [[1, 300, 7], [1]],
+      [[3, 128, 5], [1]],
+      [[64, 16], [1]],
+    ];
+    for (const [shape, axes] of cases) {
+      const size = shape.reduce((x, y) => x * y, 1);
+      const x = Float32Array.from({ length: size }, () => generator.normal() * 10);
+      x[3] = 1e-40;
+      x[size - 1] = -0;
+      const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d)).reduce((a, b) => a * b, 1);
+      for (const op of ["sum", "max"] as const) {
+        const fast = new Float32Array(kept);
+        const expected = new Float32Array(kept);
+        wasmBackend.reduce(op, x, shape, axes, fast);
+        referenceBackend.reduce(op, x, shape, axes, expected);
+        expectSame(fast, expected, `${op} ${JSON.stringify(shape)} over ${axes}`);
+      }
+    }
+    // A column holding one NaN sums to NaN; one of -0s only sums to 0, as 0 + -0 does.
+    const x = new Float32Array(2048).fill(-0);
+    x[5] = Number.NaN;
+    const fast = new Float32Array(64);
+    const expected = new Float32Array(64);
+    wasmBackend.reduce("sum", x, [32, 64], [0], fast);
+    referenceBackend.reduce("sum", x, [32, 64], [0], expected);
+    expectSame(fast, expected, "sum of -0 and NaN columns");
+  });
+
   test("copies between views: contiguous, broadcast, permuted and offset, with dtype conversions", () => {
     const generator = new Generator(6);
     const kinds: [Kind, Kind][] = [

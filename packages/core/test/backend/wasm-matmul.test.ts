@@ -7,6 +7,7 @@ import {
   wasmBackend,
 } from "@tensortape/core";
 import { afterEach, describe, expect, test } from "vitest";
+import { createRuntime, getRuntime } from "../../src/backend/wasm/runtime.js";
 import { absolute, expectWithin, randomF32 } from "./kernel-check.js";
 
 /** Machine epsilon of each float dtype the kernels compute in. */
@@ -128,6 +129,16 @@ describe("wasm matmul (float32 and float64) against the reference", () => {
     const ints = new Int32Array(4);
     wasmBackend.matmul(Int32Array.of(1, 2, 3, 4), Int32Array.of(5, -1, 2, 3), ints, args);
     expect(Array.from(ints)).toEqual([1 * 5 + 2 * 2, -1 + 6, 3 * 5 + 4 * 2, -3 + 12]);
+  });
+});
+
+describe("kernel builds", () => {
+  test("the relaxed-SIMD build runs exactly where the engine accepts it, the plain one elsewhere", () => {
+    const engineAcceptsRelaxed = createRuntime(false, true) !== null;
+    expect(getRuntime()!.relaxed).toBe(engineAcceptsRelaxed);
+    expect(createRuntime(false, false)!.relaxed).toBe(false);
+    // The "wasm-relaxed" test project turns relaxed SIMD on, so these tests cover that build.
+    if (process.env.TENSORTAPE_KERNELS === "relaxed") expect(getRuntime()!.relaxed).toBe(true);
   });
 });
 

@@ -299,16 +299,14 @@ function reduceRows(op: ReduceKernel, acc: Float64Array, x: TypedArray, rows: nu
 }
 
 /**
- * Reduces `x` over `axes` when the kept and reduced axes group into [outer, reduced, inner]
- * (everything, rows, columns, or a middle block); false otherwise.
+ * How a reduction of `shape` over `axes` walks the data, as [outer, reduced, inner] sizes
+ * with the reduced axes in the middle (everything, rows, columns, or a middle block; size-1
+ * axes dropped), or undefined when the reduced axes are not one run.
  */
-export function reduceFast(
-  op: ReduceKernel,
-  x: TypedArray,
+export function reductionLayout(
   shape: readonly number[],
   axes: readonly number[],
-  out: TypedArray,
-): boolean {
+): [number, number, number] | undefined {
   // Runs of kept and of reduced axes with their sizes, size-1 axes dropped.
   const reducedRun: boolean[] = [];
   const sizes: number[] = [];
@@ -323,21 +321,34 @@ export function reduceFast(
     }
   }
   const at = reducedRun.indexOf(true);
-  if (reducedRun.lastIndexOf(true) !== at) return false;
+  // Only size-1 axes are reduced: each output is one input.
+  if (at < 0) return [1, 1, sizes[0] ?? 1];
+  if (reducedRun.lastIndexOf(true) !== at) return undefined;
+  const outer = at === 0 ? 1 : sizes[0]!;
+  const inner = at === sizes.length - 1 ? 1 : sizes[at + 1]!;
+  return [outer, sizes[at]!, inner];
+}
+
+/**
+ * Reduces `x` over `axes` when the kept and reduced axes group into [outer, reduced, inner]
+ * (see reductionLayout); false otherwise.
+ */
+export function reduceFast(
+  op: ReduceKernel,
+  x: TypedArray,
+  shape: readonly number[],
+  axes: readonly number[],
+  out: TypedArray,
+): boolean {
+  const layout = reductionLayout(shape, axes);
+  if (!layout) return false;
+  const [outer, length, inner] = layout;
   const acc = new Float64Array(out.length).fill(reduceStart[op]);
-  if (at < 0) {
-    // Only size-1 axes are reduced: each output is one input.
-    reduceColumns(op, acc, 0, x, 0, x.length);
-  } else {
-    const outer = at === 0 ? 1 : sizes[0]!;
-    const length = sizes[at]!;
-    const inner = at === sizes.length - 1 ? 1 : sizes[at + 1]!;
-    if (inner === 1) reduceRows(op, acc, x, outer, length);
-    else {
-      for (let o = 0; o < outer; o++) {
-        for (let r = 0; r < length; r++) {
-          reduceColumns(op, acc, o * inner, x, (o * length + r) * inner, inner);
-        }
+  if (inner === 1) reduceRows(op, acc, x, outer, length);
+  else {
+    for (let o = 0; o < outer; o++) {
+      for (let r = 0; r < length; r++) {
+        reduceColumns(op, acc, o * inner, x, (o * length + r) * inner, inner);
       }
     }
   }

@@ -15,6 +15,12 @@ import { getPool } from "./thread-pool.js";
  */
 const PARALLEL_MIN_MACS = 1 << 19;
 
+/**
+ * Padded rows of C narrower than this are copied out element by element, wider ones with
+ * set: a subarray per row costs more than the copy below about 30 to 60 columns (measured).
+ */
+const NARROW_ROW = 32;
+
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
 /** [start, end) of part `t` of `count` split into `parts` pieces that are multiples of `unit`. */
@@ -119,7 +125,11 @@ export function matmulFloat(
       continue;
     }
     for (let i = 0; i < m; i++) {
-      out.set(view.subarray(from + i * np, from + i * np + n), (p * m + i) * n);
+      const src = from + i * np;
+      const dst = (p * m + i) * n;
+      if (n >= NARROW_ROW) out.set(view.subarray(src, src + n), dst);
+      // A subarray per narrow row (the 10 logits of a classifier) costs more than the copy.
+      else for (let j = 0; j < n; j++) out[dst + j] = view[src + j]!;
     }
   }
   return true;

@@ -3,7 +3,13 @@
  * memory for each kernel call and results copied out: tensors keep their own typed arrays,
  * and the memory, which only grows, belongs to the backend alone.
  */
-import { maximumPages, sharedKernels, unsharedKernels } from "./generated/kernels.js";
+import {
+  maximumPages,
+  sharedKernels,
+  sharedKernelsRelaxed,
+  unsharedKernels,
+  unsharedKernelsRelaxed,
+} from "./generated/kernels.js";
 
 // The few WebAssembly API types used here, declared locally: core's type libraries are
 // ECMAScript only, so that it compiles the same for Node and for browsers.
@@ -34,6 +40,19 @@ export interface KernelExports {
   matmulBatchF32(...args: number[]): void;
   matmulBatchF64(...args: number[]): void;
   reluF32(x: number, out: number, n: number): void;
+  sumColumnsF32(x: number, rows: number, n: number, acc: number, out: number): void;
+  arithmeticF32(
+    op: number,
+    a: number,
+    aRow: number,
+    aStep: number,
+    b: number,
+    bRow: number,
+    bStep: number,
+    out: number,
+    rows: number,
+    n: number,
+  ): void;
   compareF32(
     op: number,
     a: number,
@@ -79,15 +98,18 @@ export class KernelRuntime {
   readonly module: WasmModule;
   readonly memory: WasmMemory;
   readonly shared: boolean;
+  /** Whether this is the relaxed-SIMD build (fused multiply-add in the matmul). */
+  readonly relaxed: boolean;
   readonly exports: KernelExports;
   #f32: Float32Array;
   #f64: Float64Array;
   #i32: Int32Array;
   #top = RESERVED_BYTES;
 
-  constructor(api: WasmApi, module: WasmModule, shared: boolean) {
+  constructor(api: WasmApi, module: WasmModule, shared: boolean, relaxed: boolean) {
     this.module = module;
     this.shared = shared;
+    this.relaxed = relaxed;
     this.memory = new api.Memory({
       initial: RESERVED_BYTES / PAGE_BYTES + 16,
       maximum: maximumPages,
@@ -148,18 +170,28 @@ export class KernelRuntime {
 /**
  * A fresh kernel runtime on a shared memory (for threads) or a private one (where
  * SharedArrayBuffer is unavailable, as in a browser page that is not cross-origin
- * isolated); null where the engine lacks WebAssembly SIMD.
+ * isolated); null where the engine lacks WebAssembly SIMD. The relaxed-SIMD build, whose
+ * matmul uses fused multiply-add, is taken where the engine accepts it (Node 22+, current
+ * browsers) unless `relaxed` is false; `relaxed: true` takes nothing else.
  */
-export function createRuntime(shared: boolean): KernelRuntime | null {
+export function createRuntime(shared: boolean, relaxed?: boolean): KernelRuntime | null {
   if (!wasm) return null;
-  const bytes = decodeBase64(shared ? sharedKernels : unsharedKernels);
-  // Engines without SIMD (or, for the shared build, threads) reject the module here.
-  if (!wasm.validate(bytes)) return null;
-  try {
-    return new KernelRuntime(wasm, new wasm.Module(bytes), shared);
-  } catch {
-    return null;
+  const builds: [string, boolean][] = [];
+  if (relaxed !== false)
+    builds.push([shared ? sharedKernelsRelaxed : unsharedKernelsRelaxed, true]);
+  if (relaxed !== true) builds.push([shared ? sharedKernels : unsharedKernels, false]);
+  for (const [text, isRelaxed] of builds) {
+    const bytes = decodeBase64(text);
+    // Engines without SIMD (or relaxed SIMD, or, for the shared build, threads) reject the
+    // module here.
+    if (!wasm.validate(bytes)) continue;
+    try {
+      return new KernelRuntime(wasm, new wasm.Module(bytes), shared, isRelaxed);
+    } catch {
+      // Validated but not instantiable (a memory the engine refuses): try the next build.
+    }
   }
+  return null;
 }
 
 let runtime: KernelRuntime | null | undefined;

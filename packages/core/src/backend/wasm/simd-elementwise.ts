@@ -1,15 +1,18 @@
 /**
- * Float32 kernels that the JavaScript loops compute with a data-dependent branch (ReLU and
- * the comparisons), run instead as branch-free SIMD selects in WebAssembly: on values of
- * random sign the branch mispredicts half the time, which costs more than copying the
- * operands in and out. Results are exactly the reference's.
+ * Float32 kernels run in WebAssembly SIMD where that pays for copying the operands in and
+ * out: ReLU and the comparisons, which the JavaScript loops compute with a data-dependent
+ * branch (on values of random sign it mispredicts half the time), and + − × ÷ and column
+ * sums, which a JavaScript loop does one element at a time. Results are exactly the
+ * reference's.
  */
-import type { BinaryKernel, StridedView } from "../backend.js";
-import { collapse } from "./elementwise.js";
+import type { BinaryKernel, ReduceKernel, StridedView } from "../backend.js";
+import { collapse, reductionLayout } from "./elementwise.js";
 import type { KernelRuntime } from "./runtime.js";
 
 /** Below this many elements the JavaScript loop is faster than the copies. */
 const SIMD_MIN_ELEMENTS = 1024;
+
+const arithmeticCodes: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
 
 const comparisonCodes: Partial<Record<BinaryKernel, number>> = {
   eq: 0,
@@ -70,5 +73,94 @@ export function compareSimd(
   f32.set(b.data.subarray(b.offset, b.offset + (bStep ? n : 1)), bAt >> 2);
   runtime.exports.compareF32(code, aAt, aStep, bAt, bStep, outAt, n);
   out.set(runtime.u8.subarray(outAt, outAt + n));
+  return true;
+}
+
+/** Whether float32 holds the view's values exactly: float32 or boolean data. */
+function inFloat32(view: StridedView): boolean {
+  return view.data instanceof Float32Array || view.data instanceof Uint8Array;
+}
+
+/**
+ * Copies the part of `view` that `rows`×`n` elements at strides (row, step) read into the
+ * kernel memory as float32 and returns its address, or -1 when the memory is full.
+ */
+function copyIn(
+  runtime: KernelRuntime,
+  view: StridedView,
+  rows: number,
+  n: number,
+  row: number,
+  step: number,
+): number {
+  const span = (rows - 1) * row + (n - 1) * step + 1;
+  const at = runtime.allocate(span * 4);
+  if (at >= 0) runtime.f32.set(view.data.subarray(view.offset, view.offset + span), at >> 2);
+  return at;
+}
+
+/**
+ * out (float32) = a ∘ b for ∘ one of + − × ÷ when the operands (float32, or booleans, which
+ * float32 holds exactly) collapse to at most two dimensions, each contiguous or broadcast
+ * along the inner one; false (nothing written) otherwise.
+ */
+export function arithmeticSimd(
+  runtime: KernelRuntime,
+  op: BinaryKernel,
+  a: StridedView,
+  b: StridedView,
+  out: Float32Array,
+  shape: readonly number[],
+): boolean {
+  const code = arithmeticCodes[op];
+  if (code === undefined || out.length < SIMD_MIN_ELEMENTS || !inFloat32(a) || !inFloat32(b)) {
+    return false;
+  }
+  const c = collapse(shape, [a.strides, b.strides]);
+  const rank = c.shape.length;
+  if (rank === 0 || rank > 2) return false;
+  const n = c.shape[rank - 1]!;
+  const rows = rank === 2 ? c.shape[0]! : 1;
+  const [as, bs] = c.strides as [number[], number[]];
+  const aStep = as[rank - 1]!;
+  const bStep = bs[rank - 1]!;
+  const aRow = rank === 2 ? as[0]! : 0;
+  const bRow = rank === 2 ? bs[0]! : 0;
+  if (Math.min(aRow, bRow) < 0 || aStep > 1 || bStep > 1 || aStep < 0 || bStep < 0) return false;
+  runtime.reset();
+  const aAt = copyIn(runtime, a, rows, n, aRow, aStep);
+  const bAt = copyIn(runtime, b, rows, n, bRow, bStep);
+  const outAt = runtime.allocate(rows * n * 4);
+  if (aAt < 0 || bAt < 0 || outAt < 0) return false;
+  runtime.exports.arithmeticF32(code, aAt, aRow, aStep, bAt, bRow, bStep, outAt, rows, n);
+  out.set(runtime.f32.subarray(outAt >> 2, (outAt >> 2) + rows * n));
+  return true;
+}
+
+/**
+ * out = the sums of the columns of `x` viewed as [rows, columns] (a sum over leading axes,
+ * as for a bias gradient), in float64 like the reference; false (nothing written) for other
+ * reductions and small arrays.
+ */
+export function sumColumnsSimd(
+  runtime: KernelRuntime,
+  op: ReduceKernel,
+  x: Float32Array,
+  shape: readonly number[],
+  axes: readonly number[],
+  out: Float32Array,
+): boolean {
+  if (op !== "sum" || x.length < SIMD_MIN_ELEMENTS) return false;
+  const layout = reductionLayout(shape, axes);
+  if (layout?.[0] !== 1 || layout[1] === 1 || layout[2] === 1) return false;
+  const [, rows, n] = layout;
+  runtime.reset();
+  const xAt = runtime.allocate(x.length * 4);
+  const accAt = runtime.allocate(n * 8);
+  const outAt = runtime.allocate(n * 4);
+  if (xAt < 0 || accAt < 0 || outAt < 0) return false;
+  runtime.f32.set(x, xAt >> 2);
+  runtime.exports.sumColumnsF32(xAt, rows, n, accAt, outAt);
+  out.set(runtime.f32.subarray(outAt >> 2, (outAt >> 2) + n));
   return true;
 }

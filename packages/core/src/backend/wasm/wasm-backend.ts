@@ -1,16 +1,17 @@
 /**
  * The fast backend: float32 and float64 matrix products in WebAssembly SIMD (threaded when
- * large), ReLU and comparisons as branch-free SIMD, and the other elementwise, reduction and
- * copy kernels as one JavaScript loop per op. Whatever it does not accelerate (integer products,
- * operands that do not collapse to two dimensions) it hands to the reference backend, which
- * it is tested against kernel by kernel.
+ * large), ReLU and comparisons as branch-free SIMD, float32 + − × ÷ and column sums in SIMD,
+ * and the other elementwise, reduction and copy kernels as one JavaScript loop per op.
+ * Whatever it does not accelerate (integer products, operands that do not collapse to two
+ * dimensions) it hands to the reference backend, which it is tested against kernel by
+ * kernel.
  */
 import type { Backend } from "../backend.js";
 import { referenceBackend } from "../reference/reference-backend.js";
 import { binaryFast, copyFast, reduceFast, unaryFast } from "./elementwise.js";
 import { matmulFloat, sameFloat } from "./matmul.js";
 import { getRuntime } from "./runtime.js";
-import { compareSimd, reluSimd } from "./simd-elementwise.js";
+import { arithmeticSimd, compareSimd, reluSimd, sumColumnsSimd } from "./simd-elementwise.js";
 
 /**
  * The WebAssembly SIMD backend, the default where the engine supports it (`getBackend()`
@@ -36,12 +37,24 @@ export const wasmBackend: Backend = {
   binary(op, a, b, out, shape) {
     const runtime = getRuntime();
     if (runtime && out instanceof Uint8Array && compareSimd(runtime, op, a, b, out, shape)) return;
+    if (runtime && out instanceof Float32Array && arithmeticSimd(runtime, op, a, b, out, shape)) {
+      return;
+    }
     if (!binaryFast(op, a, b, out, shape)) referenceBackend.binary(op, a, b, out, shape);
   },
   copy(src, dst, shape) {
     if (!copyFast(src, dst, shape)) referenceBackend.copy(src, dst, shape);
   },
   reduce(op, x, shape, axes, out) {
+    const runtime = getRuntime();
+    if (
+      runtime &&
+      x instanceof Float32Array &&
+      out instanceof Float32Array &&
+      sumColumnsSimd(runtime, op, x, shape, axes, out)
+    ) {
+      return;
+    }
     if (!reduceFast(op, x, shape, axes, out)) referenceBackend.reduce(op, x, shape, axes, out);
   },
   matmul(a, b, out, args) {

@@ -1,6 +1,7 @@
-// Elementwise float32 kernels whose JavaScript loops branch on the data: on values of random
-// sign a branch mispredicts half the time, and these lane-wise SIMD selects never branch.
-// Both produce exactly what the JavaScript reference computes.
+// Elementwise float32 kernels: ReLU and comparisons, whose JavaScript loops branch on the
+// data (on values of random sign a branch mispredicts half the time, and these lane-wise
+// SIMD selects never branch), + − × ÷ four lanes at a time, and column sums. All produce
+// exactly what the JavaScript reference computes.
 
 /** out[i] = max(x[i], 0) for i < n (wasm's max gives NaN for NaN and +0 for -0, as Math.max). */
 export function reluF32(x: usize, out: usize, n: i32): void {
@@ -78,5 +79,106 @@ export function compareF32(
     const va = load<f32>(a + <usize>(i * aStep) * 4);
     const vb = load<f32>(b + <usize>(i * bStep) * 4);
     store<u8>(out + <usize>i, compareScalar(op, va, vb));
+  }
+}
+
+/** Arithmetic codes, in the order of the JavaScript caller's table; 3 is ÷. */
+const ADD = 0;
+const SUB = 1;
+const MUL = 2;
+
+function arithmeticLanes(op: i32, a: v128, b: v128): v128 {
+  if (op === ADD) return f32x4.add(a, b);
+  if (op === SUB) return f32x4.sub(a, b);
+  if (op === MUL) return f32x4.mul(a, b);
+  return f32x4.div(a, b);
+}
+
+function arithmeticScalar(op: i32, a: f32, b: f32): f32 {
+  if (op === ADD) return a + b;
+  if (op === SUB) return a - b;
+  if (op === MUL) return a * b;
+  return a / b;
+}
+
+/** arithmeticF32 for one operation, called with `op` a constant so the optimizer can fold its tests. */
+function arithmeticRows(
+  op: i32,
+  a: usize,
+  aRow: i32,
+  aStep: i32,
+  b: usize,
+  bRow: i32,
+  bStep: i32,
+  out: usize,
+  rows: i32,
+  n: i32,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const pa = a + <usize>(r * aRow) * 4;
+    const pb = b + <usize>(r * bRow) * 4;
+    const po = out + <usize>(r * n) * 4;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const at = (<usize>j) << 2;
+      const va = aStep ? v128.load(pa + at) : v128.load32_splat(pa);
+      const vb = bStep ? v128.load(pb + at) : v128.load32_splat(pb);
+      v128.store(po + at, arithmeticLanes(op, va, vb));
+    }
+    for (; j < n; j++) {
+      const va = load<f32>(pa + <usize>(j * aStep) * 4);
+      const vb = load<f32>(pb + <usize>(j * bStep) * 4);
+      store<f32>(po + ((<usize>j) << 2), arithmeticScalar(op, va, vb));
+    }
+  }
+}
+
+/**
+ * out[r, j] = a[r·aRow + j·aStep] ∘ b[r·bRow + j·bStep] for r < rows and j < n, with steps
+ * of 0 (broadcast) or 1, ∘ one of + − × ÷. Each is rounded once to float32, which is what
+ * JavaScript's float64 result rounds to as well: float64 holds the exact sum, difference,
+ * product or quotient of two float32 values closely enough that rounding twice agrees.
+ */
+export function arithmeticF32(
+  op: i32,
+  a: usize,
+  aRow: i32,
+  aStep: i32,
+  b: usize,
+  bRow: i32,
+  bStep: i32,
+  out: usize,
+  rows: i32,
+  n: i32,
+): void {
+  if (op === ADD) arithmeticRows(ADD, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+  else if (op === SUB) arithmeticRows(SUB, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+  else if (op === MUL) arithmeticRows(MUL, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+  else arithmeticRows(3, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+}
+
+/**
+ * out[j] = Σ_r x[r·n + j] for j < n: each column summed in float64 in row order, as the
+ * reference sums, and rounded to float32 once at the end. `acc` has room for n float64s.
+ */
+export function sumColumnsF32(x: usize, rows: i32, n: i32, acc: usize, out: usize): void {
+  memory.fill(acc, 0, <usize>n * 8);
+  for (let r = 0; r < rows; r++) {
+    const row = x + <usize>(r * n) * 4;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const v = v128.load(row + ((<usize>j) << 2));
+      const a = acc + ((<usize>j) << 3);
+      const high = i32x4.shuffle(v, v, 2, 3, 0, 1);
+      v128.store(a, f64x2.add(v128.load(a), f64x2.promote_low_f32x4(v)));
+      v128.store(a, f64x2.add(v128.load(a, 16), f64x2.promote_low_f32x4(high)), 16);
+    }
+    for (; j < n; j++) {
+      const a = acc + ((<usize>j) << 3);
+      store<f64>(a, load<f64>(a) + <f64>load<f32>(row + ((<usize>j) << 2)));
+    }
+  }
+  for (let j = 0; j < n; j++) {
+    store<f32>(out + ((<usize>j) << 2), <f32>load<f64>(acc + ((<usize>j) << 3)));
   }
 }

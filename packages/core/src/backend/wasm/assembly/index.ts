@@ -1,4 +1,4 @@
 // The entry point of the WebAssembly kernels: everything exported here is callable from
 // src/backend/wasm/. Build with `pnpm build:kernels`.
-export { compareF32, reluF32 } from "./elementwise";
+export { arithmeticF32, compareF32, reluF32, sumColumnsF32 } from "./elementwise";
 export { KC, MC, MR, matmulBatchF32, matmulBatchF64, NC, NR } from "./matmul";

@@ -34,8 +34,14 @@ function splatAt<T>(p: usize): v128 {
   return sizeof<T>() === 4 ? v128.load32_splat(p) : v128.load64_splat(p);
 }
 
-/** acc + a·b, lane-wise. */
+/**
+ * acc + a·b, lane-wise: rounded twice (multiply, then add), or, in the build with relaxed
+ * SIMD, by relaxed_madd, which the engine may fuse into one rounding (x86 FMA3, ARM NEON).
+ */
 function mulAdd<T>(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return sizeof<T>() === 4 ? f32x4.relaxed_madd(a, b, acc) : f64x2.relaxed_madd(a, b, acc);
+  }
   return sizeof<T>() === 4 ? f32x4.add(acc, f32x4.mul(a, b)) : f64x2.add(acc, f64x2.mul(a, b));
 }
 
