@@ -18,13 +18,6 @@ export interface AdamHyperparameters {
 /** Adam's and AdamW's per-parameter state: step count, moments, and the AMSGrad maximum. */
 export type AdamState = { step: number; expAvg: Tensor; expAvgSq: Tensor; maxExpAvgSq?: Tensor };
 
-/** Adam's per-parameter state: zero moments, and the running maximum for AMSGrad. */
-export function adamState(param: Tensor, amsgrad: boolean): AdamState {
-  const state: AdamState = { step: 0, expAvg: param.zerosLike(), expAvgSq: param.zerosLike() };
-  if (amsgrad) state.maxExpAvgSq = param.zerosLike();
-  return state;
-}
-
 /**
  * One Adam step on one parameter, as torch.optim.Adam computes it: m ← β1·m + (1 − β1)·g,
  * v ← β2·v + (1 − β2)·g², v_max ← max(v_max, v) with AMSGrad, then
@@ -56,23 +49,30 @@ export function adamStep(
   }
 }
 
-/** Checks Adam's and AdamW's hyperparameters. */
-export function validateAdam(
-  h: AdamHyperparameters,
-  require: (ok: boolean, problem: string) => void,
-): void {
-  const [beta1, beta2] = h.betas;
-  require(beta1 >= 0 && beta1 < 1, `betas[0] must be in [0, 1); got ${beta1}`);
-  require(beta2 >= 0 && beta2 < 1, `betas[1] must be in [0, 1); got ${beta2}`);
-  require(h.eps >= 0, `eps must be non-negative; got ${h.eps}`);
-  require(h.weightDecay >= 0, `weightDecay must be non-negative; got ${h.weightDecay}`);
+/** What Adam and AdamW share: hyperparameter checks, state, and the moment update. */
+export abstract class AdamFamily extends Optimizer<AdamHyperparameters, AdamState> {
+  protected override validate(h: AdamHyperparameters): void {
+    super.validate(h);
+    const [beta1, beta2] = h.betas;
+    this.require(beta1 >= 0 && beta1 < 1, `betas[0] must be in [0, 1); got ${beta1}`);
+    this.require(beta2 >= 0 && beta2 < 1, `betas[1] must be in [0, 1); got ${beta2}`);
+    this.require(h.eps >= 0, `eps must be non-negative; got ${h.eps}`);
+    this.require(h.weightDecay >= 0, `weightDecay must be non-negative; got ${h.weightDecay}`);
+  }
+
+  // Zero moments, and the running maximum for AMSGrad.
+  protected override initState(param: Tensor, group: ParamGroup<AdamHyperparameters>): AdamState {
+    const state: AdamState = { step: 0, expAvg: param.zerosLike(), expAvgSq: param.zerosLike() };
+    if (group.amsgrad) state.maxExpAvgSq = param.zerosLike();
+    return state;
+  }
 }
 
 /**
  * Adam (Kingma & Ba), with optional AMSGrad and L2 weight decay, matching torch.optim.Adam.
  * @example const opt = new Adam(model.parameters(), { lr: 1e-3 });
  */
-export class Adam extends Optimizer<AdamHyperparameters, AdamState> {
+export class Adam extends AdamFamily {
   constructor(
     params: Iterable<Tensor> | readonly ParamGroupSpec<AdamHyperparameters>[],
     options: Partial<AdamHyperparameters> = {},
@@ -85,15 +85,6 @@ export class Adam extends Optimizer<AdamHyperparameters, AdamState> {
       amsgrad: false,
       ...definedOnly(options),
     });
-  }
-
-  protected override validate(h: AdamHyperparameters): void {
-    super.validate(h);
-    validateAdam(h, (ok, problem) => this.require(ok, problem));
-  }
-
-  protected override initState(param: Tensor, group: ParamGroup<AdamHyperparameters>): AdamState {
-    return adamState(param, group.amsgrad);
   }
 
   protected override update(

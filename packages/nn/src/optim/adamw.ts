@@ -1,20 +1,14 @@
 import type { Tensor } from "@tensortape/core";
 import { definedOnly } from "../defined-only.js";
-import {
-  type AdamHyperparameters,
-  type AdamState,
-  adamState,
-  adamStep,
-  validateAdam,
-} from "./adam.js";
-import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+import { AdamFamily, type AdamHyperparameters, type AdamState, adamStep } from "./adam.js";
+import type { ParamGroup, ParamGroupSpec } from "./optimizer.js";
 
 /**
  * AdamW (Loshchilov & Hutter): Adam with decoupled weight decay, θ ← θ − lr·λ·θ before the
  * Adam step (whose gradient carries no L2 term), matching torch.optim.AdamW. Default λ = 0.01.
  * @example const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
  */
-export class AdamW extends Optimizer<AdamHyperparameters, AdamState> {
+export class AdamW extends AdamFamily {
   constructor(
     params: Iterable<Tensor> | readonly ParamGroupSpec<AdamHyperparameters>[],
     options: Partial<AdamHyperparameters> = {},
@@ -27,15 +21,6 @@ export class AdamW extends Optimizer<AdamHyperparameters, AdamState> {
       amsgrad: false,
       ...definedOnly(options),
     });
-  }
-
-  protected override validate(h: AdamHyperparameters): void {
-    super.validate(h);
-    validateAdam(h, (ok, problem) => this.require(ok, problem));
-  }
-
-  protected override initState(param: Tensor, group: ParamGroup<AdamHyperparameters>): AdamState {
-    return adamState(param, group.amsgrad);
   }
 
   protected override update(
