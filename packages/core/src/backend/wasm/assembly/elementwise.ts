@@ -82,10 +82,11 @@ export function compareF32(
   }
 }
 
-/** Arithmetic codes, in the order of the JavaScript caller's table; 3 is ÷. */
+/** Arithmetic codes, in the order of the JavaScript caller's table. */
 const ADD = 0;
 const SUB = 1;
 const MUL = 2;
+const DIV = 3;
 
 function arithmeticLanes(op: i32, a: v128, b: v128): v128 {
   if (op === ADD) return f32x4.add(a, b);
@@ -154,7 +155,7 @@ export function arithmeticF32(
   if (op === ADD) arithmeticRows(ADD, a, aRow, aStep, b, bRow, bStep, out, rows, n);
   else if (op === SUB) arithmeticRows(SUB, a, aRow, aStep, b, bRow, bStep, out, rows, n);
   else if (op === MUL) arithmeticRows(MUL, a, aRow, aStep, b, bRow, bStep, out, rows, n);
-  else arithmeticRows(3, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+  else arithmeticRows(DIV, a, aRow, aStep, b, bRow, bStep, out, rows, n);
 }
 
 /**
