@@ -70,9 +70,11 @@ const options = new Command("mnist-mlp")
 // Pixels become floats in [0, 1], then are standardised with the training set's mean and std.
 const t0 = performance.now();
 const mnist = loadMnist({ normalize: true });
-const limit = Math.min(options.limit ?? mnist.train.images.shape[0]!, mnist.train.images.shape[0]!);
-const trainX = mnist.train.images.slice([0], [limit]);
-const trainY = mnist.train.labels.slice([0], [limit]);
+const total = mnist.train.images.shape[0]!;
+const limit = Math.min(options.limit ?? total, total);
+// slice copies, so the full set (188 MB of pixels) is used as it is.
+const trainX = limit < total ? mnist.train.images.slice([0], [limit]) : mnist.train.images;
+const trainY = limit < total ? mnist.train.labels.slice([0], [limit]) : mnist.train.labels;
 const testX = mnist.test.images;
 const testY = mnist.test.labels;
 console.log(
