@@ -1,7 +1,7 @@
 /**
  * The benchmark's workloads written with tensortape's core ops: an MLP (matmul, add, relu,
- * logSoftmax and gather for the cross-entropy, mean) and SGD or Adam as plain typed-array
- * loops over the parameters. Nothing is freed by hand.
+ * logSoftmax and gather for the cross-entropy, mean), trained with @tensortape/nn's SGD or
+ * Adam. Nothing is freed by hand.
  */
 import {
   add,
@@ -19,6 +19,7 @@ import {
   type Tensor,
   tensor,
 } from "@tensortape/core";
+import { Adam, SGD } from "@tensortape/nn";
 import type { Framework, Optimizer, Trainer } from "./framework.js";
 
 function forward(params: readonly Tensor[], x: Tensor): Tensor {
@@ -30,54 +31,12 @@ function forward(params: readonly Tensor[], x: Tensor): Tensor {
   return h;
 }
 
-/**
- * One Adam update of one parameter array (β = 0.9, 0.999; ε = 1e-8) at step t:
- * d −= lr·m̂ / (√v̂ + ε) with m̂ = m / (1 − 0.9ᵗ), v̂ = v / (1 − 0.999ᵗ), rearranged to one
- * division and one square root per element.
- */
-function adamUpdate(
-  d: Float32Array,
-  g: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  lr: number,
-  t: number,
-): void {
-  const step = lr / (1 - 0.9 ** t);
-  const scale = 1 / Math.sqrt(1 - 0.999 ** t);
-  for (let i = 0; i < d.length; i++) {
-    const gi = g[i]!;
-    const mi = 0.9 * m[i]! + 0.1 * gi;
-    const vi = 0.999 * v[i]! + 0.001 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    d[i] = d[i]! - (step * mi) / (Math.sqrt(vi) * scale + 1e-8);
-  }
-}
-
-/** Updates parameters in place from their gradients and clears the gradients. */
+/** The library's optimizer for the benchmark's choice, as a user would write it. */
 function optimizerFor(params: readonly Tensor[], { kind, lr }: Optimizer): () => void {
-  const data = params.map((p) => p.data as Float32Array);
-  const grad = (k: number) => params[k]!.grad!.data as Float32Array;
-  if (kind === "sgd") {
-    return () => {
-      for (let k = 0; k < params.length; k++) {
-        const d = data[k]!;
-        const g = grad(k);
-        for (let i = 0; i < d.length; i++) d[i] = d[i]! - lr * g[i]!;
-        params[k]!.grad = null;
-      }
-    };
-  }
-  const m = params.map((p) => new Float32Array(p.size));
-  const v = params.map((p) => new Float32Array(p.size));
-  let t = 0;
+  const optimizer = kind === "sgd" ? new SGD(params, { lr }) : new Adam(params, { lr });
   return () => {
-    t++;
-    for (let k = 0; k < params.length; k++) {
-      adamUpdate(data[k]!, grad(k), m[k]!, v[k]!, lr, t);
-      params[k]!.grad = null;
-    }
+    optimizer.step();
+    optimizer.zeroGrad();
   };
 }
 

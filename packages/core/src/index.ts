@@ -14,10 +14,12 @@ export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/gr
 export { type GraphEntry, graphOf, toDot } from "./autograd/graph.js";
 export type { Node, VJP } from "./autograd/node.js";
 export type {
+  AdamUpdate,
   Backend,
   BinaryKernel,
   MatmulArgs,
   ReduceKernel,
+  SgdUpdate,
   StridedView,
   UnaryKernel,
 } from "./backend/backend.js";

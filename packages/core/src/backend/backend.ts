@@ -60,6 +60,34 @@ export interface MatmulArgs {
   readonly transB: boolean;
 }
 
+/**
+ * One SGD step's hyperparameters, as torch.optim.SGD takes them. `first` marks the step that
+ * starts the momentum buffer (it is then set to the gradient rather than decayed).
+ */
+export interface SgdUpdate {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  readonly first: boolean;
+}
+
+/**
+ * One Adam step's hyperparameters with the step's bias corrections folded in: `stepSize`
+ * is lr / (1 − β1ᵗ) and `bias2Sqrt` is √(1 − β2ᵗ). `l2` is added to the gradient as l2·θ
+ * (Adam's weight decay); `decay` multiplies θ before the step (AdamW's 1 − lr·λ; 1 for Adam).
+ */
+export interface AdamUpdate {
+  readonly stepSize: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly bias2Sqrt: number;
+  readonly eps: number;
+  readonly l2: number;
+  readonly decay: number;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -139,5 +167,32 @@ export interface Backend {
     axisLen: number,
     indexLen: number,
     inner: number,
+  ): void;
+
+  /**
+   * One SGD step in place, elementwise: d = g + λ·θ; with momentum μ, buf = d on the first
+   * step and μ·buf + (1 − dampening)·d after, and d = d + μ·buf (Nesterov) or buf; then
+   * θ = θ − lr·d. `momentumBuffer` is null without momentum. All arrays share one float
+   * dtype and length; float32 parameters are updated in float32 arithmetic, as in PyTorch.
+   */
+  sgdUpdate(
+    param: TypedArray,
+    grad: TypedArray,
+    momentumBuffer: TypedArray | null,
+    h: SgdUpdate,
+  ): void;
+
+  /**
+   * One Adam step in place, elementwise: θ = decay·θ; d = g + l2·θ; m = β1·m + (1 − β1)·d;
+   * v = β2·v + (1 − β2)·d·d; v̂ = max(vMax, v) with AMSGrad (stored back in `maxExpAvgSq`,
+   * else null) or v; θ = θ − stepSize·m / (√v̂ / bias2Sqrt + ε). Dtypes as for sgdUpdate.
+   */
+  adamUpdate(
+    param: TypedArray,
+    grad: TypedArray,
+    expAvg: TypedArray,
+    expAvgSq: TypedArray,
+    maxExpAvgSq: TypedArray | null,
+    h: AdamUpdate,
   ): void;
 }

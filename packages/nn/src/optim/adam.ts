@@ -1,4 +1,4 @@
-import type { Tensor } from "@tensortape/core";
+import { getBackend, type Tensor } from "@tensortape/core";
 import { definedOnly } from "../defined-only.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
@@ -19,34 +19,36 @@ export interface AdamHyperparameters {
 export type AdamState = { step: number; expAvg: Tensor; expAvgSq: Tensor; maxExpAvgSq?: Tensor };
 
 /**
- * One Adam step on one parameter, as torch.optim.Adam computes it: m ← β1·m + (1 − β1)·g,
- * v ← β2·v + (1 − β2)·g², v_max ← max(v_max, v) with AMSGrad, then
- * θ ← θ − (lr / (1 − β1ᵗ))·m / (√v / √(1 − β2ᵗ) + ε), where g already includes any L2 term.
+ * One Adam step on one parameter, as torch.optim.Adam computes it: θ ← decay·θ, then
+ * m ← β1·m + (1 − β1)·g, v ← β2·v + (1 − β2)·g², v_max ← max(v_max, v) with AMSGrad, then
+ * θ ← θ − (lr / (1 − β1ᵗ))·m / (√v / √(1 − β2ᵗ) + ε), where g includes the L2 term l2·θ.
+ * The elementwise loop is the backend's (SIMD in the fast one).
  */
 export function adamStep(
   param: Tensor,
   grad: Tensor,
   h: AdamHyperparameters,
   state: AdamState,
-  l2: number,
+  { l2, decay }: { l2: number; decay: number },
 ): void {
   const [beta1, beta2] = h.betas;
   const t = ++state.step;
-  const stepSize = h.lr / (1 - beta1 ** t);
-  const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
-  const [p, g, m, v] = [param.data, grad.data, state.expAvg.data, state.expAvgSq.data];
-  const vMax = state.maxExpAvgSq?.data;
-  for (let i = 0; i < p.length; i++) {
-    const d = g[i]! + l2 * p[i]!;
-    m[i] = beta1 * m[i]! + (1 - beta1) * d;
-    v[i] = beta2 * v[i]! + (1 - beta2) * d * d;
-    let second = v[i]!;
-    if (vMax) {
-      vMax[i] = Math.max(vMax[i]!, second);
-      second = vMax[i]!;
-    }
-    p[i] = p[i]! - (stepSize * m[i]!) / (Math.sqrt(second) / bc2Sqrt + h.eps);
-  }
+  getBackend().adamUpdate(
+    param.data,
+    grad.data,
+    state.expAvg.data,
+    state.expAvgSq.data,
+    state.maxExpAvgSq?.data ?? null,
+    {
+      stepSize: h.lr / (1 - beta1 ** t),
+      beta1,
+      beta2,
+      bias2Sqrt: Math.sqrt(1 - beta2 ** t),
+      eps: h.eps,
+      l2,
+      decay,
+    },
+  );
 }
 
 /** What Adam and AdamW share: hyperparameter checks, state, and the moment update. */
@@ -93,6 +95,6 @@ export class Adam extends AdamFamily {
     group: ParamGroup<AdamHyperparameters>,
     state: AdamState,
   ): void {
-    adamStep(param, grad, group, state, group.weightDecay);
+    adamStep(param, grad, group, state, { l2: group.weightDecay, decay: 1 });
   }
 }

@@ -29,9 +29,6 @@ export class AdamW extends AdamFamily {
     group: ParamGroup<AdamHyperparameters>,
     state: AdamState,
   ): void {
-    const p = param.data;
-    const decay = 1 - group.lr * group.weightDecay;
-    for (let i = 0; i < p.length; i++) p[i] = p[i]! * decay;
-    adamStep(param, grad, group, state, 0);
+    adamStep(param, grad, group, state, { l2: 0, decay: 1 - group.lr * group.weightDecay });
   }
 }

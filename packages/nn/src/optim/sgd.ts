@@ -1,4 +1,4 @@
-import type { Tensor } from "@tensortape/core";
+import { getBackend, type Tensor } from "@tensortape/core";
 import { definedOnly } from "../defined-only.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
@@ -58,17 +58,15 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
     h: ParamGroup<SGDHyperparameters>,
     state: SGDState,
   ): void {
-    const [p, g] = [param.data, grad.data];
-    const b = state.momentumBuffer?.data;
-    const first = state.step === 0;
-    for (let i = 0; i < p.length; i++) {
-      let d = g[i]! + h.weightDecay * p[i]!;
-      if (b) {
-        b[i] = first ? d : h.momentum * b[i]! + (1 - h.dampening) * d;
-        d = h.nesterov ? d + h.momentum * b[i]! : b[i]!;
-      }
-      p[i] = p[i]! - h.lr * d;
-    }
+    const momentumBuffer = state.momentumBuffer?.data ?? null;
+    getBackend().sgdUpdate(param.data, grad.data, momentumBuffer, {
+      lr: h.lr,
+      momentum: h.momentum,
+      dampening: h.dampening,
+      weightDecay: h.weightDecay,
+      nesterov: h.nesterov,
+      first: state.step === 0,
+    });
     state.step += 1;
   }
 }

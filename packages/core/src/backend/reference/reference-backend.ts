@@ -12,6 +12,7 @@ import type {
   UnaryKernel,
 } from "../backend.js";
 import { binaryFns, unaryFns } from "./math.js";
+import { adamUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { forEachRow } from "./strided.js";
 
 function unary(op: UnaryKernel, x: TypedArray, out: TypedArray): void {
@@ -260,4 +261,6 @@ export const referenceBackend: Backend = {
   softmax,
   gather,
   scatterAdd,
+  sgdUpdate,
+  adamUpdate,
 };

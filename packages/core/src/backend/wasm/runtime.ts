@@ -53,6 +53,16 @@ export interface KernelExports {
     rows: number,
     n: number,
   ): void;
+  sgdF32(p: number, g: number, buf: number, n: number, ...hyperparameters: number[]): void;
+  adamF32(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    vMax: number,
+    n: number,
+    ...hyperparameters: number[]
+  ): void;
   compareF32(
     op: number,
     a: number,

@@ -1,8 +1,8 @@
 /**
  * The fast backend: float32 and float64 matrix products in WebAssembly SIMD (threaded when
- * large), ReLU and comparisons as branch-free SIMD, float32 + − × ÷ and column sums in SIMD,
- * and the other elementwise, reduction and copy kernels as one JavaScript loop per op.
- * Whatever it does not accelerate (integer products, operands that do not collapse to two
+ * large), ReLU and comparisons as branch-free SIMD, float32 + − × ÷, column sums and the
+ * optimizers' updates in SIMD, and the other elementwise, reduction and copy kernels as one
+ * JavaScript loop per op. Whatever it does not accelerate (integer products, operands that do not collapse to two
  * dimensions) it hands to the reference backend, which it is tested against kernel by
  * kernel.
  */
@@ -10,6 +10,7 @@ import type { Backend } from "../backend.js";
 import { referenceBackend } from "../reference/reference-backend.js";
 import { binaryFast, copyFast, reduceFast, unaryFast } from "./elementwise.js";
 import { matmulFloat, sameFloat } from "./matmul.js";
+import { adamUpdateSimd, sgdUpdateSimd } from "./optimizer-updates.js";
 import { getRuntime } from "./runtime.js";
 import { arithmeticSimd, compareSimd, reluSimd, sumColumnsSimd } from "./simd-elementwise.js";
 
@@ -62,5 +63,15 @@ export const wasmBackend: Backend = {
     const arrays = sameFloat(a, b, out);
     if (runtime && arrays && matmulFloat(runtime, arrays, args)) return;
     referenceBackend.matmul(a, b, out, args);
+  },
+  sgdUpdate(param, grad, momentumBuffer, h) {
+    const runtime = getRuntime();
+    if (runtime && sgdUpdateSimd(runtime, param, grad, momentumBuffer, h)) return;
+    referenceBackend.sgdUpdate(param, grad, momentumBuffer, h);
+  },
+  adamUpdate(param, grad, expAvg, expAvgSq, maxExpAvgSq, h) {
+    const runtime = getRuntime();
+    if (runtime && adamUpdateSimd(runtime, param, grad, expAvg, expAvgSq, maxExpAvgSq, h)) return;
+    referenceBackend.adamUpdate(param, grad, expAvg, expAvgSq, maxExpAvgSq, h);
   },
 };
