@@ -78,6 +78,33 @@ describe("second derivatives of elementwise functions", () => {
   }
 });
 
+describe("ReLU's gradient kernel, differentiated again", () => {
+  // h(x, w) = Σ relu(x)·w has ∂h/∂x = w·1{x > 0}. That gradient is linear in w, so
+  // ∂/∂w Σ (∂h/∂x)·u = u·1{x > 0}, and piecewise constant in x, so ∂/∂x of it is 0.
+  const x = tensor([-1.5, 0.5, 2, -0.25, 0, 3], { dtype: "float64" });
+  const w = tensor([0.3, -2, 1.1, 4, 5, -0.7], { dtype: "float64" });
+  const u = tensor([1, 2, 3, 4, 5, 6], { dtype: "float64" });
+  const h = (xs: Tensor, ws: Tensor) => xs.relu().mul(ws).sum();
+  const dhdx = grad(h, { argnums: 0 });
+
+  test("∂h/∂x = w·1{x > 0}, with 0 at x = 0", () => {
+    expect(Array.from(dhdx(x, w).data)).toEqual([0, -2, 1.1, 0, 0, -0.7]);
+  });
+
+  test("∂/∂w ⟨∂h/∂x, u⟩ = u·1{x > 0} and ∂/∂x ⟨∂h/∂x, u⟩ = 0", () => {
+    const inner = (xs: Tensor, ws: Tensor) => dhdx(xs, ws).mul(u).sum();
+    const [byX, byW] = grad(inner, { argnums: [0, 1] })(x, w);
+    expect(Array.from(byW!.data)).toEqual([0, 2, 3, 0, 0, 6]);
+    expect(Array.from(byX!.data)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  test("a NaN or ∞ gradient where x ≤ 0 gives 0, as PyTorch's threshold_backward", () => {
+    const xs = tensor([-1, 0, 2], { requiresGrad: true });
+    xs.relu().backward(tensor([Number.NaN, Number.POSITIVE_INFINITY, 5]));
+    expect(Array.from(xs.grad!.data)).toEqual([0, 0, 5]);
+  });
+});
+
 describe("second derivatives of softmax through a weighted sum", () => {
   // f(x) = Σ_i w_i softmax(x)_i. With s = softmax(x) and w̄ = ⟨w, s⟩:
   // ∂f/∂x_i = s_i (w_i − w̄)

@@ -21,7 +21,11 @@ export type UnaryKernel =
   | "sin"
   | "cos";
 
-/** out = f(a, b) elementwise over a broadcast shape. Comparisons write 0 or 1. */
+/**
+ * out = f(a, b) elementwise over a broadcast shape. Comparisons write 0 or 1. `reluGrad` is
+ * ReLU's vector-Jacobian product, a where b > 0 and 0 elsewhere (a the gradient, b ReLU's
+ * input), one pass instead of a comparison and a product.
+ */
 export type BinaryKernel =
   | "add"
   | "sub"
@@ -35,7 +39,8 @@ export type BinaryKernel =
   | "lt"
   | "le"
   | "gt"
-  | "ge";
+  | "ge"
+  | "reluGrad";
 
 /** Reductions over a set of axes. `argmax`/`argmin` take exactly one axis. */
 export type ReduceKernel = "sum" | "max" | "min" | "prod";

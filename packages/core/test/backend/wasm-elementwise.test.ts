@@ -93,6 +93,7 @@ const binaryOps: BinaryKernel[] = [
   "le",
   "gt",
   "ge",
+  "reluGrad",
 ];
 const comparisons = new Set<BinaryKernel>(["eq", "ne", "lt", "le", "gt", "ge"]);
 const reduceOps: ReduceKernel[] = ["sum", "max", "min", "prod"];
@@ -213,7 +214,7 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
     }
   });
 
-  test("float32 + − × ÷ of large operands (the SIMD kernel): rows, broadcasts, bools, offsets", () => {
+  test("float32 + − × ÷ and ReLU's gradient of large operands (the SIMD kernel): rows, broadcasts, bools, offsets", () => {
     const generator = new Generator(7);
     // Values whose results round, special values and float32 subnormals.
     const values = (size: number) => {
@@ -268,7 +269,7 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
           { data: x, offset: 0, strides: [cols, 1] },
         ],
       ];
-      for (const op of ["add", "sub", "mul", "div"] as const) {
+      for (const op of ["add", "sub", "mul", "div", "reluGrad"] as const) {
         for (const [label, a, b] of cases) {
           const fast = new Float32Array(size);
           const expected = new Float32Array(size);

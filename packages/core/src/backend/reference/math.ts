@@ -35,4 +35,5 @@ export const binaryFns: Record<BinaryKernel, (a: number, b: number) => number> =
   le: (a, b) => (a <= b ? 1 : 0),
   gt: (a, b) => (a > b ? 1 : 0),
   ge: (a, b) => (a >= b ? 1 : 0),
+  reluGrad: (g, x) => (x > 0 ? g : 0),
 };

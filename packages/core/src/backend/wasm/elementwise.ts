@@ -102,6 +102,9 @@ function binaryRow(
     case "ge":
       for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! >= b[bi]! ? 1 : 0;
       return;
+    case "reluGrad":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = b[bi]! > 0 ? a[ai]! : 0;
+      return;
   }
 }
 

@@ -1,9 +1,9 @@
 /**
  * Float32 kernels run in WebAssembly SIMD where that pays for copying the operands in and
- * out: ReLU and the comparisons, which the JavaScript loops compute with a data-dependent
- * branch (on values of random sign it mispredicts half the time), and + − × ÷ and column
- * sums, which a JavaScript loop does one element at a time. Results are exactly the
- * reference's.
+ * out: ReLU, its gradient and the comparisons, which the JavaScript loops compute with a
+ * data-dependent branch (on values of random sign it mispredicts half the time), and + − × ÷
+ * and column sums, which a JavaScript loop does one element at a time. Results are exactly
+ * the reference's.
  */
 import type { BinaryKernel, ReduceKernel, StridedView } from "../backend.js";
 import { collapse, reductionLayout } from "./elementwise.js";
@@ -12,7 +12,13 @@ import type { KernelRuntime } from "./runtime.js";
 /** Below this many elements the JavaScript loop is faster than the copies. */
 const SIMD_MIN_ELEMENTS = 1024;
 
-const arithmeticCodes: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+const arithmeticCodes: Partial<Record<BinaryKernel, number>> = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  reluGrad: 4,
+};
 
 const comparisonCodes: Partial<Record<BinaryKernel, number>> = {
   eq: 0,
@@ -100,9 +106,9 @@ function copyIn(
 }
 
 /**
- * out (float32) = a ∘ b for ∘ one of + − × ÷ when the operands (float32, or booleans, which
- * float32 holds exactly) collapse to at most two dimensions, each contiguous or broadcast
- * along the inner one; false (nothing written) otherwise.
+ * out (float32) = a ∘ b for ∘ one of + − × ÷ or reluGrad when the operands (float32, or
+ * booleans, which float32 holds exactly) collapse to at most two dimensions, each contiguous
+ * or broadcast along the inner one; false (nothing written) otherwise.
  */
 export function arithmeticSimd(
   runtime: KernelRuntime,

@@ -47,12 +47,15 @@ export type ParallelKernel = (typeof KERNELS)[number];
 const BOOT_TIMEOUT_MS = 10_000;
 
 /**
- * Iterations a worker polls for the next slice before it sleeps in Atomics.wait (tens of
- * microseconds: training calls kernels back to back, and waking a sleeping thread costs
- * more). The caller polls for less time before it sleeps: when the machine is busy and both
- * threads share one core, its polling only delays the worker it waits for.
+ * How long a worker polls for the next slice before it sleeps in Atomics.wait. Training
+ * calls large kernels a few hundred microseconds apart (the small ops of a step run in
+ * between), and waking a sleeping thread costs tens to a hundred microseconds, measured as
+ * 15 % of a small MLP step on two threads; polling for a millisecond keeps the worker awake
+ * across a step, as OpenMP runtimes do by default. The caller polls for about 10 µs only
+ * before it sleeps: when the machine is busy and both threads share one core, its polling
+ * only delays the worker it waits for.
  */
-const WORKER_SPIN = 5000;
+const WORKER_SPIN_MS = 1;
 const CALLER_SPIN = 1000;
 
 // Runs in each worker, evaluated from this string so there is no file to find. It may run as
@@ -66,7 +69,10 @@ Atomics.store(control, base + ${STATE}, ${READY});
 Atomics.notify(control, base + ${STATE});
 let seen = 0;
 for (;;) {
-  for (let i = 0; i < ${WORKER_SPIN} && Atomics.load(control, base + ${SEQ}) === seen; i++);
+  const sleepAt = performance.now() + ${WORKER_SPIN_MS};
+  while (Atomics.load(control, base + ${SEQ}) === seen && performance.now() < sleepAt) {
+    for (let i = 0; i < 100 && Atomics.load(control, base + ${SEQ}) === seen; i++);
+  }
   Atomics.wait(control, base + ${SEQ}, seen);
   seen = Atomics.load(control, base + ${SEQ});
   try {

@@ -1,7 +1,7 @@
-// Elementwise float32 kernels: ReLU and comparisons, whose JavaScript loops branch on the
-// data (on values of random sign a branch mispredicts half the time, and these lane-wise
-// SIMD selects never branch), + − × ÷ four lanes at a time, and column sums. All produce
-// exactly what the JavaScript reference computes.
+// Elementwise float32 kernels: ReLU, its gradient and comparisons, whose JavaScript loops
+// branch on the data (on values of random sign a branch mispredicts half the time, and these
+// lane-wise SIMD selects never branch), + − × ÷ four lanes at a time, and column sums. All
+// produce exactly what the JavaScript reference computes.
 
 /** out[i] = max(x[i], 0) for i < n (wasm's max gives NaN for NaN and +0 for -0, as Math.max). */
 export function reluF32(x: usize, out: usize, n: i32): void {
@@ -87,19 +87,24 @@ const ADD = 0;
 const SUB = 1;
 const MUL = 2;
 const DIV = 3;
+/** ReLU's gradient: a where b > 0, else +0. */
+const RELU_GRAD = 4;
 
 function arithmeticLanes(op: i32, a: v128, b: v128): v128 {
   if (op === ADD) return f32x4.add(a, b);
   if (op === SUB) return f32x4.sub(a, b);
   if (op === MUL) return f32x4.mul(a, b);
-  return f32x4.div(a, b);
+  if (op === DIV) return f32x4.div(a, b);
+  // The mask of b > 0 (all ones or all zeros per lane) keeps a's bits or clears them to +0.
+  return v128.and(a, f32x4.gt(b, f32x4.splat(0)));
 }
 
 function arithmeticScalar(op: i32, a: f32, b: f32): f32 {
   if (op === ADD) return a + b;
   if (op === SUB) return a - b;
   if (op === MUL) return a * b;
-  return a / b;
+  if (op === DIV) return a / b;
+  return b > 0 ? a : 0;
 }
 
 /** arithmeticF32 for one operation, called with `op` a constant so the optimizer can fold its tests. */
@@ -136,9 +141,10 @@ function arithmeticRows(
 
 /**
  * out[r, j] = a[r·aRow + j·aStep] ∘ b[r·bRow + j·bStep] for r < rows and j < n, with steps
- * of 0 (broadcast) or 1, ∘ one of + − × ÷. Each is rounded once to float32, which is what
- * JavaScript's float64 result rounds to as well: float64 holds the exact sum, difference,
- * product or quotient of two float32 values closely enough that rounding twice agrees.
+ * of 0 (broadcast) or 1, ∘ one of + − × ÷ or ReLU's gradient. Each is rounded once to
+ * float32, which is what JavaScript's float64 result rounds to as well: float64 holds the
+ * exact sum, difference, product or quotient of two float32 values closely enough that
+ * rounding twice agrees.
  */
 export function arithmeticF32(
   op: i32,
@@ -155,7 +161,8 @@ export function arithmeticF32(
   if (op === ADD) arithmeticRows(ADD, a, aRow, aStep, b, bRow, bStep, out, rows, n);
   else if (op === SUB) arithmeticRows(SUB, a, aRow, aStep, b, bRow, bStep, out, rows, n);
   else if (op === MUL) arithmeticRows(MUL, a, aRow, aStep, b, bRow, bStep, out, rows, n);
-  else arithmeticRows(DIV, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+  else if (op === DIV) arithmeticRows(DIV, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+  else arithmeticRows(RELU_GRAD, a, aRow, aStep, b, bRow, bStep, out, rows, n);
 }
 
 /**
