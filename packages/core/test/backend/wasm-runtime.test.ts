@@ -1,7 +1,12 @@
-import { Generator, referenceBackend, setNumThreads } from "@tensortape/core";
+import { Generator, getNumThreads, referenceBackend, setNumThreads } from "@tensortape/core";
 import { expect, test } from "vitest";
-import { matmulFloat } from "../../src/backend/wasm/matmul.js";
-import { createRuntime, decodeBase64, getRuntime } from "../../src/backend/wasm/runtime.js";
+import { matmulFloat, matmulRuntime } from "../../src/backend/wasm/matmul.js";
+import {
+  createRuntime,
+  decodeBase64,
+  getLocalRuntime,
+  getRuntime,
+} from "../../src/backend/wasm/runtime.js";
 import { compareSimd, reluSimd } from "../../src/backend/wasm/simd-elementwise.js";
 import { getPool } from "../../src/backend/wasm/thread-pool.js";
 import { absolute, expectWithin, randomF32 } from "./kernel-check.js";
@@ -69,4 +74,27 @@ test("a slice that fails in a worker is rerun on the calling thread, whose error
   pool.run("matmulBatchF32", [slice(scratch + 128), slice(scratch + 256)]);
   expect(runtime.f32[(scratch + 128) >> 2]).toBe(9);
   expect(runtime.f32[(scratch + 256) >> 2]).toBe(9);
+});
+
+test("kernels on the calling thread alone use a private memory; products split over threads, the shared one", () => {
+  const shared = getRuntime()!;
+  const local = getLocalRuntime()!;
+  expect(local.shared).toBe(false);
+  if (shared.shared) expect(local).not.toBe(shared);
+  const product = (m: number) => ({
+    aOffsets: [0],
+    bOffsets: [0],
+    m,
+    k: m,
+    n: m,
+    transA: false,
+    transB: false,
+  });
+  setNumThreads(2);
+  expect(matmulRuntime(product(16))).toBe(local);
+  // Threads need a shared memory (and Node's worker_threads).
+  expect(matmulRuntime(product(256))).toBe(getNumThreads() > 1 ? shared : local);
+  setNumThreads(1);
+  expect(matmulRuntime(product(256))).toBe(local);
+  setNumThreads(2);
 });

@@ -5,8 +5,8 @@
  * products, so every thread count gives bit-identical results.
  */
 import type { MatmulArgs } from "../backend.js";
-import type { KernelRuntime } from "./runtime.js";
-import { getPool } from "./thread-pool.js";
+import { getLocalRuntime, getRuntime, type KernelRuntime } from "./runtime.js";
+import { getNumThreads, getPool } from "./thread-pool.js";
 
 /**
  * Below this many multiply-adds one thread is as fast: on two cores a 64³ product (2¹⁸)
@@ -27,6 +27,22 @@ const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 function share(count: number, parts: number, unit: number, t: number): [number, number] {
   const step = roundUp(Math.ceil(count / parts), unit);
   return [Math.min(count, t * step), Math.min(count, (t + 1) * step)];
+}
+
+/** Multiply-adds in a product of `args`: batch·m·n·k, with k at least 1 (zeroing C is work). */
+function macsOf(args: MatmulArgs): number {
+  return args.aOffsets.length * args.m * args.n * Math.max(args.k, 1);
+}
+
+/**
+ * The runtime to compute a product of `args` in: the threads' shared one when the product is
+ * large enough to split and there are threads to split it over, else the calling thread's
+ * private one, which copies operands faster.
+ */
+export function matmulRuntime(args: MatmulArgs): KernelRuntime | null {
+  return macsOf(args) >= PARALLEL_MIN_MACS && getNumThreads() > 1
+    ? getRuntime()
+    : getLocalRuntime();
 }
 
 /** Arrays of one float dtype, which the kernels compute in. */
@@ -71,8 +87,7 @@ export function matmulFloat(
 
   // How to split: whole products when there are enough of them, else C's rows or columns,
   // whichever is longer (each thread then packs all of the smaller operand).
-  const macs = batch * m * n * Math.max(k, 1);
-  const pool = macs >= PARALLEL_MIN_MACS ? getPool(runtime) : null;
+  const pool = macsOf(args) >= PARALLEL_MIN_MACS ? getPool(runtime) : null;
   const threads = pool ? pool.size + 1 : 1;
   const byProduct = batch >= threads;
   const splitRows = !byProduct && m >= n;

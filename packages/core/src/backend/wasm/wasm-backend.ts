@@ -9,9 +9,9 @@
 import type { Backend } from "../backend.js";
 import { referenceBackend } from "../reference/reference-backend.js";
 import { binaryFast, copyFast, reduceFast, unaryFast } from "./elementwise.js";
-import { matmulFloat, sameFloat } from "./matmul.js";
+import { matmulFloat, matmulRuntime, sameFloat } from "./matmul.js";
 import { adamUpdateSimd, sgdUpdateSimd } from "./optimizer-updates.js";
-import { getRuntime } from "./runtime.js";
+import { getLocalRuntime } from "./runtime.js";
 import { arithmeticSimd, compareSimd, reluSimd, sumColumnsSimd } from "./simd-elementwise.js";
 
 /**
@@ -23,7 +23,7 @@ export const wasmBackend: Backend = {
   ...referenceBackend,
   name: "wasm",
   unary(op, x, out) {
-    const runtime = getRuntime();
+    const runtime = getLocalRuntime();
     if (
       op === "relu" &&
       runtime &&
@@ -36,7 +36,7 @@ export const wasmBackend: Backend = {
     unaryFast(op, x, out);
   },
   binary(op, a, b, out, shape) {
-    const runtime = getRuntime();
+    const runtime = getLocalRuntime();
     if (runtime && out instanceof Uint8Array && compareSimd(runtime, op, a, b, out, shape)) return;
     if (runtime && out instanceof Float32Array && arithmeticSimd(runtime, op, a, b, out, shape)) {
       return;
@@ -47,7 +47,7 @@ export const wasmBackend: Backend = {
     if (!copyFast(src, dst, shape)) referenceBackend.copy(src, dst, shape);
   },
   reduce(op, x, shape, axes, out) {
-    const runtime = getRuntime();
+    const runtime = getLocalRuntime();
     if (
       runtime &&
       x instanceof Float32Array &&
@@ -59,18 +59,18 @@ export const wasmBackend: Backend = {
     if (!reduceFast(op, x, shape, axes, out)) referenceBackend.reduce(op, x, shape, axes, out);
   },
   matmul(a, b, out, args) {
-    const runtime = getRuntime();
     const arrays = sameFloat(a, b, out);
-    if (runtime && arrays && matmulFloat(runtime, arrays, args)) return;
+    const runtime = arrays && matmulRuntime(args);
+    if (arrays && runtime && matmulFloat(runtime, arrays, args)) return;
     referenceBackend.matmul(a, b, out, args);
   },
   sgdUpdate(param, grad, momentumBuffer, h) {
-    const runtime = getRuntime();
+    const runtime = getLocalRuntime();
     if (runtime && sgdUpdateSimd(runtime, param, grad, momentumBuffer, h)) return;
     referenceBackend.sgdUpdate(param, grad, momentumBuffer, h);
   },
   adamUpdate(param, grad, expAvg, expAvgSq, maxExpAvgSq, h) {
-    const runtime = getRuntime();
+    const runtime = getLocalRuntime();
     if (runtime && adamUpdateSimd(runtime, param, grad, expAvg, expAvgSq, maxExpAvgSq, h)) return;
     referenceBackend.adamUpdate(param, grad, expAvg, expAvgSq, maxExpAvgSq, h);
   },
