@@ -14,11 +14,13 @@ export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/gr
 export { type GraphEntry, graphOf, toDot } from "./autograd/graph.js";
 export type { Node, VJP } from "./autograd/node.js";
 export type {
+  AdagradUpdate,
   AdamUpdate,
   Backend,
   BinaryKernel,
   MatmulArgs,
   ReduceKernel,
+  RmspropUpdate,
   SgdUpdate,
   StridedView,
   UnaryKernel,

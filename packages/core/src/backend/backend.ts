@@ -93,6 +93,22 @@ export interface AdamUpdate {
   readonly decay: number;
 }
 
+/** One RMSprop step's hyperparameters, as torch.optim.RMSprop takes them. */
+export interface RmspropUpdate {
+  readonly lr: number;
+  readonly alpha: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly momentum: number;
+}
+
+/** One Adagrad step's hyperparameters, with the step's learning-rate decay folded into `lr`. */
+export interface AdagradUpdate {
+  readonly lr: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -200,4 +216,25 @@ export interface Backend {
     maxExpAvgSq: TypedArray | null,
     h: AdamUpdate,
   ): void;
+
+  /**
+   * One RMSprop step in place, elementwise: d = g + λ·θ; v = α·v + (1 − α)·d·d; centered
+   * (`gradAvg` given, else null): ḡ = α·ḡ + (1 − α)·d and s = √(v − ḡ·ḡ) + ε, else
+   * s = √v + ε; with momentum (`momentumBuffer` given), buf = μ·buf + d/s and θ = θ − lr·buf,
+   * else θ = θ − lr·(d/s). Dtypes as for sgdUpdate.
+   */
+  rmspropUpdate(
+    param: TypedArray,
+    grad: TypedArray,
+    squareAvg: TypedArray,
+    gradAvg: TypedArray | null,
+    momentumBuffer: TypedArray | null,
+    h: RmspropUpdate,
+  ): void;
+
+  /**
+   * One Adagrad step in place, elementwise: d = g + λ·θ; s = s + d·d; θ = θ − lr·d/(√s + ε).
+   * Dtypes as for sgdUpdate.
+   */
+  adagradUpdate(param: TypedArray, grad: TypedArray, sum: TypedArray, h: AdagradUpdate): void;
 }

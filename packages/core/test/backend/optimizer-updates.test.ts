@@ -1,6 +1,8 @@
 import {
+  type AdagradUpdate,
   type AdamUpdate,
   Generator,
+  type RmspropUpdate,
   referenceBackend,
   type SgdUpdate,
   type TypedArray,
@@ -240,6 +242,152 @@ describe("adamUpdate", () => {
       const fast = run(wasmBackend);
       const reference = run(referenceBackend);
       for (const [k, name] of ["θ", "g", "m", "v", "vMax"].entries()) {
+        expectIdentical(fast[k]!, reference[k]!, `${name}, size ${size}`);
+      }
+      if (size > 8) expect(reference[0][5]).not.toBe(theta[5]);
+    }
+  });
+});
+
+const rmspropCases: [string, RmspropUpdate & { centered: boolean; withBuffer: boolean }][] = [
+  [
+    "plain",
+    {
+      lr: 0.01,
+      alpha: 0.99,
+      eps: 1e-8,
+      weightDecay: 0,
+      momentum: 0,
+      centered: false,
+      withBuffer: false,
+    },
+  ],
+  [
+    "centered, with momentum and weight decay",
+    {
+      lr: 0.01,
+      alpha: 0.9,
+      eps: 1e-6,
+      weightDecay: 0.1,
+      momentum: 0.5,
+      centered: true,
+      withBuffer: true,
+    },
+  ],
+];
+
+describe("rmspropUpdate", () => {
+  const inputs = (size: number, generator: Generator) => {
+    const [theta, g, mean, b] = [0, 1, 2, 3].map(() =>
+      randomF32(size, generator),
+    ) as Float32Array[];
+    // v ≥ ḡ², as the running averages keep it: the centered variance stays non-negative.
+    const spread = randomPositive(size, generator);
+    const v = Float32Array.from(mean!, (x, i) => x * x + spread[i]!);
+    return { theta: theta!, g: g!, mean: mean!, b: b!, v };
+  };
+
+  test.each(rmspropCases)(
+    "%s: the reference follows the formula in float32 and float64",
+    (_, h) => {
+      const { theta, g, mean, b, v } = inputs(64, new Generator(5));
+      const expected: number[] = [];
+      const scale: number[] = [];
+      for (let i = 0; i < theta.length; i++) {
+        const d = g[i]! + h.weightDecay * theta[i]!;
+        const vi = h.alpha * v[i]! + (1 - h.alpha) * d * d;
+        let variance = vi;
+        if (h.centered) variance -= (h.alpha * mean[i]! + (1 - h.alpha) * d) ** 2;
+        let step = d / (Math.sqrt(variance) + h.eps);
+        if (h.withBuffer) step += h.momentum * b[i]!;
+        expected.push(theta[i]! - h.lr * step);
+        // The quotient's relative error grows with 1/√variance's.
+        scale.push(
+          Math.abs(theta[i]!) + (h.lr * Math.abs(step) * vi) / Math.max(variance, 1e-6) + 1,
+        );
+      }
+      for (const Float of [Float32Array, Float64Array]) {
+        const p = Float.from(theta);
+        const state = [Float.from(v), Float.from(mean), Float.from(b)] as const;
+        referenceBackend.rmspropUpdate(
+          p,
+          Float.from(g),
+          state[0],
+          h.centered ? state[1] : null,
+          h.withBuffer ? state[2] : null,
+          h,
+        );
+        if (Float === Float32Array) expectNearFloat32(p, expected, scale, "θ");
+        else for (const [i, x] of p.entries()) expect(x).toBeCloseTo(expected[i]!, 12);
+      }
+    },
+  );
+
+  test.each(rmspropCases)("%s: the fast backend matches the reference bit for bit", (_, h) => {
+    const generator = new Generator(6);
+    for (const size of SIZES) {
+      const { theta, g, mean, b, v } = inputs(size, generator);
+      if (size > 3) [g[0], g[1], theta[2]] = [Number.NaN, Number.POSITIVE_INFINITY, -0];
+      const run = (backend: typeof referenceBackend) => {
+        const arrays = [theta.slice(), g.slice(), v.slice(), mean.slice(), b.slice()] as const;
+        backend.rmspropUpdate(
+          arrays[0],
+          arrays[1],
+          arrays[2],
+          h.centered ? arrays[3] : null,
+          h.withBuffer ? arrays[4] : null,
+          h,
+        );
+        return arrays;
+      };
+      const fast = run(wasmBackend);
+      const reference = run(referenceBackend);
+      for (const [k, name] of ["θ", "g", "v", "ḡ", "buffer"].entries()) {
+        expectIdentical(fast[k]!, reference[k]!, `${name}, size ${size}`);
+      }
+      if (size > 8) expect(reference[0][5]).not.toBe(theta[5]);
+    }
+  });
+});
+
+describe("adagradUpdate", () => {
+  const h: AdagradUpdate = { lr: 0.5 / (1 + 2 * 0.1), eps: 1e-10, weightDecay: 0.05 };
+
+  test("the reference follows the formula in float32 and float64", () => {
+    const generator = new Generator(7);
+    const [theta, g] = [randomF32(64, generator), randomF32(64, generator)];
+    const sum = randomPositive(64, generator);
+    const expected: number[] = [];
+    const scale: number[] = [];
+    for (let i = 0; i < theta.length; i++) {
+      const d = g[i]! + h.weightDecay * theta[i]!;
+      const step = (h.lr * d) / (Math.sqrt(sum[i]! + d * d) + h.eps);
+      expected.push(theta[i]! - step);
+      scale.push(Math.abs(theta[i]!) + Math.abs(step) + 1);
+    }
+    for (const Float of [Float32Array, Float64Array]) {
+      const p = Float.from(theta);
+      referenceBackend.adagradUpdate(p, Float.from(g), Float.from(sum), h);
+      if (Float === Float32Array) expectNearFloat32(p, expected, scale, "θ");
+      else for (const [i, x] of p.entries()) expect(x).toBeCloseTo(expected[i]!, 13);
+    }
+  });
+
+  test("the fast backend matches the reference bit for bit", () => {
+    const generator = new Generator(8);
+    for (const size of SIZES) {
+      const theta = randomF32(size, generator);
+      const g = randomF32(size, generator);
+      if (size > 3) [g[0], g[1], theta[2]] = [Number.NaN, Number.NEGATIVE_INFINITY, -0];
+      const sum = randomPositive(size, generator);
+      const run = (backend: typeof referenceBackend) => {
+        const arrays = [theta.slice(), g.slice(), sum.slice()] as const;
+        backend.adagradUpdate(arrays[0], arrays[1], arrays[2], h);
+        return arrays;
+      };
+      const fast = run(wasmBackend);
+      const reference = run(referenceBackend);
+      for (const [k, name] of ["θ", "g", "sum"].entries()) {
         expectIdentical(fast[k]!, reference[k]!, `${name}, size ${size}`);
       }
       if (size > 8) expect(reference[0][5]).not.toBe(theta[5]);

@@ -1,4 +1,4 @@
-import type { Tensor } from "@tensortape/core";
+import { getBackend, type Tensor } from "@tensortape/core";
 import { definedOnly } from "../defined-only.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
@@ -65,11 +65,10 @@ export class Adagrad extends Optimizer<AdagradHyperparameters, AdagradState> {
   ): void {
     const t = ++state.step;
     const lr = h.lr / (1 + (t - 1) * h.lrDecay);
-    const [p, g, s] = [param.data, grad.data, state.sum.data];
-    for (let i = 0; i < p.length; i++) {
-      const d = g[i]! + h.weightDecay * p[i]!;
-      s[i] = s[i]! + d * d;
-      p[i] = p[i]! - (lr * d) / (Math.sqrt(s[i]!) + h.eps);
-    }
+    getBackend().adagradUpdate(param.data, grad.data, state.sum.data, {
+      lr,
+      eps: h.eps,
+      weightDecay: h.weightDecay,
+    });
   }
 }

@@ -1,4 +1,4 @@
-import type { Tensor } from "@tensortape/core";
+import { getBackend, type Tensor } from "@tensortape/core";
 import { definedOnly } from "../defined-only.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
@@ -65,25 +65,14 @@ export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
     h: ParamGroup<RMSpropHyperparameters>,
     state: RMSpropState,
   ): void {
-    const [p, g, v] = [param.data, grad.data, state.squareAvg.data];
-    const b = state.momentumBuffer?.data;
-    const gAvg = state.gradAvg?.data;
-    for (let i = 0; i < p.length; i++) {
-      const d = g[i]! + h.weightDecay * p[i]!;
-      v[i] = h.alpha * v[i]! + (1 - h.alpha) * d * d;
-      let variance = v[i]!;
-      if (gAvg) {
-        gAvg[i] = h.alpha * gAvg[i]! + (1 - h.alpha) * d;
-        variance -= gAvg[i]! * gAvg[i]!;
-      }
-      const scaled = d / (Math.sqrt(variance) + h.eps);
-      if (b) {
-        b[i] = h.momentum * b[i]! + scaled;
-        p[i] = p[i]! - h.lr * b[i]!;
-      } else {
-        p[i] = p[i]! - h.lr * scaled;
-      }
-    }
+    getBackend().rmspropUpdate(
+      param.data,
+      grad.data,
+      state.squareAvg.data,
+      state.gradAvg?.data ?? null,
+      state.momentumBuffer?.data ?? null,
+      h,
+    );
     state.step += 1;
   }
 }

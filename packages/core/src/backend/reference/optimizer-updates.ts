@@ -5,7 +5,7 @@
  * same expressions in the same order and are held to these results bit for bit.
  */
 import type { TypedArray } from "../../dtype.js";
-import type { AdamUpdate, SgdUpdate } from "../backend.js";
+import type { AdagradUpdate, AdamUpdate, RmspropUpdate, SgdUpdate } from "../backend.js";
 
 const exact = (x: number) => x;
 
@@ -59,5 +59,52 @@ export function adamUpdate(
     }
     const denominator = r(r(r(Math.sqrt(second)) / bias2Sqrt) + eps);
     param[i] = r(theta - r(r(stepSize * m) / denominator));
+  }
+}
+
+export function rmspropUpdate(
+  param: TypedArray,
+  grad: TypedArray,
+  squareAvg: TypedArray,
+  gradAvg: TypedArray | null,
+  momentumBuffer: TypedArray | null,
+  h: RmspropUpdate,
+): void {
+  const r = roundingOf(param);
+  const [alpha, rest, eps] = [r(h.alpha), r(1 - h.alpha), r(h.eps)];
+  const [lr, lambda, mu] = [r(h.lr), r(h.weightDecay), r(h.momentum)];
+  for (let i = 0; i < param.length; i++) {
+    const d = r(grad[i]! + r(lambda * param[i]!));
+    const v = r(r(alpha * squareAvg[i]!) + r(r(rest * d) * d));
+    squareAvg[i] = v;
+    let variance = v;
+    if (gradAvg) {
+      const mean = r(r(alpha * gradAvg[i]!) + r(rest * d));
+      gradAvg[i] = mean;
+      variance = r(v - r(mean * mean));
+    }
+    const scaled = r(d / r(r(Math.sqrt(variance)) + eps));
+    let step = scaled;
+    if (momentumBuffer) {
+      step = r(r(mu * momentumBuffer[i]!) + scaled);
+      momentumBuffer[i] = step;
+    }
+    param[i] = r(param[i]! - r(lr * step));
+  }
+}
+
+export function adagradUpdate(
+  param: TypedArray,
+  grad: TypedArray,
+  sum: TypedArray,
+  h: AdagradUpdate,
+): void {
+  const r = roundingOf(param);
+  const [lr, eps, lambda] = [r(h.lr), r(h.eps), r(h.weightDecay)];
+  for (let i = 0; i < param.length; i++) {
+    const d = r(grad[i]! + r(lambda * param[i]!));
+    const s = r(sum[i]! + r(d * d));
+    sum[i] = s;
+    param[i] = r(param[i]! - r(r(lr * d) / r(r(Math.sqrt(s)) + eps)));
   }
 }

@@ -12,7 +12,7 @@ import type {
   UnaryKernel,
 } from "../backend.js";
 import { binaryFns, unaryFns } from "./math.js";
-import { adamUpdate, sgdUpdate } from "./optimizer-updates.js";
+import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { forEachRow } from "./strided.js";
 
 function unary(op: UnaryKernel, x: TypedArray, out: TypedArray): void {
@@ -263,4 +263,6 @@ export const referenceBackend: Backend = {
   scatterAdd,
   sgdUpdate,
   adamUpdate,
+  rmspropUpdate,
+  adagradUpdate,
 };

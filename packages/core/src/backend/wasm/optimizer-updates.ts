@@ -6,13 +6,13 @@
  * chunk's arrays to stay in cache between the copy in, the update and the copy out.
  */
 import type { TypedArray } from "../../dtype.js";
-import type { AdamUpdate, SgdUpdate } from "../backend.js";
+import type { AdagradUpdate, AdamUpdate, RmspropUpdate, SgdUpdate } from "../backend.js";
 import type { KernelRuntime } from "./runtime.js";
 
 /** Below this many parameters the reference loop is as fast as the copies. */
 const SIMD_MIN_ELEMENTS = 1024;
 
-/** Parameters per pass: five float32 arrays of this length take 320 KiB. */
+/** Parameters per pass: five float32 arrays of this length (the most any update reads) take 320 KiB. */
 const CHUNK = 16384;
 
 /** The arrays as Float32Arrays (null entries kept) if every one is float32, else undefined. */
@@ -118,5 +118,50 @@ export function adamUpdateSimd(
         h.bias2Sqrt,
         h.eps,
       ),
+  );
+}
+
+/** Backend.rmspropUpdate for float32 arrays; false (nothing written) when it does not apply. */
+export function rmspropUpdateSimd(
+  runtime: KernelRuntime,
+  param: TypedArray,
+  grad: TypedArray,
+  squareAvg: TypedArray,
+  gradAvg: TypedArray | null,
+  momentumBuffer: TypedArray | null,
+  h: RmspropUpdate,
+): boolean {
+  return streamChunks(
+    runtime,
+    [param, grad, squareAvg, gradAvg, momentumBuffer],
+    [true, false, true, true, true],
+    ([p, g, v, mean, buf], count) =>
+      runtime.exports.rmspropF32(
+        p!,
+        g!,
+        v!,
+        mean!,
+        buf!,
+        count,
+        h.lr,
+        h.alpha,
+        1 - h.alpha,
+        h.eps,
+        h.weightDecay,
+        h.momentum,
+      ),
+  );
+}
+
+/** Backend.adagradUpdate for float32 arrays; false (nothing written) when it does not apply. */
+export function adagradUpdateSimd(
+  runtime: KernelRuntime,
+  param: TypedArray,
+  grad: TypedArray,
+  sum: TypedArray,
+  h: AdagradUpdate,
+): boolean {
+  return streamChunks(runtime, [param, grad, sum], [true, false, true], ([p, g, s], count) =>
+    runtime.exports.adagradF32(p!, g!, s!, count, h.lr, h.eps, h.weightDecay),
   );
 }

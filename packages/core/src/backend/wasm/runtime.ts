@@ -63,6 +63,16 @@ export interface KernelExports {
     n: number,
     ...hyperparameters: number[]
   ): void;
+  rmspropF32(
+    p: number,
+    g: number,
+    squareAvg: number,
+    gradAvg: number,
+    buf: number,
+    n: number,
+    ...hyperparameters: number[]
+  ): void;
+  adagradF32(p: number, g: number, sum: number, n: number, ...hyperparameters: number[]): void;
   compareF32(
     op: number,
     a: number,

@@ -10,7 +10,12 @@ import type { Backend } from "../backend.js";
 import { referenceBackend } from "../reference/reference-backend.js";
 import { binaryFast, copyFast, reduceFast, unaryFast } from "./elementwise.js";
 import { matmulFloat, matmulRuntime, sameFloat } from "./matmul.js";
-import { adamUpdateSimd, sgdUpdateSimd } from "./optimizer-updates.js";
+import {
+  adagradUpdateSimd,
+  adamUpdateSimd,
+  rmspropUpdateSimd,
+  sgdUpdateSimd,
+} from "./optimizer-updates.js";
 import { getLocalRuntime } from "./runtime.js";
 import { arithmeticSimd, compareSimd, reluSimd, sumColumnsSimd } from "./simd-elementwise.js";
 
@@ -73,5 +78,16 @@ export const wasmBackend: Backend = {
     const runtime = getLocalRuntime();
     if (runtime && adamUpdateSimd(runtime, param, grad, expAvg, expAvgSq, maxExpAvgSq, h)) return;
     referenceBackend.adamUpdate(param, grad, expAvg, expAvgSq, maxExpAvgSq, h);
+  },
+  rmspropUpdate(param, grad, squareAvg, gradAvg, momentumBuffer, h) {
+    const runtime = getLocalRuntime();
+    const arrays = [param, grad, squareAvg, gradAvg, momentumBuffer] as const;
+    if (runtime && rmspropUpdateSimd(runtime, ...arrays, h)) return;
+    referenceBackend.rmspropUpdate(...arrays, h);
+  },
+  adagradUpdate(param, grad, sum, h) {
+    const runtime = getLocalRuntime();
+    if (runtime && adagradUpdateSimd(runtime, param, grad, sum, h)) return;
+    referenceBackend.adagradUpdate(param, grad, sum, h);
   },
 };

@@ -2,4 +2,4 @@
 // src/backend/wasm/. Build with `pnpm build:kernels`.
 export { arithmeticF32, compareF32, reluF32, sumColumnsF32 } from "./elementwise";
 export { KC, MC, MR, matmulBatchF32, matmulBatchF64, NC, NR } from "./matmul";
-export { adamF32, sgdF32 } from "./optimizers";
+export { adagradF32, adamF32, rmspropF32, sgdF32 } from "./optimizers";

@@ -78,3 +78,75 @@ export function adamF32(
     v128.store(p + at, f32x4.sub(theta, f32x4.div(f32x4.mul(vStep, mi), denominator)));
   }
 }
+
+/**
+ * One RMSprop step over n parameters: see Backend.rmspropUpdate. `gradAvg` is 0 unless
+ * centered, `buf` 0 without momentum.
+ */
+export function rmspropF32(
+  p: usize,
+  g: usize,
+  squareAvg: usize,
+  gradAvg: usize,
+  buf: usize,
+  n: i32,
+  lr: f32,
+  alpha: f32,
+  rest: f32,
+  eps: f32,
+  weightDecay: f32,
+  momentum: f32,
+): void {
+  const vLr = f32x4.splat(lr);
+  const vAlpha = f32x4.splat(alpha);
+  const vRest = f32x4.splat(rest);
+  const vEps = f32x4.splat(eps);
+  const vLambda = f32x4.splat(weightDecay);
+  const vMu = f32x4.splat(momentum);
+  const bytes = (<usize>n) << 2;
+  for (let at: usize = 0; at < bytes; at += 16) {
+    const theta = v128.load(p + at);
+    const d = f32x4.add(v128.load(g + at), f32x4.mul(vLambda, theta));
+    const v = f32x4.add(
+      f32x4.mul(vAlpha, v128.load(squareAvg + at)),
+      f32x4.mul(f32x4.mul(vRest, d), d),
+    );
+    v128.store(squareAvg + at, v);
+    let variance = v;
+    if (gradAvg) {
+      const mean = f32x4.add(f32x4.mul(vAlpha, v128.load(gradAvg + at)), f32x4.mul(vRest, d));
+      v128.store(gradAvg + at, mean);
+      variance = f32x4.sub(v, f32x4.mul(mean, mean));
+    }
+    let step = f32x4.div(d, f32x4.add(f32x4.sqrt(variance), vEps));
+    if (buf) {
+      step = f32x4.add(f32x4.mul(vMu, v128.load(buf + at)), step);
+      v128.store(buf + at, step);
+    }
+    v128.store(p + at, f32x4.sub(theta, f32x4.mul(vLr, step)));
+  }
+}
+
+/** One Adagrad step over n parameters: see Backend.adagradUpdate. */
+export function adagradF32(
+  p: usize,
+  g: usize,
+  sum: usize,
+  n: i32,
+  lr: f32,
+  eps: f32,
+  weightDecay: f32,
+): void {
+  const vLr = f32x4.splat(lr);
+  const vEps = f32x4.splat(eps);
+  const vLambda = f32x4.splat(weightDecay);
+  const bytes = (<usize>n) << 2;
+  for (let at: usize = 0; at < bytes; at += 16) {
+    const theta = v128.load(p + at);
+    const d = f32x4.add(v128.load(g + at), f32x4.mul(vLambda, theta));
+    const s = f32x4.add(v128.load(sum + at), f32x4.mul(d, d));
+    v128.store(sum + at, s);
+    const step = f32x4.div(f32x4.mul(vLr, d), f32x4.add(f32x4.sqrt(s), vEps));
+    v128.store(p + at, f32x4.sub(theta, step));
+  }
+}
