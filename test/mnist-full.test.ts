@@ -1,7 +1,7 @@
 /**
  * The main job at its defaults: real MNIST, the default MLP and schedule, all 60 000 training
  * images for the default number of epochs. It must reach at least 98.0 % test accuracy.
- * About a minute on a 2-core machine with the WebAssembly backend.
+ * About 30 s on a 2-core machine with the WebAssembly backend.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
