@@ -413,4 +413,18 @@ describe("errors", () => {
       "Adam: lr must be non-negative; got -0.5",
     );
   });
+
+  test("a gradient assigned by hand must match its parameter's shape and dtype", () => {
+    const param = tensor([1, 2, 3], { requiresGrad: true });
+    const optimizer = new SGD([param], { lr: 0.1 });
+    param.grad = tensor([1, 2]);
+    expect(() => optimizer.step()).toThrow(
+      "SGD.step: a gradient's shape differs from its parameter's; got param [3] and grad [2]",
+    );
+    param.grad = tensor([1, 2, 3], { dtype: "float64" });
+    expect(() => optimizer.step()).toThrow(
+      "SGD.step: a gradient's dtype differs from its parameter's; got param float32 and grad float64",
+    );
+    expect(Array.from(param.data)).toEqual([1, 2, 3]);
+  });
 });

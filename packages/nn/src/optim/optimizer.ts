@@ -1,4 +1,4 @@
-import { DTypeError, noGrad, shapesEqual, Tensor, ValueError } from "@tensortape/core";
+import { DTypeError, noGrad, ShapeError, shapesEqual, Tensor, ValueError } from "@tensortape/core";
 import { definedOnly } from "../defined-only.js";
 import { StateDictError, type StateDictMismatch } from "../errors.js";
 
@@ -106,6 +106,25 @@ export abstract class Optimizer<
     seen.add(p);
   }
 
+  /**
+   * A gradient assigned by hand must match its parameter: the update kernels read both
+   * element by element.
+   */
+  #checkGrad(param: Tensor, grad: Tensor): void {
+    if (!shapesEqual(grad.shape, param.shape)) {
+      throw new ShapeError(`${this.#op}.step`, "a gradient's shape differs from its parameter's", {
+        param: param.shape,
+        grad: grad.shape,
+      });
+    }
+    if (grad.dtype !== param.dtype) {
+      throw new DTypeError(`${this.#op}.step`, "a gradient's dtype differs from its parameter's", {
+        param: param.dtype,
+        grad: grad.dtype,
+      });
+    }
+  }
+
   /** Checks a group's hyperparameters; throws a ValueError naming the bad one. */
   protected validate(group: H): void {
     this.require(group.lr >= 0, `lr must be non-negative; got ${group.lr}`);
@@ -132,6 +151,7 @@ export abstract class Optimizer<
         for (const param of group.params) {
           const grad = param.grad;
           if (!grad) continue;
+          this.#checkGrad(param, grad);
           let state = this.#state.get(param);
           if (!state) {
             state = this.initState(param, group);
