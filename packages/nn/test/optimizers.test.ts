@@ -415,8 +415,10 @@ describe("errors", () => {
   });
 
   test("a gradient assigned by hand must match its parameter's shape and dtype", () => {
+    const first = tensor([5], { requiresGrad: true });
     const param = tensor([1, 2, 3], { requiresGrad: true });
-    const optimizer = new SGD([param], { lr: 0.1 });
+    const optimizer = new SGD([first, param], { lr: 0.1 });
+    first.grad = tensor([1]);
     param.grad = tensor([1, 2]);
     expect(() => optimizer.step()).toThrow(
       "SGD.step: a gradient's shape differs from its parameter's; got param [3] and grad [2]",
@@ -425,6 +427,8 @@ describe("errors", () => {
     expect(() => optimizer.step()).toThrow(
       "SGD.step: a gradient's dtype differs from its parameter's; got param float32 and grad float64",
     );
+    // Nothing moved, not even the parameter whose gradient was fine.
+    expect(Array.from(first.data)).toEqual([5]);
     expect(Array.from(param.data)).toEqual([1, 2, 3]);
   });
 });

@@ -146,12 +146,15 @@ export abstract class Optimizer<
    * skipped, as in PyTorch.
    */
   step(): void {
+    // Every gradient is checked before any parameter moves: a step is all or nothing.
+    for (const group of this.paramGroups) {
+      for (const param of group.params) if (param.grad) this.#checkGrad(param, param.grad);
+    }
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const param of group.params) {
           const grad = param.grad;
           if (!grad) continue;
-          this.#checkGrad(param, grad);
           let state = this.#state.get(param);
           if (!state) {
             state = this.initState(param, group);
