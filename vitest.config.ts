@@ -25,11 +25,14 @@ export default defineConfig({
         extends: true,
         test: {
           // The matmul tests again on the relaxed-SIMD kernels (fused multiply-add), which
-          // the backend picks wherever the engine accepts them.
+          // the backend picks wherever the engine accepts them; and the other kernels of
+          // that build, which must stay unfused and bit-identical to the reference.
           name: "wasm-relaxed",
           include: [
             "packages/core/test/backend/wasm-matmul.test.ts",
             "packages/core/test/backend/wasm-training.test.ts",
+            "packages/core/test/backend/wasm-elementwise.test.ts",
+            "packages/core/test/backend/optimizer-updates.test.ts",
           ],
           env: { TENSORTAPE_BACKEND: "wasm", TENSORTAPE_KERNELS: "relaxed" },
           setupFiles: ["packages/core/test/backend/relaxed-simd.ts", ...setupFiles],
