@@ -6,23 +6,26 @@ const reluOp: OpSpec = {
   name: "relu",
   forward: ([x]) => unaryKernel("relu", "relu", x),
   // d relu(x) = g·1{x > 0}, with the subgradient 0 at x = 0 (as PyTorch)
-  backward: (g, { inputs: [x] }) => [reluGrad(g, x!)],
+  backward: (g, { inputs: [x] }) => [reluBackward(g, x!)],
 };
 
 /**
  * ReLU's vector-Jacobian product g·1{x > 0} as one kernel rather than a comparison and a
- * product (as PyTorch's threshold_backward): g where x > 0, 0 elsewhere, so a NaN or ∞ in g
- * where x ≤ 0 gives 0, not NaN. It is linear in g with the same mask, and the mask is
- * piecewise constant in x, so x gets no gradient.
+ * product, fused for speed (52 → 16 µs per small MLP step, 1.8 → 1.2 ms per large one;
+ * bench/kernel-times.ts): g where x > 0, 0 elsewhere, as PyTorch's threshold_backward, so a
+ * NaN or ∞ in g where x ≤ 0 gives 0, not NaN. It is linear in g with the same mask, and the
+ * mask is piecewise constant in x, so x gets no gradient.
  */
-const reluGradOp: OpSpec = {
+const reluBackwardOp: OpSpec = {
   name: "reluBackward",
-  forward: ([g, x]) => binaryKernel("relu", "reluGrad", g, x, arithmeticDtype("relu", g, x)),
-  backward: (gg, { inputs: [g, x] }) => [g!.requiresGrad ? reluGrad(gg, x!) : null, null],
+  forward: ([g, x]) =>
+    binaryKernel("reluBackward", "reluGrad", g, x, arithmeticDtype("reluBackward", g, x)),
+  // d(g·1{x > 0})/dg = 1{x > 0}; x gets none
+  backward: (gg, { inputs: [g, x] }) => [g!.requiresGrad ? reluBackward(gg, x!) : null, null],
 };
 
-function reluGrad(g: Tensor, x: Tensor): Tensor {
-  return applyOp(reluGradOp, [g, x], undefined);
+function reluBackward(g: Tensor, x: Tensor): Tensor {
+  return applyOp(reluBackwardOp, [g, x], undefined);
 }
 
 /**
