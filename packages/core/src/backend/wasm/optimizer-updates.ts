@@ -12,7 +12,7 @@ import type { KernelRuntime } from "./runtime.js";
 /** Below this many parameters the reference loop is as fast as the copies. */
 const SIMD_MIN_ELEMENTS = 1024;
 
-/** Parameters per pass: five float32 arrays of this length (the most any update reads) take 320 KiB. */
+/** Parameters per pass: the five float32 arrays an update reads at most take 320 KiB. */
 const CHUNK = 16384;
 
 /** The arrays as Float32Arrays (null entries kept) if every one is float32, else undefined. */

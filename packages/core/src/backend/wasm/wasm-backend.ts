@@ -2,9 +2,9 @@
  * The fast backend: float32 and float64 matrix products in WebAssembly SIMD (threaded when
  * large), ReLU and comparisons as branch-free SIMD, float32 + − × ÷, column sums and the
  * optimizers' updates in SIMD, and the other elementwise, reduction and copy kernels as one
- * JavaScript loop per op. Whatever it does not accelerate (integer products, operands that do not collapse to two
- * dimensions) it hands to the reference backend, which it is tested against kernel by
- * kernel.
+ * JavaScript loop per op. Whatever it does not accelerate (integer products, operands that
+ * do not collapse to two dimensions) it hands to the reference backend, which it is tested
+ * against kernel by kernel.
  */
 import type { Backend } from "../backend.js";
 import { referenceBackend } from "../reference/reference-backend.js";
