@@ -29,9 +29,21 @@ function nr<T>(): i32 {
   return ROW_BYTES / sizeof<T>();
 }
 
-/** A vector of T with every lane set to the value at p. */
-function splatAt<T>(p: usize): v128 {
-  return sizeof<T>() === 4 ? v128.load32_splat(p) : v128.load64_splat(p);
+// A vector of T with every lane set to row 0, 1, 2 or 3 of a step of A's packed panel. The
+// row is the load's constant offset rather than an address computed in the loop: a third
+// fewer integer instructions, which made the fused multiply-add (relaxed) kernel 2–4 %
+// faster; the plain one is bound by its multiplies and adds either way.
+function splatRow0<T>(ap: usize): v128 {
+  return sizeof<T>() === 4 ? v128.load32_splat(ap) : v128.load64_splat(ap);
+}
+function splatRow1<T>(ap: usize): v128 {
+  return sizeof<T>() === 4 ? v128.load32_splat(ap, 4) : v128.load64_splat(ap, 8);
+}
+function splatRow2<T>(ap: usize): v128 {
+  return sizeof<T>() === 4 ? v128.load32_splat(ap, 8) : v128.load64_splat(ap, 16);
+}
+function splatRow3<T>(ap: usize): v128 {
+  return sizeof<T>() === 4 ? v128.load32_splat(ap, 12) : v128.load64_splat(ap, 24);
 }
 
 /**
@@ -71,16 +83,16 @@ function microKernel<T>(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, fir
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
-    let a = splatAt<T>(ap);
+    let a = splatRow0<T>(ap);
     c00 = mulAdd<T>(c00, a, b0);
     c01 = mulAdd<T>(c01, a, b1);
-    a = splatAt<T>(ap + size);
+    a = splatRow1<T>(ap);
     c10 = mulAdd<T>(c10, a, b0);
     c11 = mulAdd<T>(c11, a, b1);
-    a = splatAt<T>(ap + 2 * size);
+    a = splatRow2<T>(ap);
     c20 = mulAdd<T>(c20, a, b0);
     c21 = mulAdd<T>(c21, a, b1);
-    a = splatAt<T>(ap + 3 * size);
+    a = splatRow3<T>(ap);
     c30 = mulAdd<T>(c30, a, b0);
     c31 = mulAdd<T>(c31, a, b1);
     ap += 4 * size;
