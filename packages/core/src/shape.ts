@@ -75,9 +75,13 @@ export function normalizeAxes(
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
+  // Indices are checked rather than read past the front of a shorter shape: an
+  // out-of-bounds read makes the engine search the array's prototype chain, every op.
+  const padA = rank - a.length;
+  const padB = rank - b.length;
   for (let i = 0; i < rank; i++) {
-    const da = a[a.length - rank + i] ?? 1;
-    const db = b[b.length - rank + i] ?? 1;
+    const da = i < padA ? 1 : a[i - padA]!;
+    const db = i < padB ? 1 : b[i - padB]!;
     if (da !== db && da !== 1 && db !== 1) {
       throw new ShapeError(
         op,
