@@ -122,6 +122,33 @@ function microKernel<T>(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, fir
 }
 
 /**
+ * The 16-byte rows at r0 and r1 (r2 and r3 for float32), transposed: vector q holds value q
+ * of each row and is stored at dst + q·stride. A 4×4 block of float32s or a 2×2 block of
+ * float64s, so packing an operand that is stored across the panel moves vectors, not values.
+ */
+function transposeBlock<T>(r0: usize, r1: usize, r2: usize, r3: usize, dst: usize, stride: usize): void {
+  if (sizeof<T>() === 8) {
+    const a = v128.load(r0);
+    const b = v128.load(r1);
+    v128.store(dst, v128.shuffle<f64>(a, b, 0, 2));
+    v128.store(dst + stride, v128.shuffle<f64>(a, b, 1, 3));
+    return;
+  }
+  const a = v128.load(r0);
+  const b = v128.load(r1);
+  const c = v128.load(r2);
+  const d = v128.load(r3);
+  const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5);
+  const ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+  const cd01 = v128.shuffle<f32>(c, d, 0, 4, 1, 5);
+  const cd23 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7));
+}
+
+/**
  * Packs op(B)[p0:p0+kc, j0:j0+nc] into panels of NR columns: panel j holds, for each step
  * p, the NR values op(B)[p, j..j+NR], zero past column n. B is [k, n], or [n, k] when
  * transposed.
@@ -151,11 +178,26 @@ function packB<T>(
         dst += ROW_BYTES;
       }
     } else if (transB && j + width <= n) {
-      // Transposed layout: column jj of the panel is row j+jj of B, contiguous over p.
-      for (let jj = 0; jj < width; jj++) {
-        const src = b + (<usize>(j + jj) * <usize>k + <usize>p0) * size;
-        for (let p = 0; p < kc; p++) {
-          store<T>(dst + <usize>(p * width + jj) * size, load<T>(src + <usize>p * size));
+      // Transposed layout: column jj of the panel is row j+jj of B, contiguous over p. Each
+      // half of the panel's columns is filled a block of steps at a time, transposed.
+      const rowBytes = <usize>k * size;
+      const r0 = b + (<usize>j * <usize>k + <usize>p0) * size;
+      const half = <usize>(width / 2) * rowBytes;
+      const steps = 16 / <i32>sizeof<T>();
+      let p = 0;
+      for (; p + steps <= kc; p += steps) {
+        const from = r0 + <usize>p * size;
+        const to = dst + <usize>(p * ROW_BYTES);
+        for (let h: usize = 0; h < 2; h++) {
+          const q = from + h * half;
+          const rows = q + rowBytes;
+          transposeBlock<T>(q, rows, rows + rowBytes, rows + 2 * rowBytes, to + 16 * h, ROW_BYTES);
+        }
+      }
+      for (; p < kc; p++) {
+        for (let jj = 0; jj < width; jj++) {
+          const src = r0 + <usize>jj * rowBytes + <usize>p * size;
+          store<T>(dst + <usize>(p * width + jj) * size, load<T>(src));
         }
       }
       dst += <usize>(kc * ROW_BYTES);
@@ -210,7 +252,20 @@ function packA<T>(
       const r1 = r0 + rowBytes;
       const r2 = r1 + rowBytes;
       const r3 = r2 + rowBytes;
-      for (let p = 0; p < kc; p++) {
+      // A block of steps at a time, transposed (four float32 steps or two float64 ones).
+      const steps = 16 / <i32>sizeof<T>();
+      let p = 0;
+      for (; p + steps <= kc; p += steps) {
+        const off = <usize>p * size;
+        if (size === 8) {
+          transposeBlock<T>(r0 + off, r1 + off, 0, 0, dst, 32);
+          transposeBlock<T>(r2 + off, r3 + off, 0, 0, dst + 16, 32);
+        } else {
+          transposeBlock<T>(r0 + off, r1 + off, r2 + off, r3 + off, dst, 16);
+        }
+        dst += 64;
+      }
+      for (; p < kc; p++) {
         const off = <usize>p * size;
         store<T>(dst, load<T>(r0 + off));
         store<T>(dst + size, load<T>(r1 + off));
