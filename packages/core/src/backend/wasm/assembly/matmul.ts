@@ -126,7 +126,14 @@ function microKernel<T>(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, fir
  * of each row and is stored at dst + q·stride. A 4×4 block of float32s or a 2×2 block of
  * float64s, so packing an operand that is stored across the panel moves vectors, not values.
  */
-function transposeBlock<T>(r0: usize, r1: usize, r2: usize, r3: usize, dst: usize, stride: usize): void {
+function transposeBlock<T>(
+  r0: usize,
+  r1: usize,
+  r2: usize,
+  r3: usize,
+  dst: usize,
+  stride: usize,
+): void {
   if (sizeof<T>() === 8) {
     const a = v128.load(r0);
     const b = v128.load(r1);
