@@ -58,8 +58,8 @@ function run(
   targets: ReadonlySet<Tensor> | undefined,
 ): Map<Tensor, Tensor> {
   // Inputs before the ops that use them; walked backwards, every gradient is complete
-  // before it is propagated further.
-  const order = postOrder(root, (input) => input.requiresGrad);
+  // before it is propagated further. Gradients are held by position in that order.
+  const { order, position } = postOrder(root, (input) => input.requiresGrad);
   // With targets, only nodes on a path to a target need their rule run.
   let needed: Set<Tensor> | undefined;
   if (targets) {
@@ -68,7 +68,8 @@ function run(
       if (targets.has(t) || t.node?.inputs.some((i) => needed!.has(i))) needed.add(t);
     }
   }
-  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const grads: (Tensor | undefined)[] = new Array(order.length);
+  grads[order.length - 1] = seed;
   const captured = new Map<Tensor, Tensor>();
   const assignedToLeaves = new Set<Tensor>();
   const anomaly = isAnomalyEnabled();
@@ -76,9 +77,9 @@ function run(
   try {
     for (let i = order.length - 1; i >= 0; i--) {
       const tensor = order[i]!;
-      const g = grads.get(tensor);
+      const g = grads[i];
       if (!g) continue;
-      grads.delete(tensor);
+      grads[i] = undefined;
       if (targets?.has(tensor)) captured.set(tensor, g);
       const node = tensor.node;
       if (!node) {
@@ -121,8 +122,11 @@ function run(
             node.createdAt,
           );
         }
-        const existing = grads.get(input);
-        grads.set(input, existing ? add(existing, grad) : grad);
+        const at = position.get(input);
+        // Every input that requires grad was walked; one whose flag a rule flipped was not.
+        if (at === undefined) continue;
+        const existing = grads[at];
+        grads[at] = existing ? add(existing, grad) : grad;
       }
     }
   } finally {

@@ -22,7 +22,7 @@ export interface GraphEntry {
  * that use them. Leaves that do not require grad are listed too, as constants.
  */
 export function graphOf(root: Tensor): GraphEntry[] {
-  return postOrder(root, () => true).map((tensor) => ({
+  return postOrder(root, () => true).order.map((tensor) => ({
     id: tensor.id,
     op: tensor.node?.op ?? null,
     shape: tensor.shape,
