@@ -119,14 +119,24 @@ export function binaryFast(
   out: TypedArray,
   shape: readonly number[],
 ): boolean {
+  // Same-shape operands and broadcast scalars, the usual case, need no collapsing (whose
+  // arrays cost more than the loop on small tensors).
+  const aStep = flatStep(a.strides, shape);
+  const bStep = flatStep(b.strides, shape);
+  if (aStep >= 0 && bStep >= 0) {
+    let size = 1;
+    for (let d = 0; d < shape.length; d++) size *= shape[d]!;
+    binaryRow(op, a.data, a.offset, aStep, b.data, b.offset, bStep, out, 0, size);
+    return true;
+  }
   const c = collapse(shape, [a.strides, b.strides, stridesOf(shape)]);
   if (c.shape.length > 2) return false;
   const [as, bs] = c.strides;
   const rank = c.shape.length;
   const n = rank === 0 ? 1 : c.shape[rank - 1]!;
   const rows = rank === 2 ? c.shape[0]! : 1;
-  const aStep = rank === 0 ? 0 : as![rank - 1]!;
-  const bStep = rank === 0 ? 0 : bs![rank - 1]!;
+  const aInner = rank === 0 ? 0 : as![rank - 1]!;
+  const bInner = rank === 0 ? 0 : bs![rank - 1]!;
   const aRow = rank === 2 ? as![0]! : 0;
   const bRow = rank === 2 ? bs![0]! : 0;
   for (let r = 0; r < rows; r++) {
@@ -134,16 +144,36 @@ export function binaryFast(
       op,
       a.data,
       a.offset + r * aRow,
-      aStep,
+      aInner,
       b.data,
       b.offset + r * bRow,
-      bStep,
+      bInner,
       out,
       r * n,
       n,
     );
   }
   return true;
+}
+
+/**
+ * 1 when `strides` walk `shape` in row-major order with no gaps, 0 when every stride is 0
+ * (one value broadcast), else -1: the step of a single flat loop over the view, if one
+ * exists. Size-1 dimensions take any stride.
+ */
+function flatStep(strides: readonly number[], shape: readonly number[]): number {
+  let contiguous = true;
+  let broadcast = true;
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const size = shape[d]!;
+    if (size === 1) continue;
+    const stride = strides[d]!;
+    if (stride !== expected) contiguous = false;
+    if (stride !== 0) broadcast = false;
+    expected *= size;
+  }
+  return contiguous ? 1 : broadcast ? 0 : -1;
 }
 
 /**
