@@ -171,6 +171,40 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
     }
   });
 
+  test("binary ops read as one flat loop: contiguous or scalar views, size-1 dimensions with any stride, offsets, empty shapes", () => {
+    const generator = new Generator(4);
+    const data = randomArray("float32", 40, generator);
+    const scalar: StridedView = { data, offset: 11, strides: [0, 0, 0] };
+    const cases: [string, StridedView, StridedView, number[]][] = [
+      ["contiguous with an offset", { data, offset: 3, strides: [12, 4, 1] }, scalar, [2, 3, 4]],
+      // Strides of size-1 dimensions are never used, whatever they are.
+      ["size-1 dims, odd strides", { data, offset: 2, strides: [99, 4, 1] }, scalar, [1, 3, 4]],
+      ["trailing size-1 dim", { data, offset: 0, strides: [7, 1, 5] }, scalar, [2, 7, 1]],
+      ["all size 1", { data, offset: 9, strides: [3, 2, 1] }, scalar, [1, 1, 1]],
+      ["empty", { data, offset: 0, strides: [0, 4, 1] }, scalar, [0, 3, 4]],
+      // Not flat: a gap between rows, and a transposed view, take the collapsing path.
+      ["rows with a gap", { data, offset: 0, strides: [10, 5, 1] }, scalar, [2, 2, 5]],
+      ["transposed", { data, offset: 0, strides: [1, 2, 8] }, scalar, [2, 4, 3]],
+    ];
+    for (const [label, a, b, shape] of cases) {
+      const size = shape.reduce((p, d) => p * d, 1);
+      for (const op of binaryOps) {
+        const outKind = comparisons.has(op) ? "bool" : "float32";
+        for (const [x, y] of [
+          [a, b],
+          [b, a],
+          [a, a],
+        ] as const) {
+          const fast = blank(outKind, size);
+          const expected = blank(outKind, size);
+          wasmBackend.binary(op, x, y, fast, shape);
+          referenceBackend.binary(op, x, y, expected, shape);
+          expectSame(fast, expected, `${op}, ${label}`);
+        }
+      }
+    }
+  });
+
   test("ReLU and comparisons of large float32 arrays (the SIMD kernels), tails of 0 to 15", () => {
     const generator = new Generator(5);
     for (const size of [1024, 1031, 2063, 4096 + 15]) {
