@@ -100,12 +100,18 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
  * 0 along every dimension that is broadcast.
  */
 export function broadcastStrides(from: Shape, to: Shape): number[] {
-  const own = stridesOf(from);
+  // One array, filled from the last dimension while accumulating `from`'s own strides: this
+  // runs for each operand of every elementwise op.
+  const strides = new Array<number>(to.length);
   const offset = to.length - from.length;
-  return to.map((_, i) => {
+  let stride = 1;
+  for (let i = to.length - 1; i >= 0; i--) {
     const j = i - offset;
-    return j < 0 || from[j] === 1 ? 0 : own[j]!;
-  });
+    const size = j < 0 ? 1 : from[j]!;
+    strides[i] = size === 1 ? 0 : stride;
+    stride *= size;
+  }
+  return strides;
 }
 
 /** Whether an array of shape `from` broadcasts to `to` (used to sum gradients back). */
