@@ -7,7 +7,7 @@
  * than these loops take, so they stay in JavaScript.
  */
 import type { TypedArray } from "../../dtype.js";
-import { stridesOf } from "../../shape.js";
+import { sizeOf, stridesOf } from "../../shape.js";
 import type { BinaryKernel, ReduceKernel, StridedView, UnaryKernel } from "../backend.js";
 
 /**
@@ -124,9 +124,7 @@ export function binaryFast(
   const aStep = flatStep(a.strides, shape);
   const bStep = flatStep(b.strides, shape);
   if (aStep >= 0 && bStep >= 0) {
-    let size = 1;
-    for (let d = 0; d < shape.length; d++) size *= shape[d]!;
-    binaryRow(op, a.data, a.offset, aStep, b.data, b.offset, bStep, out, 0, size);
+    binaryRow(op, a.data, a.offset, aStep, b.data, b.offset, bStep, out, 0, sizeOf(shape));
     return true;
   }
   const c = collapse(shape, [a.strides, b.strides, stridesOf(shape)]);
