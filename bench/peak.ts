@@ -1,20 +1,19 @@
 /**
- * The ceiling the matmul micro-kernel works under: how many 128-bit float32 multiplies,
- * adds and fused multiply-adds this core and engine issue per second. Each loop updates 12
- * independent vectors from their own previous values, so the engine can hoist nothing out
- * of it; 12 chains cover the operations' latency (four cycles, two at a time); and 12 live
- * vectors plus the two operands fit the 15 vector registers V8 allocates on x64, with one
- * to spare. With 13 chains V8 had kept a chain on the stack in some variants of the loop,
- * which halved its speed; with loop-invariant products (an earlier probe) it had hoisted
- * the products and measured additions alone.
+ * What the matmul micro-kernel is measured against: how many 128-bit float32 multiplies,
+ * adds and fused multiply-adds this core and engine issue per second in loops that do
+ * nothing else. Each loop updates 12 independent vectors from their own previous values,
+ * so the engine can hoist nothing out of it; 12 chains cover the operations' latency (four
+ * cycles, two at a time); and 12 live vectors plus the two operands fit the 15 vector
+ * registers V8 allocates on x64, with one to spare. With 13 chains V8 kept a chain on the
+ * stack in some variants of the loop, which halved its speed; with loop-invariant products
+ * (an earlier probe) it hoisted the products and measured additions alone.
  *
  *     node --conditions=@tensortape/source --import tsx bench/peak.ts
  *
  * The loops are AssemblyScript, compiled here with the same compiler as the kernels. The
- * last rows time the backend's 1024³ float32 product on one thread in the same process, as
+ * last line times the backend's 1024³ float32 product on one thread in the same process, as
  * a fraction of the loop its build issues.
  */
-
 import { type MatmulArgs, setNumThreads, wasmBackend } from "@tensortape/core";
 import asc from "assemblyscript/asc";
 import { getLocalRuntime } from "../packages/core/src/backend/wasm/runtime.js";
