@@ -85,6 +85,29 @@ export class GradientError extends TensortapeError {
 }
 
 /**
+ * A tensor that an op kept for its backward rule was changed in place between the forward
+ * pass and `backward()` (by an optimizer step, loading a state dict, `bumpVersion()`), so the
+ * rule would compute a gradient from values the forward never saw. PyTorch raises the same.
+ */
+export class InplaceModificationError extends GradientError {
+  override name = "InplaceModificationError";
+  constructor(
+    op: string,
+    /** Which tensor: "input 0", "output", "saved". */
+    readonly which: string,
+    readonly shape: readonly number[],
+    readonly savedVersion: number,
+    readonly currentVersion: number,
+  ) {
+    super(
+      op,
+      `a tensor needed for the gradient (${which}, shape ${formatShape(shape)}) was modified by an in-place operation; it was at version ${savedVersion} when the op ran and is now at version ${currentVersion}`,
+      "compute the loss again after the in-place change (optimizer.step(), loadStateDict()) and call backward() on the new graph",
+    );
+  }
+}
+
+/**
  * A backward rule broke its contract: the wrong number of gradients, or a gradient whose
  * shape or dtype differs from its input's. This is a bug in the op, not in the user's model.
  */
@@ -134,4 +157,85 @@ function compose(
   if (detail) message += ` (${detail})`;
   if (hint) message += `\nhint: ${hint}`;
   return message;
+}
+
+/**
+ * An options object with a key the function does not take. Misspelt options would otherwise
+ * be ignored without a word (`ignoreIndex` where the function knows none), so every function
+ * that takes an options object checks its keys.
+ */
+export class OptionError extends TensortapeError {
+  override name = "OptionError";
+  constructor(
+    readonly op: string,
+    readonly key: string,
+    readonly known: readonly string[],
+    readonly suggestion: string | undefined,
+  ) {
+    const valid = known.length === 0 ? "it takes no options" : `valid options: ${known.join(", ")}`;
+    super(
+      compose(
+        op,
+        `unknown option "${key}"`,
+        undefined,
+        valid,
+        suggestion === undefined ? undefined : `did you mean "${suggestion}"?`,
+      ),
+    );
+  }
+}
+
+/** Optimal-string-alignment distance, for the "did you mean" hint of unknown options. */
+function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[] = new Array(rows * cols).fill(0);
+  for (let i = 0; i < rows; i++) d[i * cols] = i;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[(i - 1) * cols + j]! + 1, d[i * cols + j - 1]! + 1);
+      best = Math.min(best, d[(i - 1) * cols + j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, d[(i - 2) * cols + j - 2]! + 1);
+      }
+      d[i * cols + j] = best;
+    }
+  }
+  return d[rows * cols - 1]!;
+}
+
+/**
+ * Throws an `OptionError` naming `op` and the first key of `options` that is not in `known`,
+ * with the nearest known key as a hint. `undefined` and `null` options pass.
+ * @example checkOptions("crossEntropy", options, ["reduction", "ignoreIndex"])
+ */
+export function checkOptions(
+  op: string,
+  options: object | undefined | null,
+  known: readonly string[],
+): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== "object" || Array.isArray(options)) {
+    throw new ValueError(
+      op,
+      `options must be an object, got ${Array.isArray(options) ? "an array" : typeof options}`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    let suggestion: string | undefined;
+    let best = Number.POSITIVE_INFINITY;
+    for (const candidate of known) {
+      const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+      if (distance < best) {
+        best = distance;
+        suggestion = candidate;
+      }
+    }
+    // A hint only when the key is plausibly a misspelling of it.
+    const close = suggestion !== undefined && best <= Math.max(2, Math.floor(key.length / 3));
+    throw new OptionError(op, key, known, close ? suggestion : undefined);
+  }
 }

@@ -15,6 +15,12 @@ export type NestedArray = number | NestedArray[];
 let nextId = 0;
 
 /**
+ * In-place write counts, keyed by the typed array itself so that every tensor sharing the
+ * data (a reshape, a detached copy) shares the count, as views share PyTorch's `_version`.
+ */
+const versions = new WeakMap<TypedArray, number>();
+
+/**
  * An n-dimensional array of one dtype in row-major order, which records the ops applied to
  * it on a tape when it (or anything it was computed from) requires grad.
  *
@@ -49,6 +55,25 @@ export class Tensor {
   /** The elements in row-major order: the live typed array, not a copy. */
   get data(): TypedArray {
     return this.#data;
+  }
+
+  /**
+   * How many in-place writes the library has made to this tensor's data (an optimizer step,
+   * loading a state dict). Ops that keep a tensor for their backward rule record its version,
+   * and `backward()` throws if it moved. Writes through `.data` are not counted unless
+   * followed by `bumpVersion()`, as PyTorch's `.data` is not.
+   */
+  get version(): number {
+    return versions.get(this.#data) ?? 0;
+  }
+
+  /**
+   * Records an in-place change to the data, so that a graph which saved this tensor refuses
+   * to run backward with the new values. Every in-place write the library makes calls it;
+   * call it after writing into `.data` yourself if a recorded graph may still use the tensor.
+   */
+  bumpVersion(): void {
+    versions.set(this.#data, (versions.get(this.#data) ?? 0) + 1);
   }
 
   /** Number of elements. */

@@ -1,5 +1,5 @@
 import { isFloat } from "../dtype.js";
-import { ValueError } from "../errors.js";
+import { InplaceModificationError, ValueError } from "../errors.js";
 import { Tensor, type TensorLike } from "../tensor.js";
 import {
   captureCreationStack,
@@ -74,6 +74,57 @@ export function toTensors(op: string, args: readonly TensorLike[]): Tensor[] {
   });
 }
 
+/** The tensors directly inside a forward's `saved` value: itself, or an array's or object's. */
+function savedTensors(saved: unknown): Tensor[] {
+  if (saved instanceof Tensor) return [saved];
+  if (saved === null || typeof saved !== "object") return [];
+  const values = Array.isArray(saved) ? saved : Object.values(saved);
+  return values.filter((v): v is Tensor => v instanceof Tensor);
+}
+
+function checkVersion(op: string, which: string, t: Tensor, recorded: number): void {
+  const current = t.version;
+  if (current !== recorded)
+    throw new InplaceModificationError(op, which, t.shape, recorded, current);
+}
+
+/**
+ * The context a backward rule sees. Reading `inputs`, `output` or `saved` first checks that
+ * none of those tensors was written in place since the forward (PyTorch checks saved tensors
+ * as they are unpacked); a rule that reads none of them needs no check.
+ */
+function versionCheckedContext<A, S>(
+  op: string,
+  inputs: readonly Tensor[],
+  output: Tensor,
+  attrs: A,
+  saved: S,
+): OpContext<A, S> {
+  const inputVersions = inputs.map((t) => t.version);
+  const outputVersion = output.version;
+  const savedList = savedTensors(saved);
+  const savedVersions = savedList.map((t) => t.version);
+  return {
+    attrs,
+    get inputs() {
+      for (let i = 0; i < inputs.length; i++) {
+        checkVersion(op, `input ${i}`, inputs[i]!, inputVersions[i]!);
+      }
+      return inputs;
+    },
+    get output() {
+      checkVersion(op, "output", output, outputVersion);
+      return output;
+    },
+    get saved() {
+      for (let i = 0; i < savedList.length; i++) {
+        checkVersion(op, "saved", savedList[i]!, savedVersions[i]!);
+      }
+      return saved;
+    },
+  };
+}
+
 /**
  * Runs a backward rule in anomaly mode: checks each gradient it returns for an input that needs
  * one, so a NaN is reported under this op before the engine sums it to the input's shape.
@@ -140,7 +191,7 @@ export function applyOp<A, S>(spec: OpSpec<A, S>, args: readonly TensorLike[], a
   if (!record || !isFloat(output.dtype)) return output;
   // An op may return one of its inputs (a reshape to the same shape): give it its own tensor.
   if (output.requiresGrad || inputs.includes(output)) output = output.alias();
-  const ctx: OpContext<A, S> = { inputs, output, attrs, saved };
+  const ctx = versionCheckedContext(spec.name, inputs, output, attrs, saved);
   const node = new Node(
     spec.name,
     inputs,
