@@ -45,6 +45,12 @@ export type BinaryKernel =
 /** Reductions over a set of axes. `argmax`/`argmin` take exactly one axis. */
 export type ReduceKernel = "sum" | "max" | "min" | "prod";
 
+/**
+ * Inclusive scans along one axis: running sum, product, maximum, minimum, or log Σ exp
+ * (the log-add-exp of the running value and each element).
+ */
+export type ScanKernel = "sum" | "prod" | "max" | "min" | "logsumexp";
+
 /** A strided view of an array: element (i0, i1, ...) lives at offset + Σ i_k·strides[k]. */
 export interface StridedView {
   readonly data: TypedArray;
@@ -142,6 +148,22 @@ export interface Backend {
     shape: readonly number[],
     axes: readonly number[],
     out: TypedArray,
+  ): void;
+
+  /**
+   * out[o, j, i] = x[o, 0, i] ⊕ … ⊕ x[o, j, i] for x and out viewed as [outer, axisLen,
+   * inner], accumulated in float64 and rounded to out's dtype at each write. For max and min,
+   * `indices` (given or null) receives the position of each running extreme: ties pick the
+   * later element, and a NaN, once seen, stays (PyTorch's cummax and cummin).
+   */
+  scan(
+    op: ScanKernel,
+    x: TypedArray,
+    outer: number,
+    axisLen: number,
+    inner: number,
+    out: TypedArray,
+    indices: Int32Array | null,
   ): void;
 
   /** Index of the largest (smallest) element along `axis`; ties pick the first. */

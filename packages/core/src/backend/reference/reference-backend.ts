@@ -13,6 +13,7 @@ import type {
 } from "../backend.js";
 import { binaryFns, unaryFns } from "./math.js";
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
+import { scan } from "./scan.js";
 import { forEachRow } from "./strided.js";
 
 function unary(op: UnaryKernel, x: TypedArray, out: TypedArray): void {
@@ -255,6 +256,7 @@ export const referenceBackend: Backend = {
   binary,
   where,
   reduce,
+  scan,
   argReduce,
   matmul,
   copy,

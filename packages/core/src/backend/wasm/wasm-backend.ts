@@ -17,6 +17,7 @@ import {
   sgdUpdateSimd,
 } from "./optimizer-updates.js";
 import { getLocalRuntime } from "./runtime.js";
+import { scanFast } from "./scan.js";
 import { arithmeticSimd, compareSimd, reluSimd, sumColumnsSimd } from "./simd-elementwise.js";
 
 /**
@@ -63,6 +64,7 @@ export const wasmBackend: Backend = {
     }
     if (!reduceFast(op, x, shape, axes, out)) referenceBackend.reduce(op, x, shape, axes, out);
   },
+  scan: scanFast,
   matmul(a, b, out, args) {
     const arrays = sameFloat(a, b, out);
     const runtime = arrays && matmulRuntime(args);
