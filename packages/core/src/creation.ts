@@ -1,5 +1,12 @@
-import { allocate, type DType, dtypeOfArray, isDType, type TypedArray } from "./dtype.js";
-import { DTypeError, ShapeError, ValueError } from "./errors.js";
+import {
+  allocate,
+  type DType,
+  dtypeOfArray,
+  isDType,
+  isStorageOf,
+  type TypedArray,
+} from "./dtype.js";
+import { checkOptions, DTypeError, ShapeError, ValueError } from "./errors.js";
 import { type Generator, getDefaultGenerator } from "./random.js";
 import { checkShape, formatShape, type Shape, sizeOf } from "./shape.js";
 import { type NestedArray, Tensor } from "./tensor.js";
@@ -24,6 +31,10 @@ export interface RandomOptions {
   /** Default: the generator seeded by `manualSeed`. */
   readonly generator?: Generator;
 }
+
+const TENSOR_OPTIONS = ["shape", "dtype", "requiresGrad", "copy"];
+const CREATION_OPTIONS = ["dtype", "requiresGrad"];
+const RANDOM_OPTIONS = ["dtype", "requiresGrad", "generator"];
 
 function resolveDtype(op: string, dtype: DType | undefined, fallback: DType): DType {
   const d = dtype ?? fallback;
@@ -99,6 +110,7 @@ function fill(op: string, values: ArrayLike<number>, dtype: DType): TypedArray {
  * @example tensor(new Float32Array(6), { shape: [2, 3] })
  */
 export function tensor(data: NestedArray | ArrayLike<number>, options: TensorOptions = {}): Tensor {
+  checkOptions("tensor", options, TENSOR_OPTIONS);
   let flat: ArrayLike<number>;
   let shape: readonly number[];
   const arrayDtype =
@@ -139,7 +151,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, options: TensorOpt
     );
   }
   const dtype = resolveDtype("tensor", options.dtype, arrayDtype ?? "float32");
-  const wrap = options.copy === false && arrayDtype === dtype;
+  const wrap = options.copy === false && isStorageOf(dtype, flat);
   const t = new Tensor(
     wrap ? (flat as TypedArray) : fill("tensor", flat, dtype),
     [...shape],
@@ -165,15 +177,17 @@ function filled(
   return t;
 }
 
-type CreationOptions = Omit<TensorOptions, "shape">;
+type CreationOptions = Pick<TensorOptions, "dtype" | "requiresGrad">;
 
 /** A tensor of zeros. @example zeros([2, 3]) */
 export function zeros(shape: readonly number[], options: CreationOptions = {}): Tensor {
+  checkOptions("zeros", options, CREATION_OPTIONS);
   return filled("zeros", shape, 0, options.dtype, options.requiresGrad);
 }
 
 /** A tensor of ones. @example ones([3]) */
 export function ones(shape: readonly number[], options: CreationOptions = {}): Tensor {
+  checkOptions("ones", options, CREATION_OPTIONS);
   return filled("ones", shape, 1, options.dtype, options.requiresGrad);
 }
 
@@ -183,6 +197,10 @@ export function full(
   value: number,
   options: CreationOptions = {},
 ): Tensor {
+  checkOptions("full", options, CREATION_OPTIONS);
+  if (typeof value !== "number") {
+    throw new ValueError("full", `the fill value must be a number; got ${typeof value}`);
+  }
   return filled("full", shape, value, options.dtype, options.requiresGrad);
 }
 
@@ -207,10 +225,20 @@ export function arange(
   step = 1,
   options: CreationOptions = {},
 ): Tensor {
+  checkOptions("arange", options, CREATION_OPTIONS);
   const [from, to] = stop === undefined ? [0, start] : [start, stop];
-  if (step === 0 || !Number.isFinite(step))
-    throw new ValueError("arange", `step must be finite and nonzero; got ${step}`);
+  for (const [name, value] of [
+    ["start", from],
+    ["end", to],
+    ["step", step],
+  ] as const) {
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw new ValueError("arange", `${name} must be a finite number; got ${String(value)}`);
+    }
+  }
+  if (step === 0) throw new ValueError("arange", "step must be nonzero; got 0");
   const n = Math.max(0, Math.ceil((to - from) / step));
+  checkShape("arange", [n]);
   const integral = [from, to, step].every(Number.isInteger);
   const dtype = resolveDtype("arange", options.dtype, integral ? "int32" : "float32");
   const data = allocate(dtype, n);
@@ -227,6 +255,10 @@ export function linspace(
   n: number,
   options: CreationOptions = {},
 ): Tensor {
+  checkOptions("linspace", options, CREATION_OPTIONS);
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) {
+    throw new ValueError("linspace", `start and end must be finite; got ${start} and ${stop}`);
+  }
   checkShape("linspace", [n]);
   const dtype = resolveDtype("linspace", options.dtype, "float32");
   const data = allocate(dtype, n);
@@ -238,6 +270,7 @@ export function linspace(
 
 /** The n×m identity matrix (m defaults to n). */
 export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
+  checkOptions("eye", options, CREATION_OPTIONS);
   const t = zeros([n, m], options);
   for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
   return t;
@@ -249,8 +282,12 @@ function random(
   options: RandomOptions,
   sample: (g: Generator) => number,
 ): Tensor {
+  checkOptions(op, options, RANDOM_OPTIONS);
   checkShape(op, shape);
   const dtype = resolveDtype(op, options.dtype, "float32");
+  if (dtype !== "float32" && dtype !== "float64") {
+    throw new DTypeError(op, "random samples are floating point", { dtype });
+  }
   const generator = options.generator ?? getDefaultGenerator();
   const data = allocate(dtype, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = sample(generator);
@@ -276,8 +313,17 @@ export function randint(
   shape: readonly number[],
   options: { generator?: Generator } = {},
 ): Tensor {
+  checkOptions("randint", options, ["generator"]);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new ValueError("randint", `needs integers low < high; got ${low} and ${high}`);
+  }
+  // Samples are int32, so the range must lie within it (PyTorch's int32 randint checks the same).
+  if (low < -2147483648 || high > 2147483648) {
+    throw new ValueError(
+      "randint",
+      `low and high must lie within int32 [-2147483648, 2147483648]; got ${low} and ${high}`,
+      "the samples are int32; draw from a smaller range, or use rand() and scale",
+    );
   }
   checkShape("randint", shape);
   const generator = options.generator ?? getDefaultGenerator();

@@ -27,13 +27,41 @@ export function allocate(dtype: DType, size: number): TypedArray {
   }
 }
 
-/** The dtype whose storage is `data`, or undefined for arrays tensortape does not store. */
+/**
+ * The dtype `tensor()` gives a typed array by default: its own for Float32Array, Float64Array
+ * and Int32Array; int32 for the other integer arrays (Uint8Array pixels keep their values:
+ * bool comes only from booleans or an explicit dtype; Uint32Array values past int32 are
+ * rejected when copied); undefined for anything else.
+ */
 export function dtypeOfArray(data: ArrayLike<number>): DType | undefined {
   if (data instanceof Float32Array) return "float32";
   if (data instanceof Float64Array) return "float64";
-  if (data instanceof Int32Array) return "int32";
-  if (data instanceof Uint8Array) return "bool";
+  if (
+    data instanceof Int32Array ||
+    data instanceof Uint8Array ||
+    data instanceof Uint8ClampedArray ||
+    data instanceof Int8Array ||
+    data instanceof Int16Array ||
+    data instanceof Uint16Array ||
+    data instanceof Uint32Array
+  ) {
+    return "int32";
+  }
   return undefined;
+}
+
+/** Whether `data` is the storage type of `dtype`, so it can be wrapped without a copy. */
+export function isStorageOf(dtype: DType, data: ArrayLike<number>): data is TypedArray {
+  switch (dtype) {
+    case "float32":
+      return data instanceof Float32Array;
+    case "float64":
+      return data instanceof Float64Array;
+    case "int32":
+      return data instanceof Int32Array;
+    case "bool":
+      return data instanceof Uint8Array && !(data instanceof Uint8ClampedArray);
+  }
 }
 
 export function isFloat(dtype: DType): dtype is "float32" | "float64" {

@@ -23,7 +23,13 @@ export class ShapeError extends TensortapeError {
   }
 }
 
-/** An axis outside `[-rank, rank)`, or named twice. */
+/** `-rank..rank-1`; a 0-d tensor takes 0 and -1, as if it had one axis (PyTorch's wrap_scalar). */
+function validAxes(shape: readonly number[]): string {
+  const rank = Math.max(shape.length, 1);
+  return `${-rank}..${rank - 1}`;
+}
+
+/** An axis outside `[-rank, rank)` (`[-1, 0]` for a 0-d tensor), or named twice. */
 export class AxisError extends TensortapeError {
   override name = "AxisError";
   constructor(
@@ -37,7 +43,7 @@ export class AxisError extends TensortapeError {
         op,
         problem,
         `got axis ${axis} for shape ${formatShape(shape)}`,
-        `rank ${shape.length}: valid axes are ${-shape.length}..${shape.length - 1}`,
+        `rank ${shape.length}: valid axes are ${validAxes(shape)}`,
         undefined,
       ),
     );

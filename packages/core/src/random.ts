@@ -1,3 +1,5 @@
+import { ValueError } from "./errors.js";
+
 /**
  * A seeded pseudo-random generator (xoshiro128**, seeded through splitmix32). It uses only
  * 32-bit integer arithmetic, so the same seed gives the same numbers on every machine.
@@ -9,13 +11,18 @@ export class Generator {
   #s3 = 0;
   #spareNormal: number | undefined;
 
-  constructor(seed = 0) {
+  constructor(seed: number | bigint = 0) {
     this.seed(seed);
   }
 
-  /** Restarts the sequence from `seed` (any integer). */
-  seed(seed: number): void {
-    let x = Math.trunc(seed) >>> 0;
+  /**
+   * Restarts the sequence from `seed`: any integer in [−2⁶³, 2⁶⁴), as `torch.manual_seed`
+   * takes it (a negative seed stands for 2⁶⁴ + seed). Numbers past 2⁵³ are not exact, so
+   * larger seeds must be BigInts. Distinct seeds give distinct streams.
+   */
+  seed(seed: number | bigint): void {
+    const [low, high] = splitSeed(seed);
+    let x = low;
     const next = () => {
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;
@@ -25,7 +32,9 @@ export class Generator {
     };
     this.#s0 = next();
     this.#s1 = next();
-    this.#s2 = next();
+    // s0 is a bijection of the low word and s2 carries the high word, so no two seeds share
+    // a state; seeds below 2³² keep the streams they always had.
+    this.#s2 = (next() ^ high) >>> 0;
     this.#s3 = next();
     this.#spareNormal = undefined;
   }
@@ -84,6 +93,35 @@ export class Generator {
   }
 }
 
+const TWO_64 = 1n << 64n;
+
+/** The low and high 32-bit words of a seed, checked as `torch.manual_seed` checks it. */
+function splitSeed(seed: number | bigint): [number, number] {
+  let big: bigint;
+  if (typeof seed === "bigint") {
+    big = seed;
+  } else if (typeof seed === "number" && Number.isInteger(seed)) {
+    if (!Number.isSafeInteger(seed)) {
+      throw new ValueError(
+        "manualSeed",
+        `seed ${seed} is past 2^53, where numbers are not exact`,
+        "pass the seed as a BigInt, e.g. 12345678901234567890n",
+      );
+    }
+    big = BigInt(seed);
+  } else {
+    throw new ValueError(
+      "manualSeed",
+      `the seed must be an integer (a number or a BigInt); got ${typeof seed === "number" ? seed : typeof seed}`,
+    );
+  }
+  if (big < -(1n << 63n) || big >= TWO_64) {
+    throw new ValueError("manualSeed", `the seed must lie in [-2^63, 2^64); got ${big}`);
+  }
+  if (big < 0n) big += TWO_64;
+  return [Number(big & 0xffffffffn), Number(big >> 32n)];
+}
+
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
@@ -96,6 +134,6 @@ export function getDefaultGenerator(): Generator {
 }
 
 /** Seeds the default generator, as `torch.manual_seed` does. */
-export function manualSeed(seed: number): void {
+export function manualSeed(seed: number | bigint): void {
   defaultGenerator = new Generator(seed);
 }

@@ -31,8 +31,19 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
   return true;
 }
 
-/** Throws unless every dimension is a non-negative integer. */
+/**
+ * The most elements a tensor may hold: indices are int32 (argmax, gather), so 2³¹ − 1, which
+ * is also within every engine's typed-array limit.
+ */
+export const MAX_ELEMENTS = 2147483647;
+
+/**
+ * Throws unless every dimension is a non-negative integer and the element count is at most
+ * `MAX_ELEMENTS` (counted exactly: a zero anywhere makes it zero, but no dimension may be
+ * absurd on its own, as PyTorch rejects sizes beyond int64).
+ */
 export function checkShape(op: string, shape: Shape): void {
+  let size = 1;
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new ShapeError(
@@ -42,19 +53,45 @@ export function checkShape(op: string, shape: Shape): void {
         `${d} is not`,
       );
     }
+    if (d > MAX_ELEMENTS) {
+      throw new ShapeError(
+        op,
+        "dimension too large",
+        { shape },
+        `${d} is more than the ${MAX_ELEMENTS} elements a tensor can hold`,
+      );
+    }
+    // Capped so that many large dimensions before a zero never make Infinity · 0 = NaN.
+    size = Math.min(size * d, MAX_ELEMENTS + 1);
+  }
+  if (size > MAX_ELEMENTS && !shape.includes(0)) {
+    throw new ShapeError(
+      op,
+      "too many elements",
+      { shape },
+      `${formatShape(shape)} holds more than the ${MAX_ELEMENTS} elements a tensor can hold`,
+    );
   }
 }
 
-/** Maps a possibly negative axis into `[0, rank)`. */
+/**
+ * Maps a possibly negative axis into `[0, rank)`. A 0-d tensor counts as having one axis of
+ * size 1 (PyTorch's `maybe_wrap_dim` with `wrap_scalar`): 0 and -1 are accepted and give 0,
+ * which names no dimension of its shape.
+ */
 export function normalizeAxis(op: string, axis: number, shape: Shape): number {
-  const rank = shape.length;
+  const rank = Math.max(shape.length, 1);
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
     throw new AxisError(op, axis, shape);
   }
   return axis < 0 ? axis + rank : axis;
 }
 
-/** Normalises `axis` (one, several, or all when undefined) into sorted unique axes. */
+/**
+ * Normalises `axis` (one, several, or all when undefined) into sorted unique axes. A 0-d
+ * tensor accepts 0 and -1 (see `normalizeAxis`) and gives no axes: reducing or squeezing its
+ * one notional axis of size 1 leaves it as it is.
+ */
 export function normalizeAxes(
   op: string,
   axis: number | readonly number[] | undefined,
@@ -68,6 +105,7 @@ export function normalizeAxes(
     if (seen.has(axes[i]!)) throw new AxisError(op, list[i]!, shape, "axis repeated");
     seen.add(axes[i]!);
   }
+  if (shape.length === 0) return [];
   return axes.sort((x, y) => x - y);
 }
 

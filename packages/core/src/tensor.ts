@@ -165,9 +165,10 @@ export class Tensor {
 
   /**
    * Accumulates the gradient of this tensor with respect to every leaf that requires grad into
-   * the leaves' `.grad`. A non-scalar needs the upstream gradient `grad`.
+   * the leaves' `.grad`. A non-scalar needs the upstream gradient `grad`; a scalar may take
+   * the options in its place: `loss.backward({ retainGraph: true })`.
    */
-  backward(grad?: Tensor, options?: BackwardOptions): void {
+  backward(grad?: Tensor | BackwardOptions, options?: BackwardOptions): void {
     backward(this, grad, options);
   }
 

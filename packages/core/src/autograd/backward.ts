@@ -5,12 +5,12 @@
  * It knows nothing about any particular op.
  */
 import { isFloat } from "../dtype.js";
-import { BackwardRuleError, GradientError, ShapeError } from "../errors.js";
+import { BackwardRuleError, checkOptions, GradientError, ShapeError } from "../errors.js";
 import { add } from "../ops/add.js";
 import { identity } from "../ops/identity.js";
 import { sumTo } from "../ops/sum-to.js";
 import { broadcastsTo, formatShape, shapesEqual } from "../shape.js";
-import type { Tensor } from "../tensor.js";
+import { Tensor } from "../tensor.js";
 import { checkFinite, isAnomalyEnabled } from "./anomaly.js";
 import { setGradEnabled } from "./grad-mode.js";
 import type { Node } from "./node.js";
@@ -166,9 +166,42 @@ function seedFor(root: Tensor, grad: Tensor | undefined, op: string): Tensor {
   return grad;
 }
 
-/** `root.backward(grad)`: accumulates ∂root/∂leaf into `.grad` of every leaf that requires it. */
-export function backward(root: Tensor, grad?: Tensor, options: BackwardOptions = {}): void {
-  run(root, seedFor(root, grad, "backward"), options, undefined);
+const BACKWARD_OPTIONS = ["retainGraph", "createGraph"];
+
+/**
+ * Checks backward's arguments: `grad` a tensor or nothing, `options` an object of known keys.
+ * `y.backward({ retainGraph: true })` is read as the options, as PyTorch's keyword call.
+ */
+function backwardArguments(
+  op: string,
+  grad: unknown,
+  options: unknown,
+): [Tensor | undefined, BackwardOptions] {
+  if (grad !== undefined && grad !== null && !(grad instanceof Tensor)) {
+    if (typeof grad === "object" && !Array.isArray(grad) && options === undefined) {
+      return backwardArguments(op, undefined, grad);
+    }
+    throw new GradientError(
+      op,
+      `the upstream gradient must be a Tensor; got ${Array.isArray(grad) ? "an array" : typeof grad}`,
+      "call y.backward(), y.backward(gradTensor) or y.backward(gradTensor, { retainGraph: true })",
+    );
+  }
+  checkOptions(op, options as object | undefined, BACKWARD_OPTIONS);
+  return [grad ?? undefined, (options ?? {}) as BackwardOptions];
+}
+
+/**
+ * `root.backward(grad)`: accumulates ∂root/∂leaf into `.grad` of every leaf that requires it.
+ * The options may stand in the gradient's place for a scalar root: `backward(y, { retainGraph })`.
+ */
+export function backward(
+  root: Tensor,
+  grad?: Tensor | BackwardOptions,
+  options?: BackwardOptions,
+): void {
+  const [seed, checked] = backwardArguments("backward", grad, options);
+  run(root, seedFor(root, seed, "backward"), checked, undefined);
 }
 
 /**
@@ -181,6 +214,7 @@ export function gradients(
   grad?: Tensor,
   options: BackwardOptions = {},
 ): Tensor[] {
+  const [seed, checked] = backwardArguments("gradients", grad, options);
   for (const [i, input] of inputs.entries()) {
     if (!input.requiresGrad || !isFloat(input.dtype)) {
       throw new GradientError(
@@ -190,6 +224,6 @@ export function gradients(
     }
   }
   if (!output.requiresGrad) return inputs.map((x) => x.zerosLike());
-  const captured = run(output, seedFor(output, grad, "gradients"), options, new Set(inputs));
+  const captured = run(output, seedFor(output, seed, "gradients"), checked, new Set(inputs));
   return inputs.map((x) => captured.get(x) ?? x.zerosLike());
 }

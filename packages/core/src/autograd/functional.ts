@@ -1,4 +1,4 @@
-import { ValueError } from "../errors.js";
+import { checkOptions, ValueError } from "../errors.js";
 import { identity } from "../ops/identity.js";
 import { Tensor, type TensorLike } from "../tensor.js";
 import { toTensors } from "./apply.js";
@@ -55,6 +55,7 @@ function evaluate(
 }
 
 function resolveArgnums(options: GradOptions | undefined, count: number): number[] {
+  checkOptions("grad", options, ["argnums"]);
   const argnums = options?.argnums;
   if (argnums === undefined) return Array.from({ length: count }, (_, i) => i);
   return typeof argnums === "number" ? [argnums] : [...argnums];

@@ -1,6 +1,6 @@
 import { applyOp, type OpSpec } from "../autograd/apply.js";
 import { getBackend } from "../backend/registry.js";
-import { ShapeError } from "../errors.js";
+import { checkOptions, ShapeError } from "../errors.js";
 import { broadcastShapes, broadcastStrides, sizeOf } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { arithmeticDtype, empty, requireFloat } from "./kernels.js";
@@ -97,6 +97,7 @@ const matmulOp: OpSpec<MatmulAttrs> = {
  * @example matmul(tensor([[1, 2]]), tensor([[3], [4]])) // tensor([[11.]])
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  checkOptions("matmul", options, ["transA", "transB"]);
   requireFloat("matmul", a);
   requireFloat("matmul", b);
   if (a.rank === 0 || b.rank === 0) {

@@ -1,3 +1,4 @@
+import { checkOptions } from "../errors.js";
 import { formatShape, shapesEqual } from "../shape.js";
 import type { NestedArray, Tensor } from "../tensor.js";
 
@@ -52,6 +53,7 @@ export function assertClose(
   expected: Tensor | NestedArray | ArrayLike<number>,
   options: CloseOptions = {},
 ): void {
+  checkOptions("assertClose", options, ["atol", "rtol"]);
   const atol = options.atol ?? 1e-6;
   const rtol = options.rtol ?? 1e-5;
   const a = flat(actual);

@@ -1,12 +1,14 @@
 import { gradients } from "../autograd/backward.js";
 import { isFloat } from "../dtype.js";
-import { TensortapeError } from "../errors.js";
+import { checkOptions, TensortapeError } from "../errors.js";
 import { add } from "../ops/add.js";
 import { mul } from "../ops/mul.js";
 import { sum } from "../ops/sum.js";
 import { Generator } from "../random.js";
 import { formatShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
+
+const GRADCHECK_OPTIONS = ["eps", "atol", "rtol", "seed", "throwOnFailure"];
 
 export interface GradcheckOptions {
   /** Finite-difference step. Default 1e-6. */
@@ -110,6 +112,7 @@ export function gradcheck(
   inputs: readonly Tensor[],
   options: GradcheckOptions = {},
 ): GradcheckReport {
+  checkOptions("gradcheck", options, GRADCHECK_OPTIONS);
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
@@ -175,6 +178,7 @@ export function gradgradcheck(
   inputs: readonly Tensor[],
   options: GradcheckOptions = {},
 ): GradcheckReport {
+  checkOptions("gradgradcheck", options, GRADCHECK_OPTIONS);
   const generator = new Generator((options.seed ?? 0) + 1);
   const xs = prepare(inputs);
   const v = randomLike(f(...xs), generator);

@@ -1,5 +1,6 @@
 import { tensor } from "../creation.js";
 import type { DType } from "../dtype.js";
+import { checkOptions } from "../errors.js";
 import { Generator } from "../random.js";
 import type { Tensor } from "../tensor.js";
 
@@ -17,6 +18,15 @@ export interface RandomTensorOptions {
 
 /** A reproducible uniform random tensor for tests, optionally kept away from kinks. */
 export function randomTensor(shape: readonly number[], options: RandomTensorOptions = {}): Tensor {
+  checkOptions("randomTensor", options, [
+    "seed",
+    "dtype",
+    "low",
+    "high",
+    "awayFrom",
+    "margin",
+    "requiresGrad",
+  ]);
   const generator = new Generator(options.seed ?? 0);
   const low = options.low ?? -2;
   const high = options.high ?? 2;
