@@ -14,6 +14,7 @@ import {
   clamp,
   concat,
   div,
+  einsum,
   eq,
   flatten,
   gather,
@@ -148,6 +149,15 @@ const cases: Record<OpName, OpCases> = {
   ],
   cos: unary("cos", (x) => x.cos()),
   div: broadcasting("div", div, (s) => r(s, 0.5, 2)),
+  einsum: [
+    { name: "einsum matmul", f: (a, b) => einsum("ij,jk->ik", a, b), inputs: [r([2, 3]), r([3, 2])] },
+    { name: "einsum trace", f: (a) => einsum("ii", a), inputs: [r([3, 3])] },
+    {
+      name: "einsum batched, broadcast ellipsis",
+      f: (a, b) => einsum("...ij,...jk->...ik", a, b),
+      inputs: [r([2, 1, 2, 3]), r([3, 3, 2])],
+    },
+  ],
   eq: { noGradient: () => eq(r([3]).requireGrad(), 0) },
   exp: unary("exp", (x) => x.exp()),
   flatten: [{ name: "flatten 1..2", f: (x) => flatten(x, 1, 2), inputs: [r([2, 3, 2, 2])] }],

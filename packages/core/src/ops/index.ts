@@ -8,6 +8,7 @@ export { cast } from "./cast.js";
 export { clamp } from "./clamp.js";
 export { eq, ge, gt, le, lt, ne } from "./comparison.js";
 export { flatten } from "./composite/flatten.js";
+export { einsum } from "./composite/einsum.js";
 export { logsumexp } from "./composite/logsumexp.js";
 export { mean } from "./composite/mean.js";
 export { min } from "./composite/min.js";

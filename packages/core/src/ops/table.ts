@@ -15,6 +15,7 @@ export const builtinOps = {
   concat: ops.concat,
   cos: ops.cos,
   div: ops.div,
+  einsum: ops.einsum,
   eq: ops.eq,
   exp: ops.exp,
   flatten: ops.flatten,
