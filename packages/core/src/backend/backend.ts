@@ -19,7 +19,29 @@ export type UnaryKernel =
   | "sign"
   | "step"
   | "sin"
-  | "cos";
+  | "cos"
+  // Rounding: `round` is to nearest, ties to even (torch.round, wasm's `nearest`).
+  | "floor"
+  | "ceil"
+  | "round"
+  | "trunc"
+  | "tan"
+  | "asin"
+  | "acos"
+  | "atan"
+  | "sinh"
+  | "cosh"
+  | "asinh"
+  | "acosh"
+  | "atanh"
+  | "log2"
+  | "log10"
+  | "log1p"
+  | "exp2"
+  | "expm1"
+  | "erf"
+  | "erfc"
+  | "erfinv";
 
 /**
  * out = f(a, b) elementwise over a broadcast shape. Comparisons write 0 or 1. `reluGrad` is
@@ -40,7 +62,20 @@ export type BinaryKernel =
   | "le"
   | "gt"
   | "ge"
-  | "reluGrad";
+  | "reluGrad"
+  | "atan2"
+  // `remainder` takes the sign of b (Python's %), `fmod` the sign of a (C's fmod);
+  // `floorDivide` is Python's float //, which stays consistent with `remainder`.
+  | "remainder"
+  | "fmod"
+  | "floorDivide"
+  | "copysign"
+  | "hypot"
+  | "logaddexp"
+  // Logical ops read any nonzero (NaN included) as true and write 0 or 1.
+  | "logicalAnd"
+  | "logicalOr"
+  | "logicalXor";
 
 /** Reductions over a set of axes. `argmax`/`argmin` take exactly one axis. */
 export type ReduceKernel = "sum" | "max" | "min" | "prod";

@@ -78,6 +78,27 @@ const unaryOps: UnaryKernel[] = [
   "step",
   "sin",
   "cos",
+  "floor",
+  "ceil",
+  "round",
+  "trunc",
+  "tan",
+  "asin",
+  "acos",
+  "atan",
+  "sinh",
+  "cosh",
+  "asinh",
+  "acosh",
+  "atanh",
+  "log2",
+  "log10",
+  "log1p",
+  "exp2",
+  "expm1",
+  "erf",
+  "erfc",
+  "erfinv",
 ];
 const binaryOps: BinaryKernel[] = [
   "add",
@@ -94,8 +115,25 @@ const binaryOps: BinaryKernel[] = [
   "gt",
   "ge",
   "reluGrad",
+  "atan2",
+  "remainder",
+  "fmod",
+  "floorDivide",
+  "copysign",
+  "hypot",
+  "logaddexp",
+  "logicalAnd",
+  "logicalOr",
+  "logicalXor",
 ];
 const comparisons = new Set<BinaryKernel>(["eq", "ne", "lt", "le", "gt", "ge"]);
+/** Kernels that write bytes (0 or 1): the comparisons and the logical ops. */
+const boolOutputs = new Set<BinaryKernel>([
+  ...comparisons,
+  "logicalAnd",
+  "logicalOr",
+  "logicalXor",
+]);
 const reduceOps: ReduceKernel[] = ["sum", "max", "min", "prod"];
 
 describe("wasm backend elementwise kernels are bit-identical to the reference", () => {
@@ -124,7 +162,7 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
       ["int32", "int32", "int32"],
       ["float64", "int32", "float64"],
     ];
-    for (let trial = 0; trial < 160; trial++) {
+    for (let trial = 0; trial < 240; trial++) {
       const rank = generator.integer(0, 5);
       const shape = Array.from({ length: rank }, () => generator.integer(0, 5));
       // Each operand keeps or broadcasts each dimension (and may drop leading ones).
@@ -144,7 +182,7 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
         bShape.reduce((x, y) => x * y, 1),
         generator,
       );
-      const outKind = comparisons.has(op) ? "bool" : ok;
+      const outKind = boolOutputs.has(op) ? "bool" : ok;
       const fast = blank(outKind, size);
       const expected = blank(outKind, size);
       const views = [broadcastView(a, aShape, shape), broadcastView(b, bShape, shape)] as const;
@@ -162,7 +200,7 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
     const a: StridedView = { data, offset: 7, strides: [1, 15, 3] };
     const b: StridedView = { data, offset: 0, strides: [20, 5, 1] };
     for (const op of binaryOps) {
-      const outKind = comparisons.has(op) ? "bool" : "float32";
+      const outKind = boolOutputs.has(op) ? "bool" : "float32";
       const fast = blank(outKind, 60);
       const expected = blank(outKind, 60);
       wasmBackend.binary(op, a, b, fast, shape);
@@ -189,7 +227,7 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
     for (const [label, a, b, shape] of cases) {
       const size = shape.reduce((p, d) => p * d, 1);
       for (const op of binaryOps) {
-        const outKind = comparisons.has(op) ? "bool" : "float32";
+        const outKind = boolOutputs.has(op) ? "bool" : "float32";
         for (const [x, y] of [
           [a, b],
           [b, a],
@@ -303,13 +341,37 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
           { data: x, offset: 0, strides: [cols, 1] },
         ],
       ];
-      for (const op of ["add", "sub", "mul", "div", "reluGrad"] as const) {
+      for (const op of ["add", "sub", "mul", "div", "reluGrad", "copysign"] as const) {
         for (const [label, a, b] of cases) {
           const fast = new Float32Array(size);
           const expected = new Float32Array(size);
           wasmBackend.binary(op, a, b, fast, shape);
           referenceBackend.binary(op, a, b, expected, shape);
           expectSame(fast, expected, `${op} ${label} [${rows}, ${cols}]`);
+        }
+      }
+    }
+  });
+
+  test("floor, ceil, trunc and round of large float32 and float64 arrays (the SIMD kernels), tails of 0 to 3", () => {
+    const generator = new Generator(9);
+    // Ties (±0.5, 2.5, -3.5), -0 results, values past 2^23 and 2^52 (already integers),
+    // subnormals and the specials.
+    const edges = [0.5, -0.5, 2.5, -3.5, 1.5, -0.25, 8388607.5, 2 ** 52 + 2, 1e-40, -1e-310];
+    for (const kind of ["float32", "float64"] as const) {
+      for (const size of [1024, 1025, 1027, 2051]) {
+        const x = kind === "float32" ? new Float32Array(size) : new Float64Array(size);
+        for (let i = 0; i < size; i++) {
+          x[i] = Math.round(generator.normal() * 40) / 4 + (generator.uniform() < 0.5 ? 0.1 : 0);
+        }
+        const specials = [...SPECIAL, ...edges];
+        for (let i = 0; i < size; i += 13) x[i] = specials[(i / 13) % specials.length]!;
+        for (const op of ["floor", "ceil", "trunc", "round"] as const) {
+          const fast = blank(kind, size);
+          const expected = blank(kind, size);
+          wasmBackend.unary(op, x, fast);
+          referenceBackend.unary(op, x, expected);
+          expectSame(fast, expected, `${op} ${kind} [${size}]`);
         }
       }
     }

@@ -1,4 +1,5 @@
 import type { BinaryKernel, UnaryKernel } from "../backend.js";
+import { erf, erfc, erfinv } from "./erf.js";
 
 /** One scalar function per unary kernel: the definition the fast backends are held to. */
 export const unaryFns: Record<UnaryKernel, (x: number) => number> = {
@@ -19,7 +20,85 @@ export const unaryFns: Record<UnaryKernel, (x: number) => number> = {
   step: (x) => (x > 0 ? 1 : 0),
   sin: Math.sin,
   cos: Math.cos,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+  trunc: Math.trunc,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  asinh: Math.asinh,
+  acosh: Math.acosh,
+  atanh: Math.atanh,
+  // log2 and log10 directly, as PyTorch: log(x)/ln 2 would round twice.
+  log2: Math.log2,
+  log10: Math.log10,
+  log1p: Math.log1p,
+  exp2: (x) => 2 ** x,
+  expm1: Math.expm1,
+  erf,
+  erfc,
+  erfinv,
 };
+
+/**
+ * Rounds to the nearest integer, ties to even (torch.round, IEEE roundTiesToEven). Math.round
+ * breaks ties upwards; where it landed on an odd integer half a unit up, step back one.
+ */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Python's float remainder (torch.remainder): a − b·⌊a/b⌋, with the sign of b. */
+export function remainder(a: number, b: number): number {
+  const r = a % b;
+  return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+}
+
+/**
+ * Python's float floor division (torch.floor_divide, PyTorch's div_floor_floating): the
+ * quotient of a − fmod(a, b), which is exact, stepped down when the remainder has the wrong
+ * sign and rounded to the nearer integer, so that a = b·(a // b) + remainder(a, b) holds as
+ * closely as float allows. Division by zero gives the IEEE quotient.
+ */
+export function floorDivide(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const mod = a % b;
+  let div = (a - mod) / b;
+  if (mod !== 0 && b < 0 !== mod < 0) div -= 1;
+  if (div === 0) return copysign(0, a / b);
+  let q = Math.floor(div);
+  if (div - q > 0.5) q += 1;
+  return q;
+}
+
+/** a with the sign bit of b (−0 and NaN's sign bit included), as C's copysign. */
+export function copysign(a: number, b: number): number {
+  const negative = b < 0 || Object.is(b, -0) || (Number.isNaN(b) && signBitOfNaN(b));
+  return negative ? -Math.abs(a) : Math.abs(a);
+}
+
+const nanBits = new DataView(new ArrayBuffer(8));
+
+/** Whether a NaN has its sign bit set: JavaScript's comparisons cannot tell. */
+function signBitOfNaN(x: number): boolean {
+  nanBits.setFloat64(0, x);
+  return nanBits.getUint8(0) >= 0x80;
+}
+
+/**
+ * log(eᵃ + eᵇ) as PyTorch computes it: the larger plus log1p(e^−|a − b|), and a itself when
+ * both are the same infinity (where a − b would be NaN).
+ */
+export function logaddexp(a: number, b: number): number {
+  if (a === b && !Number.isFinite(a)) return a;
+  const m = a >= b || Number.isNaN(a) ? a : b;
+  return m + Math.log1p(Math.exp(-Math.abs(a - b)));
+}
 
 export const binaryFns: Record<BinaryKernel, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
@@ -36,4 +115,16 @@ export const binaryFns: Record<BinaryKernel, (a: number, b: number) => number> =
   gt: (a, b) => (a > b ? 1 : 0),
   ge: (a, b) => (a >= b ? 1 : 0),
   reluGrad: (g, x) => (x > 0 ? g : 0),
+  atan2: Math.atan2,
+  remainder,
+  // JavaScript's % is C's fmod: exact, with the sign of a.
+  fmod: (a, b) => a % b,
+  floorDivide,
+  copysign,
+  hypot: Math.hypot,
+  logaddexp,
+  // NaN is true, as any nonzero value (NaN !== 0).
+  logicalAnd: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+  logicalOr: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+  logicalXor: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
 };

@@ -9,6 +9,8 @@
 import type { TypedArray } from "../../dtype.js";
 import { sizeOf, stridesOf } from "../../shape.js";
 import type { BinaryKernel, ReduceKernel, StridedView, UnaryKernel } from "../backend.js";
+import { erf, erfc, erfinv } from "../reference/erf.js";
+import { copysign, floorDivide, logaddexp, remainder, roundHalfEven } from "../reference/math.js";
 
 /**
  * Drops dimensions of size 1 and merges neighbours that every operand walks as one (stride
@@ -104,6 +106,42 @@ function binaryRow(
       return;
     case "reluGrad":
       for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = b[bi]! > 0 ? a[ai]! : 0;
+      return;
+    case "atan2":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = Math.atan2(a[ai]!, b[bi]!);
+      return;
+    case "remainder":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = remainder(a[ai]!, b[bi]!);
+      return;
+    case "fmod":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! % b[bi]!;
+      return;
+    case "floorDivide":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = floorDivide(a[ai]!, b[bi]!);
+      return;
+    case "copysign":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = copysign(a[ai]!, b[bi]!);
+      return;
+    case "hypot":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = Math.hypot(a[ai]!, b[bi]!);
+      return;
+    case "logaddexp":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = logaddexp(a[ai]!, b[bi]!);
+      return;
+    case "logicalAnd":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) {
+        out[o] = a[ai]! !== 0 && b[bi]! !== 0 ? 1 : 0;
+      }
+      return;
+    case "logicalOr":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) {
+        out[o] = a[ai]! !== 0 || b[bi]! !== 0 ? 1 : 0;
+      }
+      return;
+    case "logicalXor":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) {
+        out[o] = (a[ai]! !== 0) !== (b[bi]! !== 0) ? 1 : 0;
+      }
       return;
   }
 }
@@ -258,6 +296,69 @@ export function unaryFast(op: UnaryKernel, x: TypedArray, out: TypedArray): void
       return;
     case "cos":
       for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]!);
+      return;
+    case "floor":
+      for (let i = 0; i < n; i++) out[i] = Math.floor(x[i]!);
+      return;
+    case "ceil":
+      for (let i = 0; i < n; i++) out[i] = Math.ceil(x[i]!);
+      return;
+    case "round":
+      for (let i = 0; i < n; i++) out[i] = roundHalfEven(x[i]!);
+      return;
+    case "trunc":
+      for (let i = 0; i < n; i++) out[i] = Math.trunc(x[i]!);
+      return;
+    case "tan":
+      for (let i = 0; i < n; i++) out[i] = Math.tan(x[i]!);
+      return;
+    case "asin":
+      for (let i = 0; i < n; i++) out[i] = Math.asin(x[i]!);
+      return;
+    case "acos":
+      for (let i = 0; i < n; i++) out[i] = Math.acos(x[i]!);
+      return;
+    case "atan":
+      for (let i = 0; i < n; i++) out[i] = Math.atan(x[i]!);
+      return;
+    case "sinh":
+      for (let i = 0; i < n; i++) out[i] = Math.sinh(x[i]!);
+      return;
+    case "cosh":
+      for (let i = 0; i < n; i++) out[i] = Math.cosh(x[i]!);
+      return;
+    case "asinh":
+      for (let i = 0; i < n; i++) out[i] = Math.asinh(x[i]!);
+      return;
+    case "acosh":
+      for (let i = 0; i < n; i++) out[i] = Math.acosh(x[i]!);
+      return;
+    case "atanh":
+      for (let i = 0; i < n; i++) out[i] = Math.atanh(x[i]!);
+      return;
+    case "log2":
+      for (let i = 0; i < n; i++) out[i] = Math.log2(x[i]!);
+      return;
+    case "log10":
+      for (let i = 0; i < n; i++) out[i] = Math.log10(x[i]!);
+      return;
+    case "log1p":
+      for (let i = 0; i < n; i++) out[i] = Math.log1p(x[i]!);
+      return;
+    case "exp2":
+      for (let i = 0; i < n; i++) out[i] = 2 ** x[i]!;
+      return;
+    case "expm1":
+      for (let i = 0; i < n; i++) out[i] = Math.expm1(x[i]!);
+      return;
+    case "erf":
+      for (let i = 0; i < n; i++) out[i] = erf(x[i]!);
+      return;
+    case "erfc":
+      for (let i = 0; i < n; i++) out[i] = erfc(x[i]!);
+      return;
+    case "erfinv":
+      for (let i = 0; i < n; i++) out[i] = erfinv(x[i]!);
       return;
   }
 }

@@ -1,11 +1,12 @@
 /**
  * Float32 kernels run in WebAssembly SIMD where that pays for copying the operands in and
  * out: ReLU, its gradient and the comparisons, which the JavaScript loops compute with a
- * data-dependent branch (on values of random sign it mispredicts half the time), and + − × ÷
- * and column sums, which a JavaScript loop does one element at a time. Results are exactly
- * the reference's.
+ * data-dependent branch (on values of random sign it mispredicts half the time), + − × ÷,
+ * copysign and column sums, which a JavaScript loop does one element at a time, and floor,
+ * ceil, trunc and round (also float64), which wasm has as single SIMD instructions. Results
+ * are exactly the reference's.
  */
-import type { BinaryKernel, ReduceKernel, StridedView } from "../backend.js";
+import type { BinaryKernel, ReduceKernel, StridedView, UnaryKernel } from "../backend.js";
 import { collapse, reductionLayout } from "./elementwise.js";
 import type { KernelRuntime } from "./runtime.js";
 
@@ -18,6 +19,7 @@ const arithmeticCodes: Partial<Record<BinaryKernel, number>> = {
   mul: 2,
   div: 3,
   reluGrad: 4,
+  copysign: 5,
 };
 
 const comparisonCodes: Partial<Record<BinaryKernel, number>> = {
@@ -39,6 +41,47 @@ export function reluSimd(runtime: KernelRuntime, x: Float32Array, out: Float32Ar
   runtime.f32.set(x, at >> 2);
   runtime.exports.reluF32(at, at, n);
   out.set(runtime.f32.subarray(at >> 2, (at >> 2) + n));
+  return true;
+}
+
+const roundingCodes: Partial<Record<UnaryKernel, number>> = {
+  floor: 0,
+  ceil: 1,
+  trunc: 2,
+  round: 3,
+};
+
+/**
+ * out = x rounded (floor, ceil, trunc, or round: to nearest, ties to even) in WebAssembly,
+ * where each has one SIMD instruction; false (nothing written) for other ops, for arrays of
+ * two dtypes and for small arrays.
+ */
+export function roundSimd(
+  runtime: KernelRuntime,
+  op: UnaryKernel,
+  x: Float32Array | Float64Array,
+  out: Float32Array | Float64Array,
+): boolean {
+  const code = roundingCodes[op];
+  const n = x.length;
+  if (code === undefined || n < SIMD_MIN_ELEMENTS || x.constructor !== out.constructor) {
+    return false;
+  }
+  const f64 = x instanceof Float64Array;
+  const bytes = f64 ? 8 : 4;
+  runtime.reset();
+  const xAt = runtime.allocate(n * bytes);
+  const outAt = runtime.allocate(n * bytes);
+  if (xAt < 0 || outAt < 0) return false;
+  if (f64) {
+    runtime.f64.set(x, xAt >> 3);
+    runtime.exports.roundF64(code, xAt, outAt, n);
+    out.set(runtime.f64.subarray(outAt >> 3, (outAt >> 3) + n));
+  } else {
+    runtime.f32.set(x, xAt >> 2);
+    runtime.exports.roundF32(code, xAt, outAt, n);
+    out.set(runtime.f32.subarray(outAt >> 2, (outAt >> 2) + n));
+  }
   return true;
 }
 
@@ -106,7 +149,7 @@ function copyIn(
 }
 
 /**
- * out (float32) = a ∘ b for ∘ one of + − × ÷ or reluGrad when the operands (float32, or
+ * out (float32) = a ∘ b for ∘ one of + − × ÷, reluGrad or copysign when the operands (float32, or
  * booleans, which float32 holds exactly) collapse to at most two dimensions, each contiguous
  * or broadcast along the inner one; false (nothing written) otherwise.
  */

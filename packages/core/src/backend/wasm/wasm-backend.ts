@@ -1,6 +1,7 @@
 /**
  * The fast backend: float32 and float64 matrix products in WebAssembly SIMD (threaded when
- * large), ReLU and comparisons as branch-free SIMD, float32 + − × ÷, column sums and the
+ * large), ReLU and comparisons as branch-free SIMD, float32 + − × ÷ and copysign, floor,
+ * ceil, trunc and round (float32 and float64), column sums and the
  * optimizers' updates in SIMD, and the other elementwise, reduction and copy kernels as one
  * JavaScript loop per op. Whatever it does not accelerate (integer products, operands that
  * do not collapse to two dimensions) it hands to the reference backend, which it is tested
@@ -18,7 +19,13 @@ import {
 } from "./optimizer-updates.js";
 import { getLocalRuntime } from "./runtime.js";
 import { scanFast } from "./scan.js";
-import { arithmeticSimd, compareSimd, reluSimd, sumColumnsSimd } from "./simd-elementwise.js";
+import {
+  arithmeticSimd,
+  compareSimd,
+  reluSimd,
+  roundSimd,
+  sumColumnsSimd,
+} from "./simd-elementwise.js";
 
 /**
  * The WebAssembly SIMD backend, the default where the engine supports it (`getBackend()`
@@ -36,6 +43,14 @@ export const wasmBackend: Backend = {
       x instanceof Float32Array &&
       out instanceof Float32Array &&
       reluSimd(runtime, x, out)
+    ) {
+      return;
+    }
+    if (
+      runtime &&
+      (x instanceof Float32Array || x instanceof Float64Array) &&
+      (out instanceof Float32Array || out instanceof Float64Array) &&
+      roundSimd(runtime, op, x, out)
     ) {
       return;
     }

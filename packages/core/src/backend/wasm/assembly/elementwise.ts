@@ -89,12 +89,16 @@ const MUL = 2;
 const DIV = 3;
 /** ReLU's gradient: a where b > 0, else +0. */
 const RELU_GRAD = 4;
+/** a with the sign bit of b. */
+const COPYSIGN = 5;
 
 function arithmeticLanes(op: i32, a: v128, b: v128): v128 {
   if (op === ADD) return f32x4.add(a, b);
   if (op === SUB) return f32x4.sub(a, b);
   if (op === MUL) return f32x4.mul(a, b);
   if (op === DIV) return f32x4.div(a, b);
+  // The sign bit from b, every other bit from a.
+  if (op === COPYSIGN) return v128.bitselect(b, a, f32x4.splat(-0.0));
   // The mask of b > 0 (all ones or all zeros per lane) keeps a's bits or clears them to +0.
   return v128.and(a, f32x4.gt(b, f32x4.splat(0)));
 }
@@ -104,6 +108,7 @@ function arithmeticScalar(op: i32, a: f32, b: f32): f32 {
   if (op === SUB) return a - b;
   if (op === MUL) return a * b;
   if (op === DIV) return a / b;
+  if (op === COPYSIGN) return copysign<f32>(a, b);
   return b > 0 ? a : 0;
 }
 
@@ -141,7 +146,7 @@ function arithmeticRows(
 
 /**
  * out[r, j] = a[r·aRow + j·aStep] ∘ b[r·bRow + j·bStep] for r < rows and j < n, with steps
- * of 0 (broadcast) or 1, ∘ one of + − × ÷ or ReLU's gradient. Each is rounded once to
+ * of 0 (broadcast) or 1, ∘ one of + − × ÷, ReLU's gradient or copysign. Each is rounded once to
  * float32, which is what JavaScript's float64 result rounds to as well: float64 holds the
  * exact sum, difference, product or quotient of two float32 values closely enough that
  * rounding twice agrees.
@@ -162,6 +167,7 @@ export function arithmeticF32(
   else if (op === SUB) arithmeticRows(SUB, a, aRow, aStep, b, bRow, bStep, out, rows, n);
   else if (op === MUL) arithmeticRows(MUL, a, aRow, aStep, b, bRow, bStep, out, rows, n);
   else if (op === DIV) arithmeticRows(DIV, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+  else if (op === COPYSIGN) arithmeticRows(COPYSIGN, a, aRow, aStep, b, bRow, bStep, out, rows, n);
   else arithmeticRows(RELU_GRAD, a, aRow, aStep, b, bRow, bStep, out, rows, n);
 }
 
@@ -189,4 +195,80 @@ export function sumColumnsF32(x: usize, rows: i32, n: i32, acc: usize, out: usiz
   for (let j = 0; j < n; j++) {
     store<f32>(out + ((<usize>j) << 2), <f32>load<f64>(acc + ((<usize>j) << 3)));
   }
+}
+
+/** Rounding codes, in the order of the JavaScript caller's table; 3 is to nearest, ties to even. */
+const FLOOR = 0;
+const CEIL = 1;
+const TRUNC = 2;
+
+function roundLanesF32(op: i32, x: v128): v128 {
+  if (op === FLOOR) return f32x4.floor(x);
+  if (op === CEIL) return f32x4.ceil(x);
+  if (op === TRUNC) return f32x4.trunc(x);
+  return f32x4.nearest(x);
+}
+
+function roundScalarF32(op: i32, x: f32): f32 {
+  if (op === FLOOR) return floor<f32>(x);
+  if (op === CEIL) return ceil<f32>(x);
+  if (op === TRUNC) return trunc<f32>(x);
+  return nearest<f32>(x);
+}
+
+function roundRowsF32(op: i32, x: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = (<usize>i) << 2;
+    v128.store(out + at, roundLanesF32(op, v128.load(x + at)));
+  }
+  for (; i < n; i++) {
+    const at = (<usize>i) << 2;
+    store<f32>(out + at, roundScalarF32(op, load<f32>(x + at)));
+  }
+}
+
+/**
+ * out[i] = x[i] rounded down, up, toward zero or to nearest (ties to even) for i < n: one
+ * instruction per four lanes, exact, so equal to the JavaScript reference's result.
+ */
+export function roundF32(op: i32, x: usize, out: usize, n: i32): void {
+  if (op === FLOOR) roundRowsF32(FLOOR, x, out, n);
+  else if (op === CEIL) roundRowsF32(CEIL, x, out, n);
+  else if (op === TRUNC) roundRowsF32(TRUNC, x, out, n);
+  else roundRowsF32(3, x, out, n);
+}
+
+function roundLanesF64(op: i32, x: v128): v128 {
+  if (op === FLOOR) return f64x2.floor(x);
+  if (op === CEIL) return f64x2.ceil(x);
+  if (op === TRUNC) return f64x2.trunc(x);
+  return f64x2.nearest(x);
+}
+
+function roundScalarF64(op: i32, x: f64): f64 {
+  if (op === FLOOR) return floor<f64>(x);
+  if (op === CEIL) return ceil<f64>(x);
+  if (op === TRUNC) return trunc<f64>(x);
+  return nearest<f64>(x);
+}
+
+function roundRowsF64(op: i32, x: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const at = (<usize>i) << 3;
+    v128.store(out + at, roundLanesF64(op, v128.load(x + at)));
+  }
+  for (; i < n; i++) {
+    const at = (<usize>i) << 3;
+    store<f64>(out + at, roundScalarF64(op, load<f64>(x + at)));
+  }
+}
+
+/** roundF32 for float64, two lanes at a time. */
+export function roundF64(op: i32, x: usize, out: usize, n: i32): void {
+  if (op === FLOOR) roundRowsF64(FLOOR, x, out, n);
+  else if (op === CEIL) roundRowsF64(CEIL, x, out, n);
+  else if (op === TRUNC) roundRowsF64(TRUNC, x, out, n);
+  else roundRowsF64(3, x, out, n);
 }
