@@ -40,7 +40,11 @@ export function argReduce(
   const t = asTensor(x);
   if (axis === undefined)
     return applyOp(spec, [reshape(t, [t.size])], { axis: 0, keepDims: false });
-  return applyOp(spec, [t], { axis: normalizeAxis(spec.name, axis, t.shape), keepDims });
+  const ax = normalizeAxis(spec.name, axis, t.shape);
+  // A 0-d tensor's one notional axis has size 1: its index is 0, and the result stays 0-d
+  // with keepDims too, as in PyTorch.
+  if (t.rank === 0) return applyOp(spec, [reshape(t, [1])], { axis: 0, keepDims: false });
+  return applyOp(spec, [t], { axis: ax, keepDims });
 }
 
 /**

@@ -24,6 +24,8 @@ const logSoftmaxOp: OpSpec<number> = {
 export function logSoftmax(x: TensorLike, axis = -1): Tensor {
   const t = asTensor(x);
   requireFloat("logSoftmax", t);
+  const ax = normalizeAxis("logSoftmax", axis, t.shape);
+  // A 0-d tensor is one row of one element (axis 0 or -1, as in PyTorch).
   if (t.rank === 0) return applyOp(logSoftmaxOp, [t.reshape([1])], 0).reshape([]);
-  return applyOp(logSoftmaxOp, [t], normalizeAxis("logSoftmax", axis, t.shape));
+  return applyOp(logSoftmaxOp, [t], ax);
 }

@@ -33,6 +33,8 @@ const softmaxOp: OpSpec<number> = {
 export function softmax(x: TensorLike, axis = -1): Tensor {
   const t = asTensor(x);
   requireFloat("softmax", t);
+  const ax = normalizeAxis("softmax", axis, t.shape);
+  // A 0-d tensor is one row of one element (axis 0 or -1, as in PyTorch).
   if (t.rank === 0) return applyOp(softmaxOp, [t.reshape([1])], 0).reshape([]);
-  return applyOp(softmaxOp, [t], normalizeAxis("softmax", axis, t.shape));
+  return applyOp(softmaxOp, [t], ax);
 }

@@ -1,5 +1,6 @@
 import { normalizeAxes, reducedShape } from "../../shape.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
+import { abs } from "../abs.js";
 import { add } from "../add.js";
 import { exp } from "../exp.js";
 import { asTensor } from "../kernels.js";
@@ -12,7 +13,9 @@ import { where } from "../where.js";
 
 /**
  * log Σ exp(x) over `axis`, computed as m + log Σ exp(x − m) with m = max(x) held constant
- * (the result does not depend on m, so its gradient is exactly softmax(x)).
+ * (the result does not depend on m, so its gradient is exactly softmax(x)). As in PyTorch,
+ * a slice holding +∞ gives +∞, an all −∞ or empty slice gives −∞, and NaN propagates.
+ * x: [2, 3], axis 1 → [2]
  * @example logsumexp(tensor([1000, 1000])) // tensor(1000.6931)
  */
 export function logsumexp(
@@ -22,9 +25,14 @@ export function logsumexp(
 ): Tensor {
   const t = asTensor(x);
   const axes = normalizeAxes("logsumexp", axis, t.shape);
+  const reduced = reducedShape(t.shape, axes, keepDims);
+  // An empty slice sums to 0 and has no maximum to shift by: log 0 = −∞.
+  if (t.size === 0) return reshape(log(sum(exp(t), axes, true)), reduced);
   const m = max(t.detach(), axes, true);
-  // An all -Infinity slice has no finite maximum; shifting it by 0 keeps the result -Infinity.
-  const shift = where(m.eq(Number.NEGATIVE_INFINITY), 0, m);
+  // An infinite maximum is no shift: x − ∞ would be NaN where x = ∞ (and where every x is
+  // −∞). Unshifted, exp overflows to ∞ with a +∞ present (the sum is ∞ anyway) and the sum
+  // of an all −∞ slice is 0, so log gives ±∞ as it should.
+  const shift = where(abs(m).eq(Number.POSITIVE_INFINITY), 0, m);
   const result = add(log(sum(exp(sub(t, shift)), axes, true)), shift);
-  return keepDims ? result : reshape(result, reducedShape(t.shape, axes, false));
+  return reshape(result, reduced);
 }
