@@ -14,6 +14,12 @@ export {
   serializeSafetensors,
 } from "./checkpoint/safetensors.js";
 export {
+  readSafetensorsHeader,
+  type SafetensorsDType,
+  type SafetensorsHeader,
+  type SafetensorsTensorInfo,
+} from "./checkpoint/safetensors-header.js";
+export {
   SafetensorsError,
   StateDictError,
   type StateDictMismatch,
