@@ -29,3 +29,35 @@ export class IdxFormatError extends TensortapeError {
     super(message);
   }
 }
+
+/**
+ * Data larger than the caller's limit (`maxBytes`): a file bigger than it, or gzip that would
+ * decompress past it (a "zip bomb"). Reading stops as soon as the limit is passed, so nothing
+ * larger than the limit is ever held. Not a malformed file: raise `maxBytes` for files you trust.
+ * @example
+ * try {
+ *   await parseIdxAsync(bytes, "upload.gz", { maxBytes: 64 << 20 });
+ * } catch (e) {
+ *   if (e instanceof SizeLimitError) console.log(e.file, e.limit); // "upload.gz", 67108864
+ * }
+ */
+export class SizeLimitError extends TensortapeError {
+  override name = "SizeLimitError";
+  constructor(
+    /** The function that read the file, e.g. `readIdxFile`. */
+    readonly op: string,
+    /** The file's path or name (`<bytes>` when the caller gave none). */
+    readonly file: string,
+    /** What is too large, in a few words. */
+    readonly problem: string,
+    /** The limit in bytes: the `maxBytes` in force. */
+    readonly limit: number,
+    /** How much was found, e.g. `more than 1048576 bytes`. */
+    readonly found: string,
+  ) {
+    super(
+      `${op}: ${problem} in ${file}; expected at most ${limit} bytes (maxBytes), found ${found}` +
+        "\nhint: pass a larger maxBytes if the file is trusted",
+    );
+  }
+}

@@ -1,4 +1,4 @@
-import { IdxFormatError } from "./errors.js";
+import { IdxFormatError, SizeLimitError } from "./errors.js";
 
 /**
  * Whether `bytes` start with the gzip magic number 1f 8b.
@@ -9,35 +9,48 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * Decompresses gzip bytes with the web-standard `DecompressionStream` (browsers and Node 18+).
+ * Decompresses gzip bytes with the web-standard `DecompressionStream` (browsers and Node 18+),
+ * chunk by chunk: once the output passes `maxBytes` the stream is cancelled and a
+ * `SizeLimitError` thrown, so a small file that inflates to gigabytes is never inflated whole.
  * Corrupt or truncated input throws an `IdxFormatError` naming `file`.
- * @example const raw = await gunzipAsync(gzipped, "train-images-idx3-ubyte.gz", "parseIdxAsync");
+ * @example const raw = await gunzipAsync(gzipped, "train-images-idx3-ubyte.gz", "parseIdxAsync", 2 ** 30);
  */
 export async function gunzipAsync(
   bytes: Uint8Array,
   file: string,
   op: string,
+  maxBytes: number,
 ): Promise<Uint8Array> {
   const stream = new DecompressionStream("gzip");
   const writer = stream.writable.getWriter();
   const reader = stream.readable.getReader();
-  const write = async () => {
-    await writer.write(bytes);
-    await writer.close();
-  };
-  const read = async () => {
-    const chunks: Uint8Array[] = [];
+  // Written while the output is read: the stream applies backpressure, so waiting for the write
+  // before reading would stall. Its failures (corrupt data, or the cancel below) reach the
+  // reader too, which reports them; this catch only keeps them from going unhandled.
+  const writing = writer.write(bytes).then(() => writer.close());
+  writing.catch(() => {});
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return chunks;
+      if (done) break;
+      total += value.length;
+      if (total > maxBytes) {
+        await reader.cancel();
+        throw new SizeLimitError(
+          op,
+          file,
+          "gzip data decompresses past the limit",
+          maxBytes,
+          `more than ${maxBytes} bytes (stopped after ${total})`,
+        );
+      }
       chunks.push(value);
     }
-  };
-  let chunks: Uint8Array[];
-  try {
-    // Both sides at once: the stream stalls if the reader waits for the writer to finish.
-    [, chunks] = await Promise.all([write(), read()]);
+    await writing;
   } catch (error) {
+    if (error instanceof SizeLimitError) throw error;
     throw new IdxFormatError(
       op,
       file,

@@ -2,9 +2,18 @@
 // element type code, the number of dimensions), one big-endian uint32 per dimension, then the
 // elements in row-major order, big-endian.
 
-import { formatShape, ShapeError, type Tensor, ValueError, zeros } from "@tensortape/core";
-import { IdxFormatError } from "./errors.js";
+import {
+  checkOptions,
+  formatShape,
+  ShapeError,
+  type Tensor,
+  ValueError,
+  zeros,
+} from "@tensortape/core";
+import { IdxFormatError, SizeLimitError } from "./errors.js";
+import { formatValue } from "./format-value.js";
 import { gunzipAsync, isGzip } from "./gzip.js";
+import { resolveMaxBytes } from "./max-bytes.js";
 
 /** The typed array that holds each IDX element type. */
 export interface IdxArrays {
@@ -63,6 +72,8 @@ export const IDX_TYPES: Readonly<Record<IdxType, ElementType>> = {
 
 const TYPE_NAMES = Object.keys(IDX_TYPES) as IdxType[];
 const MAX_DIMENSION = 0xffffffff;
+/** Tensors index their elements with int32 (argmax, gather), so no dimension passes 2^31 - 1. */
+const MAX_TENSOR_DIMENSION = 0x7fffffff;
 
 function hex(byte: number): string {
   return `0x${byte.toString(16).padStart(2, "0").toUpperCase()}`;
@@ -77,9 +88,21 @@ function typeOfCode(code: number): IdxType | undefined {
   return TYPE_NAMES.find((type) => IDX_TYPES[type].code === code);
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+function plural(n: number | bigint, word: string): string {
+  return `${n} ${word}${n === 1 || n === 1n ? "" : "s"}`;
 }
+
+/** Options of `parseIdx` and `parseIdxAsync` (and of `readIdxFile`). */
+export interface ParseIdxOptions {
+  /**
+   * The most bytes the file may hold, after decompression (default `DEFAULT_MAX_BYTES`, 1 GiB;
+   * `Infinity` for no limit). Larger data throws a `SizeLimitError`; gzip stops decompressing
+   * as soon as its output passes the limit.
+   */
+  readonly maxBytes?: number;
+}
+
+const PARSE_OPTIONS = ["maxBytes"] as const;
 
 /**
  * Reads the bytes of an IDX file. Every element type is supported; the elements are copied into
@@ -87,15 +110,67 @@ function plural(n: number, word: string): string {
  * rejected with a hint: decompression is asynchronous in browsers, so use `parseIdxAsync`, or
  * `readIdxFile` from `@tensortape/data/node`, which both decompress.
  * Any malformed file (truncated, wrong magic, unknown type code, a byte count that does not
- * match the dimensions) throws an `IdxFormatError` naming `file`; nothing is read past the end.
+ * match the dimensions) throws an `IdxFormatError` naming `file`; nothing is read past the end,
+ * and nothing is allocated beyond what the file holds. Bytes longer than `maxBytes` throw a
+ * `SizeLimitError`.
  * @param file names the source in error messages.
  * @example
  * const labels = parseIdx(bytes, "train-labels-idx1-ubyte"); // { type: "ubyte", shape: [60000], data }
  */
-export function parseIdx(bytes: Uint8Array, file = "<bytes>"): IdxArray {
+export function parseIdx(
+  bytes: Uint8Array,
+  file = "<bytes>",
+  options: ParseIdxOptions = {},
+): IdxArray {
+  const maxBytes = checkParseArguments("parseIdx", bytes, file, options);
+  return parseRaw(bytes, file, maxBytes);
+}
+
+/** Checks what every IDX reader takes and returns the `maxBytes` in force. */
+function checkParseArguments(
+  op: string,
+  bytes: unknown,
+  file: unknown,
+  options: ParseIdxOptions,
+): number {
+  // Buffer is a Uint8Array too; the tag, unlike instanceof, also holds across realms.
+  if (Object.prototype.toString.call(bytes) !== "[object Uint8Array]") {
+    throw new ValueError(
+      op,
+      `bytes must be a Uint8Array; got ${describeValue(bytes)}`,
+      "wrap an ArrayBuffer first: new Uint8Array(buffer)",
+    );
+  }
+  if (typeof file !== "string") {
+    throw new ValueError(
+      op,
+      `file must be a string naming the source; got ${describeValue(file)}`,
+      `options come third: ${op}(bytes, "name", { maxBytes })`,
+    );
+  }
+  checkOptions(op, options, PARSE_OPTIONS);
+  return resolveMaxBytes(op, options.maxBytes);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value.constructor.name;
+  return typeof value === "object" ? "an object" : formatValue(value);
+}
+
+function parseRaw(bytes: Uint8Array, file: string, maxBytes: number): IdxArray {
   const fail = (problem: string, expected: string, found: string, hint?: string) =>
     new IdxFormatError("parseIdx", file, problem, expected, found, hint);
   const n = bytes.length;
+  if (n > maxBytes) {
+    throw new SizeLimitError(
+      "parseIdx",
+      file,
+      "data larger than the limit",
+      maxBytes,
+      plural(n, "byte"),
+    );
+  }
   if (isGzip(bytes)) {
     throw fail(
       "gzip-compressed data",
@@ -133,21 +208,44 @@ export function parseIdx(bytes: Uint8Array, file = "<bytes>"): IdxArray {
   const shape: number[] = [];
   for (let d = 0; d < rank; d++) shape.push(view.getUint32(4 + 4 * d, false));
   const { bytes: elementBytes, label } = IDX_TYPES[type];
-  // A product of uint32s can exceed 2^53; it is then inexact but still far above n, which is
-  // all the comparison below needs.
-  const count = shape.reduce((a, b) => a * b, 1);
-  const dataBytes = count * elementBytes;
   const found = n - headerBytes;
-  const expected = `${plural(dataBytes, "byte")} of data for shape ${formatShape(shape)} of ${label} (${plural(elementBytes, "byte")} each)`;
-  if (found < dataBytes) throw fail("data ends early", expected, plural(found, "byte"));
+  // Counted only as far as the file could hold: a header may claim far more (33 dimensions of
+  // 2^32 - 1 make a product no double holds exactly), and the count must stay exact.
+  const count = countUpTo(shape, Math.floor(found / elementBytes));
+  const expected = () =>
+    `${plural(exactCount(shape) * BigInt(elementBytes), "byte")} of data for shape ${formatShape(shape)} of ${label} (${plural(elementBytes, "byte")} each)`;
+  if (count === undefined) throw fail("data ends early", expected(), plural(found, "byte"));
+  const dataBytes = count * elementBytes;
   if (found > dataBytes) {
     throw fail(
       "more bytes than the dimensions describe",
-      expected,
+      expected(),
       `${plural(found, "byte")} (${found - dataBytes} too many)`,
     );
   }
   return { type, shape, data: readElements(type, view, headerBytes, count) } as IdxArray;
+}
+
+/**
+ * The number of elements of `shape` if it is at most `limit`, else undefined. Exact: the
+ * product stops as soon as it passes `limit` (a safe integer), so it never leaves the integers
+ * a double holds exactly; a zero dimension anywhere makes the count 0, whatever precedes it.
+ */
+function countUpTo(shape: readonly number[], limit: number): number | undefined {
+  if (shape.includes(0)) return 0;
+  let count = 1;
+  for (const d of shape) {
+    count *= d;
+    if (count > limit) return undefined;
+  }
+  return count;
+}
+
+/** The exact number of elements of `shape`, however large, for messages. */
+function exactCount(shape: readonly number[]): bigint {
+  let count = 1n;
+  for (const d of shape) count *= BigInt(d);
+  return count;
 }
 
 function readElements(
@@ -188,11 +286,17 @@ function readElements(
 /**
  * Reads the bytes of an IDX file like `parseIdx`, first decompressing them if they are gzipped
  * (with the web-standard `DecompressionStream`, so it works in browsers and in Node).
+ * Decompression stops with a `SizeLimitError` as soon as its output passes `maxBytes`.
  * @example const images = await parseIdxAsync(new Uint8Array(await response.arrayBuffer()));
  */
-export async function parseIdxAsync(bytes: Uint8Array, file = "<bytes>"): Promise<IdxArray> {
-  if (!isGzip(bytes)) return parseIdx(bytes, file);
-  return parseIdx(await gunzipAsync(bytes, file, "parseIdxAsync"), file);
+export async function parseIdxAsync(
+  bytes: Uint8Array,
+  file = "<bytes>",
+  options: ParseIdxOptions = {},
+): Promise<IdxArray> {
+  const maxBytes = checkParseArguments("parseIdxAsync", bytes, file, options);
+  if (!isGzip(bytes)) return parseRaw(bytes, file, maxBytes);
+  return parseRaw(await gunzipAsync(bytes, file, "parseIdxAsync", maxBytes), file, maxBytes);
 }
 
 /**
@@ -225,13 +329,14 @@ export function encodeIdx(array: IdxInput): Uint8Array {
       );
     }
   }
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== count) {
+  // data.length is the most elements there can be, so counting stops there and stays exact.
+  const count = countUpTo(shape, data.length);
+  if (count === undefined || data.length !== count) {
     throw new ShapeError(
       "encodeIdx",
       "data length does not match shape",
       { shape },
-      `${data.length} elements for a shape that holds ${count}`,
+      `${data.length} elements for a shape that holds ${exactCount(shape)}`,
     );
   }
   const element = IDX_TYPES[type];
@@ -290,12 +395,45 @@ function writeElements(type: IdxType, view: DataView, offset: number, data: Arra
 
 /**
  * The IDX array as a tensor of the same shape: the integer types become int32, float becomes
- * float32 and double float64.
+ * float32 and double float64. An array whose data does not fill its shape, or a shape larger
+ * than a tensor may be (IDX dimensions go up to 2^32 - 1, which a zero dimension elsewhere makes
+ * a valid, empty file), throws a `ShapeError` naming `idxToTensor`.
  * @example idxToTensor(parseIdx(labelBytes)) // int32 tensor [60000]
  */
 export function idxToTensor(array: IdxArray): Tensor {
-  const dtype = array.type === "double" ? "float64" : array.type === "float" ? "float32" : "int32";
-  const t = zeros(array.shape, { dtype });
-  t.data.set(array.data);
+  const { type, shape, data } = array;
+  if (!Object.hasOwn(IDX_TYPES, type)) {
+    throw new ValueError("idxToTensor", `unknown element type "${String(type)}"`);
+  }
+  const count = countUpTo(shape, data.length);
+  if (count === undefined || count !== data.length) {
+    throw new ShapeError(
+      "idxToTensor",
+      "data length does not match shape",
+      { shape },
+      `${data.length} elements for a shape that holds ${exactCount(shape)}`,
+    );
+  }
+  const tooLarge = shape.find((d) => d > MAX_TENSOR_DIMENSION);
+  if (tooLarge !== undefined) {
+    throw new ShapeError(
+      "idxToTensor",
+      "dimension too large for a tensor",
+      { shape },
+      `${tooLarge} is more than ${MAX_TENSOR_DIMENSION}, the most a tensor's int32 indices reach`,
+    );
+  }
+  const dtype = type === "double" ? "float64" : type === "float" ? "float32" : "int32";
+  let t: Tensor;
+  try {
+    t = zeros(shape, { dtype });
+  } catch (error) {
+    // The tensor's own limits (core decides them), named after this function.
+    if (error instanceof ShapeError) {
+      throw new ShapeError("idxToTensor", error.problem, { shape }, error.detail, error.hint);
+    }
+    throw error;
+  }
+  t.data.set(data);
   return t;
 }

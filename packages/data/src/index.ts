@@ -2,7 +2,7 @@
 // touches the file system lives in the Node-only entry, `@tensortape/data/node`.
 
 export { type Dataset, type Example, Subset, TensorDataset } from "./dataset.js";
-export { IdxFormatError } from "./errors.js";
+export { IdxFormatError, SizeLimitError } from "./errors.js";
 export { isGzip } from "./gzip.js";
 export {
   encodeIdx,
@@ -12,10 +12,12 @@ export {
   type IdxInput,
   type IdxType,
   idxToTensor,
+  type ParseIdxOptions,
   parseIdx,
   parseIdxAsync,
 } from "./idx.js";
 export { DataLoader, type DataLoaderOptions } from "./loader.js";
+export { DEFAULT_MAX_BYTES } from "./max-bytes.js";
 export {
   MNIST_FILES,
   type Mnist,

@@ -1,6 +1,15 @@
-import { formatShape, type Tensor, ValueError, zeros } from "@tensortape/core";
+import {
+  checkOptions,
+  formatShape,
+  ShapeError,
+  type Tensor,
+  ValueError,
+  zeros,
+} from "@tensortape/core";
 import { IdxFormatError } from "./errors.js";
+import { formatValue } from "./format-value.js";
 import { describeIdxType, type IdxArray, parseIdx } from "./idx.js";
+import { resolveMaxBytes } from "./max-bytes.js";
 
 /** The four files of MNIST and of the data sets shipped like it (Fashion-MNIST, EMNIST). */
 export type MnistFile = "trainImages" | "trainLabels" | "testImages" | "testLabels";
@@ -31,6 +40,55 @@ export interface MnistOptions {
    * own mean and std (0.1307 and 0.3081 for MNIST). `{ mean, std }`: by those values.
    */
   readonly normalize?: boolean | Normalization;
+  /**
+   * The most bytes any one file may hold, after decompression (default `DEFAULT_MAX_BYTES`,
+   * 1 GiB; `Infinity` for no limit): larger files throw a `SizeLimitError`.
+   */
+  readonly maxBytes?: number;
+}
+
+/** The keys of `MnistOptions`, which `checkOptions` holds options to. */
+export const MNIST_OPTIONS = ["shape", "normalize", "maxBytes"] as const;
+
+/** `MnistOptions` checked, with their defaults filled in. */
+export interface ResolvedMnistOptions {
+  readonly shape: "flat" | "image";
+  readonly normalize: boolean | Normalization;
+  readonly maxBytes: number;
+}
+
+/**
+ * Checks the values of `MnistOptions` (not their keys: the caller knows which it takes) and
+ * fills in the defaults; a bad value is a `ValueError` naming `op`.
+ */
+export function resolveMnistOptions(op: string, options: MnistOptions): ResolvedMnistOptions {
+  const { shape = "flat", normalize = false } = options;
+  if (shape !== "flat" && shape !== "image") {
+    throw new ValueError(op, `shape must be "flat" or "image"; got ${formatValue(shape)}`);
+  }
+  if (typeof normalize !== "boolean") {
+    if (typeof normalize !== "object" || normalize === null) {
+      throw new ValueError(
+        op,
+        `normalize must be a boolean or { mean, std }; got ${formatValue(normalize)}`,
+      );
+    }
+    checkOptions(`${op}: normalize`, normalize, ["mean", "std"]);
+    const { mean, std } = normalize;
+    if (
+      typeof mean !== "number" ||
+      typeof std !== "number" ||
+      !Number.isFinite(mean) ||
+      !Number.isFinite(std) ||
+      std <= 0
+    ) {
+      throw new ValueError(
+        op,
+        `normalize needs a finite mean and a positive std; got mean ${formatValue(mean)} and std ${formatValue(std)}`,
+      );
+    }
+  }
+  return { shape, normalize, maxBytes: resolveMaxBytes(op, options.maxBytes) };
 }
 
 /** Images and their labels. images: [N, H·W] (or [N, H, W]) float32, labels: [N] int32. */
@@ -64,13 +122,36 @@ export function mnistFromBuffers(
   options: MnistOptions = {},
   names: Partial<Record<MnistFile, string>> = {},
 ): Mnist {
-  const shape = options.shape ?? "flat";
-  if (shape !== "flat" && shape !== "image") {
-    throw new ValueError(OP, `shape must be "flat" or "image"; got "${String(shape)}"`);
+  checkOptions(OP, options, MNIST_OPTIONS);
+  const resolved = resolveMnistOptions(OP, options);
+  const keys = Object.keys(MNIST_FILES) as MnistFile[];
+  checkOptions(`${OP}: buffers`, buffers, keys);
+  checkOptions(`${OP}: names`, names, keys);
+  for (const key of keys) {
+    if (Object.prototype.toString.call(buffers[key]) !== "[object Uint8Array]") {
+      throw new ValueError(
+        OP,
+        `buffers.${key} must be the bytes (a Uint8Array) of ${MNIST_FILES[key]}; got ${formatValue(buffers[key])}`,
+        `pass all four: ${keys.join(", ")}`,
+      );
+    }
+    if (names[key] !== undefined && typeof names[key] !== "string") {
+      throw new ValueError(OP, `names.${key} must be a string; got ${formatValue(names[key])}`);
+    }
   }
+  return mnistFromCheckedBuffers(buffers, resolved, names);
+}
+
+/** `mnistFromBuffers` once its arguments are checked: `loadMnist` calls it with its own. */
+export function mnistFromCheckedBuffers(
+  buffers: Readonly<Record<MnistFile, Uint8Array>>,
+  options: ResolvedMnistOptions,
+  names: Partial<Record<MnistFile, string>>,
+): Mnist {
+  const { shape, maxBytes } = options;
   const file = (key: MnistFile) => names[key] ?? MNIST_FILES[key];
   const read = (key: MnistFile, rank: number) => {
-    const array = parseIdx(buffers[key], file(key));
+    const array = parseIdx(buffers[key], file(key), { maxBytes });
     checkLayout(array, file(key), rank);
     return array;
   };
@@ -90,7 +171,7 @@ export function mnistFromBuffers(
       );
     }
     return {
-      images: toImages(images.data as Uint8Array, images.shape, shape, normalization),
+      images: toImages(images, file(imagesKey), shape, normalization),
       labels: toLabels(labels.data as Uint8Array),
     };
   };
@@ -125,19 +206,12 @@ function checkLayout(array: IdxArray, file: string, rank: number): void {
 }
 
 function resolveNormalization(
-  normalize: MnistOptions["normalize"],
+  normalize: ResolvedMnistOptions["normalize"],
   trainImages: IdxArray,
 ): Normalization | null {
-  if (normalize === undefined || normalize === false) return null;
+  if (normalize === false) return null;
   if (normalize === true) return pixelStatistics(trainImages.data as Uint8Array);
-  const { mean, std } = normalize;
-  if (!Number.isFinite(mean) || !Number.isFinite(std) || std <= 0) {
-    throw new ValueError(
-      OP,
-      `normalize needs a finite mean and a positive std; got mean ${mean} and std ${std}`,
-    );
-  }
-  return { mean, std };
+  return { mean: normalize.mean, std: normalize.std };
 }
 
 /** Mean and (population) standard deviation of bytes / 255, from exact integer sums. */
@@ -158,17 +232,32 @@ function pixelStatistics(pixels: Uint8Array): Normalization {
 }
 
 function toImages(
-  pixels: Uint8Array,
-  [n, height, width]: readonly number[],
+  array: IdxArray,
+  file: string,
   shape: "flat" | "image",
   normalization: Normalization | null,
 ): Tensor {
+  const pixels = array.data as Uint8Array;
+  const [n, height, width] = array.shape as [number, number, number];
   // A byte has 256 values: map each once, then look every pixel up.
   const table = new Float32Array(256);
   for (let v = 0; v < 256; v++) {
     table[v] = normalization ? (v / 255 - normalization.mean) / normalization.std : v / 255;
   }
-  const images = zeros(shape === "flat" ? [n!, height! * width!] : [n!, height!, width!]);
+  let images: Tensor;
+  try {
+    images = zeros(shape === "flat" ? [n, height * width] : [n, height, width]);
+  } catch (error) {
+    // A file of no images may still claim a height or width no tensor can hold.
+    if (!(error instanceof ShapeError)) throw error;
+    throw new IdxFormatError(
+      OP,
+      file,
+      "images larger than a tensor can hold",
+      `dimensions a tensor can hold (${error.detail ?? error.problem})`,
+      `shape ${formatShape(array.shape)}`,
+    );
+  }
   const out = images.data;
   for (let i = 0; i < pixels.length; i++) out[i] = table[pixels[i]!]!;
   return images;

@@ -1,28 +1,49 @@
 // @tensortape/data/node: the Node-only entry, for what touches the file system.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { constants } from "node:buffer";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { ValueError } from "@tensortape/core";
-import { IdxFormatError } from "./errors.js";
+import { checkOptions, ValueError } from "@tensortape/core";
+import { IdxFormatError, SizeLimitError } from "./errors.js";
 import { isGzip } from "./gzip.js";
-import { encodeIdx, type IdxArray, type IdxInput, parseIdx } from "./idx.js";
+import { encodeIdx, type IdxArray, type IdxInput, type ParseIdxOptions, parseIdx } from "./idx.js";
+import { resolveMaxBytes } from "./max-bytes.js";
 import {
   MNIST_FILES,
+  MNIST_OPTIONS,
   type Mnist,
   type MnistFile,
   type MnistOptions,
-  mnistFromBuffers,
+  mnistFromCheckedBuffers,
+  resolveMnistOptions,
 } from "./mnist.js";
 
-/** Reads a file's bytes, decompressed if they are gzipped (whatever the file is named). */
-function readBytes(path: string, op: string): Uint8Array {
+/**
+ * Reads a file's bytes, decompressed if they are gzipped (whatever the file is named). A file
+ * larger than `maxBytes` is not read; gzip stops decompressing once its output passes it.
+ */
+function readBytes(path: string, op: string, maxBytes: number): Uint8Array {
+  const size = statSync(path).size;
+  if (size > maxBytes) {
+    throw new SizeLimitError(op, path, "file larger than the limit", maxBytes, `${size} bytes`);
+  }
   const bytes = readFileSync(path);
   if (!isGzip(bytes)) return bytes;
   try {
-    return gunzipSync(bytes);
+    // zlib checks the output after each chunk it inflates and gives up past the limit.
+    return gunzipSync(bytes, { maxOutputLength: Math.min(maxBytes, constants.MAX_LENGTH) });
   } catch (error) {
+    if ((error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new SizeLimitError(
+        op,
+        path,
+        "gzip data decompresses past the limit",
+        maxBytes,
+        `more than ${maxBytes} bytes`,
+      );
+    }
     throw new IdxFormatError(
       op,
       path,
@@ -35,11 +56,17 @@ function readBytes(path: string, op: string): Uint8Array {
 
 /**
  * Reads an IDX file, raw or gzip-compressed (detected by its magic number, not its name).
- * A malformed file throws an `IdxFormatError` naming `path`.
+ * A malformed file throws an `IdxFormatError` naming `path`; a file, or decompressed data,
+ * larger than `maxBytes` (default 1 GiB) a `SizeLimitError`.
  * @example readIdxFile("data/train-labels-idx1-ubyte.gz") // { type: "ubyte", shape: [60000], data }
  */
-export function readIdxFile(path: string): IdxArray {
-  return parseIdx(readBytes(path, "readIdxFile"), path);
+export function readIdxFile(path: string, options: ParseIdxOptions = {}): IdxArray {
+  if (typeof path !== "string") {
+    throw new ValueError("readIdxFile", `path must be a string; got ${typeof path}`);
+  }
+  checkOptions("readIdxFile", options, ["maxBytes"]);
+  const maxBytes = resolveMaxBytes("readIdxFile", options.maxBytes);
+  return parseIdx(readBytes(path, "readIdxFile", maxBytes), path, { maxBytes });
 }
 
 /**
@@ -77,6 +104,11 @@ function packagedMnistDir(): string {
  * const fashion = loadMnist({ dir: "data/fashion", shape: "image", normalize: true });
  */
 export function loadMnist(options: LoadMnistOptions = {}): Mnist {
+  checkOptions("loadMnist", options, ["dir", ...MNIST_OPTIONS]);
+  const resolved = resolveMnistOptions("loadMnist", options);
+  if (options.dir !== undefined && typeof options.dir !== "string") {
+    throw new ValueError("loadMnist", `dir must be a folder's path; got ${typeof options.dir}`);
+  }
   const dir = options.dir ?? packagedMnistDir();
   const keys = Object.keys(MNIST_FILES) as MnistFile[];
   const paths = {} as Record<MnistFile, string>;
@@ -92,7 +124,7 @@ export function loadMnist(options: LoadMnistOptions = {}): Mnist {
       );
     }
     paths[key] = path;
-    buffers[key] = readBytes(path, "loadMnist");
+    buffers[key] = readBytes(path, "loadMnist", resolved.maxBytes);
   }
-  return mnistFromBuffers(buffers, options, paths);
+  return mnistFromCheckedBuffers(buffers, resolved, paths);
 }

@@ -118,7 +118,7 @@ describe("loadMnist({ dir }) reads any folder of the four files, raw or gzipped"
   test("bad options are named", () => {
     expect(() => loadMnist({ dir: fashion, normalize: { mean: 0, std: 0 } })).toThrow(ValueError);
     expect(() => loadMnist({ dir: fashion, shape: "square" as "flat" })).toThrow(
-      'mnistFromBuffers: shape must be "flat" or "image"; got "square"',
+      'loadMnist: shape must be "flat" or "image"; got "square"',
     );
   });
 
