@@ -1,4 +1,4 @@
-import { type DType, formatShape, TensortapeError } from "@tensortape/core";
+import { type DType, formatShape, TensortapeError, ValueError } from "@tensortape/core";
 
 /** One way a state dict differs from the module or optimizer it is loaded into. */
 export type StateDictMismatch =
@@ -76,5 +76,50 @@ export class SafetensorsError extends TensortapeError {
       .filter(Boolean)
       .join(", ");
     super(`${op}: ${problem}${where ? ` (${where})` : ""}`);
+  }
+}
+
+/**
+ * How a value prints in an error: strings quoted (so `"0.01"` is told apart from `0.01`),
+ * arrays element by element, anything that is not a number or string with its type.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (typeof value === "string") return `${JSON.stringify(value)} (a string)`;
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) {
+    return `[${value.map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v))).join(", ")}]`;
+  }
+  if (typeof value === "function") return "a function";
+  if (typeof value === "object") return `an object ${safeJson(value)}`;
+  return `${String(value)} (a ${typeof value})`;
+}
+
+function safeJson(value: object): string {
+  try {
+    const text = JSON.stringify(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  } catch {
+    return "(unprintable)";
+  }
+}
+
+/**
+ * A hyperparameter (or other field of an optimizer's or scheduler's options or state dict)
+ * whose value cannot be used: of the wrong type, not finite, or out of range. Thrown alike by
+ * the constructor and by `loadStateDict`, before anything changes; `field` is the path to
+ * the value (`lr`, `betas[1]`, `paramGroups[0].eps`, `state.3.step`, `lastEpoch`).
+ */
+export class HyperparameterError extends ValueError {
+  override name = "HyperparameterError";
+  constructor(
+    op: string,
+    readonly field: string,
+    readonly value: unknown,
+    /** What the value must be: "a number ≥ 0", "a number in [0, 1)", "a boolean". */
+    readonly expected: string,
+    hint?: string,
+  ) {
+    super(op, `${field} must be ${expected}; got ${describeValue(value)}`, hint);
   }
 }

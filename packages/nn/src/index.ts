@@ -20,6 +20,7 @@ export {
   type SafetensorsTensorInfo,
 } from "./checkpoint/safetensors-header.js";
 export {
+  HyperparameterError,
   SafetensorsError,
   StateDictError,
   type StateDictMismatch,
@@ -96,6 +97,7 @@ export {
   LRScheduler,
   type Schedule,
   type Scheduled,
+  type SchedulerSpec,
   type SchedulerStateDict,
 } from "./optim/schedules/lr-scheduler.js";
 export { OneCycleLR, type OneCycleLROptions } from "./optim/schedules/one-cycle-lr.js";

@@ -1,4 +1,5 @@
 import {
+  checkOptions,
   type DType,
   noGrad,
   ShapeError,
@@ -222,12 +223,24 @@ export abstract class Module {
 
   /**
    * Copies a state dict's tensors into this module's parameters and buffers, in place (so an
-   * optimizer holding them keeps working). Names, shapes and dtypes are all checked first; on
-   * any mismatch a `StateDictError` lists every one and nothing is loaded.
+   * optimizer holding them keeps working), bumping each one's version. Names, shapes and
+   * dtypes are all checked first; on any mismatch a `StateDictError` lists every one and
+   * nothing is loaded.
    * @example model.loadStateDict(deserializeSafetensors(bytes).tensors)
    */
   loadStateDict(state: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    checkOptions("loadStateDict", options, ["strict"]);
     const strict = options.strict ?? true;
+    if (typeof strict !== "boolean") {
+      throw new ValueError("loadStateDict", `strict must be a boolean; got ${String(strict)}`);
+    }
+    if (state === null || typeof state !== "object" || Array.isArray(state)) {
+      throw new ValueError(
+        "loadStateDict",
+        "the state dict must be an object of tensors by name",
+        "pass model.stateDict() or deserializeSafetensors(bytes).tensors",
+      );
+    }
     const own = survey(this).unique;
     const ownNames = new Set(own.map((s) => s.name));
     const mismatches: StateDictMismatch[] = [];
@@ -274,7 +287,10 @@ export abstract class Module {
     noGrad(() => {
       for (const { name, tensor: target } of own) {
         const source = state[name];
-        if (source) target.data.set(source.data);
+        if (!source) continue;
+        target.data.set(source.data);
+        // A graph recorded before the load must not run backward with the loaded values.
+        target.bumpVersion();
       }
     });
     return { missing, unexpected };

@@ -63,7 +63,7 @@ describe("checkpoints", () => {
     expect(tensors["optimizer.state.0.expAvg"]!.shape).toEqual([8, 3]);
     expect(metadata.format).toBe("tensortape.checkpoint");
     expect(JSON.parse(metadata.optimizer!).state["0"]).toEqual({ step: 1 });
-    expect(JSON.parse(metadata.scheduler!)).toEqual({ lastEpoch: 1 });
+    expect(JSON.parse(metadata.scheduler!)).toEqual({ tMax: 10, etaMin: 0, lastEpoch: 1 });
   });
 
   test("a mismatch in any part puts every part back as it was", () => {

@@ -1,7 +1,7 @@
 // Each optimizer against a reference sequence of updates on f(θ) = ½·Σ aᵢ(θᵢ − cᵢ)², whose
 // gradient is aᵢ(θᵢ − cᵢ). The references are plain number arithmetic written out from the
 // update rules as the PyTorch documentation states them, independently of the implementation.
-import { DTypeError, type Tensor, tensor, ValueError } from "@tensortape/core";
+import { DTypeError, OptionError, type Tensor, tensor, ValueError } from "@tensortape/core";
 import {
   Adagrad,
   Adam,
@@ -355,20 +355,33 @@ describe("state dicts", () => {
     const adam = new Adam([p]);
     p.sum().backward();
     adam.step();
+    // Another kind of optimizer: its groups hold hyperparameters this one does not have.
     const sgd = new SGD([tensor([1, 2, 3], { requiresGrad: true })], { momentum: 0.9 });
+    expect(() => sgd.loadStateDict(adam.stateDict())).toThrow(OptionError);
+    expect(() => sgd.loadStateDict(adam.stateDict())).toThrow(
+      'SGD.loadStateDict: unknown option "betas"',
+    );
+    expect(sgd.stateOf(sgd.paramGroups[0]!.params[0]!)).toBeUndefined();
+    expect(sgd.paramGroups[0]!.momentum).toBe(0.9);
+    // The same kind with its state tensors missing, extra or of another shape.
+    const tampered = adam.stateDict();
+    const { expAvgSq: _, ...rest } = tampered.state["0"]!;
+    const bad: OptimizerStateDict = {
+      ...tampered,
+      state: { "0": { ...rest, expAvg: tensor([1, 2, 3]), extra: tensor([1]) } },
+    };
     let error: unknown;
     try {
-      sgd.loadStateDict(adam.stateDict());
+      new Adam([tensor([1, 2], { requiresGrad: true })]).loadStateDict(bad);
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(StateDictError);
     expect((error as StateDictError).mismatches.map((m) => `${m.kind} ${m.name}`)).toEqual([
-      "missing state.0.momentumBuffer",
-      "unexpected state.0.expAvg",
-      "unexpected state.0.expAvgSq",
+      "shape state.0.expAvg",
+      "missing state.0.expAvgSq",
+      "unexpected state.0.extra",
     ]);
-    expect(sgd.stateOf(sgd.paramGroups[0]!.params[0]!)).toBeUndefined();
     const other = new Adam([tensor([1, 2, 3], { requiresGrad: true })]);
     expect(() => other.loadStateDict(adam.stateDict())).toThrow(
       "shape: state.0.expAvg expected [3], got [2]",
@@ -399,18 +412,20 @@ describe("errors", () => {
 
   test("bad hyperparameters", () => {
     const p = () => [tensor([1], { requiresGrad: true })];
-    expect(() => new SGD(p(), { lr: -1 })).toThrow("SGD: lr must be non-negative; got -1");
+    expect(() => new SGD(p(), { lr: -1 })).toThrow("SGD: lr must be a finite number ≥ 0; got -1");
     expect(() => new SGD(p(), { nesterov: true })).toThrow(
-      "SGD: nesterov needs momentum > 0 and dampening 0",
+      "SGD: nesterov must be false unless momentum > 0 and dampening = 0; got true",
     );
     expect(() => new Adam(p(), { betas: [1, 0.999] })).toThrow(
-      "Adam: betas[0] must be in [0, 1); got 1",
+      "Adam: betas[0] must be a number in [0, 1); got 1",
     );
     expect(() => new AdamW(p(), { eps: -1 })).toThrow(ValueError);
-    expect(() => new RMSprop(p(), { alpha: 2 })).toThrow("RMSprop: alpha must be in [0, 1]; got 2");
+    expect(() => new RMSprop(p(), { alpha: 2 })).toThrow(
+      "RMSprop: alpha must be a number in [0, 1]; got 2",
+    );
     expect(() => new Adagrad(p(), { lrDecay: -0.1 })).toThrow(ValueError);
     expect(() => new Adam([{ params: p(), lr: -0.5 }])).toThrow(
-      "Adam: lr must be non-negative; got -0.5",
+      "Adam: paramGroups[0].lr must be a finite number ≥ 0; got -0.5",
     );
   });
 

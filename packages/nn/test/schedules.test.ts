@@ -160,19 +160,17 @@ describe("composition and checkpoints", () => {
 
 describe("errors", () => {
   test("bad arguments name the schedule", () => {
-    expect(() => new StepLR(sgd(), 0)).toThrow(
-      "StepLR: stepSize must be a positive integer; got 0",
-    );
+    expect(() => new StepLR(sgd(), 0)).toThrow("StepLR: stepSize must be an integer > 0; got 0");
     expect(() => new ExponentialLR(sgd(), 0)).toThrow(ValueError);
     expect(() => new CosineAnnealingLR(sgd(), 0)).toThrow(ValueError);
     expect(() => new LinearLR(sgd(), { totalIters: 0 })).toThrow(ValueError);
     expect(() => new OneCycleLR(sgd(), { maxLr: [1, 2], totalSteps: 10 })).toThrow(
-      "OneCycleLR: needs one maxLr per parameter group (1); got 2",
+      "OneCycleLR: maxLr must be a number, or one number per parameter group (1); got [1, 2]",
     );
     const optimizer = sgd();
     const s = [new StepLR(optimizer, 2), new StepLR(optimizer, 3)];
     expect(() => new SequentialLR(optimizer, s, [])).toThrow(
-      "SequentialLR: needs one milestone fewer than schedulers; got 2 schedulers and 0 milestones",
+      "SequentialLR: milestones must be an array of 1 step counts (one fewer than the 2 schedulers); got []",
     );
     expect(() => new SequentialLR(sgd(), s, [3])).toThrow(
       "every scheduler must drive the same optimizer",

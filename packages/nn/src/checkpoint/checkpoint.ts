@@ -1,7 +1,8 @@
-import { type Tensor, ValueError } from "@tensortape/core";
+import { checkOptions, type Tensor, ValueError } from "@tensortape/core";
 import { SafetensorsError } from "../errors.js";
 import type { Module, StateDict } from "../module.js";
-import type { OptimizerStateDict, ParamState } from "../optim/optimizer.js";
+import { isRecord } from "../optim/check.js";
+import type { OptimizerStateDict } from "../optim/optimizer.js";
 import type { SchedulerStateDict } from "../optim/schedules/lr-scheduler.js";
 import {
   type DeserializeOptions,
@@ -24,6 +25,7 @@ export interface CheckpointParts {
 
 const FORMAT = "tensortape.checkpoint";
 const RESERVED = ["format", "optimizer", "scheduler"];
+const PARTS = ["model", "optimizer", "scheduler"];
 
 /**
  * Encodes a model, optimizer and scheduler as one safetensors file: the model's tensors as
@@ -36,6 +38,7 @@ export function serializeCheckpoint(
   parts: CheckpointParts,
   metadata: Record<string, string> = {},
 ): Uint8Array {
+  checkOptions("serializeCheckpoint", parts, PARTS);
   for (const key of RESERVED) {
     if (key in metadata) {
       throw new ValueError(
@@ -78,6 +81,8 @@ export function restoreCheckpoint(
   options: DeserializeOptions = {},
 ): Record<string, string> {
   const op = "restoreCheckpoint";
+  checkOptions(op, parts, PARTS);
+  checkOptions(op, options, ["source"]);
   const fail = (problem: string): never => {
     throw new SafetensorsError(op, problem, options.source);
   };
@@ -96,24 +101,29 @@ export function restoreCheckpoint(
   for (const [name, t] of Object.entries(tensors)) {
     if (name.startsWith("model.")) modelState[name.slice("model.".length)] = t;
   }
-  let optimizerState: OptimizerStateDict | undefined;
+  // The optimizer's and scheduler's states go to their loadStateDict as the file has them,
+  // whatever they are: it checks every field, as their constructors do, and names the bad one.
+  let optimizerState: unknown;
   if (parts.optimizer) {
-    const saved = parse<{
-      state: Record<string, Record<string, number>>;
-      paramGroups: OptimizerStateDict["paramGroups"];
-    }>("optimizer");
-    const state: Record<string, ParamState> = {};
-    for (const [index, numbers] of Object.entries(saved.state)) state[index] = { ...numbers };
-    for (const [name, t] of Object.entries(tensors)) {
-      const match = /^optimizer\.state\.(\d+)\.(.+)$/.exec(name);
-      if (!match) continue;
-      const entry = state[match[1]!] ?? {};
-      entry[match[2]!] = t;
-      state[match[1]!] = entry;
+    const saved = parse<unknown>("optimizer");
+    optimizerState = saved;
+    if (isRecord(saved) && isRecord(saved.state)) {
+      // Step counts are in the metadata, tensors in the file: put each entry together.
+      const state: Record<string, unknown> = {};
+      for (const [index, numbers] of Object.entries(saved.state)) {
+        state[index] = isRecord(numbers) ? { ...numbers } : numbers;
+      }
+      for (const [name, t] of Object.entries(tensors)) {
+        const match = /^optimizer\.state\.(\d+)\.(.+)$/.exec(name);
+        if (!match) continue;
+        const entry = state[match[1]!] ?? {};
+        if (isRecord(entry)) entry[match[2]!] = t;
+        state[match[1]!] = entry;
+      }
+      optimizerState = { ...saved, state };
     }
-    optimizerState = { state, paramGroups: saved.paramGroups };
   }
-  const schedulerState = parts.scheduler ? parse<SchedulerStateDict>("scheduler") : undefined;
+  const schedulerState = parts.scheduler ? parse<unknown>("scheduler") : undefined;
 
   const before = {
     model: parts.model?.stateDict(),
@@ -122,8 +132,8 @@ export function restoreCheckpoint(
   };
   try {
     parts.model?.loadStateDict(modelState);
-    if (optimizerState) parts.optimizer?.loadStateDict(optimizerState);
-    if (schedulerState) parts.scheduler?.loadStateDict(schedulerState);
+    parts.optimizer?.loadStateDict(optimizerState as OptimizerStateDict);
+    parts.scheduler?.loadStateDict(schedulerState as SchedulerStateDict);
   } catch (error) {
     if (before.model) parts.model?.loadStateDict(before.model);
     if (before.optimizer) parts.optimizer?.loadStateDict(before.optimizer);

@@ -128,6 +128,10 @@ export class BatchNorm1d extends Module {
       }
       n.data[0] = n.data[0]! + 1;
     });
+    // Written in place: an eval-mode graph that read them must not run backward now.
+    rm.bumpVersion();
+    rv.bumpVersion();
+    n.bumpVersion();
   }
 
   override extraRepr(): string {

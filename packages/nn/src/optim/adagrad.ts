@@ -1,5 +1,5 @@
-import { getBackend, type Tensor } from "@tensortape/core";
-import { definedOnly } from "../defined-only.js";
+import { full, getBackend, type Tensor } from "@tensortape/core";
+import type { Checker } from "./check.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
 /** Adagrad's hyperparameters, per parameter group. */
@@ -27,34 +27,35 @@ export class Adagrad extends Optimizer<AdagradHyperparameters, AdagradState> {
     params: Iterable<Tensor> | readonly ParamGroupSpec<AdagradHyperparameters>[],
     options: Partial<AdagradHyperparameters> = {},
   ) {
-    super("Adagrad", params, {
-      lr: 1e-2,
-      lrDecay: 0,
-      weightDecay: 0,
-      initialAccumulatorValue: 0,
-      eps: 1e-10,
-      ...definedOnly(options),
-    });
+    super(
+      "Adagrad",
+      params,
+      { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 },
+      options,
+    );
   }
 
-  protected override validate(h: AdagradHyperparameters): void {
-    super.validate(h);
-    this.require(h.lrDecay >= 0, `lrDecay must be non-negative; got ${h.lrDecay}`);
-    this.require(h.weightDecay >= 0, `weightDecay must be non-negative; got ${h.weightDecay}`);
-    this.require(
-      h.initialAccumulatorValue >= 0,
-      `initialAccumulatorValue must be non-negative; got ${h.initialAccumulatorValue}`,
-    );
-    this.require(h.eps >= 0, `eps must be non-negative; got ${h.eps}`);
+  /** PyTorch's checks: lr, lrDecay, weightDecay, initialAccumulatorValue and eps ≥ 0. */
+  protected override validate(h: Readonly<Record<string, unknown>>, check: Checker): void {
+    super.validate(h, check);
+    check.number("lrDecay", h.lrDecay, { min: 0 });
+    check.number("weightDecay", h.weightDecay, { min: 0 });
+    check.number("initialAccumulatorValue", h.initialAccumulatorValue, { min: 0 });
+    check.number("eps", h.eps, { min: 0 });
+  }
+
+  protected override nonNegativeState(): readonly string[] {
+    return ["sum"];
   }
 
   protected override initState(
     param: Tensor,
     group: ParamGroup<AdagradHyperparameters>,
   ): AdagradState {
-    const sum = param.zerosLike();
-    sum.data.fill(group.initialAccumulatorValue);
-    return { step: 0, sum };
+    return {
+      step: 0,
+      sum: full(param.shape, group.initialAccumulatorValue, { dtype: param.dtype }),
+    };
   }
 
   protected override update(

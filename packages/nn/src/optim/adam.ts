@@ -1,5 +1,5 @@
 import { getBackend, type Tensor } from "@tensortape/core";
-import { definedOnly } from "../defined-only.js";
+import type { Checker } from "./check.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
 /** Adam's and AdamW's hyperparameters, per parameter group. */
@@ -53,13 +53,17 @@ export function adamStep(
 
 /** What Adam and AdamW share: hyperparameter checks, state, and the moment update. */
 export abstract class AdamFamily extends Optimizer<AdamHyperparameters, AdamState> {
-  protected override validate(h: AdamHyperparameters): void {
-    super.validate(h);
-    const [beta1, beta2] = h.betas;
-    this.require(beta1 >= 0 && beta1 < 1, `betas[0] must be in [0, 1); got ${beta1}`);
-    this.require(beta2 >= 0 && beta2 < 1, `betas[1] must be in [0, 1); got ${beta2}`);
-    this.require(h.eps >= 0, `eps must be non-negative; got ${h.eps}`);
-    this.require(h.weightDecay >= 0, `weightDecay must be non-negative; got ${h.weightDecay}`);
+  /** PyTorch's checks: lr, eps and weightDecay ≥ 0, each beta in [0, 1). */
+  protected override validate(h: Readonly<Record<string, unknown>>, check: Checker): void {
+    super.validate(h, check);
+    check.pair("betas", h.betas, { min: 0, below: 1 });
+    check.number("eps", h.eps, { min: 0 });
+    check.number("weightDecay", h.weightDecay, { min: 0 });
+    check.boolean("amsgrad", h.amsgrad);
+  }
+
+  protected override nonNegativeState(): readonly string[] {
+    return ["expAvgSq", "maxExpAvgSq"];
   }
 
   // Zero moments, and the running maximum for AMSGrad.
@@ -79,14 +83,12 @@ export class Adam extends AdamFamily {
     params: Iterable<Tensor> | readonly ParamGroupSpec<AdamHyperparameters>[],
     options: Partial<AdamHyperparameters> = {},
   ) {
-    super("Adam", params, {
-      lr: 1e-3,
-      betas: [0.9, 0.999],
-      eps: 1e-8,
-      weightDecay: 0,
-      amsgrad: false,
-      ...definedOnly(options),
-    });
+    super(
+      "Adam",
+      params,
+      { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false },
+      options,
+    );
   }
 
   protected override update(

@@ -1,5 +1,4 @@
 import type { Tensor } from "@tensortape/core";
-import { definedOnly } from "../defined-only.js";
 import { AdamFamily, type AdamHyperparameters, type AdamState, adamStep } from "./adam.js";
 import type { ParamGroup, ParamGroupSpec } from "./optimizer.js";
 
@@ -13,14 +12,12 @@ export class AdamW extends AdamFamily {
     params: Iterable<Tensor> | readonly ParamGroupSpec<AdamHyperparameters>[],
     options: Partial<AdamHyperparameters> = {},
   ) {
-    super("AdamW", params, {
-      lr: 1e-3,
-      betas: [0.9, 0.999],
-      eps: 1e-8,
-      weightDecay: 1e-2,
-      amsgrad: false,
-      ...definedOnly(options),
-    });
+    super(
+      "AdamW",
+      params,
+      { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false },
+      options,
+    );
   }
 
   protected override update(

@@ -1,6 +1,16 @@
-import { DTypeError, noGrad, ShapeError, shapesEqual, Tensor, ValueError } from "@tensortape/core";
+import {
+  checkOptions,
+  DTypeError,
+  formatShape,
+  noGrad,
+  ShapeError,
+  shapesEqual,
+  Tensor,
+  ValueError,
+} from "@tensortape/core";
 import { definedOnly } from "../defined-only.js";
 import { StateDictError, type StateDictMismatch } from "../errors.js";
+import { Checker } from "./check.js";
 
 /** A hyperparameter's value: a number, a flag, or a pair such as Adam's betas. */
 export type Hyperparameter = number | boolean | readonly number[];
@@ -43,9 +53,11 @@ export interface OptimizerStateDict {
 
 /**
  * The base of every optimizer: parameter groups, lazily created per-parameter state,
- * `step()`, `zeroGrad()` and state dicts. A subclass supplies `initState` and `update`, which
- * writes the new values into `param.data` in place (nothing is recorded on the tape, and the
- * gradient tensors are never modified: they may be shared).
+ * `step()`, `zeroGrad()` and state dicts. A subclass supplies `validate`, `initState` and
+ * `update`, which writes the new values into `param.data` in place (nothing is recorded on
+ * the tape, and the gradient tensors are never modified: they may be shared). `step()` then
+ * bumps the version of every parameter and state tensor it wrote, so a graph recorded before
+ * the step refuses to run backward with the new values.
  */
 export abstract class Optimizer<
   H extends Hyperparameters = Hyperparameters,
@@ -54,32 +66,69 @@ export abstract class Optimizer<
   readonly paramGroups: ParamGroup<H>[];
   readonly #state = new Map<Tensor, S>();
   readonly #op: string;
+  /** The hyperparameters' names: the keys of the defaults. */
+  readonly #known: readonly string[];
 
-  constructor(op: string, params: Iterable<Tensor> | readonly ParamGroupSpec<H>[], defaults: H) {
+  /**
+   * @param defaults every hyperparameter's default value; its keys are the options known.
+   * @param options the caller's options, checked against the defaults' keys and merged over
+   * them (keys given as undefined keep their defaults).
+   */
+  constructor(
+    op: string,
+    params: Iterable<Tensor> | readonly ParamGroupSpec<H>[],
+    defaults: H,
+    options: Partial<H> = {},
+  ) {
     this.#op = op;
+    this.#known = Object.keys(defaults);
+    checkOptions(op, options, this.#known);
+    const merged = { ...defaults, ...definedOnly(options) } as H;
+    const check = new Checker(op);
+    this.validate(fields(merged), check);
+    if (params === null || typeof params !== "object" || !(Symbol.iterator in params)) {
+      throw new ValueError(op, "params must be an iterable of tensors or of parameter groups");
+    }
     const list = [...params];
-    const specs: ParamGroupSpec<H>[] =
-      list.length > 0 && !(list[0] instanceof Tensor)
-        ? (list as ParamGroupSpec<H>[])
-        : [{ params: list as Tensor[] } as unknown as ParamGroupSpec<H>];
+    const grouped = list.length > 0 && !(list[0] instanceof Tensor);
+    const specs: ParamGroupSpec<H>[] = grouped
+      ? (list as ParamGroupSpec<H>[])
+      : [{ params: list as Tensor[] } as unknown as ParamGroupSpec<H>];
     const seen = new Set<Tensor>();
     this.paramGroups = specs.map((spec, g) => {
-      const groupParams = [...spec.params];
+      if (grouped) {
+        check.record(
+          `paramGroups[${g}]`,
+          spec,
+          "a tensor or a parameter group { params, ...options }",
+        );
+        checkOptions(op, spec, [...this.#known, "params"]);
+      }
+      const groupParams = this.#paramList(spec.params, g);
       groupParams.forEach((p, i) => {
         this.#checkParam(p, `group ${g}, parameter ${i}`, seen);
       });
-      // Options given as undefined keep their defaults.
       const group = {
-        ...defaults,
+        ...merged,
         ...definedOnly(spec),
         params: groupParams,
       } as unknown as ParamGroup<H>;
-      this.validate(group);
+      if (grouped) this.validate(fields(group), check.at(`paramGroups[${g}].`));
       return group;
     });
     if (this.paramGroups.every((g) => g.params.length === 0)) {
       throw new ValueError(op, "got an empty parameter list", "pass model.parameters()");
     }
+  }
+
+  #paramList(params: unknown, g: number): unknown[] {
+    if (typeof params === "string" || params === null || typeof params !== "object") {
+      throw new ValueError(this.#op, `group ${g}'s params must be an iterable of tensors`);
+    }
+    if (!(Symbol.iterator in params)) {
+      throw new ValueError(this.#op, `group ${g}'s params must be an iterable of tensors`);
+    }
+    return [...(params as Iterable<unknown>)];
   }
 
   #checkParam(p: unknown, where: string, seen: Set<Tensor>): void {
@@ -125,14 +174,24 @@ export abstract class Optimizer<
     }
   }
 
-  /** Checks a group's hyperparameters; throws a ValueError naming the bad one. */
-  protected validate(group: H): void {
-    this.require(group.lr >= 0, `lr must be non-negative; got ${group.lr}`);
+  /**
+   * Checks a group's hyperparameters, each through `check` (which names the function and the
+   * field in its `HyperparameterError`). The one check of each optimizer: the constructor, the
+   * groups of `loadStateDict` and every `step()` run it, so no route accepts a value another
+   * refuses. Subclasses check their own hyperparameters after calling this.
+   */
+  protected validate(h: Readonly<Record<string, unknown>>, check: Checker): void {
+    check.number("lr", h.lr, { min: 0 });
+    if (h.initialLr !== undefined) check.number("initialLr", h.initialLr, { min: 0 });
   }
 
-  /** Throws a ValueError naming this optimizer unless `condition` holds. */
-  protected require(condition: boolean, problem: string): void {
-    if (!condition) throw new ValueError(this.#op, problem);
+  /**
+   * State tensors whose elements can never be negative (averages of squared gradients);
+   * `loadStateDict` refuses a state that has a negative one, which would make the next
+   * step's square root NaN.
+   */
+  protected nonNegativeState(): readonly string[] {
+    return [];
   }
 
   /** Fresh state for a parameter, made before its first update. */
@@ -146,10 +205,13 @@ export abstract class Optimizer<
    * skipped, as in PyTorch.
    */
   step(): void {
-    // Every gradient is checked before any parameter moves: a step is all or nothing.
-    for (const group of this.paramGroups) {
+    // Everything is checked before any parameter moves: a step is all or nothing. The
+    // hyperparameters too, since a schedule or the caller may have set them since.
+    const check = new Checker(`${this.#op}.step`);
+    this.paramGroups.forEach((group, g) => {
+      this.validate(fields(group), check.at(`paramGroups[${g}].`));
       for (const param of group.params) if (param.grad) this.#checkGrad(param, param.grad);
-    }
+    });
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const param of group.params) {
@@ -161,6 +223,11 @@ export abstract class Optimizer<
             this.#state.set(param, state);
           }
           this.update(param, grad, group, state);
+          // The update wrote into the parameter and its state in place.
+          param.bumpVersion();
+          for (const value of Object.values(state)) {
+            if (value instanceof Tensor) value.bumpVersion();
+          }
         }
       }
     });
@@ -194,53 +261,99 @@ export abstract class Optimizer<
 
   /**
    * Restores state saved by `stateDict()` from an optimizer of the same kind over parameters
-   * of the same shapes. Everything is checked first; on a mismatch nothing is loaded.
+   * of the same shapes. Everything is checked first, the hyperparameters by the same
+   * `validate` as the constructor's, and the step counts and moment tensors too; on any
+   * problem nothing is loaded. Parameters are matched to the saved state by position, through
+   * each group's `params` indices, as in PyTorch.
    */
   loadStateDict(saved: OptimizerStateDict): void {
     const op = `${this.#op}.loadStateDict`;
-    const groups = saved.paramGroups;
+    const check = new Checker(op);
+    const dict = check.record("stateDict", saved, "an object { state, paramGroups }");
+    checkOptions(op, dict, ["state", "paramGroups"]);
+    const savedState = check.record(
+      "state",
+      dict.state,
+      "an object of per-parameter state keyed by parameter index",
+    );
+    if (!Array.isArray(dict.paramGroups)) {
+      check.fail("paramGroups", dict.paramGroups, "an array of parameter groups");
+    }
+    const groups = dict.paramGroups as unknown[];
     if (groups.length !== this.paramGroups.length) {
       throw new ValueError(
         op,
         `the state dict has ${groups.length} parameter groups; this optimizer has ${this.paramGroups.length}`,
       );
     }
-    const params = this.paramGroups.flatMap((g) => g.params);
-    groups.forEach((g, i) => {
-      const own = this.paramGroups[i]!.params.length;
-      if (g.params.length !== own) {
+    // Each group's hyperparameters, checked as the constructor checks them, and the
+    // parameter each saved index stands for.
+    const byIndex = new Map<number, { param: Tensor; group: ParamGroup<H> }>();
+    const hypers = groups.map((g, i) => {
+      const at = check.at(`paramGroups[${i}].`);
+      const savedGroup = check.record(`paramGroups[${i}]`, g, "a parameter group object");
+      checkOptions(op, savedGroup, [...this.#known, "params", "initialLr"]);
+      const { params: indices, ...hyper } = savedGroup;
+      const own = this.paramGroups[i]!;
+      if (!Array.isArray(indices)) {
+        return at.fail("params", indices, "an array of parameter indices");
+      }
+      if (indices.length !== own.params.length) {
         throw new ValueError(
           op,
-          `parameter group ${i} has ${g.params.length} parameters in the state dict and ${own} here`,
+          `parameter group ${i} has ${indices.length} parameters in the state dict and ${own.params.length} here`,
         );
       }
+      this.validate(hyper, at);
+      const group = { ...own, ...hyper } as ParamGroup<H>;
+      indices.forEach((index, j) => {
+        at.integer(`params[${j}]`, index, { min: 0 });
+        if (byIndex.has(index)) at.fail(`params[${j}]`, index, "an index no other parameter has");
+        byIndex.set(index, { param: own.params[j]!, group });
+      });
+      return hyper;
     });
+    const nonNegative = this.nonNegativeState();
     const mismatches: StateDictMismatch[] = [];
     const restored = new Map<Tensor, S>();
-    for (const [key, entry] of Object.entries(saved.state)) {
-      const param = params[Number(key)];
-      if (!param) {
+    for (const [key, value] of Object.entries(savedState)) {
+      const target = /^\d+$/.test(key) ? byIndex.get(Number(key)) : undefined;
+      const entry = check.record(`state.${key}`, value, "an object of state tensors and counts");
+      if (!target) {
         mismatches.push({ kind: "unexpected", name: `state.${key}`, got: describe(entry) });
         continue;
       }
-      const group = this.paramGroups.find((g) => g.params.includes(param))!;
-      const fresh = this.initState(param, group);
-      for (const [name, value] of Object.entries(fresh)) {
-        if (value === undefined) continue;
+      const fresh = this.initState(target.param, target.group);
+      for (const [name, expectedValue] of Object.entries(fresh)) {
+        if (expectedValue === undefined) continue;
         const path = `state.${key}.${name}`;
         const got = entry[name];
         const expected =
-          value instanceof Tensor ? spec(value) : { shape: [], dtype: "float64" as const };
+          expectedValue instanceof Tensor
+            ? spec(expectedValue)
+            : { shape: [], dtype: "float64" as const };
         if (got === undefined) {
           mismatches.push({ kind: "missing", name: path, expected });
-        } else if (value instanceof Tensor !== got instanceof Tensor) {
-          mismatches.push({ kind: "shape", name: path, expected, got: specOf(got) });
-        } else if (value instanceof Tensor && got instanceof Tensor) {
-          if (!shapesEqual(got.shape, value.shape)) {
+        } else if (!(expectedValue instanceof Tensor)) {
+          // A number in a state is a step count.
+          if (got instanceof Tensor) {
             mismatches.push({ kind: "shape", name: path, expected, got: spec(got) });
-          } else if (got.dtype !== value.dtype) {
-            mismatches.push({ kind: "dtype", name: path, expected, got: spec(got) });
-          }
+          } else check.integer(path, got, { min: 0 });
+        } else if (!(got instanceof Tensor)) {
+          if (typeof got === "number") {
+            mismatches.push({ kind: "shape", name: path, expected, got: specOf(got) });
+          } else
+            check.fail(
+              path,
+              got,
+              `a ${expected.dtype} tensor of shape ${formatShape(expected.shape)}`,
+            );
+        } else if (!shapesEqual(got.shape, expectedValue.shape)) {
+          mismatches.push({ kind: "shape", name: path, expected, got: spec(got) });
+        } else if (got.dtype !== expectedValue.dtype) {
+          mismatches.push({ kind: "dtype", name: path, expected, got: spec(got) });
+        } else {
+          checkValues(check, path, got, nonNegative.includes(name));
         }
       }
       for (const name of Object.keys(entry)) {
@@ -248,11 +361,11 @@ export abstract class Optimizer<
           mismatches.push({
             kind: "unexpected",
             name: `state.${key}.${name}`,
-            got: specOf(entry[name]!),
+            got: specOf(entry[name]),
           });
         }
       }
-      restored.set(param, copyState(entry) as S);
+      restored.set(target.param, copyState(entry as StateShape) as S);
     }
     if (mismatches.length > 0) {
       throw new StateDictError(
@@ -261,13 +374,29 @@ export abstract class Optimizer<
         "was the state saved from another kind of optimizer, or another model?",
       );
     }
+    // Everything is valid: only now does anything change.
     this.#state.clear();
     for (const [param, s] of restored) this.#state.set(param, s);
-    groups.forEach((g, i) => {
-      const { params: _, ...hyper } = g;
+    hypers.forEach((hyper, i) => {
       Object.assign(this.paramGroups[i]!, hyper);
     });
   }
+}
+
+/** Every element of a state tensor finite (and non-negative where it must be). */
+function checkValues(check: Checker, path: string, t: Tensor, nonNegative: boolean): void {
+  const data = t.data;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isFinite(v) || (nonNegative && v < 0)) {
+      check.number(`${path}[${i}]`, v, nonNegative ? { min: 0 } : {});
+    }
+  }
+}
+
+/** A group or hyperparameter object as the named fields `validate` reads. */
+function fields(h: object): Readonly<Record<string, unknown>> {
+  return h as Readonly<Record<string, unknown>>;
 }
 
 function copyState(s: StateShape): ParamState {
@@ -282,12 +411,12 @@ function spec(t: Tensor) {
   return { shape: t.shape, dtype: t.dtype };
 }
 
-/** A number in a state is described as a float64 scalar. */
-function specOf(v: Tensor | number) {
+/** A number (or anything else that is not a tensor) in a state is described as a float64 scalar. */
+function specOf(v: unknown) {
   return v instanceof Tensor ? spec(v) : { shape: [], dtype: "float64" as const };
 }
 
-function describe(entry: ParamState) {
+function describe(entry: Record<string, unknown>) {
   const first = Object.values(entry).find((v) => v instanceof Tensor);
   return first ? spec(first) : { shape: [], dtype: "float64" as const };
 }

@@ -1,5 +1,5 @@
 import { getBackend, type Tensor } from "@tensortape/core";
-import { definedOnly } from "../defined-only.js";
+import type { Checker } from "./check.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
 /** RMSprop's hyperparameters, per parameter group. */
@@ -30,23 +30,29 @@ export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
     params: Iterable<Tensor> | readonly ParamGroupSpec<RMSpropHyperparameters>[],
     options: Partial<RMSpropHyperparameters> = {},
   ) {
-    super("RMSprop", params, {
-      lr: 1e-2,
-      alpha: 0.99,
-      eps: 1e-8,
-      weightDecay: 0,
-      momentum: 0,
-      centered: false,
-      ...definedOnly(options),
-    });
+    super(
+      "RMSprop",
+      params,
+      { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false },
+      options,
+    );
   }
 
-  protected override validate(h: RMSpropHyperparameters): void {
-    super.validate(h);
-    this.require(h.alpha >= 0 && h.alpha <= 1, `alpha must be in [0, 1]; got ${h.alpha}`);
-    this.require(h.eps >= 0, `eps must be non-negative; got ${h.eps}`);
-    this.require(h.momentum >= 0, `momentum must be non-negative; got ${h.momentum}`);
-    this.require(h.weightDecay >= 0, `weightDecay must be non-negative; got ${h.weightDecay}`);
+  /**
+   * PyTorch's checks (lr, eps, momentum, weightDecay ≥ 0), and alpha in [0, 1], beyond which
+   * the average of squared gradients is no average.
+   */
+  protected override validate(h: Readonly<Record<string, unknown>>, check: Checker): void {
+    super.validate(h, check);
+    check.number("alpha", h.alpha, { min: 0, max: 1 });
+    check.number("eps", h.eps, { min: 0 });
+    check.number("momentum", h.momentum, { min: 0 });
+    check.number("weightDecay", h.weightDecay, { min: 0 });
+    check.boolean("centered", h.centered);
+  }
+
+  protected override nonNegativeState(): readonly string[] {
+    return ["squareAvg"];
   }
 
   protected override initState(

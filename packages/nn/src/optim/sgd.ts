@@ -1,5 +1,5 @@
 import { getBackend, type Tensor } from "@tensortape/core";
-import { definedOnly } from "../defined-only.js";
+import type { Checker } from "./check.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
 /** SGD's hyperparameters, per parameter group. */
@@ -28,24 +28,29 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
     params: Iterable<Tensor> | readonly ParamGroupSpec<SGDHyperparameters>[],
     options: Partial<SGDHyperparameters> = {},
   ) {
-    super("SGD", params, {
-      lr: 1e-3,
-      momentum: 0,
-      dampening: 0,
-      weightDecay: 0,
-      nesterov: false,
-      ...definedOnly(options),
-    });
+    super(
+      "SGD",
+      params,
+      { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false },
+      options,
+    );
   }
 
-  protected override validate(h: SGDHyperparameters): void {
-    super.validate(h);
-    this.require(h.momentum >= 0, `momentum must be non-negative; got ${h.momentum}`);
-    this.require(h.weightDecay >= 0, `weightDecay must be non-negative; got ${h.weightDecay}`);
-    this.require(
-      !h.nesterov || (h.momentum > 0 && h.dampening === 0),
-      "nesterov needs momentum > 0 and dampening 0",
-    );
+  /** PyTorch's checks: lr, momentum and weightDecay ≥ 0; Nesterov needs momentum and no dampening. */
+  protected override validate(h: Readonly<Record<string, unknown>>, check: Checker): void {
+    super.validate(h, check);
+    const momentum = check.number("momentum", h.momentum, { min: 0 });
+    const dampening = check.number("dampening", h.dampening);
+    check.number("weightDecay", h.weightDecay, { min: 0 });
+    const nesterov = check.boolean("nesterov", h.nesterov);
+    if (nesterov && !(momentum > 0 && dampening === 0)) {
+      check.fail(
+        "nesterov",
+        nesterov,
+        "false unless momentum > 0 and dampening = 0",
+        `Nesterov momentum needs a momentum and zero dampening; got momentum ${momentum} and dampening ${dampening}`,
+      );
+    }
   }
 
   protected override initState(param: Tensor, group: ParamGroup<SGDHyperparameters>): SGDState {

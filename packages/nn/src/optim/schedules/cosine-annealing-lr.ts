@@ -1,4 +1,10 @@
-import { check, LRScheduler, type Scheduled } from "./lr-scheduler.js";
+import type { Checker } from "../check.js";
+import { LRScheduler, type Scheduled } from "./lr-scheduler.js";
+
+function validate(h: Readonly<Record<string, unknown>>, check: Checker): void {
+  check.number("tMax", h.tMax, { above: 0 });
+  check.number("etaMin", h.etaMin, { min: 0 });
+}
 
 /**
  * Cosine annealing from the initial rate down to `etaMin` over `tMax` steps (SGDR without
@@ -8,10 +14,12 @@ import { check, LRScheduler, type Scheduled } from "./lr-scheduler.js";
  */
 export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: Scheduled, tMax: number, etaMin = 0) {
-    check("CosineAnnealingLR", tMax > 0, `tMax must be positive; got ${tMax}`);
+    const h = { tMax, etaMin };
     super(
       optimizer,
-      (epoch, base) => etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * epoch) / tMax))) / 2,
+      (epoch, base) =>
+        h.etaMin + ((base - h.etaMin) * (1 + Math.cos((Math.PI * epoch) / h.tMax))) / 2,
+      { op: "CosineAnnealingLR", hyperparameters: h, validate },
     );
   }
 }

@@ -1,4 +1,9 @@
-import { check, LRScheduler, type Scheduled } from "./lr-scheduler.js";
+import type { Checker } from "../check.js";
+import { LRScheduler, type Scheduled } from "./lr-scheduler.js";
+
+function validate(h: Readonly<Record<string, unknown>>, check: Checker): void {
+  check.number("gamma", h.gamma, { above: 0 });
+}
 
 /**
  * Multiplies the learning rate by `gamma` every step: lr = base·gammaᵉᵖᵒᶜʰ.
@@ -6,7 +11,11 @@ import { check, LRScheduler, type Scheduled } from "./lr-scheduler.js";
  */
 export class ExponentialLR extends LRScheduler {
   constructor(optimizer: Scheduled, gamma: number) {
-    check("ExponentialLR", gamma > 0, `gamma must be positive; got ${gamma}`);
-    super(optimizer, (epoch, base) => base * gamma ** epoch);
+    const h = { gamma };
+    super(optimizer, (epoch, base) => base * h.gamma ** epoch, {
+      op: "ExponentialLR",
+      hyperparameters: h,
+      validate,
+    });
   }
 }

@@ -1,4 +1,6 @@
-import { check, LRScheduler, type Scheduled } from "./lr-scheduler.js";
+import { checkOptions } from "@tensortape/core";
+import type { Checker } from "../check.js";
+import { LRScheduler, type Scheduled } from "./lr-scheduler.js";
 
 /** Options of `LinearLR`. */
 export interface LinearLROptions {
@@ -10,6 +12,28 @@ export interface LinearLROptions {
   readonly totalIters?: number;
 }
 
+function validate(h: Readonly<Record<string, unknown>>, check: Checker): void {
+  check.number("startFactor", h.startFactor, { min: 0 });
+  check.number("endFactor", h.endFactor, { min: 0 });
+  check.integer("totalIters", h.totalIters, { above: 0 });
+}
+
+/** The factor moving linearly from start to end over totalIters steps, then staying. */
+function linear(
+  op: string,
+  optimizer: Scheduled,
+  h: { startFactor: number; endFactor: number; totalIters: number },
+) {
+  return [
+    optimizer,
+    (epoch: number, base: number) =>
+      base *
+      (h.startFactor +
+        ((h.endFactor - h.startFactor) * Math.min(epoch, h.totalIters)) / h.totalIters),
+    { op, hyperparameters: h, validate },
+  ] as const;
+}
+
 /**
  * Scales the learning rate by a factor that moves linearly from `startFactor` to `endFactor`
  * over `totalIters` steps, then stays (torch.optim.lr_scheduler.LinearLR):
@@ -18,40 +42,35 @@ export interface LinearLROptions {
  */
 export class LinearLR extends LRScheduler {
   constructor(optimizer: Scheduled, options: LinearLROptions = {}) {
-    const start = options.startFactor ?? 1 / 3;
-    const end = options.endFactor ?? 1;
-    const total = options.totalIters ?? 5;
-    check(
-      "LinearLR",
-      start >= 0 && end >= 0,
-      `factors must be non-negative; got ${start} and ${end}`,
-    );
-    check(
-      "LinearLR",
-      Number.isInteger(total) && total > 0,
-      `totalIters must be a positive integer; got ${total}`,
-    );
+    checkOptions("LinearLR", options, ["startFactor", "endFactor", "totalIters"]);
     super(
-      optimizer,
-      (epoch, base) => base * (start + ((end - start) * Math.min(epoch, total)) / total),
+      ...linear("LinearLR", optimizer, {
+        startFactor: options.startFactor ?? 1 / 3,
+        endFactor: options.endFactor ?? 1,
+        totalIters: options.totalIters ?? 5,
+      }),
     );
   }
 }
 
 /**
  * Linear warm-up: the learning rate rises from `startFactor`·base (default 0) to base over
- * `warmupSteps` steps, then stays. Follow it with another schedule through `SequentialLR`.
+ * `warmupSteps` steps, then stays: a `LinearLR` with endFactor 1. Follow it with another
+ * schedule through `SequentialLR`.
  * @example
  * const warmup = new LinearWarmup(optimizer, 100);
  * const cosine = new CosineAnnealingLR(optimizer, 900);
  * const scheduler = new SequentialLR(optimizer, [warmup, cosine], [100]);
  */
-export class LinearWarmup extends LinearLR {
+export class LinearWarmup extends LRScheduler {
   constructor(optimizer: Scheduled, warmupSteps: number, options: { startFactor?: number } = {}) {
-    super(optimizer, {
-      startFactor: options.startFactor ?? 0,
-      endFactor: 1,
-      totalIters: warmupSteps,
-    });
+    checkOptions("LinearWarmup", options, ["startFactor"]);
+    super(
+      ...linear("LinearWarmup", optimizer, {
+        startFactor: options.startFactor ?? 0,
+        endFactor: 1,
+        totalIters: warmupSteps,
+      }),
+    );
   }
 }

@@ -1,4 +1,10 @@
-import { check, LRScheduler, type Scheduled } from "./lr-scheduler.js";
+import type { Checker } from "../check.js";
+import { LRScheduler, type Scheduled } from "./lr-scheduler.js";
+
+function validate(h: Readonly<Record<string, unknown>>, check: Checker): void {
+  check.integer("stepSize", h.stepSize, { above: 0 });
+  check.number("gamma", h.gamma, { min: 0 });
+}
 
 /**
  * Multiplies the learning rate by `gamma` every `stepSize` steps:
@@ -7,11 +13,11 @@ import { check, LRScheduler, type Scheduled } from "./lr-scheduler.js";
  */
 export class StepLR extends LRScheduler {
   constructor(optimizer: Scheduled, stepSize: number, gamma = 0.1) {
-    check(
-      "StepLR",
-      Number.isInteger(stepSize) && stepSize > 0,
-      `stepSize must be a positive integer; got ${stepSize}`,
-    );
-    super(optimizer, (epoch, base) => base * gamma ** Math.floor(epoch / stepSize));
+    const h = { stepSize, gamma };
+    super(optimizer, (epoch, base) => base * h.gamma ** Math.floor(epoch / h.stepSize), {
+      op: "StepLR",
+      hyperparameters: h,
+      validate,
+    });
   }
 }
