@@ -86,6 +86,14 @@ export type ReduceKernel = "sum" | "max" | "min" | "prod";
  */
 export type ScanKernel = "sum" | "prod" | "max" | "min" | "logsumexp";
 
+/**
+ * How `scatterReduce` combines each scattered element with what its target holds: `assign`
+ * overwrites (the last write in row-major order wins), the others reduce as PyTorch's
+ * scatter_reduce does (`amax`/`amin` propagate NaN; `mean` divides by the count at the end,
+ * with floor division for int32).
+ */
+export type ScatterReduceKernel = "assign" | "sum" | "prod" | "mean" | "amax" | "amin";
+
 /** A strided view of an array: element (i0, i1, ...) lives at offset + Σ i_k·strides[k]. */
 export interface StridedView {
   readonly data: TypedArray;
@@ -245,6 +253,41 @@ export interface Backend {
     axisLen: number,
     indexLen: number,
     inner: number,
+  ): void;
+
+  /**
+   * Sorts each line of x viewed as [outer, axisLen, inner] along its middle axis, ascending or
+   * descending, writing the sorted values and their positions along the axis (both of x's
+   * layout). NaN sorts as larger than every number, −0 equals 0, and the sort is always
+   * stable (equal elements keep their order), which satisfies `stable` either way.
+   */
+  sort(
+    x: TypedArray,
+    outer: number,
+    axisLen: number,
+    inner: number,
+    values: TypedArray,
+    indices: Int32Array,
+    descending: boolean,
+    stable: boolean,
+  ): void;
+
+  /**
+   * For each element m of the index space `shape` (rank ≥ 1), in row-major order:
+   * out[t] = op(out[t], src[m]) at t = Σ_{d ≠ axis} m_d·outStrides[d] + index[m]·outStrides[axis].
+   * `out` holds the input on entry. Without `includeSelf` each target is first reset to the
+   * reduction's identity (ignored by `assign`). src and index (int32 data, already checked
+   * to be in range) are read through their strides.
+   */
+  scatterReduce(
+    op: ScatterReduceKernel,
+    src: StridedView,
+    index: StridedView,
+    out: TypedArray,
+    outStrides: readonly number[],
+    shape: readonly number[],
+    axis: number,
+    includeSelf: boolean,
   ): void;
 
   /**

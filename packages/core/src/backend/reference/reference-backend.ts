@@ -14,6 +14,8 @@ import type {
 import { binaryFns, unaryFns } from "./math.js";
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { scan } from "./scan.js";
+import { scatterReduce } from "./scatter-reduce.js";
+import { sort } from "./sort.js";
 import { forEachRow } from "./strided.js";
 
 function unary(op: UnaryKernel, x: TypedArray, out: TypedArray): void {
@@ -263,6 +265,8 @@ export const referenceBackend: Backend = {
   softmax,
   gather,
   scatterAdd,
+  sort,
+  scatterReduce,
   sgdUpdate,
   adamUpdate,
   rmspropUpdate,

@@ -19,6 +19,7 @@ import {
 } from "./optimizer-updates.js";
 import { getLocalRuntime } from "./runtime.js";
 import { scanFast } from "./scan.js";
+import { scatterReduceFast } from "./scatter-reduce.js";
 import {
   arithmeticSimd,
   compareSimd,
@@ -26,6 +27,7 @@ import {
   roundSimd,
   sumColumnsSimd,
 } from "./simd-elementwise.js";
+import { sortFast } from "./sort.js";
 
 /**
  * The WebAssembly SIMD backend, the default where the engine supports it (`getBackend()`
@@ -80,6 +82,8 @@ export const wasmBackend: Backend = {
     if (!reduceFast(op, x, shape, axes, out)) referenceBackend.reduce(op, x, shape, axes, out);
   },
   scan: scanFast,
+  sort: sortFast,
+  scatterReduce: scatterReduceFast,
   matmul(a, b, out, args) {
     const arrays = sameFloat(a, b, out);
     const runtime = arrays && matmulRuntime(args);
