@@ -1,12 +1,14 @@
 import {
+  checkOptions,
   DTypeError,
   Generator,
   ShapeError,
-  type Tensor,
+  Tensor,
   ValueError,
   zeros,
 } from "@tensortape/core";
 import { type Dataset, type Example, rowSize, Subset, TensorDataset } from "./dataset.js";
+import { formatValue } from "./format-value.js";
 
 /** How a `DataLoader` batches. */
 export interface DataLoaderOptions {
@@ -14,7 +16,12 @@ export interface DataLoaderOptions {
   readonly batchSize?: number;
   /** Visit the examples in a new random order every epoch (default false). */
   readonly shuffle?: boolean;
-  /** Seeds the shuffle (default 0): the same seed gives the same orders on every machine. */
+  /**
+   * Seeds the shuffle (default 0; seeds equal modulo 2^32 are the same seed). Each epoch's
+   * order comes from a `Generator` of the loader's own, seeded by (seed, epoch): the same seed
+   * gives the same orders on every machine, whatever else draws random numbers meanwhile
+   * (`manualSeed`, `rand`, other loaders), and whatever the batch size.
+   */
   readonly seed?: number;
   /** Leave out the last batch when it is smaller than `batchSize` (default false). */
   readonly dropLast?: boolean;
@@ -37,6 +44,18 @@ function rowsOf(dataset: Dataset): Rows | null {
     return { ...inner, map: inner.map ? outer.map((i) => inner.map![i]!) : outer };
   }
   return null;
+}
+
+/** The data set's length, which must be a non-negative integer. */
+function checkLength(dataset: Dataset): number {
+  const n = dataset.length;
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new ValueError(
+      "DataLoader",
+      `dataset.length must be a non-negative integer; got ${formatValue(n)}`,
+    );
+  }
+  return n;
 }
 
 /** Mixes (seed, epoch) into one 32-bit seed; distinct epochs of one seed never collide. */
@@ -63,24 +82,33 @@ export class DataLoader implements Iterable<Example> {
   readonly shuffle: boolean;
   readonly seed: number;
   readonly dropLast: boolean;
-  /** The epoch the next iteration runs (0 first); set it to resume a run's sequence of orders. */
-  epoch = 0;
+  #epoch = 0;
   readonly #rows: Rows | null;
 
   constructor(dataset: Dataset, options: DataLoaderOptions = {}) {
+    checkOptions("DataLoader", options, ["batchSize", "shuffle", "seed", "dropLast"]);
     const { batchSize = 1, shuffle = false, seed = 0, dropLast = false } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new ValueError("DataLoader", `batchSize must be a positive integer; got ${batchSize}`);
-    }
-    if (!Number.isInteger(seed)) {
-      throw new ValueError("DataLoader", `seed must be an integer; got ${seed}`);
-    }
-    if (!Number.isInteger(dataset.length) || dataset.length < 0) {
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
       throw new ValueError(
         "DataLoader",
-        `dataset.length must be a non-negative integer; got ${dataset.length}`,
+        `batchSize must be a positive integer; got ${formatValue(batchSize)}`,
       );
     }
+    if (!Number.isSafeInteger(seed)) {
+      throw new ValueError("DataLoader", `seed must be an integer; got ${formatValue(seed)}`);
+    }
+    for (const [name, value] of [
+      ["shuffle", shuffle],
+      ["dropLast", dropLast],
+    ] as const) {
+      if (typeof value !== "boolean") {
+        throw new ValueError(
+          "DataLoader",
+          `${name} must be true or false; got ${formatValue(value)}`,
+        );
+      }
+    }
+    checkLength(dataset);
     this.dataset = dataset;
     this.batchSize = batchSize;
     this.shuffle = shuffle;
@@ -89,30 +117,49 @@ export class DataLoader implements Iterable<Example> {
     this.#rows = rowsOf(dataset);
   }
 
+  /** The epoch the next iteration runs (0 first); set it to resume a run's sequence of orders. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  set epoch(value: number) {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new ValueError(
+        "DataLoader",
+        `epoch must be a non-negative integer; got ${formatValue(value)}`,
+      );
+    }
+    this.#epoch = value;
+  }
+
   /** The number of batches in one epoch. */
   get length(): number {
-    const n = this.dataset.length;
+    return this.#batchCount(this.dataset.length);
+  }
+
+  #batchCount(n: number): number {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
   /** Starts the next epoch. */
   [Symbol.iterator](): IterableIterator<Example> {
-    const epoch = this.epoch++;
-    const order = this.shuffle
-      ? new Generator(epochSeed(this.seed, epoch)).permutation(this.dataset.length)
-      : null;
-    return this.#batches(order);
+    // Read once: a data set whose length changes mid-epoch must not desynchronise the order.
+    const n = checkLength(this.dataset);
+    const epoch = this.#epoch++;
+    const order = this.shuffle ? new Generator(epochSeed(this.seed, epoch)).permutation(n) : null;
+    return this.#batches(order, n);
   }
 
   /** `order[k]` is the k-th example of the epoch (null: example k). */
-  *#batches(order: Int32Array | null): IterableIterator<Example> {
+  *#batches(order: Int32Array | null, n: number): IterableIterator<Example> {
     const rows = this.#rows;
     // The row of the k-th example: through the subset's map when there is one.
     const map = rows?.map ?? null;
     const rowOrder = order && map ? order.map((i) => map[i]!) : (order ?? map);
-    for (let b = 0; b < this.length; b++) {
+    const batches = this.#batchCount(n);
+    for (let b = 0; b < batches; b++) {
       const start = b * this.batchSize;
-      const end = Math.min(start + this.batchSize, this.dataset.length);
+      const end = Math.min(start + this.batchSize, n);
       if (rows) {
         const indices = rowOrder?.subarray(start, end) ?? null;
         yield {
@@ -121,7 +168,10 @@ export class DataLoader implements Iterable<Example> {
         };
       } else {
         const examples: Example[] = [];
-        for (let k = start; k < end; k++) examples.push(this.dataset.get(order ? order[k]! : k));
+        for (let k = start; k < end; k++) {
+          const index = order ? order[k]! : k;
+          examples.push(checkExample(this.dataset.get(index), index));
+        }
         yield {
           x: stack(
             examples.map((e) => e.x),
@@ -165,6 +215,18 @@ function copyRows(t: Tensor, indices: Int32Array | null, start: number, count: n
     }
   }
   return out;
+}
+
+/** What a generic `Dataset.get` returned, checked to be `{ x, y }` tensors. */
+function checkExample(example: Example, index: number): Example {
+  const { x, y } = (example ?? {}) as Partial<Example>;
+  if (!(x instanceof Tensor) || !(y instanceof Tensor)) {
+    throw new ValueError(
+      "DataLoader",
+      `dataset.get(${index}) must return { x, y } tensors; got ${example === null || typeof example !== "object" ? formatValue(example) : `{ ${Object.keys(example).join(", ")} }`}`,
+    );
+  }
+  return example;
 }
 
 /** Stacks the examples' tensors along a new first axis, checking they agree. */

@@ -1,4 +1,5 @@
-import { DTypeError, type Tensor, ValueError, zeros } from "@tensortape/core";
+import { checkOptions, DTypeError, type Tensor, ValueError, zeros } from "@tensortape/core";
+import { formatValue } from "./format-value.js";
 
 /** Options of `oneHot`. */
 export interface OneHotOptions {
@@ -12,6 +13,14 @@ export interface OneHotOptions {
  * @example oneHot(tensor([2, 0], { dtype: "int32" }), 3).toArray() // [[0, 0, 1], [1, 0, 0]]
  */
 export function oneHot(labels: Tensor, numClasses: number, options: OneHotOptions = {}): Tensor {
+  checkOptions("oneHot", options, ["dtype"]);
+  const { dtype = "float32" } = options;
+  if (dtype !== "float32" && dtype !== "float64" && dtype !== "int32") {
+    throw new ValueError(
+      "oneHot",
+      `dtype must be "float32", "float64" or "int32"; got ${formatValue(dtype)}`,
+    );
+  }
   if (labels.dtype !== "int32") {
     throw new DTypeError(
       "oneHot",
@@ -20,10 +29,10 @@ export function oneHot(labels: Tensor, numClasses: number, options: OneHotOption
       'use labels.cast("int32")',
     );
   }
-  if (!Number.isInteger(numClasses) || numClasses < 1) {
+  if (!Number.isSafeInteger(numClasses) || numClasses < 1) {
     throw new ValueError("oneHot", `numClasses must be a positive integer; got ${numClasses}`);
   }
-  const out = zeros([...labels.shape, numClasses], { dtype: options.dtype ?? "float32" });
+  const out = zeros([...labels.shape, numClasses], { dtype });
   const src = labels.data;
   const dst = out.data;
   for (let i = 0; i < src.length; i++) {

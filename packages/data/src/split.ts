@@ -1,5 +1,6 @@
-import { Generator, ValueError } from "@tensortape/core";
+import { checkOptions, Generator, ValueError } from "@tensortape/core";
 import { type Dataset, Subset } from "./dataset.js";
+import { formatValue } from "./format-value.js";
 
 /** Options of `randomSplit`. */
 export interface RandomSplitOptions {
@@ -20,12 +21,26 @@ export function randomSplit(
   lengths: readonly number[],
   options: RandomSplitOptions = {},
 ): Subset[] {
+  checkOptions("randomSplit", options, ["seed"]);
   const { seed = 0 } = options;
-  if (!Number.isInteger(seed)) {
-    throw new ValueError("randomSplit", `seed must be an integer; got ${seed}`);
+  if (!Number.isSafeInteger(seed)) {
+    throw new ValueError("randomSplit", `seed must be an integer; got ${formatValue(seed)}`);
   }
-  const counts = resolveCounts(lengths, dataset.length);
-  const order = new Generator(seed).permutation(dataset.length);
+  if (!Array.isArray(lengths)) {
+    throw new ValueError(
+      "randomSplit",
+      `lengths must be an array of counts or fractions; got ${formatValue(lengths)}`,
+    );
+  }
+  const n = dataset.length;
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new ValueError(
+      "randomSplit",
+      `dataset.length must be a non-negative integer; got ${formatValue(n)}`,
+    );
+  }
+  const counts = resolveCounts(lengths, n);
+  const order = new Generator(seed).permutation(n);
   const subsets: Subset[] = [];
   let offset = 0;
   for (const count of counts) {

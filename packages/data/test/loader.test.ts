@@ -1,4 +1,13 @@
-import { DTypeError, ShapeError, type Tensor, tensor, ValueError } from "@tensortape/core";
+import {
+  DTypeError,
+  getDefaultGenerator,
+  manualSeed,
+  rand,
+  ShapeError,
+  type Tensor,
+  tensor,
+  ValueError,
+} from "@tensortape/core";
 import {
   DataLoader,
   type DataLoaderOptions,
@@ -207,5 +216,108 @@ describe("DataLoader", () => {
       "DataLoader: batchSize must be a positive integer; got 1.5",
     );
     expect(() => new DataLoader(numbered(3), { seed: 0.5 })).toThrow(ValueError);
+  });
+});
+
+describe("DataLoader determinism", () => {
+  const options: DataLoaderOptions = { batchSize: 7, shuffle: true, seed: 99 };
+  const reference = [0, 1, 2]
+    .map(() => new DataLoader(numbered(40), options))
+    .map((l, e) => {
+      l.epoch = e;
+      return epoch(l);
+    });
+
+  test("the default generator drawn from or reseeded in between changes nothing", () => {
+    const loader = new DataLoader(numbered(40), options);
+    manualSeed(123);
+    expect(epoch(loader)).toEqual(reference[0]);
+    // Draw from the global generator, as weight initialisation and dropout do.
+    rand([1000]);
+    getDefaultGenerator().permutation(50);
+    expect(epoch(loader)).toEqual(reference[1]);
+    manualSeed(7);
+    expect(epoch(loader)).toEqual(reference[2]);
+    manualSeed(0);
+  });
+
+  test("interleaved loaders and interleaved epochs do not disturb one another", () => {
+    const a = new DataLoader(numbered(40), options);
+    const b = new DataLoader(numbered(40), options);
+    const first = a[Symbol.iterator]();
+    const second = a[Symbol.iterator]();
+    const other = b[Symbol.iterator]();
+    const ys = (it: Iterator<{ y: Tensor }>) => Array.from(it.next().value!.y.data);
+    // Batches of epochs 0 and 1 of a and epoch 0 of b, taken in turn.
+    expect(ys(second)).toEqual(reference[1]![0]);
+    expect(ys(other)).toEqual(reference[0]![0]);
+    expect(ys(first)).toEqual(reference[0]![0]);
+    expect(ys(second)).toEqual(reference[1]![1]);
+    expect(ys(first)).toEqual(reference[0]![1]);
+  });
+
+  test("the order of an epoch does not depend on the batch size or dropLast", () => {
+    const orders = [1, 3, 7, 40, 64].map((batchSize) =>
+      epoch(new DataLoader(numbered(40), { ...options, batchSize })).flat(),
+    );
+    for (const order of orders) expect(order).toEqual(reference[0]!.flat());
+    const dropped = epoch(new DataLoader(numbered(40), { ...options, dropLast: true })).flat();
+    expect(dropped).toEqual(reference[0]!.flat().slice(0, 35));
+  });
+
+  test("a batch never changes after it is handed out", () => {
+    for (const dataset of [numbered(10), plain(numbered(10))]) {
+      const loader = new DataLoader(dataset, { batchSize: 3, shuffle: true, seed: 1 });
+      const kept: { x: Tensor; y: Tensor; x0: number[]; y0: number[] }[] = [];
+      for (let e = 0; e < 3; e++) {
+        for (const { x, y } of loader) {
+          kept.push({ x, y, x0: Array.from(x.data), y0: Array.from(y.data) });
+        }
+      }
+      // Every batch of every epoch in its own memory, unchanged by the epochs after it...
+      const buffers = new Set(kept.flatMap(({ x, y }) => [x.data.buffer, y.data.buffer]));
+      expect(buffers.size).toBe(2 * kept.length);
+      for (const { x, y, x0, y0 } of kept) {
+        expect(Array.from(x.data)).toEqual(x0);
+        expect(Array.from(y.data)).toEqual(y0);
+        expect(x.version).toBe(0);
+      }
+      // ...and by writes to the data set's own tensors.
+      if (dataset instanceof TensorDataset) dataset.x.data.fill(-1);
+      for (const { x, x0 } of kept) expect(Array.from(x.data)).toEqual(x0);
+    }
+  });
+
+  test("a data set whose length changes mid-epoch finishes the epoch it started", () => {
+    const inner = numbered(12);
+    let length = 12;
+    const growing: Dataset = {
+      get length() {
+        return length;
+      },
+      get: (i) => inner.get(i),
+    };
+    const loader = new DataLoader(growing, { batchSize: 5, shuffle: true, seed: 3 });
+    const batches: number[][] = [];
+    for (const { y } of loader) {
+      batches.push(Array.from(y.data));
+      length = 6;
+    }
+    expect(batches.map((b) => b.length)).toEqual([5, 5, 2]);
+    expect(sorted(batches.flat())).toEqual(range(12));
+    expect(loader.length).toBe(2);
+    expect(() => {
+      length = -1;
+      [...loader];
+    }).toThrow("DataLoader: dataset.length must be a non-negative integer; got -1");
+  });
+
+  test("a get that does not return { x, y } tensors is named", () => {
+    const broken: Dataset = { length: 2, get: (i) => ({ x: tensor([i]) }) as never };
+    expect(() => [...new DataLoader(broken, { batchSize: 2 })]).toThrow(
+      "DataLoader: dataset.get(0) must return { x, y } tensors; got { x }",
+    );
+    const nothing: Dataset = { length: 1, get: () => undefined as never };
+    expect(() => [...new DataLoader(nothing)]).toThrow(ValueError);
   });
 });
