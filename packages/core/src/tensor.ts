@@ -223,6 +223,39 @@ export class Tensor {
   minimum(other: TensorLike): Tensor {
     return ops.minimum(this, other);
   }
+  atan2(other: TensorLike): Tensor {
+    return ops.atan2(this, other);
+  }
+  remainder(other: TensorLike): Tensor {
+    return ops.remainder(this, other);
+  }
+  fmod(other: TensorLike): Tensor {
+    return ops.fmod(this, other);
+  }
+  floorDivide(other: TensorLike): Tensor {
+    return ops.floorDivide(this, other);
+  }
+  logicalAnd(other: TensorLike): Tensor {
+    return ops.logicalAnd(this, other);
+  }
+  logicalOr(other: TensorLike): Tensor {
+    return ops.logicalOr(this, other);
+  }
+  logicalXor(other: TensorLike): Tensor {
+    return ops.logicalXor(this, other);
+  }
+  logaddexp(other: TensorLike): Tensor {
+    return ops.logaddexp(this, other);
+  }
+  hypot(other: TensorLike): Tensor {
+    return ops.hypot(this, other);
+  }
+  copysign(other: TensorLike): Tensor {
+    return ops.copysign(this, other);
+  }
+  lerp(end: TensorLike, weight: TensorLike): Tensor {
+    return ops.lerp(this, end, weight);
+  }
   matmul(other: Tensor): Tensor {
     return ops.matmul(this, other);
   }
@@ -252,6 +285,90 @@ export class Tensor {
   }
   cos(): Tensor {
     return ops.cos(this);
+  }
+  floor(): Tensor {
+    return ops.floor(this);
+  }
+  ceil(): Tensor {
+    return ops.ceil(this);
+  }
+  round(): Tensor {
+    return ops.round(this);
+  }
+  trunc(): Tensor {
+    return ops.trunc(this);
+  }
+  frac(): Tensor {
+    return ops.frac(this);
+  }
+  tan(): Tensor {
+    return ops.tan(this);
+  }
+  asin(): Tensor {
+    return ops.asin(this);
+  }
+  acos(): Tensor {
+    return ops.acos(this);
+  }
+  atan(): Tensor {
+    return ops.atan(this);
+  }
+  sinh(): Tensor {
+    return ops.sinh(this);
+  }
+  cosh(): Tensor {
+    return ops.cosh(this);
+  }
+  asinh(): Tensor {
+    return ops.asinh(this);
+  }
+  acosh(): Tensor {
+    return ops.acosh(this);
+  }
+  atanh(): Tensor {
+    return ops.atanh(this);
+  }
+  log2(): Tensor {
+    return ops.log2(this);
+  }
+  log10(): Tensor {
+    return ops.log10(this);
+  }
+  log1p(): Tensor {
+    return ops.log1p(this);
+  }
+  exp2(): Tensor {
+    return ops.exp2(this);
+  }
+  expm1(): Tensor {
+    return ops.expm1(this);
+  }
+  rsqrt(): Tensor {
+    return ops.rsqrt(this);
+  }
+  reciprocal(): Tensor {
+    return ops.reciprocal(this);
+  }
+  erf(): Tensor {
+    return ops.erf(this);
+  }
+  erfc(): Tensor {
+    return ops.erfc(this);
+  }
+  erfinv(): Tensor {
+    return ops.erfinv(this);
+  }
+  isnan(): Tensor {
+    return ops.isnan(this);
+  }
+  isinf(): Tensor {
+    return ops.isinf(this);
+  }
+  isfinite(): Tensor {
+    return ops.isfinite(this);
+  }
+  logicalNot(): Tensor {
+    return ops.logicalNot(this);
   }
   relu(): Tensor {
     return ops.relu(this);

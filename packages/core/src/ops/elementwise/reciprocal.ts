@@ -1,0 +1,25 @@
+import { applyOp, type OpSpec } from "../../autograd/apply.js";
+import { Tensor, type TensorLike } from "../../tensor.js";
+import { binaryKernel } from "../kernels.js";
+import { mul } from "../mul.js";
+import { neg } from "../neg.js";
+import { floatResult } from "./float-kernels.js";
+
+const reciprocalOp: OpSpec = {
+  name: "reciprocal",
+  forward: ([x]) => {
+    const dtype = floatResult(x!.dtype);
+    return binaryKernel("reciprocal", "div", Tensor.scalar(1, dtype), x!, dtype);
+  },
+  // d(1/x) = −g/x² = −g·out²
+  backward: (g, { output }) => [neg(mul(g, mul(output, output)))],
+};
+
+/**
+ * Elementwise 1/x (±∞ at ±0). Integer and bool inputs give float32, as in PyTorch.
+ * x: [...S] → [...S]
+ * @example reciprocal(tensor([2, -4])) // tensor([ 0.5000, -0.2500])
+ */
+export function reciprocal(x: TensorLike): Tensor {
+  return applyOp(reciprocalOp, [x], undefined);
+}
