@@ -1,6 +1,7 @@
 // Initialisers: each makes a new parameter tensor from the seeded generator, so that the same
 // `manualSeed` (or the same `generator`) gives the same model on every machine.
 import {
+  checkOptions,
   type Generator,
   getDefaultGenerator,
   ShapeError,
@@ -25,6 +26,10 @@ export type Initializer = (shape: readonly number[], options: InitOptions) => Te
 
 /** The nonlinearities `calculateGain` knows. */
 export type Nonlinearity = "linear" | "sigmoid" | "tanh" | "relu" | "leakyRelu" | "selu";
+
+const INIT_OPTIONS = ["dtype", "generator", "requiresGrad"];
+const KAIMING_OPTIONS = [...INIT_OPTIONS, "mode", "nonlinearity", "a"];
+const XAVIER_OPTIONS = [...INIT_OPTIONS, "gain"];
 
 function sample(
   shape: readonly number[],
@@ -94,6 +99,16 @@ export function uniform(
   high: number,
   options: InitOptions = {},
 ): Tensor {
+  checkOptions("uniform", options, INIT_OPTIONS);
+  return sampleUniform(shape, low, high, options);
+}
+
+function sampleUniform(
+  shape: readonly number[],
+  low: number,
+  high: number,
+  options: InitOptions,
+): Tensor {
   return sample(shape, options, (g) => low + (high - low) * g.uniform());
 }
 
@@ -107,6 +122,16 @@ export function normal(
   std: number,
   options: InitOptions = {},
 ): Tensor {
+  checkOptions("normal", options, INIT_OPTIONS);
+  return sampleNormal(shape, mean, std, options);
+}
+
+function sampleNormal(
+  shape: readonly number[],
+  mean: number,
+  std: number,
+  options: InitOptions,
+): Tensor {
   return sample(shape, options, (g) => mean + std * g.normal());
 }
 
@@ -119,6 +144,7 @@ export function constant(
   value: number,
   options: InitOptions = {},
 ): Tensor {
+  checkOptions("constant", options, INIT_OPTIONS);
   return sample(shape, options, () => value);
 }
 
@@ -127,7 +153,8 @@ export function constant(
  * @example zeros([10])
  */
 export function zeros(shape: readonly number[], options: InitOptions = {}): Tensor {
-  return constant(shape, 0, options);
+  checkOptions("zeros", options, INIT_OPTIONS);
+  return sample(shape, options, () => 0);
 }
 
 /**
@@ -135,7 +162,8 @@ export function zeros(shape: readonly number[], options: InitOptions = {}): Tens
  * @example ones([10])
  */
 export function ones(shape: readonly number[], options: InitOptions = {}): Tensor {
-  return constant(shape, 1, options);
+  checkOptions("ones", options, INIT_OPTIONS);
+  return sample(shape, options, () => 1);
 }
 
 /** Options of the Kaiming (He) initialisers. */
@@ -150,7 +178,11 @@ export interface KaimingOptions extends InitOptions {
 
 function kaimingStd(shape: readonly number[], options: KaimingOptions, op: string): number {
   const { fanIn, fanOut } = fans(shape, op);
-  const fan = (options.mode ?? "fanIn") === "fanIn" ? fanIn : fanOut;
+  const mode = options.mode ?? "fanIn";
+  if (mode !== "fanIn" && mode !== "fanOut") {
+    throw new ValueError(op, `mode must be "fanIn" or "fanOut"; got ${JSON.stringify(mode)}`);
+  }
+  const fan = mode === "fanIn" ? fanIn : fanOut;
   return calculateGain(options.nonlinearity ?? "relu", options.a ?? 0) / Math.sqrt(fan);
 }
 
@@ -161,8 +193,9 @@ function kaimingStd(shape: readonly number[], options: KaimingOptions, op: strin
  * @example kaimingUniform([256, 784])
  */
 export function kaimingUniform(shape: readonly number[], options: KaimingOptions = {}): Tensor {
+  checkOptions("kaimingUniform", options, KAIMING_OPTIONS);
   const bound = Math.sqrt(3) * kaimingStd(shape, options, "kaimingUniform");
-  return uniform(shape, -bound, bound, options);
+  return sampleUniform(shape, -bound, bound, options);
 }
 
 /**
@@ -171,7 +204,8 @@ export function kaimingUniform(shape: readonly number[], options: KaimingOptions
  * @example kaimingNormal([256, 784], { nonlinearity: "relu" })
  */
 export function kaimingNormal(shape: readonly number[], options: KaimingOptions = {}): Tensor {
-  return normal(shape, 0, kaimingStd(shape, options, "kaimingNormal"), options);
+  checkOptions("kaimingNormal", options, KAIMING_OPTIONS);
+  return sampleNormal(shape, 0, kaimingStd(shape, options, "kaimingNormal"), options);
 }
 
 /** Options of the Xavier (Glorot) initialisers. */
@@ -191,8 +225,9 @@ function xavierStd(shape: readonly number[], options: XavierOptions, op: string)
  * @example xavierUniform([10, 256])
  */
 export function xavierUniform(shape: readonly number[], options: XavierOptions = {}): Tensor {
+  checkOptions("xavierUniform", options, XAVIER_OPTIONS);
   const bound = Math.sqrt(3) * xavierStd(shape, options, "xavierUniform");
-  return uniform(shape, -bound, bound, options);
+  return sampleUniform(shape, -bound, bound, options);
 }
 
 /**
@@ -201,5 +236,6 @@ export function xavierUniform(shape: readonly number[], options: XavierOptions =
  * @example xavierNormal([10, 256], { gain: calculateGain("tanh") })
  */
 export function xavierNormal(shape: readonly number[], options: XavierOptions = {}): Tensor {
-  return normal(shape, 0, xavierStd(shape, options, "xavierNormal"), options);
+  checkOptions("xavierNormal", options, XAVIER_OPTIONS);
+  return sampleNormal(shape, 0, xavierStd(shape, options, "xavierNormal"), options);
 }

@@ -302,6 +302,9 @@ export abstract class Module {
    * @example const model = new MLP([2, 8, 1]).to("float64");
    */
   to(dtype: "float32" | "float64"): this {
+    if (dtype !== "float32" && dtype !== "float64") {
+      throw new ValueError("to", `dtype must be "float32" or "float64"; got ${String(dtype)}`);
+    }
     const { slots, unique } = survey(this);
     for (const { tensor: t } of unique) {
       if (t.dtype === dtype || (t.dtype !== "float32" && t.dtype !== "float64")) continue;

@@ -96,3 +96,9 @@ describe("reproducibility and options", () => {
     expect(b.requiresGrad).toBe(false);
   });
 });
+
+test("a Kaiming mode other than fanIn or fanOut is an error, not a silent fanOut", () => {
+  expect(() => init.kaimingNormal([2, 2], { mode: "fan_in" as "fanIn" })).toThrow(
+    'kaimingNormal: mode must be "fanIn" or "fanOut"; got "fan_in"',
+  );
+});

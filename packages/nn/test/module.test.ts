@@ -332,3 +332,15 @@ test("loadStateDict rejects entries that are not tensors", () => {
   const state = { ...layer.stateDict(), bias: [0] as unknown as Tensor };
   expect(() => layer.loadStateDict(state)).toThrow('loadStateDict: entry "bias" is not a Tensor');
 });
+
+test("to() takes only a float dtype, and loadStateDict only an object of tensors and a boolean strict", () => {
+  const layer = new Dense(2, 2);
+  expect(() => layer.to("int32" as "float32")).toThrow(
+    'to: dtype must be "float32" or "float64"; got int32',
+  );
+  expect(layer.weight.dtype).toBe("float32");
+  expect(() => layer.loadStateDict(null as never)).toThrow(ValueError);
+  expect(() => layer.loadStateDict(layer.stateDict(), { strict: "no" as never })).toThrow(
+    "loadStateDict: strict must be a boolean; got no",
+  );
+});

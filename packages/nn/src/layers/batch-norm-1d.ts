@@ -1,4 +1,5 @@
 import {
+  checkOptions,
   formatShape,
   type Generator,
   noGrad,
@@ -47,6 +48,14 @@ export class BatchNorm1d extends Module {
 
   constructor(numFeatures: number, options: BatchNorm1dOptions = {}) {
     super();
+    checkOptions("BatchNorm1d", options, [
+      "eps",
+      "momentum",
+      "affine",
+      "trackRunningStats",
+      "dtype",
+      "generator",
+    ]);
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
       throw new ValueError(
         "BatchNorm1d",

@@ -1,4 +1,11 @@
-import { type Generator, matmul, ShapeError, type Tensor, ValueError } from "@tensortape/core";
+import {
+  checkOptions,
+  type Generator,
+  matmul,
+  ShapeError,
+  type Tensor,
+  ValueError,
+} from "@tensortape/core";
 import { type Activation, activation, activationName } from "../activation.js";
 import { type Initializer, uniform } from "../init.js";
 import { type FloatDType, Module } from "../module.js";
@@ -18,6 +25,9 @@ export interface DenseOptions {
   /** Default: the generator seeded by `manualSeed`. */
   readonly generator?: Generator;
 }
+
+/** The keys of `DenseOptions`, which `MLP` passes on. */
+export const DENSE_OPTIONS = ["bias", "activation", "weightInit", "biasInit", "dtype", "generator"];
 
 /**
  * PyTorch's Linear initialisation: Kaiming-uniform with a = √5, which works out to
@@ -50,6 +60,7 @@ export class Dense extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
     super();
+    checkOptions("Dense", options, DENSE_OPTIONS);
     for (const [what, n] of [
       ["inFeatures", inFeatures],
       ["outFeatures", outFeatures],

@@ -1,4 +1,5 @@
 import {
+  checkOptions,
   type Generator,
   getDefaultGenerator,
   type Tensor,
@@ -28,7 +29,8 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, options: DropoutOptions = {}) {
     super();
-    if (!(p >= 0 && p <= 1)) {
+    checkOptions("Dropout", options, ["generator"]);
+    if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
       throw new ValueError("Dropout", `p must be a probability in [0, 1]; got ${p}`);
     }
     this.p = p;

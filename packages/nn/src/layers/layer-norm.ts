@@ -1,4 +1,11 @@
-import { type Generator, ShapeError, shapesEqual, type Tensor, ValueError } from "@tensortape/core";
+import {
+  checkOptions,
+  type Generator,
+  ShapeError,
+  shapesEqual,
+  type Tensor,
+  ValueError,
+} from "@tensortape/core";
 import { ones, zeros } from "../init.js";
 import { type FloatDType, Module } from "../module.js";
 
@@ -30,6 +37,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
+    checkOptions("LayerNorm", options, ["eps", "elementwiseAffine", "bias", "dtype", "generator"]);
     const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
       throw new ValueError(

@@ -1,8 +1,8 @@
-import { type Generator, type Tensor, ValueError } from "@tensortape/core";
+import { checkOptions, type Generator, type Tensor, ValueError } from "@tensortape/core";
 import { type Activation, activationName } from "../activation.js";
 import type { Initializer } from "../init.js";
 import { type FloatDType, Module } from "../module.js";
-import { Dense } from "./dense.js";
+import { DENSE_OPTIONS, Dense } from "./dense.js";
 import { Dropout } from "./dropout.js";
 
 /** Options of `MLP`: those of its Dense layers, plus the activations and dropout. */
@@ -34,6 +34,7 @@ export class MLP extends Module {
 
   constructor(sizes: readonly number[], options: MLPOptions = {}) {
     super();
+    checkOptions("MLP", options, [...DENSE_OPTIONS, "outputActivation", "dropout"]);
     if (sizes.length < 2) {
       throw new ValueError(
         "MLP",

@@ -1,6 +1,6 @@
 import { ShapeError, shapesEqual, type Tensor } from "@tensortape/core";
 import { softplus } from "../functional/softplus.js";
-import { type LossOptions, reduce } from "./reduction.js";
+import { type LossOptions, lossOptions, reduce } from "./reduction.js";
 
 /**
  * Binary cross-entropy of targets y ∈ [0, 1] given logits x: −y·log σ(x) − (1 − y)·log(1 − σ(x)),
@@ -14,6 +14,7 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   options: LossOptions = {},
 ): Tensor {
+  const reduction = lossOptions("binaryCrossEntropyWithLogits", options);
   if (!shapesEqual(logits.shape, target.shape)) {
     throw new ShapeError(
       "binaryCrossEntropyWithLogits",
@@ -24,5 +25,5 @@ export function binaryCrossEntropyWithLogits(
     );
   }
   const loss = softplus(logits).sub(logits.mul(target));
-  return reduce("binaryCrossEntropyWithLogits", loss, options.reduction);
+  return reduce("binaryCrossEntropyWithLogits", loss, reduction);
 }

@@ -1,6 +1,6 @@
 import { DTypeError, ShapeError, shapesEqual, type Tensor } from "@tensortape/core";
 import { pickTargets } from "./nll-loss.js";
-import { type LossOptions, reduce } from "./reduction.js";
+import { type LossOptions, lossOptions, reduce } from "./reduction.js";
 
 /**
  * Cross-entropy between logits and class indices (int32) or class probabilities (float, of
@@ -12,9 +12,10 @@ import { type LossOptions, reduce } from "./reduction.js";
  * @example crossEntropy(tensor([[2, 0]]), tensor([0], { dtype: "int32" })) // tensor(0.1269) = log(1 + e⁻²)
  */
 export function crossEntropy(logits: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  const reduction = lossOptions("crossEntropy", options);
   if (target.dtype === "int32") {
     const loss = pickTargets("crossEntropy", logits.logSoftmax(-1), target);
-    return reduce("crossEntropy", loss, options.reduction);
+    return reduce("crossEntropy", loss, reduction);
   }
   if (target.dtype !== logits.dtype) {
     throw new DTypeError(
@@ -33,5 +34,5 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: LossOption
     );
   }
   const loss = target.mul(logits.logSoftmax(-1)).sum(-1).neg();
-  return reduce("crossEntropy", loss, options.reduction);
+  return reduce("crossEntropy", loss, reduction);
 }

@@ -1,5 +1,5 @@
 import { ShapeError, shapesEqual, type Tensor } from "@tensortape/core";
-import { type LossOptions, reduce } from "./reduction.js";
+import { type LossOptions, lossOptions, reduce } from "./reduction.js";
 
 /**
  * Mean squared error, (input − target)² reduced by `reduction`. The shapes must be equal:
@@ -8,6 +8,7 @@ import { type LossOptions, reduce } from "./reduction.js";
  * @example mseLoss(tensor([1, 2]), tensor([1, 4])) // tensor(2.) = ((0)² + (−2)²) / 2
  */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  const reduction = lossOptions("mseLoss", options);
   if (!shapesEqual(input.shape, target.shape)) {
     throw new ShapeError(
       "mseLoss",
@@ -17,5 +18,5 @@ export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}
       "reshape one of them, e.g. prediction.reshape([-1]) for [N, 1] against [N]",
     );
   }
-  return reduce("mseLoss", input.sub(target).square(), options.reduction);
+  return reduce("mseLoss", input.sub(target).square(), reduction);
 }

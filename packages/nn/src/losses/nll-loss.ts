@@ -6,7 +6,7 @@ import {
   type Tensor,
   ValueError,
 } from "@tensortape/core";
-import { type LossOptions, reduce } from "./reduction.js";
+import { type LossOptions, lossOptions, reduce } from "./reduction.js";
 
 /**
  * Checks class-index targets against [..., C] scores and returns −score[target] per sample,
@@ -55,5 +55,6 @@ export function pickTargets(op: string, scores: Tensor, target: Tensor): Tensor 
  * @example nllLoss(logSoftmax(logits), labels)
  */
 export function nllLoss(logProbs: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  return reduce("nllLoss", pickTargets("nllLoss", logProbs, target), options.reduction);
+  const reduction = lossOptions("nllLoss", options);
+  return reduce("nllLoss", pickTargets("nllLoss", logProbs, target), reduction);
 }

@@ -1,4 +1,4 @@
-import { clamp, mul, noGrad, type Tensor, ValueError } from "@tensortape/core";
+import { checkOptions, clamp, mul, noGrad, type Tensor, ValueError } from "@tensortape/core";
 
 /** Options of `clipGradNorm`. */
 export interface ClipGradNormOptions {
@@ -24,9 +24,12 @@ export function clipGradNorm(
   maxNorm: number,
   options: ClipGradNormOptions = {},
 ): number {
+  checkOptions("clipGradNorm", options, ["normType", "errorIfNonfinite"]);
   const p = options.normType ?? 2;
-  if (!(p > 0)) throw new ValueError("clipGradNorm", `normType must be positive; got ${p}`);
-  if (!(maxNorm >= 0))
+  if (typeof p !== "number" || !(p > 0)) {
+    throw new ValueError("clipGradNorm", `normType must be positive; got ${String(p)}`);
+  }
+  if (typeof maxNorm !== "number" || !(maxNorm >= 0))
     throw new ValueError("clipGradNorm", `maxNorm must be non-negative; got ${maxNorm}`);
   const withGrad = [...params].filter((t) => t.grad !== null);
   let total = 0;
