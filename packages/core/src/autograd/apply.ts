@@ -91,38 +91,57 @@ function checkVersion(op: string, which: string, t: Tensor, recorded: number): v
 /**
  * The context a backward rule sees. Reading `inputs`, `output` or `saved` first checks that
  * none of those tensors was written in place since the forward (PyTorch checks saved tensors
- * as they are unpacked); a rule that reads none of them needs no check.
+ * as they are unpacked); a rule that reads none of them needs no check. A class rather than
+ * an object literal, so that recording an op allocates no getter closures.
  */
-function versionCheckedContext<A, S>(
-  op: string,
-  inputs: readonly Tensor[],
-  output: Tensor,
-  attrs: A,
-  saved: S,
-): OpContext<A, S> {
-  const inputVersions = inputs.map((t) => t.version);
-  const outputVersion = output.version;
-  const savedList = savedTensors(saved);
-  const savedVersions = savedList.map((t) => t.version);
-  return {
-    attrs,
-    get inputs() {
-      for (let i = 0; i < inputs.length; i++) {
-        checkVersion(op, `input ${i}`, inputs[i]!, inputVersions[i]!);
-      }
-      return inputs;
-    },
-    get output() {
-      checkVersion(op, "output", output, outputVersion);
-      return output;
-    },
-    get saved() {
-      for (let i = 0; i < savedList.length; i++) {
-        checkVersion(op, "saved", savedList[i]!, savedVersions[i]!);
-      }
-      return saved;
-    },
-  };
+class VersionCheckedContext<A, S> implements OpContext<A, S> {
+  readonly #op: string;
+  readonly #inputs: readonly Tensor[];
+  readonly #output: Tensor;
+  readonly #saved: S;
+  readonly #inputVersions: number[];
+  readonly #outputVersion: number;
+  readonly #savedList: readonly Tensor[];
+  readonly #savedVersions: readonly number[];
+
+  constructor(
+    op: string,
+    inputs: readonly Tensor[],
+    output: Tensor,
+    readonly attrs: A,
+    saved: S,
+  ) {
+    this.#op = op;
+    this.#inputs = inputs;
+    this.#output = output;
+    this.#saved = saved;
+    const versions = new Array<number>(inputs.length);
+    for (let i = 0; i < inputs.length; i++) versions[i] = inputs[i]!.version;
+    this.#inputVersions = versions;
+    this.#outputVersion = output.version;
+    this.#savedList = saved === undefined ? [] : savedTensors(saved);
+    this.#savedVersions = this.#savedList.map((t) => t.version);
+  }
+
+  get inputs(): readonly Tensor[] {
+    const inputs = this.#inputs;
+    for (let i = 0; i < inputs.length; i++) {
+      checkVersion(this.#op, `input ${i}`, inputs[i]!, this.#inputVersions[i]!);
+    }
+    return inputs;
+  }
+
+  get output(): Tensor {
+    checkVersion(this.#op, "output", this.#output, this.#outputVersion);
+    return this.#output;
+  }
+
+  get saved(): S {
+    for (let i = 0; i < this.#savedList.length; i++) {
+      checkVersion(this.#op, "saved", this.#savedList[i]!, this.#savedVersions[i]!);
+    }
+    return this.#saved;
+  }
 }
 
 /**
@@ -191,7 +210,7 @@ export function applyOp<A, S>(spec: OpSpec<A, S>, args: readonly TensorLike[], a
   if (!record || !isFloat(output.dtype)) return output;
   // An op may return one of its inputs (a reshape to the same shape): give it its own tensor.
   if (output.requiresGrad || inputs.includes(output)) output = output.alias();
-  const ctx = versionCheckedContext(spec.name, inputs, output, attrs, saved);
+  const ctx = new VersionCheckedContext(spec.name, inputs, output, attrs, saved);
   const node = new Node(
     spec.name,
     inputs,
