@@ -9,7 +9,7 @@ import { type DType, isFloat } from "../../dtype.js";
 import { DTypeError, ValueError } from "../../errors.js";
 import type { Tensor } from "../../tensor.js";
 import { eq } from "../comparison.js";
-import { arithmeticDtype, binaryKernel, empty } from "../kernels.js";
+import { arithmeticDtype, binaryKernel, contiguousView, empty } from "../kernels.js";
 import { sum } from "../sum.js";
 
 /** The dtype a function of the reals returns for `dtype`: itself if float, else float32. */
@@ -17,10 +17,22 @@ export function floatResult(dtype: DType): DType {
   return isFloat(dtype) ? dtype : "float32";
 }
 
+/**
+ * x itself if float, else x converted to float32: PyTorch converts integers before applying
+ * a function of the reals, so an int32 beyond 2^24 is first rounded as float32 rounds it.
+ */
+export function asFloat(x: Tensor): Tensor {
+  if (isFloat(x.dtype)) return x;
+  const out = empty(x.shape, "float32");
+  getBackend().copy(contiguousView(x), contiguousView(out), x.shape);
+  return out;
+}
+
 /** Applies a unary kernel of a function of the reals: int32 and bool inputs give float32. */
 export function floatUnary(kernel: UnaryKernel, x: Tensor): Tensor {
-  const out = empty(x.shape, floatResult(x.dtype));
-  getBackend().unary(kernel, x.data, out.data);
+  const input = asFloat(x);
+  const out = empty(x.shape, input.dtype);
+  getBackend().unary(kernel, input.data, out.data);
   return out;
 }
 
@@ -47,7 +59,8 @@ export function roundingUnary(op: string, kernel: UnaryKernel, x: Tensor): Tenso
  * result dtype, or float32 when both inputs are integers or bools.
  */
 export function floatBinary(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor): Tensor {
-  return binaryKernel(op, kernel, a, b, floatResult(arithmeticDtype(op, a, b)));
+  const dtype = floatResult(arithmeticDtype(op, a, b));
+  return binaryKernel(op, kernel, asFloat(a), asFloat(b), dtype);
 }
 
 /**

@@ -3,13 +3,13 @@ import { Tensor, type TensorLike } from "../../tensor.js";
 import { binaryKernel } from "../kernels.js";
 import { mul } from "../mul.js";
 import { neg } from "../neg.js";
-import { floatResult } from "./float-kernels.js";
+import { asFloat } from "./float-kernels.js";
 
 const reciprocalOp: OpSpec = {
   name: "reciprocal",
   forward: ([x]) => {
-    const dtype = floatResult(x!.dtype);
-    return binaryKernel("reciprocal", "div", Tensor.scalar(1, dtype), x!, dtype);
+    const input = asFloat(x!);
+    return binaryKernel("reciprocal", "div", Tensor.scalar(1, input.dtype), input, input.dtype);
   },
   // d(1/x) = −g/x² = −g·out²
   backward: (g, { output }) => [neg(mul(g, mul(output, output)))],

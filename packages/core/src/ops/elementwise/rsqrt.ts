@@ -4,16 +4,16 @@ import { Tensor, type TensorLike } from "../../tensor.js";
 import { binaryKernel, empty } from "../kernels.js";
 import { mul } from "../mul.js";
 import { pow } from "../pow.js";
-import { floatResult } from "./float-kernels.js";
+import { asFloat } from "./float-kernels.js";
 
 const rsqrtOp: OpSpec = {
   name: "rsqrt",
   forward: ([x]) => {
     // 1/√x in two roundings, as PyTorch's CPU kernel computes it.
-    const dtype = floatResult(x!.dtype);
-    const root = empty(x!.shape, dtype);
-    getBackend().unary("sqrt", x!.data, root.data);
-    return binaryKernel("rsqrt", "div", Tensor.scalar(1, dtype), root, dtype);
+    const input = asFloat(x!);
+    const root = empty(input.shape, input.dtype);
+    getBackend().unary("sqrt", input.data, root.data);
+    return binaryKernel("rsqrt", "div", Tensor.scalar(1, input.dtype), root, input.dtype);
   },
   // d x^(−1/2) = −½·g·x^(−3/2) = −½·g·out³
   backward: (g, { output }) => [mul(mul(g, -0.5), pow(output, 3))],

@@ -1,0 +1,434 @@
+/**
+ * The elementwise math ops against PyTorch (fixtures/elementwise.json, written by
+ * fixtures/elementwise.py): values and gradients in float64 at ordinary points and at 0, −0,
+ * ±∞ and NaN, broadcasting, integer and bool dtypes, float32 rounding, zero-size tensors,
+ * the typed errors, erf/erfc/erfinv to 1e-15 on dense grids, and second derivatives.
+ */
+import {
+  acos,
+  acosh,
+  asin,
+  asinh,
+  atan,
+  atan2,
+  atanh,
+  ceil,
+  copysign,
+  cosh,
+  DTypeError,
+  erf,
+  erfc,
+  erfinv,
+  exp2,
+  expm1,
+  floor,
+  floorDivide,
+  fmod,
+  frac,
+  hypot,
+  isfinite,
+  isinf,
+  isnan,
+  lerp,
+  log1p,
+  log2,
+  log10,
+  logaddexp,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  logicalXor,
+  reciprocal,
+  remainder,
+  round,
+  rsqrt,
+  sinh,
+  type Tensor,
+  type TensorLike,
+  tan,
+  tensor,
+  trunc,
+  ValueError,
+  zeros,
+} from "@tensortape/core";
+import { gradcheck, gradgradcheck, randomTensor } from "@tensortape/core/testing";
+import { describe, expect, test } from "vitest";
+import fixture from "./fixtures/elementwise.json";
+
+type Encoded = number | string | boolean;
+type Nested = Encoded | Nested[];
+
+/**
+ * A fixture number: "inf", "-inf", "nan" and "-0" stand for what JSON cannot hold, and
+ * bool results read as 1 and 0.
+ */
+function decode(v: Encoded): number {
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return Number(v);
+  return { inf: Infinity, "-inf": -Infinity, nan: Number.NaN, "-0": -0 }[v] ?? Number.NaN;
+}
+
+const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [decode(v)]);
+
+function shapeOf(v: Nested): number[] {
+  return Array.isArray(v) ? [v.length, ...shapeOf(v[0]!)] : [];
+}
+
+const f64 = (v: Nested, requiresGrad = false) =>
+  tensor(flat(v), { shape: shapeOf(v), dtype: "float64", requiresGrad });
+
+/**
+ * Holds `actual` to PyTorch's `expected` element by element: NaN for NaN, infinities and
+ * zeros exactly (zeros with their sign unless `anyZeroSign`), others to `rtol` relatively.
+ */
+function expectMatches(
+  actual: ArrayLike<number>,
+  expected: readonly number[],
+  label: string,
+  rtol = 1e-15,
+  anyZeroSign = false,
+): void {
+  expect(actual.length, label).toBe(expected.length);
+  expected.forEach((e, i) => {
+    const a = actual[i]!;
+    const where = `${label}: element ${i} is ${a}, PyTorch gives ${e}`;
+    if (Number.isNaN(e) || !Number.isFinite(e)) expect(Object.is(a, e), where).toBe(true);
+    else if (e === 0) expect(anyZeroSign ? a === 0 : Object.is(a, e), where).toBe(true);
+    // Subnormal results carry fewer bits, so they are held to an absolute 1e-320 instead.
+    else
+      expect(Math.abs(a - e) <= rtol * Math.abs(e) || Math.abs(a - e) < 1e-320, where).toBe(true);
+  });
+}
+
+const unaryOps: Record<string, (x: Tensor) => Tensor> = {
+  floor,
+  ceil,
+  round,
+  trunc,
+  frac,
+  tan,
+  asin,
+  acos,
+  atan,
+  sinh,
+  cosh,
+  asinh,
+  acosh,
+  atanh,
+  log2,
+  log10,
+  log1p,
+  exp2,
+  expm1,
+  rsqrt,
+  reciprocal,
+  erf,
+  erfc,
+  erfinv,
+};
+
+/** Our name of each op PyTorch's fixture names in snake case. */
+const binaryOps: Record<string, (a: TensorLike, b: TensorLike) => Tensor> = {
+  atan2,
+  remainder,
+  fmod,
+  floor_divide: floorDivide,
+  copysign,
+  hypot,
+  logaddexp,
+  logical_and: logicalAnd,
+  logical_or: logicalOr,
+  logical_xor: logicalXor,
+};
+
+describe("unary ops match PyTorch in float64, special values included", () => {
+  for (const [name, c] of Object.entries(fixture.unary)) {
+    test(name, () => {
+      const f = unaryOps[name]!;
+      const x = f64(c.x, true);
+      const y = f(x);
+      expect(y.dtype).toBe("float64");
+      expectMatches(y.data, flat(c.y), `${name} value`);
+      // Gradients combine a few ops each, so they get a few roundings' slack; the sign of a
+      // zero gradient is not held (PyTorch's formulas order their products differently).
+      y.backward(f64(c.upstream));
+      expectMatches(x.grad!.data, flat(c.grad), `${name} gradient`, 1e-13, true);
+    });
+  }
+});
+
+describe("binary ops match PyTorch in float64, broadcast [3, 1] against [6]", () => {
+  for (const [key, c] of Object.entries(fixture.binary)) {
+    test(key, () => {
+      const name = key.replace(" smooth", "");
+      const f = binaryOps[name]!;
+      const a = f64(c.a, true);
+      const b = f64(c.b, true);
+      const y = f(a, b);
+      const logical = name.startsWith("logical");
+      expect(y.dtype).toBe(logical ? "bool" : "float64");
+      expectMatches(y.data, flat(c.y), `${key} value`);
+      if ("upstream" in c) {
+        y.backward(f64(c.upstream));
+        expectMatches(a.grad!.data, flat(c.gradA), `${key} gradient of a`, 1e-13, true);
+        expectMatches(b.grad!.data, flat(c.gradB), `${key} gradient of b`, 1e-13, true);
+      } else {
+        // Bool results and floor division carry no gradient.
+        expect(y.requiresGrad).toBe(false);
+      }
+    });
+  }
+});
+
+describe("lerp", () => {
+  test("a tensor weight broadcast three ways, on both sides of ½ and beyond 1, as PyTorch", () => {
+    const c = fixture.lerp[0]!;
+    const a = f64(c.a, true);
+    const b = f64(c.b, true);
+    const w = f64(c.weight as Nested, true);
+    const y = lerp(a, b, w);
+    expect(y.shape).toEqual([2, 3]);
+    expectMatches(y.data, flat(c.y), "lerp value");
+    y.backward(f64(c.upstream));
+    expectMatches(a.grad!.data, flat(c.gradA), "lerp gradient of a", 1e-13, true);
+    expectMatches(b.grad!.data, flat(c.gradB), "lerp gradient of b", 1e-13, true);
+    expectMatches(w.grad!.data, flat(c.gradWeight!), "lerp gradient of weight", 1e-13, true);
+  });
+
+  test("a number weight, with a huge and an infinite start, as PyTorch", () => {
+    const c = fixture.lerp[1]!;
+    const a = f64(c.a, true);
+    const b = f64(c.b, true);
+    const y = a.lerp(b, c.weight as number);
+    expectMatches(y.data, flat(c.y), "lerp value");
+    y.backward(f64(c.upstream));
+    expectMatches(a.grad!.data, flat(c.gradA), "lerp gradient of a", 1e-13, true);
+    expectMatches(b.grad!.data, flat(c.gradB), "lerp gradient of b", 1e-13, true);
+  });
+
+  test("weight 0 gives a and weight 1 gives b exactly", () => {
+    const a = tensor([0.1, 1e16, -3]);
+    const b = tensor([0.7, 1, 1e-8]);
+    expect(lerp(a, b, 0).toArray()).toEqual(a.toArray());
+    expect(lerp(a, b, 1).toArray()).toEqual(b.toArray());
+  });
+});
+
+describe("integer and bool inputs follow PyTorch's dtype rules", () => {
+  const integerOps: Record<string, (a: Tensor, b?: Tensor) => Tensor> = {
+    ...unaryOps,
+    atan: (a) => atan(a),
+    remainder: (a, b) => remainder(a, b!),
+    fmod: (a, b) => fmod(a, b!),
+    floor_divide: (a, b) => floorDivide(a, b!),
+    atan2: (a, b) => atan2(a, b!),
+    copysign: (a, b) => copysign(a, b!),
+  };
+  for (const c of fixture.integer) {
+    test(`${c.op} of int32 gives ${c.dtype}`, () => {
+      const a = tensor(c.a, { dtype: "int32" });
+      const b = "b" in c ? tensor(c.b as number[], { dtype: "int32" }) : undefined;
+      const y = integerOps[c.op]!(a, b);
+      expect(y.dtype).toBe(c.dtype);
+      // float32 results are PyTorch's to within one float32 rounding.
+      expectMatches(y.data, flat(c.y), `${c.op} of int32`, c.dtype === "float32" ? 1.2e-7 : 0);
+    });
+  }
+
+  test("integer remainder, fmod and floorDivide by zero throw a ValueError naming the op", () => {
+    const a = tensor([1, 2], { dtype: "int32" });
+    const b = tensor([3, 0], { dtype: "int32" });
+    for (const [name, f] of [
+      ["remainder", remainder],
+      ["fmod", fmod],
+      ["floorDivide", floorDivide],
+    ] as const) {
+      const error = (() => {
+        try {
+          f(a, b);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(ValueError);
+      expect((error as ValueError).op).toBe(name);
+      expect((error as ValueError).message).toContain(`${name}: integer division by zero`);
+    }
+    // Floats divide by zero the IEEE way instead.
+    expect(Array.from(remainder(tensor([1]), 0).data)).toEqual([Number.NaN]);
+    expect(Array.from(floorDivide(tensor([1, -1]), 0).data)).toEqual([Infinity, -Infinity]);
+  });
+
+  test("a float number against an int32 tensor promotes to float32", () => {
+    const y = remainder(tensor([5, -5], { dtype: "int32" }), 2.5);
+    expect(y.dtype).toBe("float32");
+    expect(Array.from(y.data)).toEqual([0, -0]);
+  });
+
+  test("bool inputs of the real functions give float32; rounding rejects bool", () => {
+    const t = tensor([1, 0], { dtype: "bool" });
+    expect(expm1(t).dtype).toBe("float32");
+    expect(Array.from(reciprocal(t).data)).toEqual([1, Infinity]);
+    expect(() => floor(t)).toThrow(DTypeError);
+    expect(() => round(t)).toThrow("round: is not defined for bool tensors");
+  });
+
+  test("ops PyTorch defines on floats only reject integers with a DTypeError naming the op", () => {
+    const i = tensor([1, 2], { dtype: "int32" });
+    expect(() => frac(i)).toThrow(DTypeError);
+    expect(() => hypot(i, i)).toThrow("hypot: expects a float tensor");
+    expect(() => logaddexp(i, i)).toThrow("logaddexp: expects a float tensor");
+    expect(() => lerp(i, i, 0.5)).toThrow("lerp: expects float tensors of one dtype");
+    // An integer beside a float is promoted, as in PyTorch.
+    expect(hypot(tensor([3]), tensor([4], { dtype: "int32" })).toArray()).toEqual([5]);
+  });
+
+  test("float32 and float64 do not mix silently; lerp's weight must share the dtype", () => {
+    const a = tensor([1, 2]);
+    const b = tensor([1, 2], { dtype: "float64" });
+    expect(() => atan2(a, b)).toThrow(DTypeError);
+    expect(() => lerp(a, a, b)).toThrow("lerp: expects float tensors of one dtype");
+  });
+});
+
+describe("bool results", () => {
+  test("isnan, isinf and isfinite of floats, integers and bools", () => {
+    const x = tensor([0, -0, 1.5, Infinity, -Infinity, Number.NaN], { dtype: "float64" });
+    expect(Array.from(isnan(x).data)).toEqual([0, 0, 0, 0, 0, 1]);
+    expect(Array.from(isinf(x).data)).toEqual([0, 0, 0, 1, 1, 0]);
+    expect(Array.from(isfinite(x).data)).toEqual([1, 1, 1, 0, 0, 0]);
+    expect(isnan(x).dtype).toBe("bool");
+    for (const t of [
+      tensor([3, -2147483648], { dtype: "int32" }),
+      tensor([1, 0], { dtype: "bool" }),
+    ]) {
+      expect(Array.from(isnan(t).data)).toEqual([0, 0]);
+      expect(Array.from(isinf(t).data)).toEqual([0, 0]);
+      expect(Array.from(isfinite(t).data)).toEqual([1, 1]);
+    }
+  });
+
+  test("logicalNot reads NaN as true and ±0 as false", () => {
+    const y = logicalNot(tensor([0, -0, Number.NaN, 2]));
+    expect(y.dtype).toBe("bool");
+    expect(Array.from(y.data)).toEqual([1, 1, 0, 0]);
+    expect(Array.from(tensor([1, 0], { dtype: "bool" }).logicalNot().data)).toEqual([0, 1]);
+  });
+
+  test("logical ops take mixed dtypes, float32 beside float64 included", () => {
+    const a = tensor([0, 1, 2, 0]);
+    const b = tensor([1, 1, 0, 0], { dtype: "int32" });
+    const c = tensor([1, 0, 1, 0], { dtype: "float64" });
+    expect(Array.from(logicalAnd(a, b).data)).toEqual([0, 1, 0, 0]);
+    expect(Array.from(logicalOr(a, c).data)).toEqual([1, 1, 1, 0]);
+    expect(Array.from(a.logicalXor(c).data)).toEqual([1, 1, 0, 0]);
+  });
+});
+
+test("float32 results are PyTorch's float32 results to within one float32 rounding", () => {
+  const ops: Record<string, (x: Tensor) => Tensor> = {
+    floor,
+    round,
+    tan,
+    asinh,
+    log2,
+    expm1,
+    erf,
+    erfinv,
+    rsqrt,
+  };
+  for (const [name, c] of Object.entries(fixture.float32)) {
+    const y = ops[name]!(tensor(c.x));
+    expect(y.dtype).toBe("float32");
+    expectMatches(y.data, flat(c.y), `${name} float32`, 1.2e-7);
+  }
+});
+
+test("zero-size tensors give zero-size results of the broadcast shape", () => {
+  const empty = zeros([0, 3]);
+  for (const f of Object.values(unaryOps)) expect(f(empty).shape).toEqual([0, 3]);
+  for (const f of Object.values(binaryOps))
+    expect(f(empty, tensor([1, 2, 3])).shape).toEqual([0, 3]);
+  expect(lerp(empty, zeros([2, 1, 1]), 0.5).shape).toEqual([2, 0, 3]);
+  expect(isinf(empty).shape).toEqual([0, 3]);
+  expect(remainder(zeros([0], { dtype: "int32" }), zeros([0], { dtype: "int32" })).shape).toEqual([
+    0,
+  ]);
+});
+
+test("round is to nearest with ties to even, on both backends' paths (short and SIMD-long arrays)", () => {
+  for (const n of [7, 4099]) {
+    const values = Array.from({ length: n }, (_, i) => (i % 7) - 3 + 0.5);
+    const y = round(tensor(values, { dtype: "float64" }));
+    values.forEach((v, i) => {
+      const even = Math.abs(Math.floor(v)) % 2 === 0 ? Math.floor(v) : Math.ceil(v);
+      expect(Object.is(y.data[i], even === 0 && v < 0 ? -0 : even), `round(${v})`).toBe(true);
+    });
+  }
+});
+
+describe("erf, erfc and erfinv agree with PyTorch's float64 to 1e-15 on dense grids", () => {
+  const fns = { erf, erfc, erfinv };
+  for (const [name, c] of Object.entries(fixture.accuracy)) {
+    test(`${name} (${c.x.length} points)`, () => {
+      const y = fns[name as keyof typeof fns](tensor(c.x, { dtype: "float64" }));
+      expectMatches(y.data, c.y, name);
+    });
+  }
+});
+
+describe("second derivatives (the backward rules are differentiable)", () => {
+  let seed = 100;
+  const r = (shape: number[], low: number, high: number, awayFrom?: number[]) =>
+    randomTensor(shape, { seed: seed++, low, high, awayFrom, margin: 0.1 });
+  const cases: [string, (...xs: Tensor[]) => Tensor, Tensor[]][] = [
+    ["tan", tan, [r([4], -1.2, 1.2)]],
+    ["asin", asin, [r([4], -0.8, 0.8)]],
+    ["acos", acos, [r([4], -0.8, 0.8)]],
+    ["atan", atan, [r([4], -2, 2)]],
+    ["sinh", sinh, [r([4], -2, 2)]],
+    ["cosh", cosh, [r([4], -2, 2)]],
+    ["asinh", asinh, [r([4], -2, 2)]],
+    ["acosh", acosh, [r([4], 1.3, 3)]],
+    ["atanh", atanh, [r([4], -0.8, 0.8)]],
+    ["log2", log2, [r([4], 0.5, 2)]],
+    ["log10", log10, [r([4], 0.5, 2)]],
+    ["log1p", log1p, [r([4], -0.5, 2)]],
+    ["exp2", exp2, [r([4], -2, 2)]],
+    ["expm1", expm1, [r([4], -2, 2)]],
+    ["rsqrt", rsqrt, [r([4], 0.5, 2)]],
+    ["reciprocal", reciprocal, [r([4], -2, 2, [0])]],
+    ["erf", erf, [r([4], -2, 2)]],
+    ["erfc", erfc, [r([4], -2, 2)]],
+    ["erfinv", erfinv, [r([4], -0.8, 0.8)]],
+    ["frac", frac, [r([4], -2, 2, [-2, -1, 0, 1, 2])]],
+    ["atan2", atan2, [r([2, 3], -2, 2, [0]), r([3], -2, 2, [0])]],
+    ["hypot", hypot, [r([2, 3], -2, 2, [0]), r([3], -2, 2, [0])]],
+    ["logaddexp", logaddexp, [r([2, 3], -2, 2), r([3], -2, 2)]],
+    ["copysign", copysign, [r([2, 3], -2, 2, [0]), r([3], -2, 2, [0])]],
+    ["remainder", remainder, [r([3], 2.3, 2.9), r([3], 1.5, 2)]],
+    ["fmod", fmod, [r([3], -2.9, -2.3), r([3], 1.5, 2)]],
+    ["lerp", lerp, [r([2, 3], -2, 2), r([3], -2, 2), r([2, 1], -0.5, 1.5, [0.5])]],
+    // Rounding's zero gradient has a zero derivative too.
+    ["floor", (x) => floor(x).mul(x), [r([4], -2, 2, [-2, -1, 0, 1, 2])]],
+  ];
+  for (const [name, f, inputs] of cases) {
+    test(name, () => {
+      expect(gradcheck(f, inputs).passed).toBe(true);
+      expect(gradgradcheck(f, inputs).passed).toBe(true);
+    });
+  }
+});
+
+test("rounding ops pass a zero gradient (not none), as PyTorch; floorDivide carries none", () => {
+  const x = tensor([0.5, 1.5], { dtype: "float64", requiresGrad: true });
+  floor(x).add(ceil(x)).add(round(x)).add(trunc(x)).sum().backward();
+  expect(Array.from(x.grad!.data)).toEqual([0, 0]);
+  const y = floorDivide(x, 0.5);
+  expect(y.requiresGrad).toBe(false);
+  // copysign passes b a zero gradient too.
+  const b = tensor([-1, 1], { dtype: "float64", requiresGrad: true });
+  copysign(x, b).sum().backward();
+  expect(Array.from(b.grad!.data)).toEqual([0, 0]);
+});
