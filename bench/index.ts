@@ -18,7 +18,14 @@ import type { Framework } from "./framework.js";
 import { medianMs } from "./measure.js";
 import { trainMnist } from "./mnist.js";
 import { tensortape } from "./tensortape.js";
-import { tfjs } from "./tfjs.js";
+
+// TF.js lives in bench/peers, installed by `pnpm bench` on first use rather than with the
+// workspace; the specifier is not a literal so that type-checking the workspace does not
+// need it installed.
+const peerModule: string = "./peers/tfjs.js";
+const { tfjs } = (await import(peerModule)) as {
+  tfjs: (backend: "wasm" | "cpu") => Framework;
+};
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");

@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import type { Framework, Trainer } from "./framework.js";
+import type { Framework, Trainer } from "../framework.js";
 
 let wasmPathSet = false;
 let gradientsRegistered = false;
