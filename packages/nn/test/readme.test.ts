@@ -1,5 +1,5 @@
 // The README's first example, run as written.
-import { manualSeed, randn, type Tensor } from "@tensortape/core";
+import { manualSeed, randn, type Tensor, tensor } from "@tensortape/core";
 import { Adam, accuracy, crossEntropy, Dense, Dropout, Module } from "@tensortape/nn";
 import { expect, test } from "vitest";
 
@@ -33,4 +33,17 @@ test("the README's custom module trains and names its parameters", () => {
     "out.weight",
     "out.bias",
   ]);
+});
+
+test("the README's hyperparameter errors, as printed", () => {
+  const p = tensor([1], { requiresGrad: true });
+  expect(() => new Adam([p], { lr: "0.01" as unknown as number })).toThrow(
+    'Adam: lr must be a finite number ≥ 0; got "0.01" (a string)',
+  );
+  const optimizer = new Adam([p]);
+  const saved = optimizer.stateDict();
+  const tampered = { ...saved, paramGroups: [{ ...saved.paramGroups[0]!, betas: [2, 2] }] };
+  expect(() => optimizer.loadStateDict(tampered)).toThrow(
+    "Adam.loadStateDict: paramGroups[0].betas[0] must be a number in [0, 1); got 2",
+  );
 });
