@@ -341,6 +341,7 @@ export function encodeIdx(array: IdxInput): Uint8Array {
   }
   const element = IDX_TYPES[type];
   if (element.range) checkIntegers(type, element.range, data);
+  else if (!ArrayBuffer.isView(data)) checkNumbers(type, data);
 
   const headerBytes = 4 + 4 * shape.length;
   const out = new Uint8Array(headerBytes + count * element.bytes);
@@ -364,6 +365,19 @@ function checkIntegers(
         "encodeIdx",
         `value ${v} at flat index ${i} does not fit ${IDX_TYPES[type].label} (integers ${low}..${high})`,
         "pick a wider element type, or round and clamp the data first",
+      );
+    }
+  }
+}
+
+/** Float and double take any number (NaN and infinities too), but nothing else: "1.5" is no number. */
+function checkNumbers(type: IdxType, data: ArrayLike<number>) {
+  for (let i = 0; i < data.length; i++) {
+    const v: unknown = data[i];
+    if (typeof v !== "number") {
+      throw new ValueError(
+        "encodeIdx",
+        `value ${formatValue(v)} at flat index ${i} is not a number, as ${IDX_TYPES[type].label} needs`,
       );
     }
   }

@@ -151,6 +151,16 @@ describe("encodeIdx writes the bytes parseIdx reads", () => {
     );
   });
 
+  test("float and double take numbers only, not strings that look like them", () => {
+    const strings = ["1.5", "x"] as unknown as number[];
+    for (const type of ["float", "double"] as const) {
+      expect(() => encodeIdx({ type, shape: [2], data: strings })).toThrow(ValueError);
+    }
+    expect(() => encodeIdx({ type: "float", shape: [2], data: strings })).toThrow(
+      'encodeIdx: value "1.5" at flat index 0 is not a number, as float needs',
+    );
+  });
+
   test("an unknown element type is named", () => {
     const bad = { type: "half" as IdxType, shape: [1], data: [0] };
     expect(() => encodeIdx(bad)).toThrow(ValueError);
