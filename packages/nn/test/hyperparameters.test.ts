@@ -368,7 +368,7 @@ describe("tampered checkpoints", () => {
           m.scheduler = "null";
         }),
       "StepLR.loadStateDict",
-      "state dict",
+      "stateDict",
       null,
     ],
     [
@@ -502,17 +502,15 @@ describe("schedules", () => {
       "stepSize",
       0,
     );
-    expectHyperparameterError(
-      load({ gamma: 0.5, lastEpoch: 1 }),
-      "StepLR.loadStateDict",
-      "stepSize",
-      undefined,
-    );
+    expectHyperparameterError(load({ gamma: 0.5 }), "StepLR.loadStateDict", "lastEpoch", undefined);
     expect(load({ stepSize: 3, gamma: 0.5, lastEpoch: 1, extra: 2 })).toThrow(OptionError);
     expect(scheduler.stateDict()).toEqual({ stepSize: 3, gamma: 0.5, lastEpoch: 0 });
     // A valid state brings its hyperparameters, as PyTorch's load_state_dict does.
     scheduler.loadStateDict({ stepSize: 1, gamma: 0.1, lastEpoch: 2 });
     expect(scheduler.getLastLr()[0]).toBeCloseTo(0.001, 15);
+    // One that lacks some (saved before schedulers kept them) keeps the current values.
+    scheduler.loadStateDict({ lastEpoch: 3 });
+    expect(scheduler.stateDict()).toEqual({ stepSize: 1, gamma: 0.1, lastEpoch: 3 });
   });
 
   test("OneCycleLR refuses a saved step past totalSteps", () => {

@@ -83,7 +83,7 @@ export abstract class Optimizer<
     this.#op = op;
     this.#known = Object.keys(defaults);
     checkOptions(op, options, this.#known);
-    const merged = { ...defaults, ...definedOnly(options) } as H;
+    const merged = { ...defaults, ...definedOnly(options ?? {}) } as H;
     const check = new Checker(op);
     this.validate(fields(merged), check);
     if (params === null || typeof params !== "object" || !(Symbol.iterator in params)) {

@@ -98,9 +98,9 @@ export class LRScheduler {
   }
 
   /**
-   * Resumes at the saved step with the saved hyperparameters, setting the learning rates they
-   * imply. Everything is checked first, by the constructor's own check; on any problem
-   * nothing changes.
+   * Resumes at the saved step with the saved hyperparameters (those it lacks keep their
+   * values), setting the learning rates they imply. Everything is checked first, by the
+   * constructor's own check; on any problem nothing changes.
    */
   loadStateDict(state: SchedulerStateDict): void {
     this.prepareLoad(state, new Checker(`${this.#op}.loadStateDict`))();
@@ -112,12 +112,14 @@ export class LRScheduler {
    * all of theirs before loading any.
    */
   protected prepareLoad(state: unknown, check: Checker): () => void {
-    const saved = check.record("state dict", state, "an object { lastEpoch, ...hyperparameters }");
+    const saved = check.record("stateDict", state, "an object { lastEpoch, ...hyperparameters }");
     const keys = Object.keys(this.#hyperparameters);
     checkOptions(check.op, saved, [...keys, "lastEpoch", ...this.nestedStateKeys()]);
     const lastEpoch = check.integer("lastEpoch", saved.lastEpoch, { min: 0 });
+    // A hyperparameter the state does not hold keeps its value, as PyTorch's __dict__.update:
+    // states saved before a scheduler kept its hyperparameters hold only lastEpoch.
     const loaded: Record<string, unknown> = {};
-    for (const key of keys) loaded[key] = saved[key];
+    for (const key of keys) loaded[key] = key in saved ? saved[key] : this.#hyperparameters[key];
     this.#validate({ ...loaded, lastEpoch }, check);
     // The rates at the saved step, from the saved hyperparameters: computed with them in
     // place, then put back, so that a rate the schedule cannot compute changes nothing.

@@ -84,6 +84,8 @@ export class SequentialLR extends LRScheduler {
   /** Checks the inner schedulers' states too, and loads them only if all of it is valid. */
   protected override prepareLoad(state: unknown, check: Checker): () => void {
     const own = super.prepareLoad(state, check);
+    // A state without the inner schedulers' keeps theirs, as a missing hyperparameter.
+    if (!("schedulers" in (state as object))) return own;
     const inner = (state as { schedulers?: unknown }).schedulers;
     if (!Array.isArray(inner) || inner.length !== this.#schedulers.length) {
       check.fail(
