@@ -409,6 +409,39 @@ export class Tensor {
   argmin(axis?: number, keepDims = false): Tensor {
     return ops.argmin(this, axis, keepDims);
   }
+  prod(axis?: number | number[], keepDims = false): Tensor {
+    return ops.prod(this, axis, keepDims);
+  }
+  var(axis?: number | number[], options?: ops.VarianceOptions): Tensor {
+    return ops.var(this, axis, options);
+  }
+  std(axis?: number | number[], options?: ops.VarianceOptions): Tensor {
+    return ops.std(this, axis, options);
+  }
+  norm(p: ops.NormOrder = 2, axis?: number | number[], keepDims = false): Tensor {
+    return ops.norm(this, p, axis, keepDims);
+  }
+  any(axis?: number | number[], keepDims = false): Tensor {
+    return ops.any(this, axis, keepDims);
+  }
+  all(axis?: number | number[], keepDims = false): Tensor {
+    return ops.all(this, axis, keepDims);
+  }
+  cumsum(axis: number): Tensor {
+    return ops.cumsum(this, axis);
+  }
+  cumprod(axis: number): Tensor {
+    return ops.cumprod(this, axis);
+  }
+  logcumsumexp(axis: number): Tensor {
+    return ops.logcumsumexp(this, axis);
+  }
+  cummax(axis: number): ops.CumulativeExtreme {
+    return ops.cummax(this, axis);
+  }
+  cummin(axis: number): ops.CumulativeExtreme {
+    return ops.cummin(this, axis);
+  }
   reshape(shape: readonly number[]): Tensor {
     return ops.reshape(this, shape);
   }
@@ -443,6 +476,51 @@ export class Tensor {
   }
   gather(axis: number, index: Tensor): Tensor {
     return ops.gather(this, axis, index);
+  }
+  flip(axes: number | number[]): Tensor {
+    return ops.flip(this, axes);
+  }
+  roll(shifts: number | number[], axes?: number | number[]): Tensor {
+    return ops.roll(this, shifts, axes);
+  }
+  tril(k = 0): Tensor {
+    return ops.tril(this, k);
+  }
+  triu(k = 0): Tensor {
+    return ops.triu(this, k);
+  }
+  diag(k = 0): Tensor {
+    return ops.diag(this, k);
+  }
+  diagonal(offset = 0, axis1 = 0, axis2 = 1): Tensor {
+    return ops.diagonal(this, offset, axis1, axis2);
+  }
+  repeat(repeats: readonly number[]): Tensor {
+    return ops.repeat(this, repeats);
+  }
+  tile(reps: readonly number[]): Tensor {
+    return ops.tile(this, reps);
+  }
+  repeatInterleave(repeats: number | Tensor, axis?: number): Tensor {
+    return ops.repeatInterleave(this, repeats, axis);
+  }
+  split(sizeOrSections: number | readonly number[], axis = 0): Tensor[] {
+    return ops.split(this, sizeOrSections, axis);
+  }
+  chunk(chunks: number, axis = 0): Tensor[] {
+    return ops.chunk(this, chunks, axis);
+  }
+  unbind(axis = 0): Tensor[] {
+    return ops.unbind(this, axis);
+  }
+  unflatten(axis: number, sizes: readonly number[]): Tensor {
+    return ops.unflatten(this, axis, sizes);
+  }
+  movedim(source: number | number[], destination: number | number[]): Tensor {
+    return ops.movedim(this, source, destination);
+  }
+  expand(shape: readonly number[]): Tensor {
+    return ops.expand(this, shape);
   }
   cast(dtype: DType): Tensor {
     return ops.cast(this, dtype);

@@ -46,6 +46,7 @@ import {
   mul,
   ne,
   type OpName,
+  pad,
   pow,
   remainder,
   reshape,
@@ -431,6 +432,114 @@ const cases: Record<OpName, OpCases> = {
     (x) => x.trunc(),
     (s) => r(s, -2, 2, [-2, -1, 0, 1, 2]),
   ),
+  // Reductions and scans; prod and cumprod at zeros, cummax ties and the norm at 0 are
+  // checked against PyTorch in ops-reduction-shape.test.ts.
+  prod: reduction("prod", (x, axis, keep) => x.prod(axis, keep)),
+  var: reduction("var", (x, axis, keep) => x.var(axis, { keepDims: keep })),
+  std: reduction("std", (x, axis, keep) => x.std(axis, { correction: 0, keepDims: keep })),
+  norm: [
+    { name: "norm 2", f: (x) => x.norm(), inputs: [r([2, 3])] },
+    { name: "norm fro axes [0, 1]", f: (x) => x.norm("fro", [0, 1]), inputs: [r([2, 3, 2])] },
+    { name: "norm 1 axis 1", f: (x) => x.norm(1, 1), inputs: [r([2, 3], -2, 2, [0])] },
+    { name: "norm ∞ axis -1 keepDims", f: (x) => x.norm(Infinity, -1, true), inputs: [r([3, 4])] },
+    { name: "norm −∞ axis 0", f: (x) => x.norm(-Infinity, 0), inputs: [r([3, 4])] },
+    { name: "norm 3 axis 0", f: (x) => x.norm(3, 0), inputs: [r([3, 2], -2, 2, [0])] },
+    { name: "norm 0.5", f: (x) => x.norm(0.5, 1), inputs: [r([2, 3], -2, 2, [0])] },
+  ],
+  any: { noGradient: () => r([2, 3]).requireGrad().any(1) },
+  all: { noGradient: () => r([2, 3]).requireGrad().all() },
+  cumsum: [
+    { name: "cumsum axis 0", f: (x) => x.cumsum(0), inputs: [r([3, 2])] },
+    { name: "cumsum axis -1 of 3-d", f: (x) => x.cumsum(-1), inputs: [r([2, 3, 4])] },
+  ],
+  cumprod: [
+    { name: "cumprod axis 1", f: (x) => x.cumprod(1), inputs: [r([2, 4])] },
+    { name: "cumprod axis 0 of 3-d", f: (x) => x.cumprod(0), inputs: [r([3, 2, 2])] },
+  ],
+  logcumsumexp: [
+    { name: "logcumsumexp axis 1", f: (x) => x.logcumsumexp(1), inputs: [r([2, 4])] },
+    { name: "logcumsumexp axis 0 of 3-d", f: (x) => x.logcumsumexp(0), inputs: [r([3, 2, 2])] },
+  ],
+  cummax: [{ name: "cummax values", f: (x) => x.cummax(1).values, inputs: [r([3, 4])] }],
+  cummin: [{ name: "cummin values", f: (x) => x.cummin(0).values, inputs: [r([4, 3])] }],
+  // Shape and layout
+  flip: [{ name: "flip axes [0, 2]", f: (x) => x.flip([0, 2]), inputs: [r([2, 3, 2])] }],
+  roll: [
+    { name: "roll flattened", f: (x) => x.roll(2), inputs: [r([2, 3])] },
+    { name: "roll two axes", f: (x) => x.roll([1, -1], [0, 1]), inputs: [r([3, 3])] },
+  ],
+  tril: [{ name: "tril k -1 batched", f: (x) => x.tril(-1), inputs: [r([2, 3, 3])] }],
+  triu: [{ name: "triu k 1", f: (x) => x.triu(1), inputs: [r([3, 4])] }],
+  diag: [
+    { name: "diag of a vector", f: (x) => x.diag(1), inputs: [r([3])] },
+    { name: "diag of a matrix", f: (x) => x.diag(-1), inputs: [r([3, 3])] },
+  ],
+  diagonal: [
+    { name: "diagonal axes (2, 0)", f: (x) => x.diagonal(1, 2, 0), inputs: [r([3, 2, 4])] },
+  ],
+  pad: [
+    {
+      name: "pad constant with crop",
+      f: (x) => pad(x, [2, -1], { value: 3 }),
+      inputs: [r([2, 3])],
+    },
+    { name: "pad reflect", f: (x) => pad(x, [2, 1], { mode: "reflect" }), inputs: [r([2, 4])] },
+    {
+      name: "pad replicate two axes",
+      f: (x) => pad(x, [1, 2, 1, 0], { mode: "replicate" }),
+      inputs: [r([2, 3])],
+    },
+    { name: "pad circular", f: (x) => pad(x, [3, 1], { mode: "circular" }), inputs: [r([2, 3])] },
+  ],
+  repeat: [{ name: "repeat", f: (x) => x.repeat([2, 1, 2]), inputs: [r([2, 3])] }],
+  tile: [{ name: "tile", f: (x) => x.tile([2]), inputs: [r([2, 3])] }],
+  repeatInterleave: [
+    { name: "repeatInterleave 2 axis 1", f: (x) => x.repeatInterleave(2, 1), inputs: [r([2, 3])] },
+    {
+      name: "repeatInterleave counts",
+      f: (x) => x.repeatInterleave(idx([2, 0, 3]), 0),
+      inputs: [r([3, 2])],
+    },
+  ],
+  // Each piece weighted differently, so a gradient sent to the wrong piece shows.
+  split: [
+    {
+      name: "split sections",
+      f: (x) =>
+        concat(
+          x.split([1, 3], 1).map((p, i) => p.mul(i + 2)),
+          1,
+        ),
+      inputs: [r([2, 4])],
+    },
+  ],
+  chunk: [
+    {
+      name: "chunk",
+      f: (x) =>
+        concat(
+          x.chunk(3).map((p, i) => p.mul(i + 2)),
+          0,
+        ),
+      inputs: [r([5, 2])],
+    },
+  ],
+  unbind: [
+    {
+      name: "unbind axis 1",
+      f: (x) => stack(x.unbind(1).map((p, i) => p.mul(i + 2))),
+      inputs: [r([2, 3])],
+    },
+  ],
+  unflatten: [
+    {
+      name: "unflatten",
+      f: (x, w) => x.unflatten(1, [2, -1]).mul(w),
+      inputs: [r([2, 6]), r([2, 2, 3])],
+    },
+  ],
+  movedim: [{ name: "movedim", f: (x) => x.movedim(0, -1), inputs: [r([2, 3, 4])] }],
+  expand: [{ name: "expand", f: (x) => x.expand([2, -1, 3]), inputs: [r([4, 1])] }],
   where: [
     {
       name: "where, broadcast condition",

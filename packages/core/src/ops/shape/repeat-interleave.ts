@@ -1,0 +1,82 @@
+import { tensor } from "../../creation.js";
+import { DTypeError, ShapeError, ValueError } from "../../errors.js";
+import { normalizeAxis } from "../../shape.js";
+import { Tensor, type TensorLike } from "../../tensor.js";
+import { broadcastTo } from "../broadcast-to.js";
+import { gather } from "../gather.js";
+import { asTensor } from "../kernels.js";
+import { reshape } from "../reshape.js";
+
+/** The counts of a tensor `repeats`, checked against an axis of `n` elements. */
+function countsOf(repeats: Tensor, n: number, x: Tensor): number[] {
+  if (repeats.dtype !== "int32") {
+    throw new DTypeError(
+      "repeatInterleave",
+      "repeats must be an int32 tensor",
+      { repeats: repeats.dtype },
+      `use repeats.cast("int32")`,
+    );
+  }
+  if (repeats.rank > 1 || (repeats.size !== n && repeats.size !== 1)) {
+    throw new ShapeError(
+      "repeatInterleave",
+      "repeats must be one count, or one per element along the axis",
+      { x: x.shape, repeats: repeats.shape },
+      `the axis has ${n} elements`,
+    );
+  }
+  const counts = Array.from(repeats.data, Number);
+  if (counts.some((c) => c < 0)) {
+    throw new ValueError(
+      "repeatInterleave",
+      `repeats must be non-negative; got [${counts.join(", ")}]`,
+    );
+  }
+  return counts.length === 1 ? new Array<number>(n).fill(counts[0]!) : counts;
+}
+
+/**
+ * Repeats each element along `axis` (of the flattened tensor when omitted) `repeats` times,
+ * copies side by side: [a, b] twice is [a, a, b, b]. `repeats` is a number, or an int32
+ * tensor with one count per element. A count tensor is read on the host, since it decides the
+ * output's shape; the copies are then a gather, whose rule adds their gradients back.
+ * x: [2, 3], repeats 2, axis 1 → [2, 6]
+ * @example repeatInterleave(tensor([1, 2]), 2) // tensor([1., 1., 2., 2.])
+ */
+export function repeatInterleave(x: TensorLike, repeats: number | Tensor, axis?: number): Tensor {
+  const source = asTensor(x);
+  const t = axis === undefined ? reshape(source, [source.size]) : source;
+  const ax = axis === undefined ? 0 : normalizeAxis("repeatInterleave", axis, t.shape);
+  const n = t.shape[ax]!;
+  if (typeof repeats === "number") {
+    if (!Number.isInteger(repeats) || repeats < 0) {
+      throw new ValueError(
+        "repeatInterleave",
+        `repeats must be a non-negative integer; got ${repeats}`,
+      );
+    }
+    // [..., n, ...] → [..., n, 1, ...] → [..., n, r, ...] → [..., n·r, ...]
+    const spread = reshape(t, [...t.shape.slice(0, ax + 1), 1, ...t.shape.slice(ax + 1)]);
+    const copies = broadcastTo(spread, [
+      ...t.shape.slice(0, ax + 1),
+      repeats,
+      ...t.shape.slice(ax + 1),
+    ]);
+    return reshape(
+      copies,
+      t.shape.map((d, i) => (i === ax ? d * repeats : d)),
+    );
+  }
+  if (!(repeats instanceof Tensor)) {
+    throw new ValueError(
+      "repeatInterleave",
+      `repeats must be a number or an int32 tensor; got ${typeof repeats}`,
+    );
+  }
+  const counts = countsOf(repeats, n, t);
+  const positions = counts.flatMap((c, j) => new Array<number>(c).fill(j));
+  const along = t.shape.map((_, i) => (i === ax ? positions.length : 1));
+  const index = tensor(positions, { dtype: "int32", shape: [positions.length] });
+  const full = t.shape.map((d, i) => (i === ax ? positions.length : d));
+  return gather(t, ax, broadcastTo(reshape(index, along), full));
+}
