@@ -6,14 +6,16 @@
  */
 import type { MatmulArgs } from "../backend.js";
 import { getLocalRuntime, getRuntime, type KernelRuntime } from "./runtime.js";
-import { getNumThreads, getPool } from "./thread-pool.js";
+import { getPool, usableThreads } from "./thread-pool.js";
 
 /**
- * Below this many multiply-adds one thread is as fast: on two cores a 64³ product (2¹⁸)
- * gains nothing from a second thread and a 96³ one (2¹⁹·⁷) a third. Measured with
- * bench/matmul-threads.ts.
+ * The fewest multiply-adds worth giving a thread of its own: a product is split into at most
+ * macs / SLICE_MIN_MACS parts, so one smaller than twice this runs on the calling thread
+ * alone, in its private memory. Below it, what a split costs (copies into the shared memory
+ * about 1.7× as slow, waking a worker, packing the shared operand twice) outweighs what the
+ * second core computes. Measured with bench/threads.ts.
  */
-const PARALLEL_MIN_MACS = 1 << 19;
+const SLICE_MIN_MACS = 1 << 19;
 
 /**
  * Padded rows of C narrower than this are copied out element by element, wider ones with
@@ -40,7 +42,7 @@ function macsOf(args: MatmulArgs): number {
  * private one, which copies operands faster.
  */
 export function matmulRuntime(args: MatmulArgs): KernelRuntime | null {
-  return macsOf(args) >= PARALLEL_MIN_MACS && getNumThreads() > 1
+  return macsOf(args) >= 2 * SLICE_MIN_MACS && usableThreads() > 1
     ? getRuntime()
     : getLocalRuntime();
 }
@@ -74,6 +76,8 @@ export function matmulFloat(
   const { m, k, n, transA, transB } = args;
   const batch = args.aOffsets.length;
   if (batch === 0 || m === 0 || n === 0) return true;
+  // First: reset may replace the memory and the instance (see KernelRuntime.reset).
+  runtime.reset();
   const exports = runtime.exports;
   const bytes = a.BYTES_PER_ELEMENT;
   const MR = exports.MR.value as number;
@@ -85,16 +89,17 @@ export function matmulFloat(
   const mp = roundUp(m, MR);
   const np = roundUp(n, NR);
 
-  // How to split: whole products when there are enough of them, else C's rows or columns,
+  // How to split: into parts of at least SLICE_MIN_MACS each, no more than the threads that
+  // are ready; by whole products when there are enough of them, else by C's rows or columns,
   // whichever is longer (each thread then packs all of the smaller operand).
-  const pool = macsOf(args) >= PARALLEL_MIN_MACS ? getPool(runtime) : null;
-  const threads = pool ? pool.size + 1 : 1;
+  const macs = macsOf(args);
+  const pool = runtime.shared && macs >= 2 * SLICE_MIN_MACS ? getPool(runtime) : null;
+  const threads = pool ? Math.min(pool.threads(), Math.floor(macs / SLICE_MIN_MACS)) : 1;
   const byProduct = batch >= threads;
   const splitRows = !byProduct && m >= n;
   let parts = threads;
   if (!byProduct) parts = Math.min(threads, Math.ceil((splitRows ? m / MR : n / NR) / 2));
 
-  runtime.reset();
   const aPtr = runtime.allocate(a.length * bytes);
   const bPtr = runtime.allocate(b.length * bytes);
   const cPtr = runtime.allocate(batch * mp * np * bytes);

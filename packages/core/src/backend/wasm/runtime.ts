@@ -1,7 +1,9 @@
 /**
  * The WebAssembly kernels' instance and its linear memory. Operands are copied into the
  * memory for each kernel call and results copied out: tensors keep their own typed arrays,
- * and the memory, which only grows, belongs to the backend alone.
+ * and the memory belongs to the backend alone. A WebAssembly memory can only grow, so once a
+ * large kernel has grown it and the runtime sees that it is no longer needed, it replaces
+ * the memory and instance with small ones (see `reset`), and the large one is freed.
  */
 import {
   maximumPages,
@@ -89,6 +91,23 @@ export interface KernelExports {
 /** The first bytes of memory are left alone (the kernels keep no data there, but stay safe). */
 const RESERVED_BYTES = 65536;
 const PAGE_BYTES = 65536;
+/** Pages a fresh memory starts with: the reserved bytes and 1 MiB. */
+const INITIAL_PAGES = RESERVED_BYTES / PAGE_BYTES + 16;
+
+/**
+ * A memory of at most this many bytes is kept for the life of the runtime: training steps
+ * of the benchmark's models use a few MiB, and keeping that much costs nothing.
+ */
+const KEEP_BYTES = 64 << 20;
+
+/**
+ * A larger memory is replaced by a fresh one once no call has used more than a quarter of it
+ * for this long: the large work is over (an evaluation pass, a one-off large product), and
+ * pinning hundreds of MiB of RSS for the life of the process is not worth the regrowth it
+ * saves. Short enough that an interactive session gets its memory back soon; long enough
+ * that a loop alternating large and small kernels does not reallocate on every pass.
+ */
+const IDLE_RELEASE_MS = 1000;
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -115,33 +134,75 @@ function canShareMemory(): boolean {
   return typeof SharedArrayBuffer === "function";
 }
 
+/** Milliseconds from a monotonic clock where there is one (every current engine). */
+export function now(): number {
+  const performance = (globalThis as { performance?: { now(): number } }).performance;
+  return performance ? performance.now() : Date.now();
+}
+
+interface TimerApi {
+  setTimeout(callback: () => void, ms: number): { unref?(): void } | number;
+}
+
 /** A compiled kernel module and the memory it is instantiated with. */
 export class KernelRuntime {
   readonly module: WasmModule;
-  readonly memory: WasmMemory;
   readonly shared: boolean;
   /** Whether this is the relaxed-SIMD build (fused multiply-add in the matmul). */
   readonly relaxed: boolean;
-  readonly exports: KernelExports;
-  #f32: Float32Array;
-  #f64: Float64Array;
-  #i32: Int32Array;
+  readonly #api: WasmApi;
+  #memory!: WasmMemory;
+  #exports!: KernelExports;
+  #f32!: Float32Array;
+  #f64!: Float64Array;
+  #i32!: Int32Array;
   #top = RESERVED_BYTES;
+  /** When a call last used more than a quarter of the memory. */
+  #lastLargeUse = 0;
+  #releaseTimer = false;
 
   constructor(api: WasmApi, module: WasmModule, shared: boolean, relaxed: boolean) {
+    this.#api = api;
     this.module = module;
     this.shared = shared;
     this.relaxed = relaxed;
-    this.memory = new api.Memory({
-      initial: RESERVED_BYTES / PAGE_BYTES + 16,
+    this.#instantiate();
+  }
+
+  /** A fresh memory of INITIAL_PAGES and an instance of the kernels on it. */
+  #instantiate(): void {
+    this.#memory = new this.#api.Memory({
+      initial: INITIAL_PAGES,
       maximum: maximumPages,
-      shared,
+      shared: this.shared,
     });
-    const instance = new api.Instance(module, { env: { memory: this.memory } });
-    this.exports = instance.exports as unknown as KernelExports;
-    this.#f32 = new Float32Array(this.memory.buffer);
-    this.#f64 = new Float64Array(this.memory.buffer);
-    this.#i32 = new Int32Array(this.memory.buffer);
+    const instance = new this.#api.Instance(this.module, { env: { memory: this.#memory } });
+    this.#exports = instance.exports as unknown as KernelExports;
+    this.#views();
+  }
+
+  #views(): void {
+    this.#f32 = new Float32Array(this.#memory.buffer);
+    this.#f64 = new Float64Array(this.#memory.buffer);
+    this.#i32 = new Int32Array(this.#memory.buffer);
+  }
+
+  /**
+   * The linear memory. `reset` may replace it (and `exports`) with a smaller one: take both
+   * after the reset that starts a kernel, never before.
+   */
+  get memory(): WasmMemory {
+    return this.#memory;
+  }
+
+  /** The kernels, instantiated on `memory`. */
+  get exports(): KernelExports {
+    return this.#exports;
+  }
+
+  /** The memory's size in bytes. */
+  get byteLength(): number {
+    return this.#memory.buffer.byteLength;
   }
 
   /** The memory as float32s (a fresh view after any growth). */
@@ -156,7 +217,7 @@ export class KernelRuntime {
 
   /** The memory as bytes. */
   get u8(): Uint8Array {
-    return new Uint8Array(this.memory.buffer);
+    return new Uint8Array(this.#memory.buffer);
   }
 
   /** The memory as int32s. */
@@ -164,9 +225,48 @@ export class KernelRuntime {
     return this.#i32;
   }
 
-  /** Frees everything `allocate` handed out: call at the start of each kernel. */
+  /**
+   * Frees everything `allocate` handed out: call at the start of each kernel, before taking
+   * `exports` or a view. A memory past KEEP_BYTES that no call has used more than a quarter
+   * of for IDLE_RELEASE_MS is replaced here by a fresh small one.
+   */
   reset(): void {
+    const size = this.byteLength;
+    if (size > KEEP_BYTES) {
+      const time = now();
+      if (this.#top > size / 4) this.#lastLargeUse = time;
+      else if (time - this.#lastLargeUse > IDLE_RELEASE_MS) this.#instantiate();
+    }
     this.#top = RESERVED_BYTES;
+  }
+
+  /**
+   * Drops a memory past KEEP_BYTES now, whatever its recent use (the idle timer's action, and
+   * tests'). The next kernel starts on a fresh small memory.
+   */
+  release(): void {
+    if (this.byteLength > KEEP_BYTES) this.#instantiate();
+    this.#top = RESERVED_BYTES;
+  }
+
+  /**
+   * Once the memory has grown past KEEP_BYTES, checks every IDLE_RELEASE_MS whether it is still
+   * used, and releases it once it is not, so that a process whose large work is over gets its
+   * memory back even if it never calls another kernel. The timer is unref'd (it never keeps a
+   * process alive) and runs between kernel calls, never during one.
+   */
+  #scheduleRelease(): void {
+    const timers = globalThis as unknown as Partial<TimerApi>;
+    if (this.#releaseTimer || typeof timers.setTimeout !== "function") return;
+    this.#releaseTimer = true;
+    const check = () => {
+      this.#releaseTimer = false;
+      if (this.byteLength <= KEEP_BYTES) return;
+      if (now() - this.#lastLargeUse > IDLE_RELEASE_MS) this.release();
+      else this.#scheduleRelease();
+    };
+    const timer = timers.setTimeout(check, IDLE_RELEASE_MS + 10);
+    if (typeof timer === "object") timer.unref?.();
   }
 
   /**
@@ -176,15 +276,17 @@ export class KernelRuntime {
   allocate(bytes: number): number {
     const start = this.#top;
     const end = start + Math.ceil(bytes / 16) * 16;
-    if (end > this.memory.buffer.byteLength) {
-      const pages = Math.ceil((end - this.memory.buffer.byteLength) / PAGE_BYTES);
+    const size = this.byteLength;
+    if (end > size) {
       if (end > maximumPages * PAGE_BYTES) return -1;
-      this.memory.grow(pages);
-      this.#f32 = new Float32Array(this.memory.buffer);
-      this.#f64 = new Float64Array(this.memory.buffer);
-      this.#i32 = new Int32Array(this.memory.buffer);
+      this.#memory.grow(Math.ceil((end - size) / PAGE_BYTES));
+      this.#views();
     }
     this.#top = end;
+    if (end > KEEP_BYTES && end > this.byteLength / 4) {
+      this.#lastLargeUse = now();
+      this.#scheduleRelease();
+    }
     return start;
   }
 }

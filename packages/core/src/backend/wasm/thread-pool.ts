@@ -1,145 +1,256 @@
 /**
  * Worker threads that run slices of a kernel on the shared WebAssembly memory, so that one
- * synchronous kernel call uses every core: the calling thread posts a slice to each worker,
- * computes its own slice, and waits for the others (fork/join with Atomics). Node only; in
- * a browser (or without SharedArrayBuffer) everything runs on the calling thread.
+ * synchronous kernel call can use several cores (fork/join with Atomics). Node only; in a
+ * browser (or without SharedArrayBuffer) everything runs on the calling thread.
  *
- * Workers are created on first use, are unref'd so they never keep a process alive, and
- * spin briefly after each slice before sleeping, since training calls kernels back to back.
+ * A call is a *job* of slices. The caller writes every slice's arguments, publishes the job,
+ * and then it and the workers *claim* slices one at a time by a compare-and-swap on one word
+ * that holds the job's number and the next slice's index; the caller returns once every slice
+ * is done. So nothing waits for a worker that is asleep, still booting or descheduled on a
+ * busy machine: whatever the workers have not claimed the caller computes itself, and since
+ * a slice computes the same elements the same way on any thread, results never depend on who
+ * ran what. A worker that wakes late finds the claim word moved on to a later job (or past
+ * the last slice) and claims nothing, so it can never run a finished slice again over memory
+ * the caller has since reused.
+ *
+ * Workers start without blocking the caller, which computes alone until they are ready; a
+ * worker that cannot start makes the pool fall back to the calling thread for good, with one
+ * warning. Workers are unref'd so they never keep a process alive.
  */
 import { ValueError } from "../../errors.js";
-import { getRuntime, type KernelRuntime } from "./runtime.js";
+import { getRuntime, type KernelRuntime, now, type WasmMemory } from "./runtime.js";
 
 /** The part of node:worker_threads' Worker the pool uses. */
-interface WorkerLike {
+export interface WorkerLike {
   unref(): void;
   on(event: "error", listener: (error: unknown) => void): void;
   terminate(): Promise<number>;
 }
 
-interface WorkerThreadsLike {
-  Worker: new (
-    code: string,
-    options: { eval: true; workerData: unknown; execArgv: string[] },
-  ) => WorkerLike;
+/** Options the pool gives each worker. */
+export interface WorkerOptions {
+  eval: true;
+  workerData: unknown;
+  execArgv: string[];
 }
+
+/** Makes a worker evaluating `code`: node:worker_threads' Worker, or a test's stand-in. */
+export type WorkerFactory = (code: string, options: WorkerOptions) => WorkerLike;
 
 interface ProcessLike {
   getBuiltinModule?(id: string): unknown;
+  emitWarning?(warning: string, options: { code: string }): void;
 }
 
-/** Int32 fields of one worker's slot in the control array. */
-const SEQ = 0; // bumped by the caller to post a slice
-const DONE = 1; // set to SEQ by the worker when the slice is done
-const FAILED = 2; // set to SEQ by the worker when the slice threw
-const STATE = 3; // BOOTING or READY
+interface OsLike {
+  availableParallelism?(): number;
+  cpus?(): unknown[];
+  loadavg?(): number[];
+}
+
+const nodeProcess = () => (globalThis as { process?: ProcessLike }).process;
+
+// Int32 fields of the control array: first the job, then one word per worker, one per slice,
+// and each slice's arguments.
+const JOB = 0; // the current job's number: workers sleep on it
+const CLAIM = 1; // (job number << 8) | index of the next unclaimed slice
+const FINISHED = 2; // slices of the current job done, by any thread
+const COUNT = 3; // slices in the current job
 const KERNEL = 4; // index into KERNELS
-const ARGS = 5; // the number of int32 arguments, then the arguments
-const SLOT = 32;
+const SPIN = 5; // µs a worker polls for the next job before it sleeps: 0 on a busy machine
+const HEADER = 8;
+/** One word per slice after the workers' words: 1 when that slice threw in a worker. */
+const MAX_ARGS = 24;
+const JOB_MASK = 0x7fffff; // the job number's bits in CLAIM (8 bits of index below them)
 const BOOTING = 0;
 const READY = 1;
+
+/** At most this many threads take part in one job (the slice index has 8 bits). */
+const MAX_THREADS = 255;
 
 /** Kernels a worker can run, by index. */
 const KERNELS = ["matmulBatchF32", "matmulBatchF64"] as const;
 export type ParallelKernel = (typeof KERNELS)[number];
 
-/** How long the first parallel call waits for workers to start before computing alone. */
-const BOOT_TIMEOUT_MS = 10_000;
+/**
+ * How long workers may take to start before the pool gives up on them and computes on the
+ * calling thread for good. The caller never waits for them meanwhile; it computes alone.
+ */
+const BOOT_TIMEOUT_MS = 15_000;
 
 /**
- * How long a worker polls for the next slice before it sleeps in Atomics.wait. Training
- * calls large kernels a few hundred microseconds apart (the small ops of a step run in
- * between), and waking a sleeping thread costs tens to a hundred microseconds, measured as
- * 15 % of a small MLP step on two threads; polling for a millisecond keeps the worker awake
- * across a step, as OpenMP runtimes do by default. The caller polls for about 10 µs only
- * before it sleeps: when the machine is busy and both threads share one core, its polling
- * only delays the worker it waits for.
+ * How long a worker polls for the next job before it sleeps in Atomics.wait. Training calls
+ * large kernels a few hundred microseconds apart (the small ops of a step run in between), and
+ * waking a sleeping thread costs tens of microseconds. On a machine with more runnable threads
+ * than cores a polling worker only takes time from the thread it waits for, so then it does
+ * not poll at all (see `#busy`).
  */
-const WORKER_SPIN_MS = 1;
+const WORKER_SPIN_US = 300;
+
+/**
+ * Iterations (about 10 µs) the caller polls for the workers' last slices before it sleeps;
+ * none on a busy machine, where both may share one core.
+ */
 const CALLER_SPIN = 1000;
+
+/** How often the caller rereads the load average to decide whether the machine is busy. */
+const LOAD_CHECK_MS = 500;
 
 // Runs in each worker, evaluated from this string so there is no file to find. It may run as
 // CommonJS or as an ES module (the parent's --input-type), so it imports nothing.
 const workerSource = `
 const { workerData } = process.getBuiltinModule("node:worker_threads");
-const { module, memory, control, slot, kernels } = workerData;
+const { module, memory, control, slot, kernels, slices } = workerData;
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const base = slot * ${SLOT};
-Atomics.store(control, base + ${STATE}, ${READY});
-Atomics.notify(control, base + ${STATE});
-let seen = 0;
+Atomics.store(control, ${HEADER} + slot, ${READY});
+Atomics.notify(control, ${HEADER} + slot);
+const failedAt = ${HEADER} + workerData.workers;
+const argsAt = failedAt + slices;
+let seen = Atomics.load(control, ${JOB});
 for (;;) {
-  const sleepAt = performance.now() + ${WORKER_SPIN_MS};
-  while (Atomics.load(control, base + ${SEQ}) === seen && performance.now() < sleepAt) {
-    for (let i = 0; i < 100 && Atomics.load(control, base + ${SEQ}) === seen; i++);
+  let job = Atomics.load(control, ${JOB});
+  if (job === seen) {
+    const sleepAt = performance.now() + Atomics.load(control, ${SPIN}) / 1000;
+    while (Atomics.load(control, ${JOB}) === seen && performance.now() < sleepAt) {
+      for (let i = 0; i < 100 && Atomics.load(control, ${JOB}) === seen; i++);
+    }
+    // Only a new job number means work: a notify can arrive after its job is long done (the
+    // caller was descheduled between publishing the job and notifying).
+    while ((job = Atomics.load(control, ${JOB})) === seen) Atomics.wait(control, ${JOB}, seen);
   }
-  Atomics.wait(control, base + ${SEQ}, seen);
-  seen = Atomics.load(control, base + ${SEQ});
-  try {
-    const count = control[base + ${ARGS}];
-    const args = Array.from(control.subarray(base + ${ARGS} + 1, base + ${ARGS} + 1 + count));
-    exports[kernels[control[base + ${KERNEL}]]](...args);
-  } catch {
-    Atomics.store(control, base + ${FAILED}, seen);
+  seen = job;
+  for (;;) {
+    const claim = Atomics.load(control, ${CLAIM});
+    const index = claim & 0xff;
+    if (claim >>> 8 !== (job & ${JOB_MASK}) || index >= Atomics.load(control, ${COUNT})) break;
+    if (Atomics.compareExchange(control, ${CLAIM}, claim, claim + 1) !== claim) continue;
+    // Claimed: the job's kernel and arguments stay put until every slice is finished.
+    const at = argsAt + index * ${MAX_ARGS};
+    try {
+      const args = Array.from(control.subarray(at + 1, at + 1 + control[at]));
+      exports[kernels[control[${KERNEL}]]](...args);
+    } catch {
+      control[failedAt + index] = 1;
+    }
+    if (Atomics.add(control, ${FINISHED}, 1) + 1 === control[${COUNT}]) {
+      Atomics.notify(control, ${FINISHED});
+    }
   }
-  Atomics.store(control, base + ${DONE}, seen);
-  Atomics.notify(control, base + ${DONE});
 }
 `;
 
-function nodeWorkerThreads(): WorkerThreadsLike | undefined {
-  const proc = (globalThis as { process?: ProcessLike }).process;
-  if (typeof proc?.getBuiltinModule !== "function") return undefined;
-  return proc.getBuiltinModule("node:worker_threads") as WorkerThreadsLike | undefined;
+function nodeWorkerFactory(): WorkerFactory | undefined {
+  const threads = nodeProcess()?.getBuiltinModule?.("node:worker_threads") as
+    | { Worker: new (code: string, options: WorkerOptions) => WorkerLike }
+    | undefined;
+  if (!threads) return undefined;
+  return (code, options) => new threads.Worker(code, options);
 }
+
+function nodeOs(): OsLike | undefined {
+  return nodeProcess()?.getBuiltinModule?.("node:os") as OsLike | undefined;
+}
+
+/**
+ * Internal switches for tests: a stand-in worker factory, a core count, and whether the
+ * once-per-process warning has been given.
+ */
+export const threadTesting: { workerFactory?: WorkerFactory; cores?: number; warned: boolean } = {
+  warned: false,
+};
 
 /** The number of logical cores: os.availableParallelism in Node, hardwareConcurrency elsewhere. */
 export function coreCount(): number {
-  const proc = (globalThis as { process?: ProcessLike }).process;
-  const os = proc?.getBuiltinModule?.("node:os") as { availableParallelism?(): number } | undefined;
+  if (threadTesting.cores !== undefined) return threadTesting.cores;
+  const os = nodeOs();
   if (os?.availableParallelism) return os.availableParallelism();
+  if (os?.cpus) return Math.max(1, os.cpus().length);
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   return nav?.hardwareConcurrency ?? 1;
 }
 
-/** Worker threads bound to one kernel runtime. */
+/** Says once per process that threads are off, and why. */
+function warnOnce(message: string): void {
+  if (threadTesting.warned) return;
+  threadTesting.warned = true;
+  const proc = nodeProcess();
+  if (typeof proc?.emitWarning === "function") {
+    proc.emitWarning(message, { code: "TENSORTAPE_THREADS" });
+  } else {
+    (globalThis as { console?: { warn(message: string): void } }).console?.warn(message);
+  }
+}
+
+/** A short description of what a worker threw or emitted. */
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === "string" && !error.message.includes(code)
+      ? `${code}: ${error.message}`
+      : error.message;
+  }
+  return String(error);
+}
+
+/** Worker threads bound to one kernel runtime's memory. */
 export class ThreadPool {
   readonly #runtime: KernelRuntime;
+  /** The memory the workers instantiated the kernels on (the runtime may replace its own). */
+  readonly memory: WasmMemory;
   readonly #control: Int32Array;
   readonly #workers: WorkerLike[] = [];
-  readonly #posted: number[] = [];
-  #ready = false;
+  readonly #failedAt: number;
+  readonly #argsAt: number;
+  readonly #bootDeadline: number;
+  #job = 0;
+  #ready = 0;
+  #broken: string | undefined;
+  #busy = false;
+  #loadCheckedAt = -Infinity;
 
-  private constructor(runtime: KernelRuntime, workers: number, threads: WorkerThreadsLike) {
+  private constructor(runtime: KernelRuntime, workers: number, factory: WorkerFactory) {
     this.#runtime = runtime;
-    this.#control = new Int32Array(new SharedArrayBuffer(workers * SLOT * 4));
-    for (let slot = 0; slot < workers; slot++) {
-      const worker = new threads.Worker(workerSource, {
-        eval: true,
-        workerData: {
-          module: runtime.module,
-          memory: runtime.memory,
-          control: this.#control,
-          slot,
-          kernels: KERNELS,
-        },
-        // Not the parent's flags: a loader such as tsx would only slow the start.
-        execArgv: [],
-      });
-      // A worker that dies before it is ready leaves its slot BOOTING: the first run then
-      // times out and computes alone. Listening keeps the death from crashing the process.
-      worker.on("error", () => {});
-      worker.unref();
-      this.#workers.push(worker);
-      this.#posted.push(0);
+    this.memory = runtime.memory;
+    const slices = workers + 1;
+    this.#failedAt = HEADER + workers;
+    this.#argsAt = this.#failedAt + slices;
+    this.#control = new Int32Array(
+      new SharedArrayBuffer((this.#argsAt + slices * MAX_ARGS) * Int32Array.BYTES_PER_ELEMENT),
+    );
+    this.#bootDeadline = now() + BOOT_TIMEOUT_MS;
+    try {
+      for (let slot = 0; slot < workers; slot++) {
+        const worker = factory(workerSource, {
+          eval: true,
+          workerData: {
+            module: runtime.module,
+            memory: this.memory,
+            control: this.#control,
+            slot,
+            workers,
+            slices,
+            kernels: KERNELS,
+          },
+          // Not the parent's flags: a loader such as tsx would only slow the start.
+          execArgv: [],
+        });
+        // Listening keeps a worker's death from crashing the process; the pool stops using
+        // threads from the next call on (the event arrives between calls).
+        worker.on("error", (error) => this.#fail(`a worker thread failed (${describe(error)})`));
+        worker.unref();
+        this.#workers.push(worker);
+      }
+    } catch (error) {
+      // Typically ERR_WORKER_INIT_FAILED: the process may not start more threads.
+      this.#fail(`worker threads could not start (${describe(error)})`);
     }
   }
 
   /** A pool of `workers` threads for `runtime`, or null where threads are unavailable. */
   static create(runtime: KernelRuntime, workers: number): ThreadPool | null {
-    const threads = nodeWorkerThreads();
-    if (!threads || !runtime.shared || workers < 1) return null;
-    return new ThreadPool(runtime, workers, threads);
+    const factory = threadTesting.workerFactory ?? nodeWorkerFactory();
+    if (!factory || !runtime.shared || workers < 1) return null;
+    return new ThreadPool(runtime, Math.min(workers, MAX_THREADS - 1), factory);
   }
 
   /** Worker threads in the pool (the calling thread makes one more). */
@@ -147,53 +258,136 @@ export class ThreadPool {
     return this.#workers.length;
   }
 
-  /**
-   * Runs `kernel` once per argument list, the first on the calling thread and the rest on
-   * the workers, and returns when all are done.
-   */
-  run(kernel: ParallelKernel, slices: readonly (readonly number[])[]): void {
-    const control = this.#control;
-    const run = this.#runtime.exports[kernel] as (...args: number[]) => void;
-    if (!this.#waitReady()) {
-      for (const args of slices) run(...args);
-      return;
-    }
-    const id = KERNELS.indexOf(kernel);
-    for (let w = 1; w < slices.length; w++) {
-      const base = (w - 1) * SLOT;
-      const args = slices[w]!;
-      control[base + KERNEL] = id;
-      control[base + ARGS] = args.length;
-      for (let i = 0; i < args.length; i++) control[base + ARGS + 1 + i] = args[i]!;
-      const seq = ++this.#posted[w - 1]!;
-      Atomics.store(control, base + SEQ, seq);
-      Atomics.notify(control, base + SEQ);
-    }
-    run(...slices[0]!);
-    for (let w = 1; w < slices.length; w++) {
-      const base = (w - 1) * SLOT;
-      const seq = this.#posted[w - 1]!;
-      for (let i = 0; i < CALLER_SPIN && Atomics.load(control, base + DONE) !== seq; i++);
-      while (Atomics.load(control, base + DONE) !== seq)
-        Atomics.wait(control, base + DONE, seq - 1);
-      // A slice that threw in a worker runs again here, where its error reaches the caller.
-      if (Atomics.load(control, base + FAILED) === seq) run(...slices[w]!);
-    }
+  /** Why the pool stopped using threads, or undefined while it uses them. */
+  get broken(): string | undefined {
+    return this.#broken;
+  }
+
+  /** Stops using threads for good: terminates the workers and warns once. */
+  #fail(reason: string): void {
+    if (this.#broken) return;
+    this.#broken = reason;
+    this.close();
+    warnOnce(`tensortape: ${reason}; large kernels now run on the calling thread only.`);
   }
 
   /**
-   * Blocks until every worker has instantiated the kernels (only the first run waits); false
-   * if one has not started within BOOT_TIMEOUT_MS, in which case the caller computes alone.
+   * Threads that can take part in a call now: the caller plus the workers that have started;
+   * 1 while none has, and for good once the pool has failed.
    */
-  #waitReady(): boolean {
-    if (this.#ready) return true;
-    for (let w = 0; w < this.#workers.length; w++) {
-      const at = w * SLOT + STATE;
-      Atomics.wait(this.#control, at, BOOTING, BOOT_TIMEOUT_MS);
-      if (Atomics.load(this.#control, at) !== READY) return false;
+  threads(): number {
+    if (this.#broken) return 1;
+    if (this.#ready < this.#workers.length) {
+      let ready = 0;
+      for (let w = 0; w < this.#workers.length; w++) {
+        if (Atomics.load(this.#control, HEADER + w) === READY) ready++;
+      }
+      this.#ready = ready;
+      if (ready < this.#workers.length && now() > this.#bootDeadline) {
+        this.#fail(
+          `${this.#workers.length - ready} worker thread(s) did not start within ${BOOT_TIMEOUT_MS / 1000} s`,
+        );
+        return 1;
+      }
     }
-    this.#ready = true;
-    return true;
+    return this.#ready + 1;
+  }
+
+  /**
+   * Blocks until every worker has started or `timeoutMs` has passed; whether they all did.
+   * Tests use it to be sure that their calls are split.
+   */
+  waitReady(timeoutMs: number): boolean {
+    const deadline = now() + timeoutMs;
+    for (let w = 0; w < this.#workers.length && !this.#broken; w++) {
+      const left = deadline - now();
+      if (left > 0) Atomics.wait(this.#control, HEADER + w, BOOTING, left);
+    }
+    return this.threads() === this.#workers.length + 1;
+  }
+
+  /**
+   * Whether the machine has more runnable threads than cores (the load average counts this
+   * process's threads too, hence the one to spare): then neither side polls, since a polling
+   * thread may be taking the core the other one needs.
+   */
+  #checkLoad(): boolean {
+    const time = now();
+    if (time - this.#loadCheckedAt < LOAD_CHECK_MS) return this.#busy;
+    this.#loadCheckedAt = time;
+    const load = nodeOs()?.loadavg?.()[0] ?? 0;
+    this.#busy = load > coreCount() + 1;
+    return this.#busy;
+  }
+
+  /**
+   * Runs `kernel` once per argument list on the calling thread and whichever workers are free,
+   * and returns when all are done. Every slice runs exactly once; a slice that threw in a
+   * worker runs again here, where its error reaches the caller.
+   */
+  run(kernel: ParallelKernel, slices: readonly (readonly number[])[]): void {
+    const run = this.#runtime.exports[kernel] as (...args: number[]) => void;
+    const count = slices.length;
+    if (count <= 1 || this.threads() === 1 || this.#runtime.memory !== this.memory) {
+      for (const args of slices) run(...args);
+      return;
+    }
+    if (count > this.#workers.length + 1) {
+      throw new ValueError(
+        "ThreadPool.run",
+        `expects at most ${this.size + 1} slices; got ${count}`,
+      );
+    }
+    const control = this.#control;
+    const busy = this.#checkLoad();
+    control[SPIN] = busy ? 0 : WORKER_SPIN_US;
+    control[KERNEL] = KERNELS.indexOf(kernel);
+    control[COUNT] = count;
+    control[FINISHED] = 0;
+    for (let s = 0; s < count; s++) {
+      const args = slices[s]!;
+      const at = this.#argsAt + s * MAX_ARGS;
+      control[at] = args.length;
+      for (let i = 0; i < args.length; i++) control[at + 1 + i] = args[i]!;
+      control[this.#failedAt + s] = 0;
+    }
+    this.#job = (this.#job + 1) & JOB_MASK;
+    const job = this.#job;
+    // Publishing the claim word releases everything written above to whoever claims a slice.
+    Atomics.store(control, CLAIM, job << 8);
+    Atomics.store(control, JOB, job);
+    Atomics.notify(control, JOB, count - 1);
+
+    let error: unknown;
+    let failed = false;
+    for (;;) {
+      const claim = Atomics.load(control, CLAIM);
+      const index = claim & 0xff;
+      if (index >= count) break;
+      if (Atomics.compareExchange(control, CLAIM, claim, claim + 1) !== claim) continue;
+      // After an error, the slices nobody has claimed are cancelled rather than run.
+      if (!failed) {
+        try {
+          run(...slices[index]!);
+        } catch (e) {
+          error = e;
+          failed = true;
+        }
+      }
+      Atomics.add(control, FINISHED, 1);
+    }
+    // Every slice is claimed; wait for those still running in workers, so that none of them
+    // outlives this call and writes into memory the next call reuses.
+    let done = Atomics.load(control, FINISHED);
+    for (let i = 0; !busy && i < CALLER_SPIN && done !== count; i++) {
+      done = Atomics.load(control, FINISHED);
+    }
+    while (done !== count) {
+      Atomics.wait(control, FINISHED, done);
+      done = Atomics.load(control, FINISHED);
+    }
+    if (failed) throw error;
+    for (let s = 0; s < count; s++) if (control[this.#failedAt + s] === 1) run(...slices[s]!);
   }
 
   /** Stops the workers. */
@@ -207,12 +401,14 @@ let pool: ThreadPool | null | undefined;
 
 /** Whether kernels can use worker threads here (Node with SharedArrayBuffer). */
 export function threadsSupported(runtime: KernelRuntime): boolean {
-  return runtime.shared && nodeWorkerThreads() !== undefined;
+  return runtime.shared && (threadTesting.workerFactory ?? nodeWorkerFactory()) !== undefined;
 }
 
 /**
  * Sets how many threads (the calling one included) large kernels of the WebAssembly
- * backend use; the default is every core. 1 computes on the calling thread alone.
+ * backend may use; the default is every core. The pool never runs more threads than there
+ * are cores, and a kernel uses only as many as its size repays. 1 computes on the calling
+ * thread alone.
  * @example setNumThreads(1) // reproducible single-core timings
  */
 export function setNumThreads(threads: number): void {
@@ -220,12 +416,11 @@ export function setNumThreads(threads: number): void {
     throw new ValueError("setNumThreads", `expects a positive integer; got ${threads}`);
   }
   requested = threads;
-  pool?.close();
-  pool = undefined;
+  closePool();
 }
 
 /**
- * The number of threads large kernels use: the value given to `setNumThreads`, else every
+ * The number of threads large kernels may use: the value given to `setNumThreads`, else every
  * core; 1 where threads are unavailable (a browser, or no SharedArrayBuffer).
  * @example getNumThreads() // 2 on a two-core machine
  */
@@ -236,13 +431,32 @@ export function getNumThreads(): number {
 }
 
 /**
- * The pool for the current thread count, created on first use; null for one thread, and for
- * any runtime but the backend's own (the workers share that one's memory).
+ * Threads a kernel can be split over now: the thread count capped at the cores there are,
+ * and 1 once the pool has fallen back to the calling thread.
+ */
+export function usableThreads(): number {
+  const threads = Math.min(getNumThreads(), coreCount());
+  if (threads <= 1 || pool?.broken) return 1;
+  return threads;
+}
+
+/** Terminates the pool's workers; the next parallel call starts new ones. */
+export function closePool(): void {
+  pool?.close();
+  pool = undefined;
+}
+
+/**
+ * The pool for the current thread count, created on first use; null for one thread, for a
+ * pool that has fallen back to the calling thread, and for any runtime but the backend's own
+ * (the workers share that one's memory). A pool bound to a memory the runtime has since
+ * replaced is closed and a new one started.
  */
 export function getPool(runtime: KernelRuntime): ThreadPool | null {
   if (runtime !== getRuntime()) return null;
-  if (pool !== undefined) return pool;
-  const threads = getNumThreads();
+  if (pool && pool.memory !== runtime.memory) closePool();
+  if (pool !== undefined) return pool?.broken ? null : pool;
+  const threads = usableThreads();
   pool = threads > 1 ? ThreadPool.create(runtime, threads - 1) : null;
-  return pool;
+  return pool?.broken ? null : pool;
 }

@@ -1,0 +1,263 @@
+/**
+ * The worker pool of the WebAssembly backend: a slice runs exactly once whatever the timing,
+ * workers that cannot start leave the calling thread computing (with one warning), the pool
+ * never runs more threads than cores or than a product's size repays, and results are the
+ * same bits on any number of threads.
+ */
+import { Worker } from "node:worker_threads";
+import {
+  Generator,
+  getNumThreads,
+  type MatmulArgs,
+  setNumThreads,
+  wasmBackend,
+} from "@tensortape/core";
+import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { matmulRuntime } from "../../src/backend/wasm/matmul.js";
+import { getLocalRuntime, getRuntime } from "../../src/backend/wasm/runtime.js";
+import {
+  closePool,
+  getPool,
+  threadTesting,
+  type WorkerFactory,
+  type WorkerLike,
+} from "../../src/backend/wasm/thread-pool.js";
+import { randomF32 } from "./kernel-check.js";
+
+const realWorker: WorkerFactory = (code, options) => new Worker(code, options);
+
+/** Node's worker factory, recording the control array each worker is given. */
+function recordingFactory(controls: Int32Array[]): WorkerFactory {
+  return (code, options) => {
+    controls.push((options.workerData as { control: Int32Array }).control);
+    return realWorker(code, options);
+  };
+}
+
+beforeEach(() => {
+  // Pools of several workers whatever this machine has.
+  threadTesting.cores = 4;
+});
+
+afterEach(() => {
+  threadTesting.workerFactory = undefined;
+  threadTesting.cores = undefined;
+  vi.restoreAllMocks();
+  setNumThreads(2);
+});
+
+/** Blocks the calling thread for `ms` (the tests below need the worker to fall asleep). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** A 1×1×1 product slice reading A = B = the float at `scratch` and writing C at `c`. */
+function unitSlice(scratch: number, c: number): number[] {
+  return [scratch, scratch, c, scratch + 64, 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 1].concat([
+    scratch + 4096,
+    scratch + 8192,
+  ]);
+}
+
+test("a notify that arrives after its job is done does not run the job's slice again", () => {
+  const controls: Int32Array[] = [];
+  threadTesting.workerFactory = recordingFactory(controls);
+  setNumThreads(2);
+  const runtime = getRuntime()!;
+  const pool = getPool(runtime)!;
+  expect(pool.waitReady(20_000)).toBe(true);
+  runtime.reset();
+  const scratch = runtime.allocate(1 << 16);
+  runtime.f32[scratch >> 2] = 3;
+  runtime.i32.fill(0, (scratch + 64) >> 2, (scratch + 72) >> 2);
+  const [c1, c2] = [scratch + 128, scratch + 256];
+  // Until the worker has taken a slice itself, the caller may have taken both.
+  for (let i = 0; i < 1000; i++) {
+    runtime.f32[c1 >> 2] = 0;
+    runtime.f32[c2 >> 2] = 0;
+    pool.run("matmulBatchF32", [unitSlice(scratch, c1), unitSlice(scratch, c2)]);
+    expect([runtime.f32[c1 >> 2], runtime.f32[c2 >> 2]]).toEqual([9, 9]);
+  }
+  // The caller moves on and reuses the memory: a slice run again now would write 25.
+  runtime.f32[scratch >> 2] = 5;
+  // The notify of a caller that was descheduled between publishing the job and notifying
+  // reaches the worker once it sleeps on the word it waits on (the first of the control
+  // array, in this pool and in the one before it).
+  const control = controls[0]!;
+  let woken = 0;
+  for (let i = 0; i < 2000 && woken === 0; i++) {
+    sleepSync(1);
+    woken = Atomics.notify(control, 0, 1);
+  }
+  expect(woken).toBe(1);
+  sleepSync(200);
+  expect([runtime.f32[c1 >> 2], runtime.f32[c2 >> 2]]).toEqual([9, 9]);
+});
+
+test("a slice that throws on the calling thread still waits for the workers' slices", () => {
+  setNumThreads(2);
+  const runtime = getRuntime()!;
+  const pool = getPool(runtime)!;
+  expect(pool.waitReady(20_000)).toBe(true);
+  runtime.reset();
+  const scratch = runtime.allocate(1 << 20);
+  runtime.f32[scratch >> 2] = 3;
+  runtime.i32.fill(0, (scratch + 64) >> 2, (scratch + 72) >> 2);
+  // C far past the end of memory traps, on whichever thread runs it; the error surfaces.
+  const bad = unitSlice(scratch, 2 ** 31 - 64);
+  expect(() => pool.run("matmulBatchF32", [bad, unitSlice(scratch, scratch + 128)])).toThrow(
+    /out of bounds/,
+  );
+  expect(() => pool.run("matmulBatchF32", [unitSlice(scratch, scratch + 128), bad])).toThrow(
+    /out of bounds/,
+  );
+  // The pool still works.
+  pool.run("matmulBatchF32", [
+    unitSlice(scratch, scratch + 128),
+    unitSlice(scratch, scratch + 256),
+  ]);
+  expect(runtime.f32[(scratch + 128) >> 2]).toBe(9);
+  expect(runtime.f32[(scratch + 256) >> 2]).toBe(9);
+});
+
+/** A product of `m`·`k`·`n` with seeded operands; its float32 result. */
+function product(m: number, k: number, n: number, transB = false): Float32Array {
+  const generator = new Generator(m * 31 + k * 7 + n);
+  const a = randomF32(m * k, generator);
+  const b = randomF32(k * n, generator);
+  const out = new Float32Array(m * n);
+  const args: MatmulArgs = { aOffsets: [0], bOffsets: [0], m, k, n, transA: false, transB };
+  wasmBackend.matmul(a, b, out, args);
+  return out;
+}
+
+/** The first index where the two arrays' bits differ (or their lengths do), else -1. */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
+
+test("1 to 4 threads give the same bits, with every worker started", () => {
+  const shapes: [number, number, number, boolean][] = [
+    [301, 517, 67, true],
+    [45, 390, 333, false],
+    [257, 256, 255, false],
+  ];
+  setNumThreads(1);
+  const expected = shapes.map(([m, k, n, t]) => product(m, k, n, t));
+  for (const threads of [2, 3, 4]) {
+    setNumThreads(threads);
+    expect(getPool(getRuntime()!)!.waitReady(20_000)).toBe(true);
+    shapes.forEach(([m, k, n, t], i) => {
+      const label = `${threads} threads, ${m}×${k}×${n}`;
+      expect(firstDifference(product(m, k, n, t), expected[i]!), label).toBe(-1);
+    });
+  }
+});
+
+test("setNumThreads accepts any count, but the pool never runs more threads than cores", () => {
+  threadTesting.cores = 2;
+  setNumThreads(64);
+  expect(getNumThreads()).toBe(64);
+  expect(getPool(getRuntime()!)!.size).toBe(1);
+  threadTesting.cores = 3;
+  setNumThreads(64);
+  expect(getPool(getRuntime()!)!.size).toBe(2);
+});
+
+test("a product too small to repay a second thread runs on the calling thread's private memory", () => {
+  setNumThreads(4);
+  const args = (m: number, k: number, n: number) => ({
+    aOffsets: [0],
+    bOffsets: [0],
+    m,
+    k,
+    n,
+    transA: false,
+    transB: false,
+  });
+  expect(matmulRuntime(args(64, 64, 64))).toBe(getLocalRuntime());
+  expect(matmulRuntime(args(96, 96, 96))).toBe(getLocalRuntime());
+  expect(matmulRuntime(args(128, 128, 128))).toBe(getRuntime());
+  setNumThreads(1);
+  expect(matmulRuntime(args(128, 128, 128))).toBe(getLocalRuntime());
+});
+
+/** A stand-in worker that records whether it was terminated and can emit an error. */
+class FakeWorker implements WorkerLike {
+  terminated = false;
+  #listeners: ((error: unknown) => void)[] = [];
+  unref(): void {}
+  on(_event: "error", listener: (error: unknown) => void): void {
+    this.#listeners.push(listener);
+  }
+  emit(error: unknown): void {
+    for (const listener of this.#listeners) listener(error);
+  }
+  terminate(): Promise<number> {
+    this.terminated = true;
+    return Promise.resolve(1);
+  }
+}
+
+function initFailed(): Error {
+  return Object.assign(new Error("Worker initialization failure: EAGAIN"), {
+    code: "ERR_WORKER_INIT_FAILED",
+  });
+}
+
+test("workers that cannot start leave the calling thread computing, with one warning naming the cause", () => {
+  setNumThreads(1);
+  const expected = product(200, 300, 150);
+  const started: FakeWorker[] = [];
+  threadTesting.workerFactory = () => {
+    if (started.length === 1) throw initFailed();
+    const worker = new FakeWorker();
+    started.push(worker);
+    return worker;
+  };
+  const warn = vi.spyOn(process, "emitWarning").mockImplementation(() => {});
+  threadTesting.warned = false;
+  closePool();
+  setNumThreads(3);
+  expect(firstDifference(product(200, 300, 150), expected)).toBe(-1);
+  expect(firstDifference(product(200, 300, 150), expected)).toBe(-1);
+  // The worker that did start is stopped, and the process is told once.
+  expect(started.map((w) => w.terminated)).toEqual([true]);
+  expect(warn).toHaveBeenCalledTimes(1);
+  expect(String(warn.mock.calls[0]![0])).toMatch(/ERR_WORKER_INIT_FAILED/);
+  // Products now run on the calling thread's private memory, which copies faster.
+  expect(
+    matmulRuntime({
+      aOffsets: [0],
+      bOffsets: [0],
+      m: 200,
+      k: 300,
+      n: 150,
+      transA: false,
+      transB: false,
+    }),
+  ).toBe(getLocalRuntime());
+});
+
+test("a worker that reports an error while starting stops the pool from using threads", () => {
+  setNumThreads(1);
+  const expected = product(200, 300, 150);
+  const workers: FakeWorker[] = [];
+  threadTesting.workerFactory = () => {
+    const worker = new FakeWorker();
+    workers.push(worker);
+    return worker;
+  };
+  vi.spyOn(process, "emitWarning").mockImplementation(() => {});
+  setNumThreads(3);
+  // Not started yet: the caller computes alone rather than waiting.
+  expect(firstDifference(product(200, 300, 150), expected)).toBe(-1);
+  workers[0]!.emit(initFailed());
+  expect(workers.map((w) => w.terminated)).toEqual([true, true]);
+  expect(getPool(getRuntime()!)).toBeNull();
+  expect(firstDifference(product(200, 300, 150), expected)).toBe(-1);
+});
