@@ -292,8 +292,8 @@ export class Tensor {
   ceil(): Tensor {
     return ops.ceil(this);
   }
-  round(): Tensor {
-    return ops.round(this);
+  round(decimals = 0): Tensor {
+    return ops.round(this, decimals);
   }
   trunc(): Tensor {
     return ops.trunc(this);

@@ -357,7 +357,7 @@ test("zero-size tensors give zero-size results of the broadcast shape", () => {
   ]);
 });
 
-test("round is to nearest with ties to even, on both backends' paths (short and SIMD-long arrays)", () => {
+test("round is to nearest with ties to even, in short arrays and SIMD-long ones", () => {
   for (const n of [7, 4099]) {
     const values = Array.from({ length: n }, (_, i) => (i % 7) - 3 + 0.5);
     const y = round(tensor(values, { dtype: "float64" }));
@@ -366,6 +366,20 @@ test("round is to nearest with ties to even, on both backends' paths (short and 
       expect(Object.is(y.data[i], even === 0 && v < 0 ? -0 : even), `round(${v})`).toBe(true);
     });
   }
+});
+
+test("round to decimal places as PyTorch, in float64 and float32", () => {
+  for (const c of fixture.roundDecimals) {
+    const dtype = c.dtype as "float32" | "float64";
+    const x = tensor(flat(c.x), { dtype, requiresGrad: true });
+    const y = x.round(c.decimals);
+    expect(y.dtype).toBe(dtype);
+    expectMatches(y.data, flat(c.y), `round ${dtype} to ${c.decimals} decimals`, 0);
+    y.sum().backward();
+    expect(Array.from(x.grad!.data).every((v) => v === 0)).toBe(true);
+  }
+  expect(() => round(tensor([1], { dtype: "int32" }), 1)).toThrow(DTypeError);
+  expect(() => round(tensor([1]), 0.5)).toThrow("round: decimals must be an integer, got 0.5");
 });
 
 describe("erf, erfc and erfinv agree with PyTorch's float64 to 1e-15 on dense grids", () => {

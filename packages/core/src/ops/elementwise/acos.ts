@@ -14,7 +14,8 @@ const acosOp: OpSpec = {
 };
 
 /**
- * Elementwise inverse cosine; NaN outside [−1, 1]. Integer and bool inputs give float32, as in PyTorch.
+ * Elementwise inverse cosine; NaN outside [−1, 1]. Integer and bool inputs give float32, as in
+ * PyTorch.
  * x: [...S] → [...S]
  * @example acos(tensor([1, 0])) // tensor([0.0000, 1.5708])
  */

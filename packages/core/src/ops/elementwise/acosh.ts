@@ -13,7 +13,8 @@ const acoshOp: OpSpec = {
 };
 
 /**
- * Elementwise inverse hyperbolic cosine; NaN below 1. Integer and bool inputs give float32, as in PyTorch.
+ * Elementwise inverse hyperbolic cosine; NaN below 1. Integer and bool inputs give float32, as in
+ * PyTorch.
  * x: [...S] → [...S]
  * @example acosh(tensor([1, 2])) // tensor([0.0000, 1.3170])
  */

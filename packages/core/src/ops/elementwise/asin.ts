@@ -13,7 +13,8 @@ const asinOp: OpSpec = {
 };
 
 /**
- * Elementwise inverse sine; NaN outside [−1, 1]. Integer and bool inputs give float32, as in PyTorch.
+ * Elementwise inverse sine; NaN outside [−1, 1]. Integer and bool inputs give float32, as in
+ * PyTorch.
  * x: [...S] → [...S]
  * @example asin(tensor([0, 1])) // tensor([0.0000, 1.5708])
  */

@@ -13,7 +13,8 @@ const atanhOp: OpSpec = {
 };
 
 /**
- * Elementwise inverse hyperbolic tangent; ±∞ at ±1, NaN beyond. Integer and bool inputs give float32, as in PyTorch.
+ * Elementwise inverse hyperbolic tangent; ±∞ at ±1, NaN beyond. Integer and bool inputs give
+ * float32, as in PyTorch.
  * x: [...S] → [...S]
  * @example atanh(tensor([0, 0.5])) // tensor([0.0000, 0.5493])
  */

@@ -10,9 +10,10 @@ const ceilOp: OpSpec = {
 };
 
 /**
- * Elementwise ceiling: the smallest integer ≥ x. Integers are returned unchanged (as a copy) and bool is rejected, as in PyTorch.
+ * Elementwise ceiling: the smallest integer ≥ x. Integers are returned unchanged (as a copy) and
+ * bool is rejected, as in PyTorch.
  * x: [...S] → [...S]
- * @example ceil(tensor([-1.5, 1.5])) // tensor([-1., 2.])
+ * @example ceil(tensor([-1.5, 1.5])) // tensor([-1.0000,  2.0000])
  */
 export function ceil(x: TensorLike): Tensor {
   return applyOp(ceilOp, [x], undefined);

@@ -23,7 +23,7 @@ const copysignOp: OpSpec = {
  * Elementwise |a| with the sign of b (its sign bit: −0 counts as negative), with NumPy
  * broadcasting. Integer and bool inputs give float32, as in PyTorch.
  * a: [...A], b: [...B] → broadcast([...A], [...B])
- * @example copysign(tensor([1, -2]), tensor([-0, 3])) // tensor([-1.,  2.])
+ * @example copysign(tensor([1, -2]), tensor([-0, 3])) // tensor([-1.0000,  2.0000])
  */
 export function copysign(a: TensorLike, b: TensorLike): Tensor {
   return applyOp(copysignOp, [a, b], undefined);

@@ -15,7 +15,8 @@ const erfOp: OpSpec = {
 };
 
 /**
- * Elementwise error function, 2/√π ∫₀ˣ e^(−t²) dt. Integer and bool inputs give float32, as in PyTorch.
+ * Elementwise error function, 2/√π ∫₀ˣ e^(−t²) dt. Integer and bool inputs give float32, as in
+ * PyTorch.
  * x: [...S] → [...S]
  * @example erf(tensor([0, 1])) // tensor([0.0000, 0.8427])
  */

@@ -15,9 +15,10 @@ const erfcOp: OpSpec = {
 };
 
 /**
- * Elementwise complementary error function, 1 − erf(x), without cancellation for large x. Integer and bool inputs give float32, as in PyTorch.
+ * Elementwise complementary error function, 1 − erf(x), without cancellation for large x. Integer
+ * and bool inputs give float32, as in PyTorch.
  * x: [...S] → [...S]
- * @example erfc(tensor([0, 3])) // tensor([1.0000e+00, 2.2090e-05])
+ * @example erfc(tensor([0, 3])) // tensor([1.0000e+0, 2.2090e-5])
  */
 export function erfc(x: TensorLike): Tensor {
   return applyOp(erfcOp, [x], undefined);

@@ -14,7 +14,8 @@ const erfinvOp: OpSpec = {
 };
 
 /**
- * Elementwise inverse error function on [−1, 1]: ±∞ at ±1, NaN outside. Integer and bool inputs give float32, as in PyTorch.
+ * Elementwise inverse error function on [−1, 1]: ±∞ at ±1, NaN outside. Integer and bool inputs
+ * give float32, as in PyTorch.
  * x: [...S] → [...S]
  * @example erfinv(tensor([0, 0.5])) // tensor([0.0000, 0.4769])
  */

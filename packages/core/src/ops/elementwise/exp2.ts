@@ -13,7 +13,7 @@ const exp2Op: OpSpec = {
 /**
  * Elementwise 2 to the power x. Integer and bool inputs give float32, as in PyTorch.
  * x: [...S] → [...S]
- * @example exp2(tensor([0, 3])) // tensor([1., 8.])
+ * @example exp2(tensor([0, 3])) // tensor([1.0000, 8.0000])
  */
 export function exp2(x: TensorLike): Tensor {
   return applyOp(exp2Op, [x], undefined);

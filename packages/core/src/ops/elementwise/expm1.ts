@@ -14,7 +14,7 @@ const expm1Op: OpSpec = {
 /**
  * Elementwise eˣ − 1, accurate for small x. Integer and bool inputs give float32, as in PyTorch.
  * x: [...S] → [...S]
- * @example expm1(tensor([0, 1e-10])) // tensor([0.0000e+00, 1.0000e-10])
+ * @example expm1(tensor([0, 1e-10])) // tensor([ 0.0000e+0, 1.0000e-10])
  */
 export function expm1(x: TensorLike): Tensor {
   return applyOp(expm1Op, [x], undefined);

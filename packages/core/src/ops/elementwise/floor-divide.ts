@@ -19,7 +19,7 @@ const floorDivideOp: OpSpec = {
  * with `remainder`: a = b·floorDivide(a, b) + remainder(a, b). Integers stay int32 and
  * throw on a zero divisor, as in PyTorch; floats give ±∞ or NaN there. Carries no gradient.
  * a: [...A], b: [...B] → broadcast([...A], [...B])
- * @example floorDivide(tensor([7, -7]), 2) // tensor([ 3, -4], dtype=int32)
+ * @example floorDivide(tensor([7, -7], { dtype: "int32" }), 2) // tensor([ 3, -4], dtype=int32)
  */
 export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
   return applyOp(floorDivideOp, [a, b], undefined);

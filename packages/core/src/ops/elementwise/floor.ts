@@ -10,9 +10,10 @@ const floorOp: OpSpec = {
 };
 
 /**
- * Elementwise floor: the largest integer ≤ x. Integers are returned unchanged (as a copy) and bool is rejected, as in PyTorch.
+ * Elementwise floor: the largest integer ≤ x. Integers are returned unchanged (as a copy) and bool
+ * is rejected, as in PyTorch.
  * x: [...S] → [...S]
- * @example floor(tensor([-1.5, 1.5])) // tensor([-2., 1.])
+ * @example floor(tensor([-1.5, 1.5])) // tensor([-2.0000,  1.0000])
  */
 export function floor(x: TensorLike): Tensor {
   return applyOp(floorOp, [x], undefined);

@@ -28,7 +28,7 @@ const fmodOp: OpSpec = {
  * broadcasting: a − b·trunc(a/b). Integers stay int32 and throw on a zero divisor, as in
  * PyTorch; floats give NaN there.
  * a: [...A], b: [...B] → broadcast([...A], [...B])
- * @example fmod(tensor([5, -5]), 3) // tensor([ 2, -2], dtype=int32)
+ * @example fmod(tensor([5, -5], { dtype: "int32" }), 3) // tensor([ 2, -2], dtype=int32)
  */
 export function fmod(a: TensorLike, b: TensorLike): Tensor {
   return applyOp(fmodOp, [a, b], undefined);

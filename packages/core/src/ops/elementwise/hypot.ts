@@ -28,7 +28,7 @@ const hypotOp: OpSpec = {
  * either is ±∞, even against NaN). Float inputs only (an integer
  * beside a float is promoted), as in PyTorch.
  * a: [...A], b: [...B] → broadcast([...A], [...B])
- * @example hypot(tensor([3, 1e200]), tensor([4, 1e200])) // tensor([5.0000e+000, 1.4142e+200])
+ * @example hypot(tensor([3, 1e30]), tensor([4, 1e30])) // tensor([ 5.0000e+0, 1.4142e+30])
  */
 export function hypot(a: TensorLike, b: TensorLike): Tensor {
   return applyOp(hypotOp, [a, b], undefined);

@@ -22,7 +22,7 @@ const isfiniteOp: OpSpec = {
  * Elementwise test for a finite value (neither ±∞ nor NaN); a bool tensor (all true for
  * integer and bool inputs).
  * x: [...S] → [...S]
- * @example isfinite(tensor([1, Infinity, NaN])) // tensor([true, false, false], dtype=bool)
+ * @example isfinite(tensor([1, Infinity, NaN])) // tensor([ true, false, false], dtype=bool)
  */
 export function isfinite(x: TensorLike): Tensor {
   return applyOp(isfiniteOp, [x], undefined);

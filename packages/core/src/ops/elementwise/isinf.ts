@@ -21,7 +21,7 @@ const isinfOp: OpSpec = {
 /**
  * Elementwise test for +∞ or −∞; a bool tensor (all false for integer and bool inputs).
  * x: [...S] → [...S]
- * @example isinf(tensor([1, -Infinity, NaN])) // tensor([false, true, false], dtype=bool)
+ * @example isinf(tensor([1, -Infinity, NaN])) // tensor([false,  true, false], dtype=bool)
  */
 export function isinf(x: TensorLike): Tensor {
   return applyOp(isinfOp, [x], undefined);

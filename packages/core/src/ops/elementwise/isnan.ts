@@ -12,7 +12,7 @@ const isnanOp: OpSpec = {
 /**
  * Elementwise test for NaN; a bool tensor (all false for integer and bool inputs).
  * x: [...S] → [...S]
- * @example isnan(tensor([1, NaN])) // tensor([false, true], dtype=bool)
+ * @example isnan(tensor([1, NaN])) // tensor([false,  true], dtype=bool)
  */
 export function isnan(x: TensorLike): Tensor {
   return applyOp(isnanOp, [x], undefined);

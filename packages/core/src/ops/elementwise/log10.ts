@@ -14,7 +14,7 @@ const log10Op: OpSpec = {
 /**
  * Elementwise base-10 logarithm. Integer and bool inputs give float32, as in PyTorch.
  * x: [...S] → [...S]
- * @example log10(tensor([1, 100])) // tensor([0., 2.])
+ * @example log10(tensor([1, 100])) // tensor([0.0000, 2.0000])
  */
 export function log10(x: TensorLike): Tensor {
   return applyOp(log10Op, [x], undefined);

@@ -12,9 +12,10 @@ const log1pOp: OpSpec = {
 };
 
 /**
- * Elementwise log(1 + x), accurate for small x. Integer and bool inputs give float32, as in PyTorch.
+ * Elementwise log(1 + x), accurate for small x. Integer and bool inputs give float32, as in
+ * PyTorch.
  * x: [...S] → [...S]
- * @example log1p(tensor([0, 1e-10])) // tensor([0.0000e+00, 1.0000e-10])
+ * @example log1p(tensor([0, 1e-10])) // tensor([ 0.0000e+0, 1.0000e-10])
  */
 export function log1p(x: TensorLike): Tensor {
   return applyOp(log1pOp, [x], undefined);

@@ -14,7 +14,7 @@ const log2Op: OpSpec = {
 /**
  * Elementwise base-2 logarithm. Integer and bool inputs give float32, as in PyTorch.
  * x: [...S] → [...S]
- * @example log2(tensor([1, 8])) // tensor([0., 3.])
+ * @example log2(tensor([1, 8])) // tensor([0.0000, 3.0000])
  */
 export function log2(x: TensorLike): Tensor {
   return applyOp(log2Op, [x], undefined);

@@ -29,7 +29,7 @@ const logaddexpOp: OpSpec = {
  * Elementwise log(eᵃ + eᵇ) without overflow, with NumPy broadcasting. Float inputs only
  * (an integer beside a float is promoted), as in PyTorch.
  * a: [...A], b: [...B] → broadcast([...A], [...B])
- * @example logaddexp(tensor([0, 1000]), tensor([0, 1000])) // tensor([   0.6931, 1000.6931])
+ * @example logaddexp(tensor([0, 1000]), tensor([0, 1000])) // tensor([   0.6931, 1000.6932])
  */
 export function logaddexp(a: TensorLike, b: TensorLike): Tensor {
   return applyOp(logaddexpOp, [a, b], undefined);

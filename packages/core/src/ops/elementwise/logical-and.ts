@@ -13,7 +13,7 @@ const logicalAndOp: OpSpec = {
  * Elementwise logical a and b with NumPy broadcasting, reading 0 as false and anything else
  * (NaN included) as true; a bool tensor.
  * a: [...A], b: [...B] → broadcast([...A], [...B])
- * @example logicalAnd(tensor([0, 1, 2]), tensor([1, 1, 0])) // tensor([false, true, false], dtype=bool)
+ * @example logicalAnd(tensor([0, 2]), tensor([1, 1])) // tensor([false,  true], dtype=bool)
  */
 export function logicalAnd(a: TensorLike, b: TensorLike): Tensor {
   return applyOp(logicalAndOp, [a, b], undefined);

@@ -13,7 +13,7 @@ const logicalNotOp: OpSpec = {
  * Elementwise logical not of any dtype, reading 0 as false and anything else (NaN
  * included) as true; a bool tensor.
  * x: [...S] → [...S]
- * @example logicalNot(tensor([0, 2, NaN])) // tensor([true, false, false], dtype=bool)
+ * @example logicalNot(tensor([0, 2, NaN])) // tensor([ true, false, false], dtype=bool)
  */
 export function logicalNot(x: TensorLike): Tensor {
   return applyOp(logicalNotOp, [x], undefined);

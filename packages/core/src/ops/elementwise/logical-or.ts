@@ -13,7 +13,7 @@ const logicalOrOp: OpSpec = {
  * Elementwise logical a or b with NumPy broadcasting, reading 0 as false and anything else
  * (NaN included) as true; a bool tensor.
  * a: [...A], b: [...B] → broadcast([...A], [...B])
- * @example logicalOr(tensor([0, 1, 0]), tensor([0, 0, 3])) // tensor([false, true, true], dtype=bool)
+ * @example logicalOr(tensor([0, 0]), tensor([0, 3])) // tensor([false,  true], dtype=bool)
  */
 export function logicalOr(a: TensorLike, b: TensorLike): Tensor {
   return applyOp(logicalOrOp, [a, b], undefined);

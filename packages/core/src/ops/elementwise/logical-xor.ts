@@ -10,10 +10,11 @@ const logicalXorOp: OpSpec = {
 };
 
 /**
- * Elementwise logical a xor b (exactly one true) with NumPy broadcasting, reading 0 as false and anything else
+ * Elementwise logical a xor b (exactly one true) with NumPy broadcasting, reading 0 as false and
+ * anything else
  * (NaN included) as true; a bool tensor.
  * a: [...A], b: [...B] → broadcast([...A], [...B])
- * @example logicalXor(tensor([0, 1, 2]), tensor([1, 1, 0])) // tensor([true, false, true], dtype=bool)
+ * @example logicalXor(tensor([0, 1]), tensor([1, 1])) // tensor([ true, false], dtype=bool)
  */
 export function logicalXor(a: TensorLike, b: TensorLike): Tensor {
   return applyOp(logicalXorOp, [a, b], undefined);

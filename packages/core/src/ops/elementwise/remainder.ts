@@ -27,7 +27,7 @@ const remainderOp: OpSpec = {
  * NumPy broadcasting: a − b·⌊a/b⌋. Integers stay int32 and throw on a zero divisor, as in
  * PyTorch; floats give NaN there.
  * a: [...A], b: [...B] → broadcast([...A], [...B])
- * @example remainder(tensor([5, -5]), 3) // tensor([2, 1], dtype=int32)
+ * @example remainder(tensor([5, -5], { dtype: "int32" }), 3) // tensor([2, 1], dtype=int32)
  */
 export function remainder(a: TensorLike, b: TensorLike): Tensor {
   return applyOp(remainderOp, [a, b], undefined);

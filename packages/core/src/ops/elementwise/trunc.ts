@@ -10,9 +10,10 @@ const truncOp: OpSpec = {
 };
 
 /**
- * Elementwise rounding toward zero. Integers are returned unchanged (as a copy) and bool is rejected, as in PyTorch.
+ * Elementwise rounding toward zero. Integers are returned unchanged (as a copy) and bool is
+ * rejected, as in PyTorch.
  * x: [...S] → [...S]
- * @example trunc(tensor([-1.5, 1.5])) // tensor([-1., 1.])
+ * @example trunc(tensor([-1.5, 1.5])) // tensor([-1.0000,  1.0000])
  */
 export function trunc(x: TensorLike): Tensor {
   return applyOp(truncOp, [x], undefined);
