@@ -446,3 +446,10 @@ test("rounding ops pass a zero gradient (not none), as PyTorch; floorDivide carr
   copysign(x, b).sum().backward();
   expect(Array.from(b.grad!.data)).toEqual([0, 0]);
 });
+
+test("an int32 beside a float64 converts to float64, not through float32", () => {
+  // 2^24 + 1 is exact in float64 and rounds to 2^24 in float32.
+  const big = tensor([16777217], { dtype: "int32" });
+  expect(copysign(big, tensor([-1], { dtype: "float64" })).data[0]).toBe(-16777217);
+  expect(copysign(big, -1).data[0]).toBe(-16777216);
+});

@@ -18,12 +18,13 @@ export function floatResult(dtype: DType): DType {
 }
 
 /**
- * x itself if float, else x converted to float32: PyTorch converts integers before applying
- * a function of the reals, so an int32 beyond 2^24 is first rounded as float32 rounds it.
+ * x itself if float, else x converted to `dtype` (float32 unless beside a float64): PyTorch
+ * converts integers before applying a function of the reals, so an int32 beyond 2^24 is
+ * first rounded as float32 rounds it.
  */
-export function asFloat(x: Tensor): Tensor {
+export function asFloat(x: Tensor, dtype: DType = "float32"): Tensor {
   if (isFloat(x.dtype)) return x;
-  const out = empty(x.shape, "float32");
+  const out = empty(x.shape, dtype);
   getBackend().copy(contiguousView(x), contiguousView(out), x.shape);
   return out;
 }
@@ -60,7 +61,7 @@ export function roundingUnary(op: string, kernel: UnaryKernel, x: Tensor): Tenso
  */
 export function floatBinary(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor): Tensor {
   const dtype = floatResult(arithmeticDtype(op, a, b));
-  return binaryKernel(op, kernel, asFloat(a), asFloat(b), dtype);
+  return binaryKernel(op, kernel, asFloat(a, dtype), asFloat(b, dtype), dtype);
 }
 
 /**
