@@ -156,6 +156,9 @@ const ops: Record<string, (x: Tensor) => Result> = {
   "repeatInterleave axis 1": (x) => repeatInterleave(x, 2, 1),
   "repeatInterleave flattened": (x) => x.repeatInterleave(3),
   "repeatInterleave counts": (x) => repeatInterleave(x, tensor([1, 0, 2], { dtype: "int32" }), 0),
+  "repeatInterleave one count broadcast": (x) =>
+    repeatInterleave(x, tensor([2], { dtype: "int32" }), 1),
+  "expand leading and middle axes": (x) => x.expand([2, 3, -1, 4]),
   "split by size": (x) => split(x, 2, 1),
   "split sections": (x) => x.split([1, 3], -1),
   chunk: (x) => chunk(x, 3, 0),

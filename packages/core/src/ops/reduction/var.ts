@@ -51,7 +51,7 @@ export function varianceOf(
  * Variance over `axis` (one, several, or all when omitted) with `correction` subtracted from
  * the count (default 1: the unbiased sample variance). Float tensors only. Exported as `var`.
  * x: [2, 3], axis 1 → [2]
- * @example variance(tensor([1, 2, 3, 4])) // tensor(1.6667)
+ * @example variance(tensor([1, 2, 3, 4])) // tensor(1.6667), with import { var as variance }
  */
 export function variance(
   x: TensorLike,
