@@ -122,10 +122,7 @@ export abstract class Optimizer<
   }
 
   #paramList(params: unknown, g: number): unknown[] {
-    if (typeof params === "string" || params === null || typeof params !== "object") {
-      throw new ValueError(this.#op, `group ${g}'s params must be an iterable of tensors`);
-    }
-    if (!(Symbol.iterator in params)) {
+    if (typeof params !== "object" || params === null || !(Symbol.iterator in params)) {
       throw new ValueError(this.#op, `group ${g}'s params must be an iterable of tensors`);
     }
     return [...(params as Iterable<unknown>)];
