@@ -220,13 +220,15 @@ function copyRows(t: Tensor, indices: Int32Array | null, start: number, count: n
 /** What a generic `Dataset.get` returned, checked to be `{ x, y }` tensors. */
 function checkExample(example: Example, index: number): Example {
   const { x, y } = (example ?? {}) as Partial<Example>;
-  if (!(x instanceof Tensor) || !(y instanceof Tensor)) {
-    throw new ValueError(
-      "DataLoader",
-      `dataset.get(${index}) must return { x, y } tensors; got ${example === null || typeof example !== "object" ? formatValue(example) : `{ ${Object.keys(example).join(", ")} }`}`,
-    );
-  }
-  return example;
+  if (x instanceof Tensor && y instanceof Tensor) return example;
+  const got =
+    example !== null && typeof example === "object"
+      ? `{ ${Object.keys(example).join(", ")} }`
+      : formatValue(example);
+  throw new ValueError(
+    "DataLoader",
+    `dataset.get(${index}) must return { x, y } tensors; got ${got}`,
+  );
 }
 
 /** Stacks the examples' tensors along a new first axis, checking they agree. */
