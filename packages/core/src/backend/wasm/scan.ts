@@ -1,12 +1,38 @@
 /**
- * The scan kernel in plain JavaScript: one loop per op, and when the scanned axis is not the
- * last, the inner dimension walked contiguously with one accumulator per column, so that
- * memory is read in order. Each column sees the reference's expressions in the reference's
- * order, so the results are bit-identical to it.
+ * The scan kernel in plain JavaScript, one loop per op. A scan along the last axis runs each
+ * line with a scalar accumulator; along any other axis, the inner dimension is walked
+ * contiguously with one accumulator per column, so that memory is read in order. Each line
+ * sees the reference's expressions in the reference's order, so the results are bit-identical
+ * to it.
  */
 import type { TypedArray } from "../../dtype.js";
 import type { ScanKernel } from "../backend.js";
 import { logAddExp, replacesExtreme, scanStart } from "../reference/scan.js";
+
+/** Running sum, product or log Σ exp of each contiguous line of n. */
+function scanRows(
+  op: "sum" | "prod" | "logsumexp",
+  x: TypedArray,
+  rows: number,
+  n: number,
+  out: TypedArray,
+): void {
+  for (let o = 0; o < rows; o++) {
+    const end = (o + 1) * n;
+    let acc: number = scanStart[op];
+    switch (op) {
+      case "sum":
+        for (let k = o * n; k < end; k++) out[k] = acc += x[k]!;
+        break;
+      case "prod":
+        for (let k = o * n; k < end; k++) out[k] = acc *= x[k]!;
+        break;
+      case "logsumexp":
+        for (let k = o * n; k < end; k++) out[k] = acc = logAddExp(acc, x[k]!);
+        break;
+    }
+  }
+}
 
 /** Running sum, product or log Σ exp of `inner` columns at once, block by block along the axis. */
 function scanColumns(
@@ -33,6 +59,31 @@ function scanColumns(
           for (let i = 0; i < inner; i++) out[row + i] = acc[i] = logAddExp(acc[i]!, x[row + i]!);
           break;
       }
+    }
+  }
+}
+
+/** Running maximum or minimum (and its index) of each contiguous line of n. */
+function extremeRows(
+  op: "max" | "min",
+  x: TypedArray,
+  rows: number,
+  n: number,
+  out: TypedArray,
+  indices: Int32Array | null,
+): void {
+  for (let o = 0; o < rows; o++) {
+    const base = o * n;
+    let best = Number.NaN;
+    let at = 0;
+    for (let j = 0; j < n; j++) {
+      const v = x[base + j]!;
+      if (j === 0 || replacesExtreme(op, v, best)) {
+        best = v;
+        at = j;
+      }
+      out[base + j] = best;
+      if (indices) indices[base + j] = at;
     }
   }
 }
@@ -75,6 +126,9 @@ export function scanFast(
   out: TypedArray,
   indices: Int32Array | null,
 ): void {
-  if (op === "max" || op === "min") extremeColumns(op, x, outer, axisLen, inner, out, indices);
+  if (op === "max" || op === "min") {
+    if (inner === 1) extremeRows(op, x, outer, axisLen, out, indices);
+    else extremeColumns(op, x, outer, axisLen, inner, out, indices);
+  } else if (inner === 1) scanRows(op, x, outer, axisLen, out);
   else scanColumns(op, x, outer, axisLen, inner, out);
 }
