@@ -477,6 +477,54 @@ export class Tensor {
   gather(axis: number, index: Tensor): Tensor {
     return ops.gather(this, axis, index);
   }
+  sort(axis = -1, options?: ops.SortOptions): ops.ValuesAndIndices {
+    return ops.sort(this, axis, options);
+  }
+  argsort(axis = -1, options?: ops.SortOptions): Tensor {
+    return ops.argsort(this, axis, options);
+  }
+  topk(k: number, axis = -1, options?: ops.TopkOptions): ops.ValuesAndIndices {
+    return ops.topk(this, k, axis, options);
+  }
+  kthvalue(k: number, axis = -1, keepDims = false): ops.ValuesAndIndices {
+    return ops.kthvalue(this, k, axis, keepDims);
+  }
+  median(): Tensor;
+  median(axis: number, keepDims?: boolean): ops.ValuesAndIndices;
+  median(axis?: number, keepDims = false): Tensor | ops.ValuesAndIndices {
+    return axis === undefined ? ops.median(this) : ops.median(this, axis, keepDims);
+  }
+  unique(options?: ops.UniqueOptions): ops.UniqueResult {
+    return ops.unique(this, options);
+  }
+  indexSelect(axis: number, index: Tensor): Tensor {
+    return ops.indexSelect(this, axis, index);
+  }
+  maskedFill(mask: Tensor, value: TensorLike): Tensor {
+    return ops.maskedFill(this, mask, value);
+  }
+  maskedSelect(mask: Tensor): Tensor {
+    return ops.maskedSelect(this, mask);
+  }
+  nonzero(): Tensor {
+    return ops.nonzero(this);
+  }
+  scatter(axis: number, index: Tensor, src: TensorLike): Tensor {
+    return ops.scatter(this, axis, index, src);
+  }
+  scatterReduce(
+    axis: number,
+    index: Tensor,
+    src: Tensor,
+    reduce: ops.ScatterReduction,
+    options?: ops.ScatterReduceOptions,
+  ): Tensor {
+    return ops.scatterReduce(this, axis, index, src, reduce, options);
+  }
+  /** NumPy/PyTorch-style indexing, `x[...items]`: see `index`. */
+  index(...items: ops.IndexItem[]): Tensor {
+    return ops.index(this, ...items);
+  }
   flip(axes: number | number[]): Tensor {
     return ops.flip(this, axes);
   }

@@ -61,6 +61,18 @@ export { trunc } from "./elementwise/trunc.js";
 export { exp } from "./exp.js";
 export { gather } from "./gather.js";
 export { identity } from "./identity.js";
+export { indexSelect } from "./indexing/index-select.js";
+export { maskedFill } from "./indexing/masked-fill.js";
+export { maskedSelect } from "./indexing/masked-select.js";
+export { nonzero } from "./indexing/nonzero.js";
+export { oneHot } from "./indexing/one-hot.js";
+export { scatter } from "./indexing/scatter.js";
+export {
+  type ScatterReduceOptions,
+  type ScatterReduction,
+  scatterReduce,
+} from "./indexing/scatter-reduce.js";
+export { type IndexItem, type IndexRange, index } from "./indexing/tensor-index.js";
 export { log } from "./log.js";
 export { logSoftmax } from "./log-softmax.js";
 export { type MatmulOptions, matmul } from "./matmul.js";
@@ -105,6 +117,13 @@ export { sign } from "./sign.js";
 export { sin } from "./sin.js";
 export { slice } from "./slice.js";
 export { softmax } from "./softmax.js";
+export { argsort } from "./sorting/argsort.js";
+export { kthvalue } from "./sorting/kthvalue.js";
+export { median } from "./sorting/median.js";
+export { type SearchsortedOptions, searchsorted } from "./sorting/searchsorted.js";
+export { type SortOptions, sort, type ValuesAndIndices } from "./sorting/sort.js";
+export { type TopkOptions, topk } from "./sorting/topk.js";
+export { type UniqueOptions, type UniqueResult, unique } from "./sorting/unique.js";
 export { sqrt } from "./sqrt.js";
 export { sub } from "./sub.js";
 export { sum } from "./sum.js";
