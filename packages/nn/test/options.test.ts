@@ -158,6 +158,7 @@ const exportsTable: Record<string, [op: string, call: () => unknown][] | string>
   LinearLR: [["LinearLR", () => new nn.LinearLR(sgd(), bogus as never)]],
   LinearWarmup: [["LinearWarmup", () => new nn.LinearWarmup(sgd(), 2, bogus as never)]],
   LRScheduler: [
+    ["LRScheduler", () => new nn.LRScheduler(sgd(), () => 0.1, bogus as never)],
     [
       "StepLR.loadStateDict",
       () =>

@@ -56,6 +56,7 @@ export class LRScheduler {
 
   /** @param spec for subclasses: their name, hyperparameters and check. */
   constructor(optimizer: Scheduled, schedule: Schedule, spec: SchedulerSpec = {}) {
+    checkOptions("LRScheduler", spec, ["op", "hyperparameters", "validate"]);
     this.#op = spec.op ?? "LRScheduler";
     this.#hyperparameters = spec.hyperparameters ?? {};
     this.#validate = spec.validate ?? (() => {});
