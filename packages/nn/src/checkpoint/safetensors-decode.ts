@@ -90,9 +90,7 @@ function decodeData(
     case "I32":
       return copyOf(bytes, new Int32Array(n));
     case "BOOL": {
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) out[i] = bytes[i] === 0 ? 0 : 1;
-      return out;
+      return toBool(bytes);
     }
     // TypedArray.prototype.set converts between element types natively, in one pass.
     case "U8":
@@ -107,16 +105,20 @@ function decodeData(
       const source = new Uint16Array(...aligned(bytes, 2, 2), n);
       const out = new Float32Array(n);
       const bits = new Uint32Array(out.buffer);
-      const table = halfTable();
-      for (let i = 0; i < n; i++) bits[i] = table[source[i]!]!;
+      halfToFloatBits(halfTable(), source, bits);
       return out;
     }
     case "BF16": {
       // bfloat16 is the top half of a float32: a shift is exact for every value and NaN.
-      const source = new Uint16Array(...aligned(bytes, 2, 2), n);
       const out = new Float32Array(n);
       const bits = new Uint32Array(out.buffer);
-      for (let i = 0; i < n; i++) bits[i] = source[i]! << 16;
+      if (LITTLE_ENDIAN_HOST) {
+        // Two values per 32-bit load, which nearly halves the loop's time.
+        shiftUpPairs(new Uint32Array(...aligned(bytes, 4, 4), n >> 1), bits);
+        if (n & 1) bits[n - 1] = (bytes[2 * n - 2]! | (bytes[2 * n - 1]! << 8)) << 16;
+      } else {
+        shiftUp16(new Uint16Array(...aligned(bytes, 2, 2), n), bits);
+      }
       return out;
     }
     case "F8_E4M3":
@@ -126,8 +128,7 @@ function decodeData(
     case "F8_E8M0": {
       const out = new Float32Array(n);
       const bits = new Uint32Array(out.buffer);
-      const table = fp8Table(format);
-      for (let i = 0; i < n; i++) bits[i] = table[bytes[i]!]!;
+      lookUp8(fp8Table(format), bytes, bits);
       return out;
     }
     case "U32": {
@@ -158,6 +159,48 @@ function decodeData(
     default:
       return fail(`dtype ${format} cannot be read`, name);
   }
+}
+
+// The loops are small functions of their own, each seeing one pair of array types, so the
+// engine compiles each to a tight loop (inside one large function they decode about 2× slower).
+
+/**
+ * Half floats to float32 bits. A normal number only moves its exponent and fraction (and
+ * rebiases the exponent by 127 − 15); zeros, subnormals, infinities and NaNs, rare in
+ * weights, come from the table.
+ */
+function halfToFloatBits(table: Uint32Array, source: Uint16Array, out: Uint32Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const h = source[i]!;
+    const exponent = h & 0x7c00;
+    out[i] =
+      exponent === 0 || exponent === 0x7c00
+        ? table[h]!
+        : ((h & 0x8000) << 16) | (((h & 0x7fff) << 13) + 0x38000000);
+  }
+}
+
+function lookUp8(table: Uint32Array, source: Uint8Array, out: Uint32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = table[source[i]!]!;
+}
+
+function shiftUp16(source: Uint16Array, out: Uint32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = source[i]! << 16;
+}
+
+/** Each little-endian word holds two bfloat16s: the first in its low half, the second in its high. */
+function shiftUpPairs(pairs: Uint32Array, out: Uint32Array): void {
+  for (let j = 0; j < pairs.length; j++) {
+    const word = pairs[j]!;
+    out[2 * j] = word << 16;
+    out[2 * j + 1] = word & 0xffff0000;
+  }
+}
+
+function toBool(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i] === 0 ? 0 : 1;
+  return out;
 }
 
 function widen(source: Uint8Array | Int8Array | Int16Array | Uint16Array, n: number): Int32Array {
