@@ -160,6 +160,11 @@ export class KernelRuntime {
   /** When a call last used more than a quarter of the memory. */
   #lastLargeUse = 0;
   #releaseTimer = false;
+  /**
+   * Called after the memory is replaced: the thread pool sets it to terminate the workers
+   * holding the old one, which is freed once nothing refers to it.
+   */
+  onReplace: (() => void) | undefined;
 
   constructor(api: WasmApi, module: WasmModule, shared: boolean, relaxed: boolean) {
     this.#api = api;
@@ -171,6 +176,7 @@ export class KernelRuntime {
 
   /** A fresh memory of INITIAL_PAGES and an instance of the kernels on it. */
   #instantiate(): void {
+    const replacing = this.#memory !== undefined;
     this.#memory = new this.#api.Memory({
       initial: INITIAL_PAGES,
       maximum: maximumPages,
@@ -179,6 +185,7 @@ export class KernelRuntime {
     const instance = new this.#api.Instance(this.module, { env: { memory: this.#memory } });
     this.#exports = instance.exports as unknown as KernelExports;
     this.#views();
+    if (replacing) this.onReplace?.();
   }
 
   #views(): void {

@@ -458,5 +458,8 @@ export function getPool(runtime: KernelRuntime): ThreadPool | null {
   if (pool !== undefined) return pool?.broken ? null : pool;
   const threads = usableThreads();
   pool = threads > 1 ? ThreadPool.create(runtime, threads - 1) : null;
+  // The workers hold the memory they were started on: once the runtime replaces it (to give a
+  // large one back), stop them now rather than at the next parallel call, so it can be freed.
+  runtime.onReplace = closePool;
   return pool?.broken ? null : pool;
 }
