@@ -58,6 +58,7 @@ const FINISHED = 2; // slices of the current job done, by any thread
 const COUNT = 3; // slices in the current job
 const KERNEL = 4; // index into KERNELS
 const SPIN = 5; // µs a worker polls for the next job before it sleeps: 0 on a busy machine
+const WORKER_SLICES = 6; // slices the workers have run, for tests and benchmarks
 const HEADER = 8;
 /** One word per slice after the workers' words: 1 when that slice threw in a worker. */
 const MAX_ARGS = 24;
@@ -132,6 +133,7 @@ for (;;) {
     } catch {
       control[failedAt + index] = 1;
     }
+    Atomics.add(control, ${WORKER_SLICES}, 1);
     if (Atomics.add(control, ${FINISHED}, 1) + 1 === control[${COUNT}]) {
       Atomics.notify(control, ${FINISHED});
     }
@@ -256,6 +258,11 @@ export class ThreadPool {
   /** Worker threads in the pool (the calling thread makes one more). */
   get size(): number {
     return this.#workers.length;
+  }
+
+  /** How many slices the workers (not the caller) have run so far. */
+  get workerSlices(): number {
+    return Atomics.load(this.#control, WORKER_SLICES);
   }
 
   /** Why the pool stopped using threads, or undefined while it uses them. */
