@@ -9,6 +9,7 @@ import {
   add,
   argmax,
   argmin,
+  argsort,
   atan2,
   broadcastTo,
   cast,
@@ -26,9 +27,11 @@ import {
   gt,
   hypot,
   identity,
+  indexSelect,
   isfinite,
   isinf,
   isnan,
+  kthvalue,
   le,
   lerp,
   logaddexp,
@@ -38,21 +41,30 @@ import {
   logicalXor,
   logsumexp,
   lt,
+  maskedFill,
+  maskedSelect,
   matmul,
   maximum,
   mean,
+  median,
   min,
   minimum,
   mul,
   ne,
+  nonzero,
   type OpName,
+  oneHot,
   pad,
   pow,
   remainder,
   reshape,
+  scatter,
   scatterAdd,
+  scatterReduce,
+  searchsorted,
   sign,
   slice,
+  sort,
   squeeze,
   stack,
   sub,
@@ -61,7 +73,9 @@ import {
   type Tensor,
   type TensorLike,
   tensor,
+  topk,
   transpose,
+  unique,
   unsqueeze,
   where,
 } from "@tensortape/core";
@@ -317,6 +331,96 @@ const cases: Record<OpName, OpCases> = {
     { name: "transpose reversed", f: (x) => transpose(x), inputs: [r([2, 3, 4])] },
     { name: "transpose permuted", f: (x) => transpose(x, [1, 2, 0]), inputs: [r([2, 3, 4])] },
   ],
+  // Sorting and selection: values scatter g back to their indices.
+  sort: [
+    { name: "sort last axis", f: (x) => sort(x).values, inputs: [r([3, 4])] },
+    {
+      name: "sort axis 0 descending",
+      f: (x) => sort(x, 0, { descending: true }).values,
+      inputs: [r([3, 4])],
+    },
+  ],
+  argsort: { noGradient: () => argsort(r([2, 3]).requireGrad()) },
+  topk: [{ name: "topk 2 of axis -1", f: (x) => topk(x, 2).values, inputs: [r([3, 4])] }],
+  kthvalue: [
+    { name: "kthvalue 2 keepDims", f: (x) => kthvalue(x, 2, 0, true).values, inputs: [r([3, 4])] },
+  ],
+  median: [
+    { name: "median of all", f: (x) => median(x), inputs: [r([3, 3])] },
+    { name: "median axis 1", f: (x) => median(x, 1).values, inputs: [r([3, 4])] },
+  ],
+  unique: { noGradient: () => unique(r([5]).requireGrad()).values },
+  searchsorted: {
+    noGradient: () => searchsorted(tensor([0, 1, 2]), r([4]).requireGrad().cast("float32")),
+  },
+  // Indexing: reads scatter g back into the positions read.
+  index: [
+    {
+      name: "index int, range and int tensor",
+      f: (x) => x.index(1, "0:3:2", idx([3, 0, 3])),
+      inputs: [r([2, 3, 4])],
+    },
+    { name: "index bool mask", f: (x) => x.index(gt(x, 0)), inputs: [r([2, 3], -2, 2, [0])] },
+  ],
+  indexSelect: [
+    {
+      name: "indexSelect repeats",
+      f: (x) => indexSelect(x, 1, idx([2, 0, 2])),
+      inputs: [r([2, 3])],
+    },
+  ],
+  maskedFill: [
+    {
+      name: "maskedFill with a 0-d tensor value",
+      f: (x, v) => maskedFill(x, tensor([1, 0, 1], { dtype: "bool" }), v!),
+      inputs: [r([2, 3]), r([])],
+    },
+  ],
+  maskedSelect: [
+    {
+      name: "maskedSelect broadcast",
+      f: (x) => maskedSelect(x, tensor([1, 0, 1], { dtype: "bool" })),
+      inputs: [r([2, 3])],
+    },
+  ],
+  nonzero: { noGradient: () => nonzero(r([2, 3]).requireGrad()) },
+  oneHot: { noGradient: () => oneHot(idx([0, 2, 1])) },
+  scatter: [
+    {
+      name: "scatter a tensor",
+      f: (x, s) =>
+        scatter(
+          x,
+          1,
+          idx([
+            [2, 0],
+            [1, 2],
+          ]),
+          s!,
+        ),
+      inputs: [r([2, 3]), r([2, 2])],
+    },
+    {
+      name: "scatter a number",
+      f: (x) => scatter(x, 0, idx([[1, 0, 1]]), 0.5),
+      inputs: [r([2, 3])],
+    },
+  ],
+  scatterReduce: (["sum", "prod", "mean", "amax", "amin"] as const).map((reduce) => ({
+    name: `scatterReduce ${reduce}`,
+    f: (x: Tensor, s: Tensor) =>
+      scatterReduce(
+        x,
+        1,
+        idx([
+          [0, 2, 0],
+          [1, 1, 2],
+        ]),
+        s,
+        reduce,
+      ),
+    inputs: [r([2, 3]), r([2, 3])],
+  })),
   unsqueeze: [
     { name: "unsqueeze", f: (x, w) => unsqueeze(x, -1).mul(w), inputs: [r([2, 3]), r([2, 3, 2])] },
   ],
