@@ -35,13 +35,15 @@ function recordingFactory(controls: Int32Array[]): WorkerFactory {
 }
 
 beforeEach(() => {
-  // Pools of several workers whatever this machine has.
+  // Pools of several workers whatever this machine has, and busy or not.
   threadTesting.cores = 4;
+  threadTesting.busy = false;
 });
 
 afterEach(() => {
   threadTesting.workerFactory = undefined;
   threadTesting.cores = undefined;
+  threadTesting.busy = undefined;
   vi.restoreAllMocks();
   setNumThreads(2);
 });
@@ -184,6 +186,27 @@ test("a product too small to repay a second thread runs on the calling thread's 
   expect(matmulRuntime(args(128, 128, 128))).toBe(getRuntime());
   setNumThreads(1);
   expect(matmulRuntime(args(128, 128, 128))).toBe(getLocalRuntime());
+});
+
+test("on a busy machine products run on the calling thread alone", () => {
+  setNumThreads(4);
+  const args = {
+    aOffsets: [0],
+    bOffsets: [0],
+    m: 512,
+    k: 512,
+    n: 512,
+    transA: false,
+    transB: false,
+  };
+  expect(matmulRuntime(args)).toBe(getRuntime());
+  threadTesting.busy = true;
+  expect(matmulRuntime(args)).toBe(getLocalRuntime());
+  const pool = getPool(getRuntime()!)!;
+  expect(pool.threads()).toBe(1);
+  threadTesting.busy = false;
+  expect(pool.waitReady(20_000)).toBe(true);
+  expect(pool.threads()).toBe(4);
 });
 
 /** A stand-in worker that records whether it was terminated and can emit an error. */

@@ -12,6 +12,7 @@ const MiB = 1 << 20;
 
 afterEach(() => {
   threadTesting.cores = undefined;
+  threadTesting.busy = undefined;
   setNumThreads(2);
 });
 
@@ -71,6 +72,7 @@ test("with no further kernel, an idle timer gives the memory back", async () => 
 
 test("the threads' shared memory shrinks too, and the workers move to the new one", async () => {
   threadTesting.cores = 2;
+  threadTesting.busy = false;
   setNumThreads(2);
   const runtime = getRuntime()!;
   tallProduct(2048, 64); // warm: the pool starts

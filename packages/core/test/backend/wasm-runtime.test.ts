@@ -8,7 +8,7 @@ import {
   getRuntime,
 } from "../../src/backend/wasm/runtime.js";
 import { compareSimd, reluSimd } from "../../src/backend/wasm/simd-elementwise.js";
-import { getPool } from "../../src/backend/wasm/thread-pool.js";
+import { getPool, threadTesting } from "../../src/backend/wasm/thread-pool.js";
 import { absolute, expectWithin, randomF32 } from "./kernel-check.js";
 
 test("the kernels built for a private memory (browsers without SharedArrayBuffer) compute the same", () => {
@@ -48,6 +48,7 @@ test("decodeBase64 reads every padding length", () => {
 });
 
 test("a slice that fails in a worker is rerun on the calling thread, whose error surfaces", () => {
+  threadTesting.cores = 2;
   setNumThreads(2);
   const runtime = getRuntime()!;
   const pool = getPool(runtime)!;
@@ -74,6 +75,7 @@ test("a slice that fails in a worker is rerun on the calling thread, whose error
   pool.run("matmulBatchF32", [slice(scratch + 128), slice(scratch + 256)]);
   expect(runtime.f32[(scratch + 128) >> 2]).toBe(9);
   expect(runtime.f32[(scratch + 256) >> 2]).toBe(9);
+  threadTesting.cores = undefined;
 });
 
 test("kernels on the calling thread alone use a private memory; products split over threads, the shared one", () => {
@@ -90,6 +92,9 @@ test("kernels on the calling thread alone use a private memory; products split o
     transA: false,
     transB: false,
   });
+  // Two cores, not busy, whatever this machine is and does.
+  threadTesting.cores = 2;
+  threadTesting.busy = false;
   setNumThreads(2);
   expect(matmulRuntime(product(16))).toBe(local);
   // Threads need a shared memory (and Node's worker_threads).
@@ -97,4 +102,6 @@ test("kernels on the calling thread alone use a private memory; products split o
   setNumThreads(1);
   expect(matmulRuntime(product(256))).toBe(local);
   setNumThreads(2);
+  threadTesting.cores = undefined;
+  threadTesting.busy = undefined;
 });

@@ -84,7 +84,7 @@ const BOOT_TIMEOUT_MS = 15_000;
  * large kernels a few hundred microseconds apart (the small ops of a step run in between), and
  * waking a sleeping thread costs tens of microseconds. On a machine with more runnable threads
  * than cores a polling worker only takes time from the thread it waits for, so then it does
- * not poll at all (see `#busy`).
+ * not poll at all (see `machineBusy`).
  */
 const WORKER_SPIN_US = 300;
 
@@ -154,12 +154,15 @@ function nodeOs(): OsLike | undefined {
 }
 
 /**
- * Internal switches for tests: a stand-in worker factory, a core count, and whether the
- * once-per-process warning has been given.
+ * Internal switches for tests: a stand-in worker factory, a core count, whether the machine
+ * counts as busy, and whether the once-per-process warning has been given.
  */
-export const threadTesting: { workerFactory?: WorkerFactory; cores?: number; warned: boolean } = {
-  warned: false,
-};
+export const threadTesting: {
+  workerFactory?: WorkerFactory;
+  cores?: number;
+  busy?: boolean;
+  warned: boolean;
+} = { warned: false };
 
 /** The number of logical cores: os.availableParallelism in Node, hardwareConcurrency elsewhere. */
 export function coreCount(): number {
@@ -207,8 +210,6 @@ export class ThreadPool {
   #job = 0;
   #ready = 0;
   #broken: string | undefined;
-  #busy = false;
-  #loadCheckedAt = -Infinity;
 
   private constructor(runtime: KernelRuntime, workers: number, factory: WorkerFactory) {
     this.#runtime = runtime;
@@ -280,10 +281,10 @@ export class ThreadPool {
 
   /**
    * Threads that can take part in a call now: the caller plus the workers that have started;
-   * 1 while none has, and for good once the pool has failed.
+   * 1 while none has, while the machine is busy, and for good once the pool has failed.
    */
   threads(): number {
-    if (this.#broken) return 1;
+    if (this.#broken || machineBusy()) return 1;
     if (this.#ready < this.#workers.length) {
       let ready = 0;
       for (let w = 0; w < this.#workers.length; w++) {
@@ -309,22 +310,9 @@ export class ThreadPool {
     for (let w = 0; w < this.#workers.length && !this.#broken; w++) {
       const left = deadline - now();
       if (left > 0) Atomics.wait(this.#control, HEADER + w, BOOTING, left);
+      if (Atomics.load(this.#control, HEADER + w) !== READY) return false;
     }
-    return this.threads() === this.#workers.length + 1;
-  }
-
-  /**
-   * Whether the machine has more runnable threads than cores (the load average counts this
-   * process's threads too, hence the one to spare): then neither side polls, since a polling
-   * thread may be taking the core the other one needs.
-   */
-  #checkLoad(): boolean {
-    const time = now();
-    if (time - this.#loadCheckedAt < LOAD_CHECK_MS) return this.#busy;
-    this.#loadCheckedAt = time;
-    const load = nodeOs()?.loadavg?.()[0] ?? 0;
-    this.#busy = load > coreCount() + 1;
-    return this.#busy;
+    return !this.#broken;
   }
 
   /**
@@ -346,7 +334,7 @@ export class ThreadPool {
       );
     }
     const control = this.#control;
-    const busy = this.#checkLoad();
+    const busy = machineBusy();
     control[SPIN] = busy ? 0 : WORKER_SPIN_US;
     control[KERNEL] = KERNELS.indexOf(kernel);
     control[COUNT] = count;
@@ -403,6 +391,29 @@ export class ThreadPool {
   }
 }
 
+let busy = false;
+let loadCheckedAt = Number.NEGATIVE_INFINITY;
+
+/**
+ * Whether the machine has more runnable threads than cores: its load average exceeds the core
+ * count by more than half a thread (the average counts this process's own threads too, which
+ * alone keep it at most at the core count). Then threads cost more than they bring: a worker
+ * holding a slice is descheduled for milliseconds while the caller waits for it (measured on
+ * two cores with three busy processes beside: one thread 1.3–2× as fast as two on the
+ * benchmark's steps, see bench/threads.ts), and a polling thread takes the core the other one
+ * needs. So kernels then run on the calling thread alone, and workers do not poll. Reread at
+ * most every LOAD_CHECK_MS; false where there is no load average (browsers, Windows).
+ */
+export function machineBusy(): boolean {
+  if (threadTesting.busy !== undefined) return threadTesting.busy;
+  const time = now();
+  if (time - loadCheckedAt < LOAD_CHECK_MS) return busy;
+  loadCheckedAt = time;
+  const load = nodeOs()?.loadavg?.()[0] ?? 0;
+  busy = load > coreCount() + 0.5;
+  return busy;
+}
+
 let requested: number | undefined;
 let pool: ThreadPool | null | undefined;
 
@@ -438,12 +449,12 @@ export function getNumThreads(): number {
 }
 
 /**
- * Threads a kernel can be split over now: the thread count capped at the cores there are,
- * and 1 once the pool has fallen back to the calling thread.
+ * Threads a kernel can be split over now: the thread count capped at the cores there are;
+ * 1 while the machine is busy, and once the pool has fallen back to the calling thread.
  */
 export function usableThreads(): number {
   const threads = Math.min(getNumThreads(), coreCount());
-  if (threads <= 1 || pool?.broken) return 1;
+  if (threads <= 1 || pool?.broken || machineBusy()) return 1;
   return threads;
 }
 
@@ -463,7 +474,8 @@ export function getPool(runtime: KernelRuntime): ThreadPool | null {
   if (runtime !== getRuntime()) return null;
   if (pool && pool.memory !== runtime.memory) closePool();
   if (pool !== undefined) return pool?.broken ? null : pool;
-  const threads = usableThreads();
+  // Sized for an idle machine: while it is busy, the pool's threads() keeps calls on the caller.
+  const threads = Math.min(getNumThreads(), coreCount());
   pool = threads > 1 ? ThreadPool.create(runtime, threads - 1) : null;
   // The workers hold the memory they were started on: once the runtime replaces it (to give a
   // large one back), stop them now rather than at the next parallel call, so it can be freed.
