@@ -54,8 +54,12 @@ export {
   Tanh,
 } from "./layers/activations.js";
 export { BatchNorm1d, type BatchNorm1dOptions } from "./layers/batch-norm-1d.js";
+export { BatchNorm2d, type BatchNorm2dOptions } from "./layers/batch-norm-2d.js";
 export { Dense, type DenseOptions, Linear } from "./layers/dense.js";
 export { Dropout, type DropoutOptions } from "./layers/dropout.js";
+export { Dropout2d, type Dropout2dOptions } from "./layers/dropout-2d.js";
+export { GroupNorm, type GroupNormOptions } from "./layers/group-norm.js";
+export { InstanceNorm2d, type InstanceNorm2dOptions } from "./layers/instance-norm-2d.js";
 export { LayerNorm, type LayerNormOptions } from "./layers/layer-norm.js";
 export { MLP, type MLPOptions } from "./layers/mlp.js";
 export { Sequential } from "./layers/sequential.js";
