@@ -5,9 +5,12 @@
  * round times every workload on 1 thread and then on the default, so that load from
  * elsewhere falls on both; the table gives the medians over rounds and their ratio (above 1:
  * the default is faster). With `--busy N` the script starts N busy processes of its own
- * beside the measurement (and stops them at the end).
+ * beside the measurement (and stops them at the end). With `--force-threads` the default
+ * uses its threads even when the machine is busy (as the backend did before it checked),
+ * to measure what they would cost there.
  *
  *     node --conditions=@tensortape/source --import tsx bench/threads.ts [--rounds 3] [--busy 3]
+ *       [--force-threads] [--only matmul]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
@@ -31,7 +34,7 @@ import {
 } from "@tensortape/core";
 import { Adam } from "@tensortape/nn";
 import { getRuntime } from "../packages/core/src/backend/wasm/runtime.js";
-import { getPool } from "../packages/core/src/backend/wasm/thread-pool.js";
+import { getPool, threadTesting } from "../packages/core/src/backend/wasm/thread-pool.js";
 import { medianMs } from "./measure.js";
 
 const args = process.argv.slice(2);
@@ -42,6 +45,7 @@ const option = (name: string, fallback: number) => {
 const rounds = option("--rounds", 3);
 const busyCount = option("--busy", 0);
 const timing = { seconds: 0.6, samples: 5 };
+if (args.includes("--force-threads")) threadTesting.busy = false;
 
 const generator = new Generator(0);
 function uniform(shape: number[], scale: number, requiresGrad = false): Tensor {
@@ -152,6 +156,9 @@ const workloads: [string, () => void][] = [
   ["transformer w48 ctx32 b16 step", transformerStep()],
 ];
 
+const onlyAt = args.indexOf("--only");
+const selected =
+  onlyAt >= 0 ? workloads.filter(([label]) => label.includes(args[onlyAt + 1]!)) : workloads;
 const defaultThreads = getNumThreads();
 /** Switches the thread count and waits for the pool's workers, as a long run would have them. */
 function use(threads: number): void {
@@ -164,9 +171,9 @@ const spin = "const end = Date.now() + 900000; while (Date.now() < end);";
 for (let i = 0; i < busyCount; i++)
   busy.push(spawn(process.execPath, ["-e", spin], { stdio: "ignore" }));
 try {
-  const times = workloads.map(() => ({ one: [] as number[], all: [] as number[] }));
+  const times = selected.map(() => ({ one: [] as number[], all: [] as number[] }));
   for (let round = 0; round < rounds; round++) {
-    workloads.forEach(([, fn], i) => {
+    selected.forEach(([, fn], i) => {
       use(1);
       times[i]!.one.push(medianMs(fn, timing));
       use(defaultThreads);
@@ -175,12 +182,13 @@ try {
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   console.log(
-    `${availableParallelism()} cores, default ${defaultThreads} threads, ${busyCount} busy processes, ` +
+    `${availableParallelism()} cores, default ${defaultThreads} threads` +
+      `${threadTesting.busy === false ? " (forced on)" : ""}, ${busyCount} busy processes, ` +
       `load average ${loadavg()[0]!.toFixed(1)}, ${rounds} rounds\n`,
   );
   console.log(`| workload | 1 thread (ms) | default (ms) | 1 thread / default |`);
   console.log(`| --- | --- | --- | --- |`);
-  workloads.forEach(([label], i) => {
+  selected.forEach(([label], i) => {
     const one = median(times[i]!.one);
     const all = median(times[i]!.all);
     console.log(`| ${label} | ${one.toFixed(3)} | ${all.toFixed(3)} | ${(one / all).toFixed(2)} |`);

@@ -281,10 +281,10 @@ export class ThreadPool {
 
   /**
    * Threads that can take part in a call now: the caller plus the workers that have started;
-   * 1 while none has, while the machine is busy, and for good once the pool has failed.
+   * 1 while none has, and for good once the pool has failed.
    */
   threads(): number {
-    if (this.#broken || machineBusy()) return 1;
+    if (this.#broken) return 1;
     if (this.#ready < this.#workers.length) {
       let ready = 0;
       for (let w = 0; w < this.#workers.length; w++) {
@@ -397,12 +397,11 @@ let loadCheckedAt = Number.NEGATIVE_INFINITY;
 /**
  * Whether the machine has more runnable threads than cores: its load average exceeds the core
  * count by more than half a thread (the average counts this process's own threads too, which
- * alone keep it at most at the core count). Then threads cost more than they bring: a worker
- * holding a slice is descheduled for milliseconds while the caller waits for it (measured on
- * two cores with three busy processes beside: one thread 1.3–2× as fast as two on the
- * benchmark's steps, see bench/threads.ts), and a polling thread takes the core the other one
- * needs. So kernels then run on the calling thread alone, and workers do not poll. Reread at
- * most every LOAD_CHECK_MS; false where there is no load average (browsers, Windows).
+ * alone keep it at most at the core count). Then neither the caller nor the workers poll: a
+ * polling thread may be taking the core the thread it waits for needs. Threads are still
+ * used, since a descheduled worker delays nobody until it has claimed a slice (measured with
+ * bench/threads.ts --busy 3 --force-threads). Reread at most every LOAD_CHECK_MS; false where
+ * there is no load average (browsers, Windows).
  */
 export function machineBusy(): boolean {
   if (threadTesting.busy !== undefined) return threadTesting.busy;
@@ -449,12 +448,12 @@ export function getNumThreads(): number {
 }
 
 /**
- * Threads a kernel can be split over now: the thread count capped at the cores there are;
- * 1 while the machine is busy, and once the pool has fallen back to the calling thread.
+ * Threads a kernel can be split over now: the thread count capped at the cores there are,
+ * and 1 once the pool has fallen back to the calling thread.
  */
 export function usableThreads(): number {
   const threads = Math.min(getNumThreads(), coreCount());
-  if (threads <= 1 || pool?.broken || machineBusy()) return 1;
+  if (threads <= 1 || pool?.broken) return 1;
   return threads;
 }
 
@@ -474,7 +473,6 @@ export function getPool(runtime: KernelRuntime): ThreadPool | null {
   if (runtime !== getRuntime()) return null;
   if (pool && pool.memory !== runtime.memory) closePool();
   if (pool !== undefined) return pool?.broken ? null : pool;
-  // Sized for an idle machine: while it is busy, the pool's threads() keeps calls on the caller.
   const threads = Math.min(getNumThreads(), coreCount());
   pool = threads > 1 ? ThreadPool.create(runtime, threads - 1) : null;
   // The workers hold the memory they were started on: once the runtime replaces it (to give a
