@@ -55,6 +55,14 @@ export {
 } from "./layers/activations.js";
 export { BatchNorm1d, type BatchNorm1dOptions } from "./layers/batch-norm-1d.js";
 export { BatchNorm2d, type BatchNorm2dOptions } from "./layers/batch-norm-2d.js";
+export {
+  GRUCell,
+  LSTMCell,
+  RNNCell,
+  type RNNCellBaseOptions,
+  type RNNCellOptions,
+  type RNNNonlinearity,
+} from "./layers/cells.js";
 export { Dense, type DenseOptions, Linear } from "./layers/dense.js";
 export { Dropout, type DropoutOptions } from "./layers/dropout.js";
 export { Dropout2d, type Dropout2dOptions } from "./layers/dropout-2d.js";
@@ -62,6 +70,15 @@ export { GroupNorm, type GroupNormOptions } from "./layers/group-norm.js";
 export { InstanceNorm2d, type InstanceNorm2dOptions } from "./layers/instance-norm-2d.js";
 export { LayerNorm, type LayerNormOptions } from "./layers/layer-norm.js";
 export { MLP, type MLPOptions } from "./layers/mlp.js";
+export {
+  GRU,
+  type GRUOptions,
+  LSTM,
+  type LSTMOptions,
+  RNN,
+  type RNNBaseOptions,
+  type RNNOptions,
+} from "./layers/rnn.js";
 export { Sequential } from "./layers/sequential.js";
 export { accuracy } from "./losses/accuracy.js";
 export { binaryCrossEntropyWithLogits } from "./losses/binary-cross-entropy-with-logits.js";
