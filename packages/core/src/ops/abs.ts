@@ -12,7 +12,7 @@ const absOp: OpSpec = {
 };
 
 /**
- * Elementwise absolute value.
+ * Elementwise absolute value. int32 stays int32; bool is rejected, as in PyTorch.
  * x: [...S] → [...S]
  * @example abs(tensor([-1, 2])) // tensor([1., 2.])
  */

@@ -3,7 +3,7 @@ import { getBackend } from "../backend/registry.js";
 import { ValueError } from "../errors.js";
 import { formatShape, normalizeAxis, reducedShape } from "../shape.js";
 import type { Tensor, TensorLike } from "../tensor.js";
-import { asTensor, empty } from "./kernels.js";
+import { asTensor, empty, rejectBool } from "./kernels.js";
 import { reshape } from "./reshape.js";
 
 interface ArgReduceAttrs {
@@ -38,6 +38,8 @@ export function argReduce(
   keepDims: boolean,
 ): Tensor {
   const t = asTensor(x);
+  // PyTorch's argmax and argmin reject bool inputs (any and all answer those questions).
+  rejectBool(spec.name, t);
   if (axis === undefined)
     return applyOp(spec, [reshape(t, [t.size])], { axis: 0, keepDims: false });
   const ax = normalizeAxis(spec.name, axis, t.shape);

@@ -3,7 +3,8 @@ import { getBackend } from "../backend/registry.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { normalizeAxis } from "../shape.js";
 import type { Tensor, TensorLike } from "../tensor.js";
-import { asTensor, contiguousView, empty } from "./kernels.js";
+import { cast } from "./cast.js";
+import { asTensor, contiguousView, empty, promoteDtypes } from "./kernels.js";
 import { type SliceSpec, sliceLayout, sliceWith } from "./slice.js";
 
 /** Where each input lands along the concatenation axis. */
@@ -41,7 +42,8 @@ const concatOp: OpSpec<number> = {
 };
 
 /**
- * Joins tensors along an existing axis; all other dimensions must agree.
+ * Joins tensors along an existing axis; all other dimensions must agree. Dtypes promote as in
+ * arithmetic (int32 and bool to int32, integers beside a float to the float), as torch.cat.
  * [2, 3] and [4, 3], axis 0 → [6, 3]
  * @example concat([tensor([1, 2]), tensor([3])]) // tensor([1., 2., 3.])
  */
@@ -58,6 +60,7 @@ export function concat(tensors: readonly TensorLike[], axis = 0): Tensor {
       "use stack()",
     );
   const ax = normalizeAxis("concat", axis, first.shape);
+  let dtype = first.dtype;
   for (const [i, t] of inputs.entries()) {
     if (t.rank !== first.rank || t.shape.some((d, k) => k !== ax && d !== first.shape[k])) {
       throw new ShapeError("concat", `shapes must agree except along axis ${ax}`, {
@@ -65,12 +68,23 @@ export function concat(tensors: readonly TensorLike[], axis = 0): Tensor {
         [`tensor ${i}`]: t.shape,
       });
     }
-    if (t.dtype !== first.dtype) {
-      throw new DTypeError("concat", "all tensors must have the same dtype", {
-        "tensor 0": first.dtype,
-        [`tensor ${i}`]: t.dtype,
-      });
+    const promoted = promoteDtypes(dtype, t.dtype);
+    if (promoted === undefined) {
+      throw new DTypeError(
+        "concat",
+        "float32 and float64 tensors cannot be mixed",
+        {
+          [`tensor ${inputs.findIndex((u) => u.dtype === dtype)}`]: dtype,
+          [`tensor ${i}`]: t.dtype,
+        },
+        `cast one of them, as in t.cast("float64")`,
+      );
     }
+    dtype = promoted;
   }
-  return applyOp(concatOp, inputs, ax);
+  return applyOp(
+    concatOp,
+    inputs.map((t) => cast(t, dtype)),
+    ax,
+  );
 }

@@ -37,12 +37,14 @@ export function requireFloat(op: string, x: Tensor): void {
 }
 
 /**
- * The result dtype of an arithmetic op: float32 and float64 never mix silently; integers and
- * booleans combine with floats by taking the float dtype, and with each other as int32.
+ * The result dtype of an arithmetic op, PyTorch's type promotion over our four dtypes:
+ * float32 and float64 never mix silently; integers and booleans combine with floats by taking
+ * the float dtype, int32 with bool gives int32, and two bools give bool (each op then says
+ * what that means, or rejects it as PyTorch does).
  */
 export function arithmeticDtype(op: string, a: Tensor, b: Tensor): DType {
-  if (a.dtype === b.dtype) return a.dtype === "bool" ? "int32" : a.dtype;
-  if (isFloat(a.dtype) && isFloat(b.dtype)) {
+  const dtype = promoteDtypes(a.dtype, b.dtype);
+  if (dtype === undefined) {
     throw new DTypeError(
       op,
       "float32 and float64 tensors cannot be mixed",
@@ -50,14 +52,65 @@ export function arithmeticDtype(op: string, a: Tensor, b: Tensor): DType {
       "cast one of them, as in b.cast(a.dtype)",
     );
   }
-  if (isFloat(a.dtype)) return a.dtype;
-  if (isFloat(b.dtype)) return b.dtype;
+  return dtype;
+}
+
+/** The promoted dtype of a and b (see arithmeticDtype), or undefined for float32 with float64. */
+export function promoteDtypes(a: DType, b: DType): DType | undefined {
+  if (a === b) return a;
+  if (isFloat(a) && isFloat(b)) return undefined;
+  if (isFloat(a)) return a;
+  if (isFloat(b)) return b;
   return "int32";
 }
 
-/** Applies a unary kernel to a float tensor (or an int32 one, for ops exact on integers). */
-export function unaryKernel(op: string, kernel: UnaryKernel, x: Tensor, integers = false): Tensor {
-  if (!(integers && x.dtype === "int32")) requireFloat(op, x);
+/**
+ * The result dtype of an op that PyTorch defines on numbers but not on two bools (pow,
+ * remainder, fmod, floorDivide): arithmeticDtype's, with two bools rejected.
+ */
+export function numericDtype(op: string, a: Tensor, b: Tensor): DType {
+  const dtype = arithmeticDtype(op, a, b);
+  if (dtype === "bool") {
+    throw new DTypeError(
+      op,
+      "is not defined for two bool tensors",
+      { a: a.dtype, b: b.dtype },
+      `cast one of them first, as in a.cast("int32")`,
+    );
+  }
+  return dtype;
+}
+
+/** Throws if x is bool: the op is defined on numbers only, as in PyTorch. */
+export function rejectBool(op: string, x: Tensor, name = "x"): void {
+  if (x.dtype === "bool") {
+    throw new DTypeError(
+      op,
+      "is not defined for bool tensors",
+      { [name]: x.dtype },
+      `cast first, as in ${name}.cast("int32"), or use the logical ops`,
+    );
+  }
+}
+
+/**
+ * Applies a unary kernel to a float tensor, keeping its dtype; also to an int32 one with
+ * `integers` (ops exact on integers: abs, neg, relu) and to a bool one with `bools` (ops that
+ * map {0, 1} into itself: sign).
+ */
+export function unaryKernel(
+  op: string,
+  kernel: UnaryKernel,
+  x: Tensor,
+  integers = false,
+  bools = false,
+): Tensor {
+  const accepted =
+    isFloat(x.dtype) || (integers && x.dtype === "int32") || (bools && x.dtype === "bool");
+  if (!accepted) {
+    if (integers) rejectBool(op, x);
+    requireFloat(op, x);
+  }
   const out = empty(x.shape, x.dtype);
   getBackend().unary(kernel, x.data, out.data);
   return out;

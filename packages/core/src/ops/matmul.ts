@@ -3,7 +3,8 @@ import { getBackend } from "../backend/registry.js";
 import { checkOptions, ShapeError } from "../errors.js";
 import { broadcastShapes, broadcastStrides, sizeOf } from "../shape.js";
 import type { Tensor } from "../tensor.js";
-import { arithmeticDtype, empty, requireFloat } from "./kernels.js";
+import { asFloat } from "./elementwise/float-kernels.js";
+import { arithmeticDtype, contiguousView, empty, requireFloat } from "./kernels.js";
 import { reshape } from "./reshape.js";
 
 export interface MatmulOptions {
@@ -63,7 +64,12 @@ const matmulOp: OpSpec<MatmulAttrs> = {
   forward: ([a, b], attrs) => {
     const { m, k, n, batch } = matmulShape(a, b, attrs);
     const out = empty([...batch, m, n], arithmeticDtype("matmul", a, b));
-    getBackend().matmul(a.data, b.data, out.data, {
+    // int32 operands multiply in float64, exact while the sums stay below 2^53, and the
+    // result wraps to int32 as PyTorch's int32 product does: the kernels take floats only.
+    const integers = out.dtype === "int32";
+    const product = integers ? empty(out.shape, "float64") : out;
+    const [left, right] = integers ? [asFloat(a, "float64"), asFloat(b, "float64")] : [a, b];
+    getBackend().matmul(left.data, right.data, product.data, {
       aOffsets: batchOffsets(a.shape, batch),
       bOffsets: batchOffsets(b.shape, batch),
       m,
@@ -72,6 +78,7 @@ const matmulOp: OpSpec<MatmulAttrs> = {
       transA: attrs.transA,
       transB: attrs.transB,
     });
+    if (integers) getBackend().copy(contiguousView(product), contiguousView(out), out.shape);
     return out;
   },
   // For C = op(A)·op(B): ∂J/∂op(A) = g·op(B)ᵀ and ∂J/∂op(B) = op(A)ᵀ·g, each expressed as one
@@ -92,14 +99,18 @@ const matmulOp: OpSpec<MatmulAttrs> = {
 
 /**
  * Matrix product with NumPy semantics: batch dimensions broadcast, and a 1-D operand is
- * treated as a row (a) or column (b) vector whose axis is then dropped.
+ * treated as a row (a) or column (b) vector whose axis is then dropped. Two int32 operands
+ * give int32 (exact while every sum stays below 2^53).
  * a: [..., M, K], b: [..., K, N] → [..., M, N]
  * @example matmul(tensor([[1, 2]]), tensor([[3], [4]])) // tensor([[11.]])
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   checkOptions("matmul", options, ["transA", "transB"]);
-  requireFloat("matmul", a);
-  requireFloat("matmul", b);
+  // Two int32 operands multiply as int32, as in PyTorch; otherwise both must be float.
+  if (a.dtype !== "int32" || b.dtype !== "int32") {
+    requireFloat("matmul", a);
+    requireFloat("matmul", b);
+  }
   if (a.rank === 0 || b.rank === 0) {
     throw new ShapeError(
       "matmul",

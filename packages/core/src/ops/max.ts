@@ -50,15 +50,13 @@ const maxOp: OpSpec<MaxAttrs> = {
     }
     const m = reshape(output, kept);
     // 1{x = max}, or 1{x is NaN} where the maximum is NaN (NaN equals nothing)
-    const isMax =
-      ties === "splitNaN"
-        ? add(eq(x, m), mul(ne(x, x), ne(m, m))).cast(g.dtype)
-        : eq(x, m).cast(g.dtype);
+    const isMax = ties === "splitNaN" ? add(eq(x, m), mul(ne(x, x), ne(m, m))) : eq(x, m);
+    const mask = isMax.cast(g.dtype);
     // d max x = g·1{x = max} / #{x = max}
-    const share = broadcastTo(div(reshape(g, kept), sum(isMax, axes, true)), x.shape);
+    const share = broadcastTo(div(reshape(g, kept), sum(mask, axes, true)), x.shape);
     // torch.max(x) fills the maxima with the share, torch.amax multiplies by the mask (which
     // differ only for an infinite or NaN g)
-    return [ties === "splitNaN" ? where(isMax, share, 0) : mul(share, isMax)];
+    return [ties === "splitNaN" ? where(isMax, share, 0) : mul(share, mask)];
   },
 };
 

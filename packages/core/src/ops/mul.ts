@@ -15,7 +15,8 @@ const mulOp: OpSpec = {
 };
 
 /**
- * Elementwise a · b with NumPy broadcasting.
+ * Elementwise a · b with NumPy broadcasting. Two bools give a bool (their logical and), as in
+ * PyTorch.
  * a: [...A], b: [...B] → broadcast([...A], [...B])
  * @example mul(tensor([1, 2]), tensor([3, 4])) // tensor([3., 8.])
  */

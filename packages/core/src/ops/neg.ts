@@ -10,7 +10,8 @@ const negOp: OpSpec = {
 };
 
 /**
- * Elementwise negation, -x.
+ * Elementwise negation, -x. int32 stays int32 (−2³¹ wraps to itself); bool is rejected, as
+ * in PyTorch (use logicalNot).
  * x: [...S] → [...S]
  * @example neg(tensor([1, -2])) // tensor([-1., 2.])
  */

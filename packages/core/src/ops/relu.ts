@@ -4,7 +4,7 @@ import { arithmeticDtype, binaryKernel, unaryKernel } from "./kernels.js";
 
 const reluOp: OpSpec = {
   name: "relu",
-  forward: ([x]) => unaryKernel("relu", "relu", x),
+  forward: ([x]) => unaryKernel("relu", "relu", x, true),
   // d relu(x) = g·1{x > 0}, with the subgradient 0 at x = 0 (as PyTorch)
   backward: (g, { inputs: [x] }) => [reluBackward(g, x!)],
 };
@@ -29,7 +29,8 @@ function reluBackward(g: Tensor, x: Tensor): Tensor {
 }
 
 /**
- * Elementwise rectified linear unit, max(x, 0).
+ * Elementwise rectified linear unit, max(x, 0). int32 stays int32; bool is rejected, as in
+ * PyTorch.
  * x: [...S] → [...S]
  * @example relu(tensor([-1, 2])) // tensor([0., 2.])
  */

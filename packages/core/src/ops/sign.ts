@@ -5,11 +5,12 @@ import { unaryKernel } from "./kernels.js";
 // The derivative is 0 wherever it exists, so sign records no backward rule.
 const signOp: OpSpec = {
   name: "sign",
-  forward: ([x]) => unaryKernel("sign", "sign", x, true),
+  forward: ([x]) => unaryKernel("sign", "sign", x, true, true),
 };
 
 /**
- * Elementwise sign: -1, 0 or 1 (NaN stays NaN). Carries no gradient.
+ * Elementwise sign: -1, 0 or 1 (NaN stays NaN), in x's dtype (a bool stays itself, as in
+ * PyTorch). Carries no gradient.
  * x: [...S] → [...S]
  * @example sign(tensor([-3, 0, 2])) // tensor([-1., 0., 1.])
  */

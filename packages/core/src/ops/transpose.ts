@@ -32,16 +32,20 @@ const transposeOp: OpSpec<readonly number[]> = {
 
 /**
  * Permutes the axes: output axis i is input axis `axes[i]`. Without `axes`, reverses them all
- * (NumPy's default). Copies the data into the new order.
+ * (NumPy's default). Copies the data into the new order. A 0-d tensor takes `[0]` or `[-1]`
+ * (its one notional axis) and comes back unchanged.
  * x: [2, 3, 4], axes [2, 0, 1] → [4, 2, 3]
  * @example transpose(tensor([[1, 2, 3]])) // tensor([[1.], [2.], [3.]])
  */
 export function transpose(x: TensorLike, axes?: readonly number[]): Tensor {
   const t = asTensor(x);
   const rank = t.rank;
-  const perm = axes
+  let perm = axes
     ? axes.map((a) => normalizeAxis("transpose", a, t.shape))
     : [...t.shape.keys()].reverse();
+  // A 0-d tensor counts as one axis of size 1 (normalizeAxis): [0] or [-1] names it, and
+  // permuting it leaves the scalar as it is, which swapAxes(x, 0, -1) relies on.
+  if (rank === 0 && perm.length === 1) perm = [];
   if (perm.length !== rank) {
     throw new ShapeError(
       "transpose",
@@ -58,7 +62,11 @@ export function transpose(x: TensorLike, axes?: readonly number[]): Tensor {
   return applyOp(transposeOp, [t], perm);
 }
 
-/** Swaps two axes. x: [..., M, N], -2, -1 → [..., N, M] */
+/**
+ * Swaps two axes (torch.transpose, torch.swapaxes). A 0-d tensor takes 0 and -1 and comes back
+ * unchanged, as in PyTorch.
+ * x: [..., M, N], -2, -1 → [..., N, M]
+ */
 export function swapAxes(x: TensorLike, axis1: number, axis2: number): Tensor {
   const t = asTensor(x);
   const a = normalizeAxis("swapAxes", axis1, t.shape);

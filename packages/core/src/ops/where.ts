@@ -1,5 +1,6 @@
 import { applyOp, type OpSpec } from "../autograd/apply.js";
 import { getBackend } from "../backend/registry.js";
+import { DTypeError } from "../errors.js";
 import { broadcastShapes } from "../shape.js";
 import type { Tensor, TensorLike } from "../tensor.js";
 import { arithmeticDtype, broadcastView, empty } from "./kernels.js";
@@ -8,6 +9,14 @@ const whereOp: OpSpec = {
   name: "where",
   broadcast: true,
   forward: ([condition, a, b]) => {
+    if (condition.dtype !== "bool") {
+      throw new DTypeError(
+        "where",
+        "the condition must be a bool tensor",
+        { condition: condition.dtype },
+        "compare first, as in where(x.ne(0), a, b)",
+      );
+    }
     const shape = broadcastShapes(
       "where",
       broadcastShapes("where", condition.shape, a.shape),
@@ -33,8 +42,8 @@ const whereOp: OpSpec = {
 };
 
 /**
- * Elementwise choice: a where `condition` is true (nonzero), b elsewhere, all three broadcast.
- * Masking is `where(mask, x, 0)`.
+ * Elementwise choice: a where the bool `condition` is true, b elsewhere, all three broadcast;
+ * the result takes a's and b's promoted dtype. Masking is `where(mask, x, 0)`.
  * @example where(tensor([1, 0], { dtype: "bool" }), tensor([1, 2]), tensor([9, 9])) // tensor([1., 9.])
  */
 export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {

@@ -76,6 +76,17 @@ export function floorDivide(a: number, b: number): number {
   return q;
 }
 
+/**
+ * C's pow, as torch.pow computes it: JavaScript's ** except where C99 (Annex F) and IEEE 754
+ * define the result as 1 and ** gives NaN: 1^b for every b, NaN included, and (−1)^±∞.
+ */
+export function pow(a: number, b: number): number {
+  if (a === 1 || (a === -1 && (b === Number.POSITIVE_INFINITY || b === Number.NEGATIVE_INFINITY))) {
+    return 1;
+  }
+  return a ** b;
+}
+
 /** a with the sign bit of b (−0 and NaN's sign bit included), as C's copysign. */
 export function copysign(a: number, b: number): number {
   const negative = b < 0 || Object.is(b, -0) || (Number.isNaN(b) && signBitOfNaN(b));
@@ -105,7 +116,7 @@ export const binaryFns: Record<BinaryKernel, (a: number, b: number) => number> =
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: Math.pow,
+  pow,
   maximum: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
   minimum: (a, b) => (a <= b || Number.isNaN(a) ? a : b),
   eq: (a, b) => (a === b ? 1 : 0),

@@ -10,7 +10,14 @@ import type { TypedArray } from "../../dtype.js";
 import { sizeOf, stridesOf } from "../../shape.js";
 import type { BinaryKernel, ReduceKernel, StridedView, UnaryKernel } from "../backend.js";
 import { erf, erfc, erfinv } from "../reference/erf.js";
-import { copysign, floorDivide, logaddexp, remainder, roundHalfEven } from "../reference/math.js";
+import {
+  copysign,
+  floorDivide,
+  logaddexp,
+  pow,
+  remainder,
+  roundHalfEven,
+} from "../reference/math.js";
 
 /**
  * Drops dimensions of size 1 and merges neighbours that every operand walks as one (stride
@@ -70,7 +77,7 @@ function binaryRow(
       for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! / b[bi]!;
       return;
     case "pow":
-      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! ** b[bi]!;
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = pow(a[ai]!, b[bi]!);
       return;
     case "maximum":
       for (let o = oi; o < end; o++, ai += as, bi += bs) {

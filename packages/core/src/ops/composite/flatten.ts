@@ -9,9 +9,10 @@ import { reshape } from "../reshape.js";
  */
 export function flatten(x: TensorLike, startAxis = 0, endAxis = -1): Tensor {
   const t = asTensor(x);
-  if (t.rank === 0) return reshape(t, [1]);
   const start = normalizeAxis("flatten", startAxis, t.shape);
   const end = normalizeAxis("flatten", endAxis, t.shape);
+  // A 0-d tensor flattens to one element; its axes can only be 0 or -1 (normalizeAxis).
+  if (t.rank === 0) return reshape(t, [1]);
   if (start > end) return t;
   const merged = t.shape.slice(start, end + 1).reduce((a, b) => a * b, 1);
   return reshape(t, [...t.shape.slice(0, start), merged, ...t.shape.slice(end + 1)]);

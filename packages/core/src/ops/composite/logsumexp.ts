@@ -2,6 +2,7 @@ import { normalizeAxes, reducedShape } from "../../shape.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
 import { abs } from "../abs.js";
 import { add } from "../add.js";
+import { asFloat } from "../elementwise/float-kernels.js";
 import { exp } from "../exp.js";
 import { asTensor } from "../kernels.js";
 import { log } from "../log.js";
@@ -15,6 +16,7 @@ import { where } from "../where.js";
  * log Σ exp(x) over `axis`, computed as m + log Σ exp(x − m) with m = max(x) held constant
  * (the result does not depend on m, so its gradient is exactly softmax(x)). As in PyTorch,
  * a slice holding +∞ gives +∞, an all −∞ or empty slice gives −∞, and NaN propagates.
+ * int32 and bool inputs give float32, as in PyTorch.
  * x: [2, 3], axis 1 → [2]
  * @example logsumexp(tensor([1000, 1000])) // tensor(1000.6931)
  */
@@ -23,7 +25,7 @@ export function logsumexp(
   axis?: number | readonly number[],
   keepDims = false,
 ): Tensor {
-  const t = asTensor(x);
+  const t = asFloat(asTensor(x));
   const axes = normalizeAxes("logsumexp", axis, t.shape);
   const reduced = reducedShape(t.shape, axes, keepDims);
   // An empty slice sums to 0 and has no maximum to shift by: log 0 = −∞.

@@ -1,6 +1,6 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
-import { arithmeticDtype, binaryKernel } from "../kernels.js";
+import { binaryKernel, numericDtype } from "../kernels.js";
 import { checkIntegerDivisor } from "./float-kernels.js";
 
 // Piecewise constant: its derivative is 0 wherever it exists, so floorDivide records no
@@ -8,7 +8,7 @@ import { checkIntegerDivisor } from "./float-kernels.js";
 const floorDivideOp: OpSpec = {
   name: "floorDivide",
   forward: ([a, b]) => {
-    const dtype = arithmeticDtype("floorDivide", a!, b!);
+    const dtype = numericDtype("floorDivide", a!, b!);
     checkIntegerDivisor("floorDivide", dtype, b!);
     return binaryKernel("floorDivide", "floorDivide", a!, b!, dtype);
   },

@@ -1,7 +1,7 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
 import { div } from "../div.js";
-import { arithmeticDtype, binaryKernel } from "../kernels.js";
+import { binaryKernel, numericDtype } from "../kernels.js";
 import { mul } from "../mul.js";
 import { neg } from "../neg.js";
 import { checkIntegerDivisor } from "./float-kernels.js";
@@ -11,7 +11,7 @@ const fmodOp: OpSpec = {
   name: "fmod",
   broadcast: true,
   forward: ([a, b]) => {
-    const dtype = arithmeticDtype("fmod", a!, b!);
+    const dtype = numericDtype("fmod", a!, b!);
     checkIntegerDivisor("fmod", dtype, b!);
     return binaryKernel("fmod", "fmod", a!, b!, dtype);
   },

@@ -1,6 +1,6 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
-import { arithmeticDtype, binaryKernel } from "../kernels.js";
+import { binaryKernel, numericDtype } from "../kernels.js";
 import { mul } from "../mul.js";
 import { neg } from "../neg.js";
 import { checkIntegerDivisor } from "./float-kernels.js";
@@ -10,7 +10,7 @@ const remainderOp: OpSpec = {
   name: "remainder",
   broadcast: true,
   forward: ([a, b]) => {
-    const dtype = arithmeticDtype("remainder", a!, b!);
+    const dtype = numericDtype("remainder", a!, b!);
     checkIntegerDivisor("remainder", dtype, b!);
     return binaryKernel("remainder", "remainder", a!, b!, dtype);
   },

@@ -64,7 +64,19 @@ export function indexSelect(x: TensorLike, axis: number, index: Tensor): Tensor 
   }
   checkIndexValues("indexSelect", index, ax, t.shape, false);
   const k = index.size;
-  if (t.rank === 0) return reshape(gather(reshape(t, [1]), 0, reshape(index, [k])), index.shape);
+  // A 0-d x has one notional element along its one notional axis: the index names it once,
+  // and the result stays 0-d, as in PyTorch.
+  if (t.rank === 0) {
+    if (k !== 1) {
+      throw new ShapeError(
+        "indexSelect",
+        "the index of a 0-d x must hold exactly one value",
+        { x: t.shape, index: index.shape },
+        `it holds ${k}`,
+      );
+    }
+    return reshape(gather(reshape(t, [1]), 0, reshape(index, [1])), []);
+  }
   const outShape = t.shape.map((d, a) => (a === ax ? k : d));
   const alongAxis = t.shape.map((_, a) => (a === ax ? k : 1));
   // The index repeated over the other axes, so that one gather (whose adjoint adds g back into

@@ -46,11 +46,10 @@ export function maskedFill(x: TensorLike, mask: Tensor, value: TensorLike): Tens
     }
     v = cast(value, t.dtype);
   } else {
-    v = Tensor.scalar(value, t.dtype);
+    // Through a cast, so a bool x gets true for any nonzero value (a bool holds 0 or 1).
+    v = cast(Tensor.scalar(value, "float64"), t.dtype);
   }
   // d maskedFill/dx = g where the mask is false; d/dvalue = Σ g where it is true (the engine
   // sums where's broadcast gradient back to the 0-d value)
-  const out = where(mask, v, t);
-  // where computes bool ∘ bool as int32; a bool x stays bool, as in PyTorch.
-  return out.dtype === t.dtype ? out : cast(out, t.dtype);
+  return where(mask, v, t);
 }

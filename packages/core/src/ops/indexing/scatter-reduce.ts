@@ -70,7 +70,7 @@ const scatterReduceOp: OpSpec<ScatterReduceAttrs> = {
         axis,
         i,
       );
-      const singleZero = mul(cast(srcZero, "int32"), cast(eq(zerosAtTarget, 1), "int32"));
+      const singleZero = mul(srcZero, eq(zerosAtTarget, 1));
       const withoutZero = again(x!, where(singleZero, 1, s), "prod");
       dsrc = where(
         singleZero,
@@ -128,12 +128,20 @@ export function scatterReduce(
       `reduce must be one of ${REDUCTIONS.map((r) => `"${r}"`).join(", ")}; got "${String(reduce)}"`,
     );
   }
-  if (t.dtype === "bool") {
-    throw new DTypeError("scatterReduce", "expects a float or int32 tensor", { x: t.dtype });
-  }
   const includeSelf = booleanOption("scatterReduce", "includeSelf", options.includeSelf, true);
   const ax = normalizeAxis("scatterReduce", axis, t.shape);
   checkScatter("scatterReduce", t, ax, index, src);
+  if (t.dtype === "bool") {
+    if (reduce === "mean") {
+      throw new DTypeError("scatterReduce", `"mean" expects a float or int32 tensor`, {
+        x: t.dtype,
+      });
+    }
+    // Bools reduce as 0 and 1, as PyTorch's: sum and amax give their or, prod and amin their
+    // and, once read back as bool (nonzero).
+    const asInt = (u: Tensor) => cast(u, "int32");
+    return cast(scatterReduce(asInt(t), ax, index, asInt(src), reduce, options), "bool");
+  }
   if (t.rank === 0) {
     const flat = (u: Tensor) => reshape(u, [1]);
     return reshape(scatterReduce(flat(t), 0, flat(index), flat(src), reduce, options), []);

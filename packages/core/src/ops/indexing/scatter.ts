@@ -79,7 +79,8 @@ const scatterOp: OpSpec<ScatterAttrs> = {
       view = contiguousView(src);
     } else {
       const data = allocate(x.dtype, 1);
-      data[0] = value!;
+      // A number becomes x's dtype as a cast makes it: truncated for int32, nonzero for bool.
+      data[0] = x.dtype === "bool" ? Number(value !== 0) : value!;
       view = { data, offset: 0, strides: index.shape.map(() => 0) };
     }
     getBackend().scatterReduce(

@@ -1,4 +1,4 @@
-import { ValueError } from "../../errors.js";
+import { ShapeError, ValueError } from "../../errors.js";
 import { normalizeAxis } from "../../shape.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
 import { asTensor } from "../kernels.js";
@@ -15,6 +15,10 @@ export function chunk(x: TensorLike, chunks: number, axis = 0): Tensor[] {
   const t = asTensor(x);
   if (!Number.isInteger(chunks) || chunks < 1) {
     throw new ValueError("chunk", `chunks must be a positive integer; got ${chunks}`);
+  }
+  // A 0-d tensor has no axis to cut along: PyTorch rejects it whatever the axis.
+  if (t.rank === 0) {
+    throw new ShapeError("chunk", "expects a tensor of at least one dimension", { x: t.shape });
   }
   const ax = normalizeAxis("chunk", axis, t.shape);
   const n = t.shape[ax]!;

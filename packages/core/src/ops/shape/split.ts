@@ -17,6 +17,10 @@ export function split(
   axis = 0,
 ): Tensor[] {
   const t = asTensor(x);
+  // A 0-d tensor has no axis to cut along: PyTorch rejects it whatever the axis.
+  if (t.rank === 0) {
+    throw new ShapeError("split", "expects a tensor of at least one dimension", { x: t.shape });
+  }
   const ax = normalizeAxis("split", axis, t.shape);
   const n = t.shape[ax]!;
   let sizes: number[];

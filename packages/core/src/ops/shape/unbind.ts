@@ -1,3 +1,4 @@
+import { ShapeError } from "../../errors.js";
 import { normalizeAxis } from "../../shape.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
 import { asTensor } from "../kernels.js";
@@ -11,6 +12,10 @@ import { sliceAxis } from "./slice-axis.js";
  */
 export function unbind(x: TensorLike, axis = 0): Tensor[] {
   const t = asTensor(x);
+  // A 0-d tensor has no axis to take slices along: PyTorch rejects it whatever the axis.
+  if (t.rank === 0) {
+    throw new ShapeError("unbind", "expects a tensor of at least one dimension", { x: t.shape });
+  }
   const ax = normalizeAxis("unbind", axis, t.shape);
   const rest = t.shape.filter((_, d) => d !== ax);
   return Array.from({ length: t.shape[ax]! }, (_, i) => reshape(sliceAxis(t, ax, i, i + 1), rest));

@@ -1,6 +1,6 @@
 import { noGrad } from "../../autograd/grad-mode.js";
 import { getBackend } from "../../backend/registry.js";
-import { checkOptions } from "../../errors.js";
+import { AxisError, checkOptions } from "../../errors.js";
 import { normalizeAxis, stridesOf } from "../../shape.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
 import { cast } from "../cast.js";
@@ -118,9 +118,11 @@ export function unique(x: TensorLike, options: UniqueOptions = {}): UniqueResult
     if (options.axis === undefined) {
       rows = reshape(t, [t.size, 1]);
     } else {
+      // A 0-d tensor has no slices to compare, and PyTorch rejects every axis there.
+      if (t.rank === 0) throw new AxisError("unique", options.axis, t.shape);
       const ax = normalizeAxis("unique", options.axis, t.shape);
       move = [ax, ...t.shape.map((_, a) => a).filter((a) => a !== ax)];
-      const moved = transpose(t.rank === 0 ? reshape(t, [1]) : t, t.rank === 0 ? [0] : move);
+      const moved = transpose(t, move);
       rows = reshape(moved, [moved.shape[0]!, moved.size / (moved.shape[0]! || 1)]);
     }
     const [n, m] = rows.shape as [number, number];
@@ -153,10 +155,7 @@ export function unique(x: TensorLike, options: UniqueOptions = {}): UniqueResult
       const movedShape = move.map((a) => t.shape[a] ?? 1);
       movedShape[0] = count;
       const inverseMove = move.map((_, a) => move!.indexOf(a));
-      values =
-        t.rank === 0
-          ? reshape(values2d, [count])
-          : transpose(reshape(values2d, movedShape), inverseMove);
+      values = transpose(reshape(values2d, movedShape), inverseMove);
     }
     const result: { values: Tensor; inverse?: Tensor; counts?: Tensor } = { values };
     if (returnInverse) {
