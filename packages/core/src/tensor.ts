@@ -509,6 +509,9 @@ export class Tensor {
   nonzero(): Tensor {
     return ops.nonzero(this);
   }
+  multinomial(numSamples: number, options?: ops.MultinomialOptions): Tensor {
+    return ops.multinomial(this, numSamples, options);
+  }
   scatter(axis: number, index: Tensor, src: TensorLike): Tensor {
     return ops.scatter(this, axis, index, src);
   }

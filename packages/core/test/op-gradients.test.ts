@@ -50,6 +50,7 @@ import {
   min,
   minimum,
   mul,
+  multinomial,
   ne,
   nonzero,
   type OpName,
@@ -58,6 +59,7 @@ import {
   pow,
   remainder,
   reshape,
+  scaledDotProductAttention,
   scatter,
   scatterAdd,
   scatterReduce,
@@ -644,6 +646,30 @@ const cases: Record<OpName, OpCases> = {
   ],
   movedim: [{ name: "movedim", f: (x) => x.movedim(0, -1), inputs: [r([2, 3, 4])] }],
   expand: [{ name: "expand", f: (x) => x.expand([2, -1, 3]), inputs: [r([4, 1])] }],
+  scaledDotProductAttention: [
+    {
+      name: "scaledDotProductAttention, batch and heads, bool mask",
+      f: (q, k, v) =>
+        scaledDotProductAttention(q!, k!, v!, {
+          attnMask: tensor([1, 1, 0, 1, 0, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1], {
+            dtype: "bool",
+            shape: [3, 5],
+          }),
+        }),
+      inputs: [r([2, 2, 3, 4]), r([2, 2, 5, 4]), r([2, 2, 5, 3])],
+    },
+    {
+      name: "scaledDotProductAttention, causal, L ≠ S, scale",
+      f: (q, k, v) => scaledDotProductAttention(q!, k!, v!, { isCausal: true, scale: 0.7 }),
+      inputs: [r([4, 3]), r([3, 3]), r([3, 2])],
+    },
+    {
+      name: "scaledDotProductAttention, float mask with a gradient, broadcast batch",
+      f: (q, k, v, m) => scaledDotProductAttention(q!, k!, v!, { attnMask: m }),
+      inputs: [r([2, 3, 4]), r([1, 5, 4]), r([5, 2]), r([3, 5])],
+    },
+  ],
+  multinomial: { noGradient: () => multinomial(positive([2, 3]).requireGrad(), 2) },
   where: [
     {
       name: "where, broadcast condition",

@@ -81,7 +81,12 @@ export { maximum } from "./maximum.js";
 export { minimum } from "./minimum.js";
 export { mul } from "./mul.js";
 export { neg } from "./neg.js";
+export {
+  type ScaledDotProductAttentionOptions,
+  scaledDotProductAttention,
+} from "./nn/scaled-dot-product-attention.js";
 export { pow } from "./pow.js";
+export { type MultinomialOptions, multinomial } from "./random/multinomial.js";
 export { all } from "./reduction/all.js";
 export { any } from "./reduction/any.js";
 export { type CumulativeExtreme, cummax } from "./reduction/cummax.js";

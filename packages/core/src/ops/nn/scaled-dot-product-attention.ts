@@ -1,0 +1,285 @@
+import { applyOp, type OpSpec } from "../../autograd/apply.js";
+import { arange, rand } from "../../creation.js";
+import { checkOptions, DTypeError, ShapeError, ValueError } from "../../errors.js";
+import type { Generator } from "../../random.js";
+import { broadcastShapes, broadcastsTo, formatShape } from "../../shape.js";
+import { Tensor } from "../../tensor.js";
+import { add } from "../add.js";
+import { eq, le, lt } from "../comparison.js";
+import { requireFloat } from "../kernels.js";
+import { matmul } from "../matmul.js";
+import { mul } from "../mul.js";
+import { all } from "../reduction/all.js";
+import { reshape } from "../reshape.js";
+import { softmax } from "../softmax.js";
+import { sub } from "../sub.js";
+import { sum } from "../sum.js";
+import { where } from "../where.js";
+
+const OP = "scaledDotProductAttention";
+
+/** Options of `scaledDotProductAttention`. */
+export interface ScaledDotProductAttentionOptions {
+  /**
+   * Which keys each query may attend to, broadcast to [..., L, S]: a bool mask where true
+   * means "takes part", or a float mask (of the inputs' dtype) added to the scores, with −∞
+   * to exclude. A float mask that requires grad gets a gradient. Default none.
+   */
+  readonly attnMask?: Tensor | null;
+  /**
+   * Query i attends to keys 0..i only: the top-left aligned lower triangle of [L, S], as
+   * PyTorch's `is_causal`. Cannot be combined with `attnMask`. Default false.
+   */
+  readonly isCausal?: boolean;
+  /** Dropout probability on the attention weights, applied whenever > 0. Default 0. */
+  readonly dropoutP?: number;
+  /** Multiplies the scores q·kᵀ. Default 1/√E. */
+  readonly scale?: number | null;
+  /** Draws the dropout mask. Default: the generator seeded by `manualSeed`, read at each call. */
+  readonly generator?: Generator;
+}
+
+interface AttentionAttrs {
+  readonly scale: number;
+  readonly dropoutP: number;
+  readonly generator: Generator | undefined;
+}
+
+interface AttentionSaved {
+  /** softmax(scale·q·kᵀ + mask), before dropout: [..., L, S]. */
+  readonly weights: Tensor;
+  /** 0 where dropped, 1/(1 − p) where kept; null without dropout. */
+  readonly dropMask: Tensor | null;
+}
+
+/**
+ * Softmax along the last axis, giving 0 rather than NaN in a row whose scores are all −∞ (a
+ * query with no key to attend to), as PyTorch's `_safe_softmax` does in its math backend.
+ */
+function safeSoftmax(scores: Tensor): Tensor {
+  const weights = softmax(scores, -1);
+  const noKey = all(eq(scores, Number.NEGATIVE_INFINITY), -1, true);
+  return where(noKey, Tensor.scalar(0, scores.dtype), weights);
+}
+
+/** 1/(1 − p) with probability 1 − p, else 0: inverted dropout's mask, drawn element by element. */
+function dropoutMask(
+  shape: readonly number[],
+  p: number,
+  generator: Generator | undefined,
+  dtype: Tensor["dtype"],
+): Tensor {
+  const keep = 1 - p;
+  const u = rand(shape, { dtype: "float64", ...(generator ? { generator } : {}) });
+  const kept = Tensor.scalar(keep === 0 ? 0 : 1 / keep, dtype);
+  return where(lt(u, keep), kept, Tensor.scalar(0, dtype));
+}
+
+/**
+ * The attention weights as an op of q, k (and a float mask) whose value is the one the
+ * forward already computed: the backward rule of `scaledDotProductAttention` goes through it,
+ * so that its gradient depends on q and k on the tape and can be differentiated again,
+ * without recomputing the softmax.
+ */
+const attentionWeightsOp: OpSpec<{ readonly scale: number; readonly weights: Tensor }> = {
+  name: "scaledDotProductAttentionWeights",
+  broadcast: true,
+  forward: (_, { weights }) => weights.alias(),
+  backward: (g, { inputs: [q, k, mask], output: p, attrs: { scale } }) =>
+    throughScores(g, p, q!, k!, mask, scale),
+};
+
+/**
+ * The gradients of q, k and the mask from that of the weights P = softmax(S), with
+ * S = scale·q·kᵀ + mask.
+ */
+function throughScores(
+  dWeights: Tensor,
+  p: Tensor,
+  q: Tensor,
+  k: Tensor,
+  mask: Tensor | undefined,
+  scale: number,
+): (Tensor | null)[] {
+  // softmax's VJP along the keys: dS = P ⊙ (dP − Σ_j dP_j P_j)
+  const dScores = mul(p, sub(dWeights, sum(mul(dWeights, p), -1, true)));
+  // dq = scale·dS·k
+  const dq = q.requiresGrad ? mul(matmul(dScores, k), scale) : null;
+  // dk = scale·dSᵀ·q
+  const dk = k.requiresGrad ? mul(matmul(dScores, q, { transA: true }), scale) : null;
+  // dmask = dS
+  return mask ? [dq, dk, mask.requiresGrad ? dScores : null] : [dq, dk];
+}
+
+const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
+  name: OP,
+  // Batch dimensions broadcast, and the mask broadcasts to [..., L, S].
+  broadcast: true,
+  forward: ([q, k, v, mask], { scale, dropoutP, generator }) => {
+    let scores = mul(matmul(q!, k!, { transB: true }), scale);
+    if (mask) scores = add(scores, mask);
+    const weights = safeSoftmax(scores);
+    const dropMask =
+      dropoutP > 0 ? dropoutMask(weights.shape, dropoutP, generator, q!.dtype) : null;
+    const output = matmul(dropMask ? mul(weights, dropMask) : weights, v!);
+    return { output, saved: { weights, dropMask } };
+  },
+  backward: (g, { inputs: [q, k, v, mask], attrs: { scale }, saved: { weights, dropMask } }) => {
+    const needScores = q!.requiresGrad || k!.requiresGrad || mask?.requiresGrad === true;
+    // P as an op of q, k and the mask (its saved value), so the rules below differentiate again.
+    const p = needScores
+      ? applyOp(attentionWeightsOp, mask ? [q!, k!, mask] : [q!, k!], { scale, weights })
+      : weights;
+    const dropped = dropMask ? mul(p, dropMask) : p;
+    // out = P_d·v: dv = P_dᵀ·g
+    const dv = v!.requiresGrad ? matmul(dropped, g, { transA: true }) : null;
+    if (!needScores) return mask ? [null, null, dv, null] : [null, null, dv];
+    // dP = (g·vᵀ) ⊙ M
+    const dDropped = matmul(g, v!, { transB: true });
+    const [dq, dk, dmask] = throughScores(
+      dropMask ? mul(dDropped, dropMask) : dDropped,
+      p,
+      q!,
+      k!,
+      mask,
+      scale,
+    );
+    return mask ? [dq, dk, dv, dmask] : [dq, dk, dv];
+  },
+};
+
+/** The causal mask of [L, S] as additive scores: 0 where key ≤ query, −∞ above the diagonal. */
+function causalScores(l: number, s: number, dtype: Tensor["dtype"]): Tensor {
+  const offset = sub(arange(s), reshape(arange(l), [l, 1]));
+  return where(le(offset, 0), Tensor.scalar(0, dtype), Tensor.scalar(-Infinity, dtype));
+}
+
+function checkInputs(q: Tensor, k: Tensor, v: Tensor): readonly number[] {
+  for (const [name, t] of [
+    ["q", q],
+    ["k", k],
+    ["v", v],
+  ] as const) {
+    if (!(t instanceof Tensor)) {
+      throw new ValueError(OP, `${name} must be a Tensor; got ${typeof t}`);
+    }
+    requireFloat(OP, t);
+    if (t.rank < 2) {
+      throw new ShapeError(
+        OP,
+        `${name} must have at least two dimensions ([..., L, E], [..., S, E], [..., S, Ev])`,
+        { q: q.shape, k: k.shape, v: v.shape },
+      );
+    }
+  }
+  if (q.dtype !== k.dtype || q.dtype !== v.dtype) {
+    throw new DTypeError(OP, "q, k and v must share a dtype", {
+      q: q.dtype,
+      k: k.dtype,
+      v: v.dtype,
+    });
+  }
+  const e = q.shape[q.rank - 1]!;
+  if (k.shape[k.rank - 1] !== e) {
+    throw new ShapeError(
+      OP,
+      "q and k must have the same embedding size E (last dimension)",
+      { q: q.shape, k: k.shape },
+      `${e} ≠ ${k.shape[k.rank - 1]}`,
+    );
+  }
+  const s = k.shape[k.rank - 2]!;
+  if (v.shape[v.rank - 2] !== s) {
+    throw new ShapeError(
+      OP,
+      "k and v must have the same number of keys S (second-to-last dimension)",
+      { k: k.shape, v: v.shape },
+      `${s} ≠ ${v.shape[v.rank - 2]}`,
+    );
+  }
+  const batch = broadcastShapes(OP, q.shape.slice(0, -2), k.shape.slice(0, -2));
+  return broadcastShapes(OP, batch, v.shape.slice(0, -2));
+}
+
+/** The mask as additive scores of q's dtype, checked against [...batch, L, S]. */
+function maskScores(mask: Tensor, q: Tensor, k: Tensor, batch: readonly number[]): Tensor {
+  if (!(mask instanceof Tensor)) {
+    throw new ValueError(OP, `attnMask must be a Tensor; got ${typeof mask}`);
+  }
+  const l = q.shape[q.rank - 2]!;
+  const s = k.shape[k.rank - 2]!;
+  if (!broadcastsTo(mask.shape, [...batch, l, s])) {
+    throw new ShapeError(
+      OP,
+      `attnMask must broadcast to the attention weights [..., L, S] = ${formatShape([...batch, l, s])}`,
+      { q: q.shape, k: k.shape, attnMask: mask.shape },
+    );
+  }
+  if (mask.dtype === "bool") {
+    // true takes part (adds 0); false is excluded (adds −∞), as PyTorch converts it.
+    return where(mask, Tensor.scalar(0, q.dtype), Tensor.scalar(-Infinity, q.dtype));
+  }
+  if (mask.dtype !== q.dtype) {
+    throw new DTypeError(
+      OP,
+      "attnMask must be bool or of the inputs' float dtype",
+      { q: q.dtype, attnMask: mask.dtype },
+      mask.dtype === "int32" ? `use a comparison such as mask.ne(0) for a bool mask` : undefined,
+    );
+  }
+  return mask;
+}
+
+/**
+ * Attention as PyTorch's `F.scaled_dot_product_attention`: softmax(scale·q·kᵀ + mask)·v, with
+ * dropout on the weights when `dropoutP` > 0. One op with its own backward rule, which keeps
+ * only the attention weights (and the dropout mask) from the forward instead of the scores,
+ * softmax and product a composition of ops would record. The rule is written with ops, so
+ * it differentiates again. A query whose keys are all masked out gets weights 0 and output
+ * 0, and no gradient, as PyTorch's math backend gives (its `_safe_softmax`), not NaN.
+ * Batch dimensions broadcast.
+ * q: [..., L, E], k: [..., S, E], v: [..., S, Ev] → [..., L, Ev]
+ * @example
+ * const q = randn([2, 4, 5, 8]); // batch 2, 4 heads, 5 queries of size 8
+ * const kv = randn([2, 4, 7, 8]); // 7 keys
+ * scaledDotProductAttention(q, kv, kv, { attnMask: ones([5, 7]).gt(0) }).shape; // [2, 4, 5, 8]
+ */
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: ScaledDotProductAttentionOptions = {},
+): Tensor {
+  checkOptions(OP, options, ["attnMask", "isCausal", "dropoutP", "scale", "generator"]);
+  const batch = checkInputs(q, k, v);
+  const isCausal = options.isCausal ?? false;
+  if (typeof isCausal !== "boolean") {
+    throw new ValueError(OP, `isCausal must be a boolean; got ${String(isCausal)}`);
+  }
+  const attnMask = options.attnMask ?? null;
+  if (isCausal && attnMask !== null) {
+    throw new ValueError(
+      OP,
+      "attnMask cannot be given with isCausal: true",
+      "pass one of them; for a causal mask combined with another, combine the masks yourself",
+    );
+  }
+  const dropoutP = options.dropoutP ?? 0;
+  if (typeof dropoutP !== "number" || !(dropoutP >= 0 && dropoutP <= 1)) {
+    throw new ValueError(OP, `dropoutP must be a probability in [0, 1]; got ${String(dropoutP)}`);
+  }
+  const e = q.shape[q.rank - 1]!;
+  const scale = options.scale ?? 1 / Math.sqrt(e);
+  if (typeof scale !== "number" || Number.isNaN(scale)) {
+    throw new ValueError(OP, `scale must be a number; got ${String(scale)}`);
+  }
+  const l = q.shape[q.rank - 2]!;
+  const s = k.shape[k.rank - 2]!;
+  const mask = isCausal
+    ? causalScores(l, s, q.dtype)
+    : attnMask !== null
+      ? maskScores(attnMask, q, k, batch)
+      : null;
+  const inputs = mask ? [q, k, v, mask] : [q, k, v];
+  return applyOp(attentionOp, inputs, { scale, dropoutP, generator: options.generator });
+}

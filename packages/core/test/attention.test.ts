@@ -1,0 +1,271 @@
+/**
+ * scaledDotProductAttention against PyTorch 2.13's F.scaled_dot_product_attention in float64
+ * (fixtures/attention.json, written by attention.py): outputs and the gradients of q, k, v
+ * and a float mask, with bool and additive masks, causal masks with L < S and L > S,
+ * cross-attention, batch and head dimensions, and fully masked rows. Then hand-derived
+ * cases, dropout, gradcheck and gradgradcheck, and the typed errors.
+ */
+import {
+  DTypeError,
+  Generator,
+  gradients,
+  OptionError,
+  ones,
+  ShapeError,
+  scaledDotProductAttention,
+  softmax,
+  type Tensor,
+  tensor,
+  ValueError,
+  zeros,
+} from "@tensortape/core";
+import { assertClose, gradcheck, gradgradcheck, randomTensor } from "@tensortape/core/testing";
+import { describe, expect, test } from "vitest";
+import fixture from "./fixtures/attention.json" with { type: "json" };
+
+type Nested = number | Nested[];
+const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
+const f64 = (v: Nested, shape: readonly number[], requiresGrad = false) =>
+  tensor(flat(v), { shape, dtype: "float64", requiresGrad });
+
+interface Case {
+  readonly name: string;
+  readonly q: Nested;
+  readonly k: Nested;
+  readonly v: Nested;
+  readonly shapes: number[][];
+  readonly output: Nested;
+  readonly outputShape: number[];
+  readonly upstream: Nested;
+  readonly grads: Nested[];
+  readonly maskKind?: "bool" | "float";
+  readonly mask?: (number | string)[];
+  readonly maskShape?: number[];
+  readonly maskGrad?: Nested;
+  readonly isCausal?: boolean;
+  readonly scale?: number;
+}
+
+function maskOf(c: Case): Tensor | undefined {
+  if (!c.mask || !c.maskShape) return undefined;
+  const values = c.mask.map((x) => (x === "-inf" ? -Infinity : (x as number)));
+  return c.maskKind === "bool"
+    ? tensor(values, { shape: c.maskShape, dtype: "bool" })
+    : tensor(values, { shape: c.maskShape, dtype: "float64", requiresGrad: !!c.maskGrad });
+}
+
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected an error");
+}
+
+const r = (shape: number[], seed: number) =>
+  randomTensor(shape, { seed, low: -1.5, high: 1.5 }).requireGrad();
+
+describe("scaledDotProductAttention matches PyTorch (float64)", () => {
+  test.each((fixture.cases as Case[]).map((c) => [c.name, c] as const))("%s", (_, c) => {
+    const [q, k, v] = [c.q, c.k, c.v].map((x, i) => f64(x, c.shapes[i]!, true)) as [
+      Tensor,
+      Tensor,
+      Tensor,
+    ];
+    const mask = maskOf(c);
+    const out = scaledDotProductAttention(q, k, v, {
+      attnMask: mask,
+      ...(c.isCausal ? { isCausal: true } : {}),
+      ...(c.scale !== undefined ? { scale: c.scale } : {}),
+    });
+    expect(out.shape).toEqual(c.outputShape);
+    assertClose(out, f64(c.output, c.outputShape), { rtol: 1e-12, atol: 1e-12 });
+    const wrt = mask?.requiresGrad ? [q, k, v, mask] : [q, k, v];
+    const grads = gradients(out, wrt, f64(c.upstream, c.outputShape));
+    c.grads.forEach((g, i) => {
+      assertClose(grads[i]!, f64(g, c.shapes[i]!), { rtol: 1e-10, atol: 1e-12 });
+    });
+    if (c.maskGrad) {
+      assertClose(grads[3]!, f64(c.maskGrad, c.maskShape!), { rtol: 1e-10, atol: 1e-12 });
+    }
+  });
+});
+
+describe("scaledDotProductAttention by hand", () => {
+  test("one query, two keys: softmax of the scaled scores weights the values", () => {
+    // scores = [1·1, 1·3]/√1 = [1, 3]; weights = softmax([1, 3]); out = w·[10, 20]
+    const q = tensor([[1]]);
+    const k = tensor([[1], [3]]);
+    const v = tensor([[10], [20]]);
+    const w0 = 1 / (1 + Math.exp(2));
+    const out = scaledDotProductAttention(q, k, v);
+    expect(out.item()).toBeCloseTo(10 * w0 + 20 * (1 - w0), 5);
+  });
+
+  test("the default scale is 1/√E", () => {
+    const q = r([2, 4], 1);
+    const k = r([3, 4], 2);
+    const v = r([3, 2], 3);
+    const expected = softmax(q.matmul(k.T).mul(0.5), -1).matmul(v);
+    assertClose(scaledDotProductAttention(q, k, v), expected, { rtol: 1e-12, atol: 1e-12 });
+  });
+
+  test("a query with every key masked out gets output 0 and no gradient", () => {
+    const q = r([2, 3], 4);
+    const k = r([2, 3], 5);
+    const v = r([2, 2], 6);
+    const mask = tensor([1, 1, 0, 0], { shape: [2, 2], dtype: "bool" });
+    const out = scaledDotProductAttention(q, k, v, { attnMask: mask });
+    expect(Array.from(out.data.slice(2))).toEqual([0, 0]);
+    const [dq] = gradients(out.sum(), [q]);
+    expect(Array.from(dq!.data.slice(3))).toEqual([0, 0, 0]);
+    expect(Array.from(dq!.data.slice(0, 3)).every(Number.isFinite)).toBe(true);
+  });
+
+  test("float32 inputs give a float32 output", () => {
+    const q = ones([2, 3]);
+    expect(scaledDotProductAttention(q, q, q).dtype).toBe("float32");
+  });
+
+  test("empty: no queries, or no keys (output 0, as a sum over no keys)", () => {
+    expect(scaledDotProductAttention(zeros([0, 3]), zeros([2, 3]), zeros([2, 4])).shape).toEqual([
+      0, 4,
+    ]);
+    const out = scaledDotProductAttention(zeros([2, 3]), zeros([0, 3]), zeros([0, 4]));
+    expect(out.shape).toEqual([2, 4]);
+    expect(Array.from(out.data)).toEqual(new Array(8).fill(0));
+  });
+});
+
+describe("dropout on the attention weights", () => {
+  const q = r([2, 3, 4], 7);
+  const k = r([2, 5, 4], 8);
+  const v = r([2, 5, 3], 9);
+
+  test("the same generator seed drops the same weights", () => {
+    const a = scaledDotProductAttention(q, k, v, { dropoutP: 0.5, generator: new Generator(3) });
+    const b = scaledDotProductAttention(q, k, v, { dropoutP: 0.5, generator: new Generator(3) });
+    const c = scaledDotProductAttention(q, k, v, { dropoutP: 0.5, generator: new Generator(4) });
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    expect(Array.from(a.data)).not.toEqual(Array.from(c.data));
+  });
+
+  test("dropoutP 1 drops every weight; 0 drops none", () => {
+    const all = scaledDotProductAttention(q, k, v, { dropoutP: 1 });
+    expect(Array.from(all.data).every((x) => x === 0)).toBe(true);
+    assertClose(
+      scaledDotProductAttention(q, k, v, { dropoutP: 0 }),
+      scaledDotProductAttention(q, k, v),
+    );
+  });
+
+  test("kept weights are scaled by 1/(1 − p): the mean over many draws approaches the output", () => {
+    const ones1 = ones([1, 1, 2], { dtype: "float64" });
+    const keys = ones([1, 400, 2], { dtype: "float64" });
+    const values = ones([1, 400, 1], { dtype: "float64" });
+    // Equal scores: each weight 1/400; with p = 0.25 the output is (kept count)/(0.75·400).
+    const out = scaledDotProductAttention(ones1, keys, values, {
+      dropoutP: 0.25,
+      generator: new Generator(11),
+    });
+    const kept = out.item() * 0.75 * 400;
+    expect(Number.isInteger(Math.round(kept * 1e9) / 1e9)).toBe(true);
+    expect(kept).toBeGreaterThan(300 - 4 * Math.sqrt(400 * 0.25 * 0.75));
+    expect(kept).toBeLessThan(300 + 4 * Math.sqrt(400 * 0.25 * 0.75));
+  });
+
+  test("gradcheck with a fixed dropout mask", () => {
+    const f = (a: Tensor, b: Tensor, c: Tensor) =>
+      scaledDotProductAttention(a, b, c, { dropoutP: 0.3, generator: new Generator(5) });
+    expect(gradcheck(f, [q, k, v]).passed).toBe(true);
+    expect(gradgradcheck(f, [q, k, v]).passed).toBe(true);
+  });
+});
+
+describe("second derivatives", () => {
+  test("gradgradcheck: bool mask, batch and heads", () => {
+    const mask = tensor([1, 0, 1, 1, 1, 0], { shape: [2, 3], dtype: "bool" });
+    const f = (a: Tensor, b: Tensor, c: Tensor) =>
+      scaledDotProductAttention(a, b, c, { attnMask: mask });
+    expect(
+      gradgradcheck(f, [r([2, 2, 2, 3], 10), r([2, 2, 3, 3], 11), r([2, 2, 3, 2], 12)]).passed,
+    ).toBe(true);
+  });
+
+  test("gradgradcheck: causal, and a float mask with a gradient", () => {
+    const causal = (a: Tensor, b: Tensor, c: Tensor) =>
+      scaledDotProductAttention(a, b, c, { isCausal: true });
+    expect(gradgradcheck(causal, [r([3, 2], 13), r([4, 2], 14), r([4, 2], 15)]).passed).toBe(true);
+    const masked = (a: Tensor, b: Tensor, c: Tensor, m: Tensor) =>
+      scaledDotProductAttention(a, b, c, { attnMask: m });
+    expect(
+      gradgradcheck(masked, [r([2, 3], 16), r([3, 3], 17), r([3, 2], 18), r([2, 3], 19)]).passed,
+    ).toBe(true);
+  });
+});
+
+describe("typed errors", () => {
+  const q = zeros([2, 3, 4]);
+  const k = zeros([2, 5, 4]);
+  const v = zeros([2, 5, 6]);
+
+  test("q and k of different embedding sizes", () => {
+    const e = thrown(() => scaledDotProductAttention(q, zeros([2, 5, 3]), v)) as ShapeError;
+    expect(e).toBeInstanceOf(ShapeError);
+    expect(e.op).toBe("scaledDotProductAttention");
+    expect(e.message).toBe(
+      "scaledDotProductAttention: q and k must have the same embedding size E (last dimension); got q [2, 3, 4] and k [2, 5, 3] (4 ≠ 3)",
+    );
+  });
+
+  test("k and v with different numbers of keys", () => {
+    expect(() => scaledDotProductAttention(q, k, zeros([2, 4, 6]))).toThrow(
+      /k and v must have the same number of keys S.*got k \[2, 5, 4\] and v \[2, 4, 6\] \(5 ≠ 4\)/,
+    );
+  });
+
+  test("a mask that does not broadcast to [..., L, S]", () => {
+    expect(() =>
+      scaledDotProductAttention(q, k, v, { attnMask: zeros([3, 4], { dtype: "bool" }) }),
+    ).toThrow(ShapeError);
+    expect(() =>
+      scaledDotProductAttention(q, k, v, { attnMask: zeros([3, 4], { dtype: "bool" }) }),
+    ).toThrow(/attnMask must broadcast to the attention weights \[\.\.\., L, S\] = \[2, 3, 5\]/);
+  });
+
+  test("batch dimensions that do not broadcast", () => {
+    expect(() => scaledDotProductAttention(zeros([3, 3, 4]), k, v)).toThrow(ShapeError);
+  });
+
+  test("dtypes: integer inputs, mixed floats, an int mask", () => {
+    expect(() => scaledDotProductAttention(zeros([3, 4], { dtype: "int32" }), k, v)).toThrow(
+      DTypeError,
+    );
+    expect(() => scaledDotProductAttention(q, zeros([2, 5, 4], { dtype: "float64" }), v)).toThrow(
+      /q, k and v must share a dtype/,
+    );
+    expect(() =>
+      scaledDotProductAttention(q, k, v, { attnMask: zeros([3, 5], { dtype: "int32" }) }),
+    ).toThrow(/attnMask must be bool or of the inputs' float dtype/);
+  });
+
+  test("options: a mask with isCausal, dropoutP out of range, unknown keys", () => {
+    expect(() =>
+      scaledDotProductAttention(q, k, v, {
+        isCausal: true,
+        attnMask: zeros([3, 5], { dtype: "bool" }),
+      }),
+    ).toThrow(ValueError);
+    expect(() => scaledDotProductAttention(q, k, v, { dropoutP: 1.5 })).toThrow(
+      "scaledDotProductAttention: dropoutP must be a probability in [0, 1]; got 1.5",
+    );
+    expect(() =>
+      scaledDotProductAttention(q, k, v, { isCasual: true } as unknown as { isCausal: boolean }),
+    ).toThrow(OptionError);
+  });
+
+  test("inputs of fewer than two dimensions", () => {
+    expect(() => scaledDotProductAttention(zeros([4]), k, v)).toThrow(/at least two dimensions/);
+  });
+});
