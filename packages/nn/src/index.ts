@@ -63,6 +63,13 @@ export {
   type RNNCellOptions,
   type RNNNonlinearity,
 } from "./layers/cells.js";
+export {
+  Conv1d,
+  Conv2d,
+  type ConvLayerOptions,
+  ConvTranspose2d,
+  type ConvTransposeLayerOptions,
+} from "./layers/conv.js";
 export { Dense, type DenseOptions, Linear } from "./layers/dense.js";
 export { Dropout, type DropoutOptions } from "./layers/dropout.js";
 export { Dropout2d, type Dropout2dOptions } from "./layers/dropout-2d.js";
@@ -70,6 +77,14 @@ export { GroupNorm, type GroupNormOptions } from "./layers/group-norm.js";
 export { InstanceNorm2d, type InstanceNorm2dOptions } from "./layers/instance-norm-2d.js";
 export { LayerNorm, type LayerNormOptions } from "./layers/layer-norm.js";
 export { MLP, type MLPOptions } from "./layers/mlp.js";
+export {
+  AdaptiveAvgPool2d,
+  AvgPool2d,
+  type AvgPoolLayerOptions,
+  MaxPool1d,
+  MaxPool2d,
+  type MaxPoolLayerOptions,
+} from "./layers/pooling.js";
 export {
   GRU,
   type GRUOptions,
@@ -80,6 +95,7 @@ export {
   type RNNOptions,
 } from "./layers/rnn.js";
 export { Sequential } from "./layers/sequential.js";
+export { Upsample, type UpsampleOptions } from "./layers/upsample.js";
 export { accuracy } from "./losses/accuracy.js";
 export { binaryCrossEntropyWithLogits } from "./losses/binary-cross-entropy-with-logits.js";
 export { crossEntropy } from "./losses/cross-entropy.js";
