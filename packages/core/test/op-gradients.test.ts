@@ -6,15 +6,24 @@
  * without a case here fails type-checking.
  */
 import {
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
   add,
   argmax,
   argmin,
   argsort,
   atan2,
+  avgPool1d,
+  avgPool2d,
   broadcastTo,
   cast,
   clamp,
   concat,
+  conv1d,
+  conv2d,
+  convTranspose1d,
+  convTranspose2d,
   copysign,
   div,
   einsum,
@@ -22,12 +31,14 @@ import {
   flatten,
   floorDivide,
   fmod,
+  fold,
   gather,
   ge,
   gt,
   hypot,
   identity,
   indexSelect,
+  interpolate,
   isfinite,
   isinf,
   isnan,
@@ -45,6 +56,8 @@ import {
   maskedSelect,
   matmul,
   maximum,
+  maxPool1d,
+  maxPool2d,
   mean,
   median,
   min,
@@ -77,6 +90,7 @@ import {
   tensor,
   topk,
   transpose,
+  unfold,
   unique,
   unsqueeze,
   where,
@@ -106,6 +120,12 @@ let seed = 1;
 const r = (shape: number[], low = -2, high = 2, awayFrom?: number[]) =>
   randomTensor(shape, { seed: seed++, low, high, awayFrom, margin: 0.1 });
 const positive = (shape: number[]) => r(shape, 0.5, 2);
+/** Distinct values at least 0.2 apart in a scrambled order: no near-ties for a maximum. */
+const spread = (shape: number[]) => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: n }, (_, i) => (((i * 7) % n) - n / 2) * 0.2);
+  return tensor(values, { dtype: "float64", shape });
+};
 const idx = (values: number[][] | number[], shape?: number[]) =>
   tensor(values, { dtype: "int32", ...(shape ? { shape } : {}) });
 
@@ -670,6 +690,106 @@ const cases: Record<OpName, OpCases> = {
     },
   ],
   multinomial: { noGradient: () => multinomial(positive([2, 3]).requireGrad(), 2) },
+  // Convolution and pooling: small inputs with stride, padding and groups. Pooling inputs are
+  // distinct values spread apart, so no window's maximum is a near-tie a finite difference splits.
+  conv1d: [
+    {
+      name: "conv1d stride, padding, dilation, groups",
+      f: (x, w, b) => conv1d(x!, w!, b, { stride: 2, padding: 1, dilation: 2, groups: 2 }),
+      inputs: [r([2, 4, 6]), r([2, 2, 2]), r([2])],
+    },
+  ],
+  conv2d: [
+    {
+      name: "conv2d padding, stride",
+      f: (x, w, b) => conv2d(x!, w!, b, { stride: [1, 2], padding: 1 }),
+      inputs: [r([1, 2, 3, 4]), r([2, 2, 2, 3]), r([2])],
+    },
+    {
+      name: "conv2d replicate padding, depthwise",
+      f: (x, w) => conv2d(x!, w!, null, { padding: 1, paddingMode: "replicate", groups: 2 }),
+      inputs: [r([1, 2, 3, 3]), r([2, 1, 2, 2])],
+    },
+  ],
+  convTranspose1d: [
+    {
+      name: "convTranspose1d stride, outputPadding",
+      f: (x, w, b) => convTranspose1d(x!, w!, b, { stride: 2, padding: 1, outputPadding: 1 }),
+      inputs: [r([2, 2, 3]), r([2, 3, 3]), r([3])],
+    },
+  ],
+  convTranspose2d: [
+    {
+      name: "convTranspose2d groups, dilation",
+      f: (x, w) => convTranspose2d(x!, w!, null, { groups: 2, dilation: [1, 2] }),
+      inputs: [r([1, 2, 2, 3]), r([2, 1, 2, 2])],
+    },
+  ],
+  maxPool1d: [
+    {
+      name: "maxPool1d padding, ceil mode",
+      f: (x) => maxPool1d(x!, 3, { stride: 2, padding: 1, ceilMode: true }),
+      inputs: [spread([2, 2, 6])],
+    },
+  ],
+  maxPool2d: [
+    {
+      name: "maxPool2d overlapping windows",
+      f: (x) => maxPool2d(x!, 2, { stride: 1 }),
+      inputs: [spread([1, 2, 3, 4])],
+    },
+  ],
+  avgPool1d: [
+    {
+      name: "avgPool1d padding, countIncludePad false",
+      f: (x) => avgPool1d(x!, 3, { stride: 2, padding: 1, countIncludePad: false }),
+      inputs: [r([2, 2, 5])],
+    },
+  ],
+  avgPool2d: [
+    {
+      name: "avgPool2d ceil mode",
+      f: (x) => avgPool2d(x!, 2, { ceilMode: true }),
+      inputs: [r([1, 2, 3, 5])],
+    },
+  ],
+  adaptiveAvgPool1d: [
+    { name: "adaptiveAvgPool1d", f: (x) => adaptiveAvgPool1d(x!, 3), inputs: [r([2, 2, 5])] },
+  ],
+  adaptiveAvgPool2d: [
+    {
+      name: "adaptiveAvgPool2d",
+      f: (x) => adaptiveAvgPool2d(x!, [2, 3]),
+      inputs: [r([1, 2, 3, 4])],
+    },
+  ],
+  adaptiveMaxPool2d: [
+    {
+      name: "adaptiveMaxPool2d",
+      f: (x) => adaptiveMaxPool2d(x!, [2, 2]),
+      inputs: [spread([1, 2, 3, 5])],
+    },
+  ],
+  unfold: [
+    {
+      name: "unfold padding, stride",
+      f: (x) => unfold(x!, 2, { padding: 1, stride: 2 }),
+      inputs: [r([1, 2, 3, 3])],
+    },
+  ],
+  fold: [{ name: "fold overlapping", f: (x) => fold(x!, 3, 2), inputs: [r([1, 8, 4])] }],
+  interpolate: [
+    {
+      name: "interpolate bilinear",
+      f: (x) => interpolate(x!, { size: [3, 4], mode: "bilinear" }),
+      inputs: [r([1, 1, 2, 3])],
+    },
+    {
+      name: "interpolate nearest",
+      f: (x) => interpolate(x!, { scaleFactor: 1.5 }),
+      inputs: [r([1, 2, 3])],
+    },
+  ],
   where: [
     {
       name: "where, broadcast condition",

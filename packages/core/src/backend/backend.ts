@@ -101,6 +101,24 @@ export interface StridedView {
   readonly strides: readonly number[];
 }
 
+/**
+ * The geometry of a sliding window over the trailing (spatial) axes of x, viewed as
+ * [planes, ...inShape]: window position o (over `outShape`) with kernel offset k (over
+ * `kernel`) reads, on each spatial axis d, x at i_d = stride_d·o_d + dilation_d·k_d − padding_d;
+ * an i outside [0, inShape_d) reads as zero (im2col), or is skipped (pooling). Padding is on
+ * the leading side only: the far side pads as far as `outShape` reaches.
+ */
+export interface WindowGeometry {
+  /** Independent planes (batch × channels); each is windowed on its own. */
+  readonly planes: number;
+  readonly inShape: readonly number[];
+  readonly outShape: readonly number[];
+  readonly kernel: readonly number[];
+  readonly stride: readonly number[];
+  readonly dilation: readonly number[];
+  readonly padding: readonly number[];
+}
+
 export interface MatmulArgs {
   /** Number of matrix products; product p reads a at aOffsets[p] and b at bOffsets[p]. */
   readonly aOffsets: readonly number[];
@@ -254,6 +272,29 @@ export interface Backend {
     indexLen: number,
     inner: number,
   ): void;
+
+  /**
+   * im2col: cols (contiguous [planes, ...kernel, ...outShape]) gets, at [p, k, o], x[p, i] at
+   * i = stride·o + dilation·k − padding, or 0 where i is outside x (see `WindowGeometry`).
+   */
+  im2col(x: TypedArray, cols: TypedArray, w: WindowGeometry): void;
+
+  /**
+   * col2im, the adjoint of im2col: x[p, i] += cols[p, k, o] at i = stride·o + dilation·k −
+   * padding, for every i inside x. `x` starts zeroed.
+   */
+  col2im(cols: TypedArray, x: TypedArray, w: WindowGeometry): void;
+
+  /**
+   * Max pooling: out[p, o] (contiguous [planes, ...outShape]) = the largest x[p, i] over the
+   * window's positions inside x, and `indices` its flat position i within the plane (the first
+   * of equal values; a NaN wins, the last one seen, as in PyTorch). A window with no position
+   * inside x writes −Infinity and index −1.
+   */
+  windowMax(x: TypedArray, out: TypedArray, indices: Int32Array, w: WindowGeometry): void;
+
+  /** out[p, o] = Σ x[p, i] over the window's positions inside x (sum pooling; 0 if none). */
+  windowSum(x: TypedArray, out: TypedArray, w: WindowGeometry): void;
 
   /**
    * Sorts each line of x viewed as [outer, axisLen, inner] along its middle axis, ascending or

@@ -82,9 +82,28 @@ export { minimum } from "./minimum.js";
 export { mul } from "./mul.js";
 export { neg } from "./neg.js";
 export {
+  type AdaptiveMaxPoolOptions,
+  type AdaptiveSize,
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+} from "./nn/adaptive-pool.js";
+export { type AvgPoolOptions, avgPool1d, avgPool2d } from "./nn/avg-pool.js";
+export { type ConvOptions, type ConvPaddingMode, conv1d, conv2d } from "./nn/conv.js";
+export {
+  type ConvTransposeOptions,
+  convTranspose1d,
+  convTranspose2d,
+} from "./nn/conv-transpose.js";
+export { fold } from "./nn/fold.js";
+export { type InterpolateMode, type InterpolateOptions, interpolate } from "./nn/interpolate.js";
+export { type MaxPoolOptions, maxPool1d, maxPool2d } from "./nn/max-pool.js";
+export {
   type ScaledDotProductAttentionOptions,
   scaledDotProductAttention,
 } from "./nn/scaled-dot-product-attention.js";
+export { type UnfoldOptions, unfold } from "./nn/unfold.js";
+export type { SizeArg } from "./nn/window-args.js";
 export { pow } from "./pow.js";
 export { type MultinomialOptions, multinomial } from "./random/multinomial.js";
 export { all } from "./reduction/all.js";

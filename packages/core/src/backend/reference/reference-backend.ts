@@ -17,6 +17,7 @@ import { scan } from "./scan.js";
 import { scatterReduce } from "./scatter-reduce.js";
 import { sort } from "./sort.js";
 import { forEachRow } from "./strided.js";
+import { col2im, im2col, windowMax, windowSum } from "./window.js";
 
 function unary(op: UnaryKernel, x: TypedArray, out: TypedArray): void {
   const f = unaryFns[op];
@@ -267,6 +268,10 @@ export const referenceBackend: Backend = {
   scatterAdd,
   sort,
   scatterReduce,
+  im2col,
+  col2im,
+  windowMax,
+  windowSum,
   sgdUpdate,
   adamUpdate,
   rmspropUpdate,

@@ -28,6 +28,14 @@ import {
   sumColumnsSimd,
 } from "./simd-elementwise.js";
 import { sortFast } from "./sort.js";
+import {
+  col2imFast,
+  gatherFast,
+  im2colFast,
+  scatterAddFast,
+  windowMaxFast,
+  windowSumFast,
+} from "./window.js";
 
 /**
  * The WebAssembly SIMD backend, the default where the engine supports it (`getBackend()`
@@ -84,6 +92,12 @@ export const wasmBackend: Backend = {
   scan: scanFast,
   sort: sortFast,
   scatterReduce: scatterReduceFast,
+  gather: gatherFast,
+  scatterAdd: scatterAddFast,
+  im2col: im2colFast,
+  col2im: col2imFast,
+  windowMax: windowMaxFast,
+  windowSum: windowSumFast,
   matmul(a, b, out, args) {
     const arrays = sameFloat(a, b, out);
     const runtime = arrays && matmulRuntime(args);
