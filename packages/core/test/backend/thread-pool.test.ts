@@ -188,21 +188,28 @@ test("a product too small to repay a second thread runs on the calling thread's 
   expect(matmulRuntime(args(128, 128, 128))).toBe(getLocalRuntime());
 });
 
-test("on a busy machine neither the workers nor the caller poll before sleeping", () => {
-  const controls: Int32Array[] = [];
-  threadTesting.workerFactory = recordingFactory(controls);
-  setNumThreads(2);
+test("on a busy machine products run on the calling thread alone", () => {
+  setNumThreads(4);
+  const args = {
+    aOffsets: [0],
+    bOffsets: [0],
+    m: 256,
+    k: 256,
+    n: 256,
+    transA: false,
+    transB: false,
+  };
   const pool = getPool(getRuntime()!)!;
   expect(pool.waitReady(20_000)).toBe(true);
-  const spin = () => controls[0]![5]; // the SPIN word: µs a worker polls for the next job
-  product(256, 256, 256);
-  expect(spin()).toBeGreaterThan(0);
-  threadTesting.busy = true;
+  expect(matmulRuntime(args)).toBe(getRuntime());
+  expect(pool.threads()).toBe(4);
   const expected = product(256, 256, 256);
-  expect(spin()).toBe(0);
-  expect(pool.threads()).toBe(2);
-  threadTesting.busy = false;
+  threadTesting.busy = true;
+  expect(matmulRuntime(args)).toBe(getLocalRuntime());
+  expect(pool.threads()).toBe(1);
+  const slices = pool.workerSlices;
   expect(firstDifference(product(256, 256, 256), expected)).toBe(-1);
+  expect(pool.workerSlices).toBe(slices);
 });
 
 /** A stand-in worker that records whether it was terminated and can emit an error. */

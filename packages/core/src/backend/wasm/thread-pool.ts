@@ -57,7 +57,6 @@ const CLAIM = 1; // (job number << 8) | index of the next unclaimed slice
 const FINISHED = 2; // slices of the current job done, by any thread
 const COUNT = 3; // slices in the current job
 const KERNEL = 4; // index into KERNELS
-const SPIN = 5; // µs a worker polls for the next job before it sleeps: 0 on a busy machine
 const WORKER_SLICES = 6; // slices the workers have run, for tests and benchmarks
 const HEADER = 8;
 /** One word per slice after the workers' words: 1 when that slice threw in a worker. */
@@ -83,14 +82,13 @@ const BOOT_TIMEOUT_MS = 15_000;
  * How long a worker polls for the next job before it sleeps in Atomics.wait. Training calls
  * large kernels a few hundred microseconds apart (the small ops of a step run in between), and
  * waking a sleeping thread costs tens of microseconds. On a machine with more runnable threads
- * than cores a polling worker only takes time from the thread it waits for, so then it does
- * not poll at all (see `machineBusy`).
+ * than cores the workers get no jobs (see `machineBusy`), so they poll this long once and sleep.
  */
 const WORKER_SPIN_US = 300;
 
 /**
- * Iterations (about 10 µs) the caller polls for the workers' last slices before it sleeps;
- * none on a busy machine, where both may share one core.
+ * Iterations (about 10 µs) the caller polls for the workers' last slices before it sleeps:
+ * bounded, since when both share one core its polling only delays the worker it waits for.
  */
 const CALLER_SPIN = 1000;
 
@@ -111,7 +109,7 @@ let seen = Atomics.load(control, ${JOB});
 for (;;) {
   let job = Atomics.load(control, ${JOB});
   if (job === seen) {
-    const sleepAt = performance.now() + Atomics.load(control, ${SPIN}) / 1000;
+    const sleepAt = performance.now() + ${WORKER_SPIN_US / 1000};
     while (Atomics.load(control, ${JOB}) === seen && performance.now() < sleepAt) {
       for (let i = 0; i < 100 && Atomics.load(control, ${JOB}) === seen; i++);
     }
@@ -281,10 +279,10 @@ export class ThreadPool {
 
   /**
    * Threads that can take part in a call now: the caller plus the workers that have started;
-   * 1 while none has, and for good once the pool has failed.
+   * 1 while none has, while the machine is busy, and for good once the pool has failed.
    */
   threads(): number {
-    if (this.#broken) return 1;
+    if (this.#broken || machineBusy()) return 1;
     if (this.#ready < this.#workers.length) {
       let ready = 0;
       for (let w = 0; w < this.#workers.length; w++) {
@@ -334,8 +332,6 @@ export class ThreadPool {
       );
     }
     const control = this.#control;
-    const busy = machineBusy();
-    control[SPIN] = busy ? 0 : WORKER_SPIN_US;
     control[KERNEL] = KERNELS.indexOf(kernel);
     control[COUNT] = count;
     control[FINISHED] = 0;
@@ -374,7 +370,7 @@ export class ThreadPool {
     // Every slice is claimed; wait for those still running in workers, so that none of them
     // outlives this call and writes into memory the next call reuses.
     let done = Atomics.load(control, FINISHED);
-    for (let i = 0; !busy && i < CALLER_SPIN && done !== count; i++) {
+    for (let i = 0; i < CALLER_SPIN && done !== count; i++) {
       done = Atomics.load(control, FINISHED);
     }
     while (done !== count) {
@@ -395,21 +391,27 @@ let busy = false;
 let loadCheckedAt = Number.NEGATIVE_INFINITY;
 
 /**
- * Whether the machine has more runnable threads than cores: its load average exceeds the core
- * count by more than half a thread (the average counts this process's own threads too, which
- * alone keep it at most at the core count). Then neither the caller nor the workers poll: a
- * polling thread may be taking the core the thread it waits for needs. Threads are still
- * used, since a descheduled worker delays nobody until it has claimed a slice (measured with
- * bench/threads.ts --busy 3 --force-threads). Reread at most every LOAD_CHECK_MS; false where
- * there is no load average (browsers, Windows).
+ * Whether the machine has more runnable threads than cores: the load average exceeds the
+ * machine's core count by more than half a thread (the average counts this process's own
+ * threads too, which alone keep it at most at the core count). Then kernels run on the calling
+ * thread alone and nobody polls. On two cores with other processes' load at 8–12, the default
+ * on two threads ranged from 0.7× to 2× the speed of one thread over bench/threads.ts's
+ * workloads from run to run: a worker holding a slice can be descheduled for milliseconds
+ * while the caller waits for it, and what a second thread wins there is mostly CPU time taken
+ * from the other processes. One thread is never slower than one thread. The load average and
+ * os.cpus() both describe the whole machine (a container's host, too), so their ratio holds
+ * where availableParallelism() counts only this process's share. Reread at most every
+ * LOAD_CHECK_MS; false where there is no load average (browsers, Windows).
  */
 export function machineBusy(): boolean {
   if (threadTesting.busy !== undefined) return threadTesting.busy;
   const time = now();
   if (time - loadCheckedAt < LOAD_CHECK_MS) return busy;
   loadCheckedAt = time;
-  const load = nodeOs()?.loadavg?.()[0] ?? 0;
-  busy = load > coreCount() + 0.5;
+  const os = nodeOs();
+  const load = os?.loadavg?.()[0] ?? 0;
+  const cores = os?.cpus?.().length || coreCount();
+  busy = load > cores + 0.5;
   return busy;
 }
 
@@ -448,12 +450,12 @@ export function getNumThreads(): number {
 }
 
 /**
- * Threads a kernel can be split over now: the thread count capped at the cores there are,
- * and 1 once the pool has fallen back to the calling thread.
+ * Threads a kernel can be split over now: the thread count capped at the cores there are;
+ * 1 while the machine is busy, and once the pool has fallen back to the calling thread.
  */
 export function usableThreads(): number {
   const threads = Math.min(getNumThreads(), coreCount());
-  if (threads <= 1 || pool?.broken) return 1;
+  if (threads <= 1 || pool?.broken || machineBusy()) return 1;
   return threads;
 }
 
