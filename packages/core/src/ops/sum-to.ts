@@ -1,5 +1,6 @@
 import { applyOp, type OpSpec } from "../autograd/apply.js";
 import { getBackend } from "../backend/registry.js";
+import { isFloat } from "../dtype.js";
 import { ShapeError } from "../errors.js";
 import { broadcastsTo, type Shape, shapesEqual } from "../shape.js";
 import type { Tensor } from "../tensor.js";
@@ -12,7 +13,8 @@ const sumToOp: OpSpec<Shape> = {
     // Sum the leading axes that `shape` lacks and the axes where it has a 1.
     const offset = x.rank - shape.length;
     const axes = x.shape.map((_, d) => d).filter((d) => d < offset || shape[d - offset] === 1);
-    const out = empty(shape, x.dtype);
+    // Bools count as integers, as sum's do: a sum of bools is no bool.
+    const out = empty(shape, isFloat(x.dtype) ? x.dtype : "int32");
     getBackend().reduce("sum", x.data, x.shape, axes, out.data);
     return out;
   },
@@ -22,7 +24,7 @@ const sumToOp: OpSpec<Shape> = {
 
 /**
  * Sums x down to `shape`, the inverse of broadcasting: the engine uses it to bring a
- * broadcast gradient back to its input's shape.
+ * broadcast gradient back to its input's shape. int32 and bool sum to int32, as `sum`.
  * x: [4, 2, 3], shape [2, 1] → [2, 1]
  */
 export function sumTo(x: Tensor, shape: Shape): Tensor {
