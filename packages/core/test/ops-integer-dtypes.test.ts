@@ -184,12 +184,22 @@ function decode(v: Encoded): number {
 const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [decode(v)]);
 
 /** What an op returns: a tensor, a list of them, or named tensors (values before indices). */
-type Result = Tensor | readonly Tensor[] | { readonly [name: string]: Tensor | undefined };
+type Result =
+  | Tensor
+  | readonly Tensor[]
+  | {
+      readonly values: Tensor;
+      readonly indices?: Tensor;
+      readonly inverse?: Tensor;
+      readonly counts?: Tensor;
+    };
 
 function outputsOf(result: Result): Tensor[] {
-  if (Array.isArray(result)) return [...result];
-  if ("dtype" in result && "shape" in result) return [result as Tensor];
-  return Object.values(result).filter((t): t is Tensor => t !== undefined);
+  if (Array.isArray(result)) return [...(result as readonly Tensor[])];
+  const one = result as Exclude<Result, readonly Tensor[]>;
+  if (!("values" in one)) return [one];
+  const named = [one.values, one.indices, one.inverse, one.counts];
+  return named.filter((t): t is Tensor => t !== undefined);
 }
 
 /** Float32 results may differ from PyTorch's float32 kernels in the last bit (docs/ops.md). */
