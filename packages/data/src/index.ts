@@ -29,3 +29,14 @@ export {
 } from "./mnist.js";
 export { type OneHotOptions, oneHot } from "./one-hot.js";
 export { type RandomSplitOptions, randomSplit } from "./split.js";
+export {
+  splitTokens,
+  TextWindowDataset,
+  type TextWindowDatasetOptions,
+  type Tokens,
+} from "./text-dataset.js";
+export {
+  CharVocabulary,
+  type CharVocabularyJSON,
+  UnknownCharacterError,
+} from "./vocabulary.js";
