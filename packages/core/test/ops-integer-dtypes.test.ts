@@ -320,6 +320,17 @@ for (const [name, f] of Object.entries(sameDtypeUnary)) {
   dtypeCases[`${name}(I)`] = () => f(I);
   dtypeCases[`${name}(B)`] = () => f(B);
 }
+const special = () =>
+  tensor([Number.NaN, -0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -2.5], {
+    dtype: "float64",
+    requiresGrad: true,
+  });
+dtypeCases["sign(F64 special)"] = () => sign(special());
+dtypeCases["abs'(F64 special)"] = () => {
+  const x = special();
+  abs(x).sum().backward();
+  return x.grad!;
+};
 dtypeCases["neg(int32 min)"] = () => neg(i32([-(2 ** 31), 5]));
 
 const binary: Record<string, (a: TensorLike, b: TensorLike) => Tensor> = {

@@ -7,7 +7,7 @@ import { sign } from "./sign.js";
 const absOp: OpSpec = {
   name: "abs",
   forward: ([x]) => unaryKernel("abs", "abs", x, true),
-  // d|x| = g·sign(x), with the subgradient 0 at x = 0 (as PyTorch)
+  // d|x| = g·sign(x), with the subgradient 0 at x = 0 (and at NaN, as PyTorch)
   backward: (g, { inputs: [x] }) => [mul(g, sign(x))],
 };
 

@@ -9,7 +9,7 @@ const signOp: OpSpec = {
 };
 
 /**
- * Elementwise sign: -1, 0 or 1 (NaN stays NaN), in x's dtype (a bool stays itself, as in
+ * Elementwise sign: -1, 0 or 1 (0 for NaN, as PyTorch's), in x's dtype (a bool stays itself, as in
  * PyTorch). Carries no gradient.
  * x: [...S] → [...S]
  * @example sign(tensor([-3, 0, 2])) // tensor([-1., 0., 1.])

@@ -16,7 +16,8 @@ export const unaryFns: Record<UnaryKernel, (x: number) => number> = {
     return e / (1 + e);
   },
   tanh: Math.tanh,
-  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : Number.NaN),
+  // (x > 0) − (x < 0), as PyTorch's sign: 0 for ±0 and for NaN.
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
   step: (x) => (x > 0 ? 1 : 0),
   sin: Math.sin,
   cos: Math.cos,

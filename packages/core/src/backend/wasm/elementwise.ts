@@ -292,7 +292,7 @@ export function unaryFast(op: UnaryKernel, x: TypedArray, out: TypedArray): void
     case "sign":
       for (let i = 0; i < n; i++) {
         const v = x[i]!;
-        out[i] = v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : Number.NaN;
+        out[i] = v > 0 ? 1 : v < 0 ? -1 : 0;
       }
       return;
     case "step":
