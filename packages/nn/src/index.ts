@@ -73,10 +73,20 @@ export {
 export { Dense, type DenseOptions, Linear } from "./layers/dense.js";
 export { Dropout, type DropoutOptions } from "./layers/dropout.js";
 export { Dropout2d, type Dropout2dOptions } from "./layers/dropout-2d.js";
+export {
+  Embedding,
+  type EmbeddingFromPretrainedOptions,
+  type EmbeddingOptions,
+} from "./layers/embedding.js";
 export { GroupNorm, type GroupNormOptions } from "./layers/group-norm.js";
 export { InstanceNorm2d, type InstanceNorm2dOptions } from "./layers/instance-norm-2d.js";
 export { LayerNorm, type LayerNormOptions } from "./layers/layer-norm.js";
 export { MLP, type MLPOptions } from "./layers/mlp.js";
+export {
+  MultiheadAttention,
+  type MultiheadAttentionForwardOptions,
+  type MultiheadAttentionOptions,
+} from "./layers/multihead-attention.js";
 export {
   AdaptiveAvgPool2d,
   AvgPool2d,
@@ -95,6 +105,18 @@ export {
   type RNNOptions,
 } from "./layers/rnn.js";
 export { Sequential } from "./layers/sequential.js";
+export {
+  generateSquareSubsequentMask,
+  type TransformerActivation,
+  TransformerDecoder,
+  type TransformerDecoderForwardOptions,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  type TransformerEncoderForwardOptions,
+  TransformerEncoderLayer,
+  type TransformerLayerOptions,
+  type TransformerStackOptions,
+} from "./layers/transformer.js";
 export { Upsample, type UpsampleOptions } from "./layers/upsample.js";
 export { accuracy } from "./losses/accuracy.js";
 export { binaryCrossEntropyWithLogits } from "./losses/binary-cross-entropy-with-logits.js";
