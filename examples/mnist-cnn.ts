@@ -36,7 +36,7 @@ const options = new Command("mnist-cnn")
   .description(
     "Train PyTorch's MNIST example CNN on real MNIST and evaluate it on the test images.",
   )
-  .option("--epochs <n>", "passes over the training set", positiveInt, 3)
+  .option("--epochs <n>", "passes over the training set", positiveInt, 5)
   .option("--batch-size <n>", "examples per gradient step", positiveInt, 64)
   .option("--lr <rate>", "peak learning rate", positiveNumber, 1e-3)
   .addOption(new Option("--optimizer <name>", "optimizer").choices(["adam", "sgd"]).default("adam"))
