@@ -506,6 +506,18 @@ describe("errors name the layer", () => {
     expect(() =>
       new LSTM(3, 4).forward(randn([5, 2, 3]), [zeros([1, 2, 4])] as unknown as [Tensor, Tensor]),
     ).toThrow("LSTM: hx must be a pair [h_0, c_0] of tensors, or omitted");
+    expect(() =>
+      new LSTMCell(3, 4).forward(randn([3]), [zeros([4]), undefined] as unknown as [
+        Tensor,
+        Tensor,
+      ]),
+    ).toThrow("LSTMCell: hx must be a pair [h, c] of tensors, or omitted");
+    expect(() => new GRU(3, 4).forward([[1, 2, 3]] as unknown as Tensor)).toThrow(
+      "GRU: input must be a Tensor; got an array",
+    );
+    expect(() => new RNNCell(3, 4).forward(randn([3]), [0, 0, 0, 0] as unknown as Tensor)).toThrow(
+      "RNNCell: hx must be a Tensor; got an array",
+    );
   });
 
   test("an empty sequence", () => {

@@ -10,7 +10,7 @@ import {
   matmul,
   ShapeError,
   split,
-  type Tensor,
+  Tensor,
   ValueError,
   zeros,
 } from "@tensortape/core";
@@ -106,6 +106,27 @@ export function checkNonlinearity(layer: string, value: unknown): void {
     throw new ValueError(
       layer,
       `nonlinearity must be "tanh" or "relu"; got ${JSON.stringify(value) ?? String(value)}`,
+    );
+  }
+}
+
+/** Throws unless `value` is a tensor: for callers from JavaScript, where types do not check it. */
+export function checkTensor(layer: string, name: string, value: unknown): void {
+  if (!(value instanceof Tensor)) {
+    throw new ValueError(
+      layer,
+      `${name} must be a Tensor; got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`,
+    );
+  }
+}
+
+/** Throws unless an LSTM's `hx` is omitted or a pair of tensors. */
+export function checkStatePair(layer: string, hx: unknown, names: readonly [string, string]): void {
+  if (hx === undefined) return;
+  if (!Array.isArray(hx) || hx.length !== 2 || !hx.every((t) => t instanceof Tensor)) {
+    throw new ValueError(
+      layer,
+      `hx must be a pair [${names[0]}, ${names[1]}] of tensors, or omitted`,
     );
   }
 }
@@ -217,6 +238,7 @@ abstract class RNNCellBase extends Module {
     names: readonly string[],
   ): { x: Tensor; states: Tensor[]; unbatched: boolean } {
     const layer = this.#layer;
+    checkTensor(layer, "input", input);
     if (input.rank !== 1 && input.rank !== 2) {
       throw new ShapeError(
         layer,
@@ -238,6 +260,7 @@ abstract class RNNCellBase extends Module {
     const expected = unbatched ? [this.hiddenSize] : [batch, this.hiddenSize];
     const full = states.map((state, k) => {
       if (state === undefined) return zeros([batch, this.hiddenSize], { dtype: input.dtype });
+      checkTensor(layer, names[k]!, state);
       if (state.rank !== expected.length || state.shape.some((d, i) => d !== expected[i])) {
         throw new ShapeError(
           layer,
@@ -304,9 +327,7 @@ export class LSTMCell extends RNNCellBase {
   }
 
   override forward(input: Tensor, hx?: readonly [Tensor, Tensor]): [Tensor, Tensor] {
-    if (hx !== undefined && (!Array.isArray(hx) || hx.length !== 2)) {
-      throw new ValueError("LSTMCell", "hx must be a pair [h, c] of tensors, or omitted");
-    }
+    checkStatePair("LSTMCell", hx, ["h", "c"]);
     const { x, states, unbatched } = this.prepare(input, [hx?.[0], hx?.[1]], ["h", "c"]);
     const gi = project(x, this.weightIh, this.biasIh);
     const [h, c] = lstmStep(gi, states[0]!, states[1]!, this.weightHh, this.biasHh, null);

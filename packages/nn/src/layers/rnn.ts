@@ -19,6 +19,8 @@ import {
   checkDtype,
   checkNonlinearity,
   checkPositiveInteger,
+  checkStatePair,
+  checkTensor,
   gruStep,
   lstmStep,
   project,
@@ -254,6 +256,7 @@ abstract class RNNBase extends Module {
     const layer = this.#layer;
     const first = this.#weights[0]!;
     const order = this.batchFirst ? "N, L" : "L, N";
+    checkTensor(layer, "input", input);
     if (input.rank !== 2 && input.rank !== 3) {
       throw new ShapeError(
         layer,
@@ -284,6 +287,7 @@ abstract class RNNBase extends Module {
     const initial = sizes.map((size, j) => {
       const given = states[j];
       if (given === undefined) return null;
+      checkTensor(layer, names[j]!, given);
       const expected = batched ? [count, batch, size] : [count, size];
       if (given.rank !== expected.length || given.shape.some((d, i) => d !== expected[i])) {
         throw new ShapeError(
@@ -429,9 +433,7 @@ export class LSTM extends RNNBase {
   }
 
   override forward(input: Tensor, hx?: readonly [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
-    if (hx !== undefined && (!Array.isArray(hx) || hx.length !== 2)) {
-      throw new ValueError("LSTM", "hx must be a pair [h_0, c_0] of tensors, or omitted");
-    }
+    checkStatePair("LSTM", hx, ["h_0", "c_0"]);
     const { output, finals } = this.runSequence(input, [hx?.[0], hx?.[1]], ["h_0", "c_0"]);
     return [output, [finals[0]!, finals[1]!]];
   }
