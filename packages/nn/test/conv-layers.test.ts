@@ -1,7 +1,10 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import {
   Generator,
   OptionError,
   randn,
+  relu,
   ShapeError,
   type Tensor,
   tensor,
@@ -11,15 +14,19 @@ import { assertClose, gradcheck, randomTensor } from "@tensortape/core/testing";
 import {
   AdaptiveAvgPool2d,
   AvgPool2d,
+  BatchNorm2d,
   Conv1d,
   Conv2d,
   ConvTranspose2d,
   functionalCall,
+  GroupNorm,
+  InstanceNorm2d,
   MaxPool1d,
   MaxPool2d,
-  type Module,
+  Module,
   Upsample,
 } from "@tensortape/nn";
+import { loadSafetensors } from "@tensortape/nn/node";
 import { describe, expect, test } from "vitest";
 import { matchesPyTorch } from "./pytorch-reference.js";
 
@@ -283,5 +290,48 @@ describe("Upsample", () => {
     expect(() =>
       new Upsample({ scaleFactor: 2, mode: "bilinear" }).forward(randn([1, 2, 4])),
     ).toThrow('Upsample: expects [N, C, H, W] for mode "bilinear"; got x [1, 2, 4]');
+  });
+});
+
+/** The small network of fixtures/conv/reference.py, with PyTorch's module names. */
+class SmallNet extends Module {
+  conv = new Conv2d(3, 8, 3, { padding: 1, bias: false });
+  bn = new BatchNorm2d(8);
+  pool = new MaxPool2d(2);
+  grouped = new Conv2d(8, 8, 3, { padding: "same", groups: 2, paddingMode: "reflect" });
+  gn = new GroupNorm(2, 8);
+  up = new ConvTranspose2d(8, 4, 2, { stride: 2 });
+  inorm = new InstanceNorm2d(4, { affine: true, trackRunningStats: true });
+  avg = new AdaptiveAvgPool2d([2, 3]);
+
+  override forward(x: Tensor): Tensor {
+    let h = relu(this.bn.forward(this.conv.forward(x)));
+    h = relu(this.gn.forward(this.grouped.forward(this.pool.forward(h))));
+    return this.avg.forward(this.inorm.forward(this.up.forward(h)));
+  }
+}
+
+describe("a network of these layers that PyTorch saved", () => {
+  test("loads unchanged (num_batches_tracked from int64) and gives PyTorch's eval output", async () => {
+    const path = fileURLToPath(new URL("./fixtures/conv/small-net.safetensors", import.meta.url));
+    const { tensors } = await loadSafetensors(path);
+    const net = new SmallNet();
+    expect(Object.keys(tensors).sort()).toEqual(Object.keys(net.stateDict()).sort());
+    net.loadStateDict(tensors);
+    net.eval();
+    const expected = JSON.parse(
+      readFileSync(new URL("./fixtures/conv/small-net.json", import.meta.url), "utf8"),
+    ) as {
+      x: { shape: number[]; data: number[] };
+      y: { shape: number[]; data: number[] };
+      numBatchesTracked: number;
+    };
+    expect(net.bn.numBatchesTracked!.item()).toBe(expected.numBatchesTracked);
+    const y = net.forward(tensor(expected.x.data, { shape: expected.x.shape }));
+    expect(y.shape).toEqual(expected.y.shape);
+    assertClose(y, tensor(expected.y.data, { shape: expected.y.shape }), {
+      atol: 1e-5,
+      rtol: 1e-4,
+    });
   });
 });
