@@ -107,6 +107,7 @@ export {
 export { Sequential } from "./layers/sequential.js";
 export {
   generateSquareSubsequentMask,
+  Transformer,
   type TransformerActivation,
   TransformerDecoder,
   type TransformerDecoderForwardOptions,
@@ -114,7 +115,9 @@ export {
   TransformerEncoder,
   type TransformerEncoderForwardOptions,
   TransformerEncoderLayer,
+  type TransformerForwardOptions,
   type TransformerLayerOptions,
+  type TransformerOptions,
   type TransformerStackOptions,
 } from "./layers/transformer.js";
 export { Upsample, type UpsampleOptions } from "./layers/upsample.js";

@@ -25,6 +25,7 @@ import {
   type Module,
   MultiheadAttention,
   StateDictError,
+  Transformer,
   TransformerDecoder,
   TransformerDecoderLayer,
   TransformerEncoder,
@@ -150,6 +151,31 @@ describe("TransformerDecoder matches PyTorch (causal target mask, memory padding
       );
     });
   }
+});
+
+test("Transformer matches PyTorch (2 encoder layers, 1 decoder layer, padding and causal masks)", () => {
+  const model = new Transformer(16, 4, {
+    numEncoderLayers: 2,
+    numDecoderLayers: 1,
+    dimFeedforward: 32,
+    batchFirst: true,
+  });
+  const src = input("transformer/masked/in.src");
+  const tgt = input("transformer/masked/in.tgt");
+  const padding = get("transformer/masked/in.skpm");
+  check(
+    model,
+    "transformer",
+    "masked",
+    () => [
+      model.forward(src, tgt, {
+        tgtMask: Transformer.generateSquareSubsequentMask(3),
+        srcKeyPaddingMask: padding,
+        memoryKeyPaddingMask: padding,
+      }),
+    ],
+    { src, tgt },
+  );
 });
 
 describe("MultiheadAttention matches PyTorch", () => {
@@ -389,6 +415,26 @@ describe("Transformer layers", () => {
       }
     }
     expect(encoder.layers[0]!.linear1.weight).not.toBe(encoder.layers[1]!.linear1.weight);
+  });
+
+  test("Transformer re-draws every matrix xavier-uniform, so the stacked copies differ", () => {
+    const model = new Transformer(8, 2, {
+      numEncoderLayers: 2,
+      numDecoderLayers: 2,
+      dimFeedforward: 16,
+      generator: new Generator(8),
+    });
+    for (const [name, p] of model.namedParameters()) {
+      if (p.rank < 2) continue;
+      const bound = Math.sqrt(6 / (p.shape[0]! + p.shape[1]!));
+      expect(Math.max(...Array.from(p.data).map(Math.abs)), name).toBeLessThanOrEqual(bound);
+    }
+    const [a, b] = model.encoder.layers;
+    expect(Array.from(a!.linear1.weight.data)).not.toEqual(Array.from(b!.linear1.weight.data));
+    expect(Array.from(a!.linear1.bias!.data)).toEqual(Array.from(b!.linear1.bias!.data));
+    expect(() => model.forward(zeros([4, 2, 8]), zeros([3, 3, 8]))).toThrow(
+      "Transformer: src and tgt must have the same batch size; got src [4, 2, 8] and tgt [3, 3, 8]",
+    );
   });
 
   test("a state dict of the wrong shape is refused as a whole", () => {

@@ -1,5 +1,14 @@
-import { checkOptions, full, type Generator, type Tensor, ValueError } from "@tensortape/core";
+import {
+  checkOptions,
+  full,
+  type Generator,
+  noGrad,
+  ShapeError,
+  type Tensor,
+  ValueError,
+} from "@tensortape/core";
 import { gelu } from "../functional/gelu.js";
+import { xavierUniform } from "../init.js";
 import { type FloatDType, type Member, Module } from "../module.js";
 import { checkBoolean, checkPositiveInteger } from "./cells.js";
 import { Dense } from "./dense.js";
@@ -410,6 +419,123 @@ export class TransformerDecoder extends Module {
     let x = tgt;
     for (const layer of this.layers) x = layer.forward(x, memory, options);
     return this.norm ? this.norm.forward(x) : x;
+  }
+}
+
+/** Options of `Transformer`: those of its layers, and how many of each. */
+export interface TransformerOptions extends TransformerLayerOptions {
+  /** Default 6. */
+  readonly numEncoderLayers?: number;
+  /** Default 6. */
+  readonly numDecoderLayers?: number;
+}
+
+/** Options of `Transformer.forward`: the encoder's masks, then the decoder's. */
+export interface TransformerForwardOptions extends TransformerDecoderForwardOptions {
+  /** The encoder's self-attention mask: [S, S] or [N·nhead, S, S]. */
+  readonly srcMask?: Tensor | null;
+  /** Padded source positions to ignore in the encoder: [N, S]. */
+  readonly srcKeyPaddingMask?: Tensor | null;
+  /** A hint that `srcMask` is the causal mask. Default false. */
+  readonly srcIsCausal?: boolean;
+}
+
+/**
+ * The encoder-decoder transformer of "Attention Is All You Need", as torch.nn.Transformer: a
+ * TransformerEncoder and a TransformerDecoder, each ending in a LayerNorm (`encoder.norm`,
+ * `decoder.norm`), with every parameter of two or more dimensions re-drawn xavier-uniform
+ * after construction, as PyTorch's `_reset_parameters`.
+ * src: [S, N, E], tgt: [T, N, E] (batchFirst: [N, S, E], [N, T, E]) → [T, N, E]
+ * @example
+ * const model = new Transformer(16, 4, { numEncoderLayers: 2, numDecoderLayers: 2, batchFirst: true });
+ * model.forward(randn([2, 5, 16]), randn([2, 3, 16]), { tgtMask: generateSquareSubsequentMask(3) }).shape; // [2, 3, 16]
+ */
+export class Transformer extends Module {
+  encoder: TransformerEncoder;
+  decoder: TransformerDecoder;
+  readonly dModel: number;
+  readonly nhead: number;
+  readonly batchFirst: boolean;
+
+  /** PyTorch's `Transformer.generate_square_subsequent_mask`. */
+  static generateSquareSubsequentMask = generateSquareSubsequentMask;
+
+  constructor(dModel = 512, nhead = 8, options: TransformerOptions = {}) {
+    super();
+    const { numEncoderLayers = 6, numDecoderLayers = 6, ...layerOptions } = options;
+    checkOptions("Transformer", options, [
+      ...LAYER_OPTIONS,
+      "numEncoderLayers",
+      "numDecoderLayers",
+    ]);
+    checkPositiveInteger("Transformer", "numEncoderLayers", numEncoderLayers);
+    checkPositiveInteger("Transformer", "numDecoderLayers", numDecoderLayers);
+    const norm = () =>
+      new LayerNorm(dModel, {
+        eps: options.layerNormEps ?? 1e-5,
+        bias: options.bias ?? true,
+        dtype: options.dtype,
+      });
+    this.encoder = new TransformerEncoder(
+      new TransformerEncoderLayer(dModel, nhead, layerOptions),
+      numEncoderLayers,
+      { norm: norm() },
+    );
+    this.decoder = new TransformerDecoder(
+      new TransformerDecoderLayer(dModel, nhead, layerOptions),
+      numDecoderLayers,
+      { norm: norm() },
+    );
+    this.dModel = dModel;
+    this.nhead = nhead;
+    this.batchFirst = options.batchFirst ?? false;
+    // Each layer copy starts equal to the others; re-drawing the matrices sets them apart.
+    noGrad(() => {
+      for (const p of this.parameters()) {
+        if (p.rank < 2) continue;
+        const fresh = xavierUniform(p.shape, {
+          dtype: p.dtype as FloatDType,
+          generator: options.generator,
+        });
+        p.data.set(fresh.data);
+        p.bumpVersion();
+      }
+    });
+  }
+
+  /** src: [S, N, E], tgt: [T, N, E] (batchFirst: [N, S, E], [N, T, E]) → [T, N, E] */
+  override forward(src: Tensor, tgt: Tensor, options: TransformerForwardOptions = {}): Tensor {
+    checkOptions("Transformer.forward", options, [
+      ...DECODER_FORWARD,
+      "srcMask",
+      "srcKeyPaddingMask",
+      "srcIsCausal",
+    ]);
+    const batchAxis = this.batchFirst ? 0 : 1;
+    const batched = src.rank === 3;
+    if (src.rank !== tgt.rank || (batched && src.shape[batchAxis] !== tgt.shape[batchAxis])) {
+      throw new ShapeError("Transformer", "src and tgt must have the same batch size", {
+        src: src.shape,
+        tgt: tgt.shape,
+      });
+    }
+    if (src.shape[src.rank - 1] !== this.dModel || tgt.shape[tgt.rank - 1] !== this.dModel) {
+      throw new ShapeError(
+        "Transformer",
+        `src and tgt must have dModel = ${this.dModel} features`,
+        {
+          src: src.shape,
+          tgt: tgt.shape,
+        },
+      );
+    }
+    const memory = this.encoder.forward(src, {
+      mask: options.srcMask ?? null,
+      srcKeyPaddingMask: options.srcKeyPaddingMask ?? null,
+      isCausal: options.srcIsCausal ?? false,
+    });
+    const { srcMask, srcKeyPaddingMask, srcIsCausal, ...decoderOptions } = options;
+    return this.decoder.forward(tgt, memory, decoderOptions);
   }
 }
 
