@@ -437,6 +437,22 @@ describe("Transformer layers", () => {
     );
   });
 
+  test("dropout acts in training mode only, drawn from the layer's generator", () => {
+    const make = () =>
+      new TransformerEncoderLayer(8, 2, {
+        dimFeedforward: 16,
+        dropout: 0.5,
+        generator: new Generator(9),
+      });
+    const x = randn([3, 2, 8], { generator: new Generator(10) });
+    const trained = make().forward(x);
+    expect(Array.from(make().forward(x).data)).toEqual(Array.from(trained.data));
+    const evaluated = make().eval();
+    const once = evaluated.forward(x);
+    expect(Array.from(evaluated.forward(x).data)).toEqual(Array.from(once.data));
+    expect(Array.from(once.data)).not.toEqual(Array.from(trained.data));
+  });
+
   test("a state dict of the wrong shape is refused as a whole", () => {
     const encoder = new TransformerEncoder(
       new TransformerEncoderLayer(16, 4, { dimFeedforward: 64, batchFirst: true }),
