@@ -23,11 +23,11 @@ const labels = tensor([0], { dtype: "int32" });
 const bogus = { bogus: 1 };
 
 describe("a representative set", () => {
-  test("crossEntropy with PyTorch's ignoreIndex, which it does not implement", () => {
-    const e = optionError(() => nn.crossEntropy(logits, labels, { ignoreIndex: 0 } as never));
+  test("crossEntropy with an option PyTorch had (sizeAverage) but this library does not take", () => {
+    const e = optionError(() => nn.crossEntropy(logits, labels, { sizeAverage: false } as never));
     expect(e.op).toBe("crossEntropy");
-    expect(e.key).toBe("ignoreIndex");
-    expect(e.message).toContain('crossEntropy: unknown option "ignoreIndex"');
+    expect(e.key).toBe("sizeAverage");
+    expect(e.message).toContain('crossEntropy: unknown option "sizeAverage"');
   });
 
   test("a misspelt option gets the nearest known key as a hint", () => {
@@ -128,6 +128,32 @@ const exportsTable: Record<string, [op: string, call: () => unknown][] | string>
   RNNCell: [["RNNCell", () => new nn.RNNCell(1, 1, bogus as never)]],
   LSTMCell: [["LSTMCell", () => new nn.LSTMCell(1, 1, bogus as never)]],
   GRUCell: [["GRUCell", () => new nn.GRUCell(1, 1, bogus as never)]],
+  Embedding: [["Embedding", () => new nn.Embedding(3, 2, bogus as never)]],
+  MultiheadAttention: [
+    ["MultiheadAttention", () => new nn.MultiheadAttention(4, 2, bogus as never)],
+  ],
+  TransformerEncoderLayer: [
+    ["TransformerEncoderLayer", () => new nn.TransformerEncoderLayer(4, 2, bogus as never)],
+  ],
+  TransformerDecoderLayer: [
+    ["TransformerDecoderLayer", () => new nn.TransformerDecoderLayer(4, 2, bogus as never)],
+  ],
+  TransformerEncoder: [
+    [
+      "TransformerEncoder",
+      () => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2), 1, bogus as never),
+    ],
+  ],
+  TransformerDecoder: [
+    [
+      "TransformerDecoder",
+      () => new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2), 1, bogus as never),
+    ],
+  ],
+  Transformer: [["Transformer", () => new nn.Transformer(4, 2, bogus as never)]],
+  generateSquareSubsequentMask: [
+    ["generateSquareSubsequentMask", () => nn.generateSquareSubsequentMask(2, bogus as never)],
+  ],
   Dense: [["Dense", () => new nn.Dense(2, 2, bogus as never)]],
   Linear: [["Dense", () => new nn.Linear(2, 2, bogus as never)]],
   Dropout: [["Dropout", () => new nn.Dropout(0.5, bogus as never)]],
