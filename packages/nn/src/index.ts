@@ -81,6 +81,17 @@ export {
 export { GroupNorm, type GroupNormOptions } from "./layers/group-norm.js";
 export { InstanceNorm2d, type InstanceNorm2dOptions } from "./layers/instance-norm-2d.js";
 export { LayerNorm, type LayerNormOptions } from "./layers/layer-norm.js";
+export {
+  BCELoss,
+  BCEWithLogitsLoss,
+  CrossEntropyLoss,
+  HuberLoss,
+  KLDivLoss,
+  L1Loss,
+  MSELoss,
+  NLLLoss,
+  SmoothL1Loss,
+} from "./layers/loss-modules.js";
 export { MLP, type MLPOptions } from "./layers/mlp.js";
 export {
   MultiheadAttention,
@@ -122,11 +133,19 @@ export {
 } from "./layers/transformer.js";
 export { Upsample, type UpsampleOptions } from "./layers/upsample.js";
 export { accuracy } from "./losses/accuracy.js";
-export { binaryCrossEntropyWithLogits } from "./losses/binary-cross-entropy-with-logits.js";
-export { crossEntropy } from "./losses/cross-entropy.js";
+export { type BCELossOptions, bceLoss } from "./losses/bce-loss.js";
+export {
+  type BCEWithLogitsOptions,
+  binaryCrossEntropyWithLogits,
+} from "./losses/binary-cross-entropy-with-logits.js";
+export { type CrossEntropyOptions, crossEntropy } from "./losses/cross-entropy.js";
+export { type HuberLossOptions, huberLoss } from "./losses/huber-loss.js";
+export { type KLDivLossOptions, type KLDivReduction, kldivLoss } from "./losses/kldiv-loss.js";
+export { l1Loss } from "./losses/l1-loss.js";
 export { mseLoss } from "./losses/mse-loss.js";
-export { nllLoss } from "./losses/nll-loss.js";
+export { type NLLLossOptions, nllLoss } from "./losses/nll-loss.js";
 export type { LossOptions, Reduction } from "./losses/reduction.js";
+export { type SmoothL1LossOptions, smoothL1Loss } from "./losses/smooth-l1-loss.js";
 export {
   type FloatDType,
   functionalCall,

@@ -8,18 +8,27 @@ export interface LossOptions {
   readonly reduction?: Reduction;
 }
 
+const REDUCTIONS: readonly string[] = ["mean", "sum", "none"];
+
 /**
- * Checks a loss's options before anything is computed: no unknown keys (PyTorch options this
- * library lacks, such as `ignoreIndex` or `labelSmoothing`, would otherwise be ignored without
- * a word and give a different loss), and a known reduction. Returns the reduction.
+ * Checks a loss's options before anything is computed: no unknown keys (a PyTorch option
+ * this library lacks, or a misspelt one, would otherwise be ignored without a word and give a
+ * different loss) and a known reduction. `known` lists the loss's other options; `reductions`
+ * the reductions it accepts (KLDivLoss adds "batchmean"). Returns the reduction.
  */
-export function lossOptions(op: string, options: LossOptions): Reduction {
-  checkOptions(op, options, ["reduction"]);
-  const reduction = options?.reduction ?? "mean";
-  if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
+export function lossOptions<R extends string = Reduction>(
+  op: string,
+  options: { readonly reduction?: R } | undefined,
+  known: readonly string[] = [],
+  reductions: readonly string[] = REDUCTIONS,
+): R {
+  checkOptions(op, options, ["reduction", ...known]);
+  const reduction = options?.reduction ?? ("mean" as R);
+  if (!reductions.includes(reduction)) {
+    const expected = reductions.map((r) => JSON.stringify(r));
     throw new ValueError(
       op,
-      `unknown reduction ${JSON.stringify(reduction)}; expected "mean", "sum" or "none"`,
+      `unknown reduction ${JSON.stringify(reduction)}; expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}`,
     );
   }
   return reduction;
