@@ -58,8 +58,9 @@ const FINISHED = 2; // slices of the current job done, by any thread
 const COUNT = 3; // slices in the current job
 const KERNEL = 4; // index into KERNELS
 const WORKER_SLICES = 6; // slices the workers have run, for tests and benchmarks
+// After HEADER: one word per worker (BOOTING or READY); one per slice (1 when that slice threw
+// in a worker); then each slice's argument count and at most MAX_ARGS - 1 arguments.
 const HEADER = 8;
-/** One word per slice after the workers' words: 1 when that slice threw in a worker. */
 const MAX_ARGS = 24;
 const JOB_MASK = 0x7fffff; // the job number's bits in CLAIM (8 bits of index below them)
 const BOOTING = 0;
