@@ -8,8 +8,9 @@ import { add } from "../add.js";
 import { eq, le, lt } from "../comparison.js";
 import { requireFloat } from "../kernels.js";
 import { matmul } from "../matmul.js";
+import { max } from "../max.js";
 import { mul } from "../mul.js";
-import { all } from "../reduction/all.js";
+import { any } from "../reduction/any.js";
 import { reshape } from "../reshape.js";
 import { softmax } from "../softmax.js";
 import { sub } from "../sub.js";
@@ -58,7 +59,11 @@ interface AttentionSaved {
  */
 function safeSoftmax(scores: Tensor): Tensor {
   const weights = softmax(scores, -1);
-  const noKey = all(eq(scores, Number.NEGATIVE_INFINITY), -1, true);
+  if (weights.size === 0) return weights;
+  // A row is all −∞ exactly when its maximum is: one reduction finds them.
+  const noKey = eq(max(scores, -1, true), Number.NEGATIVE_INFINITY);
+  // Such rows are rare: skip the pass over the weights when there are none.
+  if (!any(noKey).item()) return weights;
   return where(noKey, Tensor.scalar(0, scores.dtype), weights);
 }
 
@@ -234,8 +239,10 @@ function maskScores(mask: Tensor, q: Tensor, k: Tensor, batch: readonly number[]
  * Attention as PyTorch's `F.scaled_dot_product_attention`: softmax(scale·q·kᵀ + mask)·v, with
  * dropout on the weights when `dropoutP` > 0. One op with its own backward rule, which keeps
  * only the attention weights (and the dropout mask) from the forward instead of the scores,
- * softmax and product a composition of ops would record. The rule is written with ops, so
- * it differentiates again. A query whose keys are all masked out gets weights 0 and output
+ * softmax and product a composition of ops would record (bench/attention.ts: forward and
+ * backward 1.1–1.2× as fast as the composition at [4, 8, 128, 64] and [1, 8, 512, 64] on one
+ * thread; on tiny inputs its few extra small ops make it slower). The rule is written with
+ * ops, so it differentiates again. A query whose keys are all masked out gets weights 0 and output
  * 0, and no gradient, as PyTorch's math backend gives (its `_safe_softmax`), not NaN.
  * Batch dimensions broadcast.
  * q: [..., L, E], k: [..., S, E], v: [..., S, Ev] → [..., L, Ev]
