@@ -17,7 +17,7 @@ import {
   ValueError,
   zeros,
 } from "@tensortape/core";
-import { assertClose } from "@tensortape/core/testing";
+import { assertClose, gradcheck, gradgradcheck } from "@tensortape/core/testing";
 import {
   deserializeSafetensors,
   Embedding,
@@ -357,6 +357,26 @@ describe("MultiheadAttention", () => {
     const [c, wc] = evaluated.forward(x, x, x);
     expect(Array.from(wc!.data).every((w) => w > 0)).toBe(true);
     expect(Array.from(c.data)).not.toEqual(Array.from(a.data));
+  });
+
+  test("gradcheck in float64 through both paths (with and without weights), and second derivatives", () => {
+    const mha = new MultiheadAttention(4, 2, { generator: new Generator(11) }).to("float64");
+    const q = randn([3, 2, 4], { dtype: "float64", generator: new Generator(12) }).requireGrad();
+    const kv = randn([5, 2, 4], { dtype: "float64", generator: new Generator(13) }).requireGrad();
+    const attnMask = generateSquareSubsequentMask(3).cast("float64");
+    const keyPaddingMask = tensor([0, 0, 0, 0, 1, 0, 0, 0, 1, 1], { shape: [2, 5], dtype: "bool" });
+    const withWeights = (a: Tensor, b: Tensor) => {
+      const [out, weights] = mha.forward(a, b, b, { keyPaddingMask });
+      return out.sum().add(weights!.square().sum());
+    };
+    expect(gradcheck(withWeights, [q, kv]).passed).toBe(true);
+    const layer = new TransformerEncoderLayer(4, 2, {
+      dimFeedforward: 6,
+      dropout: 0,
+      generator: new Generator(14),
+    }).to("float64");
+    const encode = (x: Tensor) => layer.forward(x, { mask: attnMask, isCausal: true });
+    expect(gradgradcheck(encode, [q]).passed).toBe(true);
   });
 
   test("typed errors name the layer: embedDim not divisible by numHeads, masks of the wrong shape", () => {
