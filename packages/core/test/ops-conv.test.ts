@@ -20,6 +20,7 @@ import {
   convTranspose2d,
   fold,
   interpolate,
+  matmul,
   maxPool1d,
   maxPool2d,
   OptionError,
@@ -30,7 +31,7 @@ import {
   unfold,
   ValueError,
 } from "@tensortape/core";
-import { gradcheck, gradgradcheck, randomTensor } from "@tensortape/core/testing";
+import { gradcheck, gradgradcheck, maxAbsDiff, randomTensor } from "@tensortape/core/testing";
 import { describe, expect, test } from "vitest";
 import fixture from "./fixtures/ops-conv.json" with { type: "json" };
 
@@ -252,6 +253,34 @@ describe("first and second derivatives against finite differences", () => {
     test(`gradcheck ${name}`, () => expect(gradcheck(f, inputs).passed).toBe(true));
     test(`gradgradcheck ${name}`, () => expect(gradgradcheck(f, inputs).passed).toBe(true));
   }
+});
+
+describe("batches split into chunks of samples", () => {
+  test("conv2d and its gradients equal unfold, matmul and fold over the whole batch", () => {
+    // 64 taps of 12000 positions per sample: the batch of 3 runs in 2 chunks.
+    const x = randomTensor([3, 1, 1, 12063], { seed: 5, dtype: "float64" }).requireGrad();
+    const w = randomTensor([2, 1, 1, 64], { seed: 6, dtype: "float64" }).requireGrad();
+    const g = randomTensor([3, 2, 1, 12000], { seed: 7, dtype: "float64" });
+    const y = conv2d(x, w);
+    y.backward(g);
+    const [dx, dw] = [x.grad!, w.grad!];
+    x.zeroGrad();
+    w.zeroGrad();
+    const expected = matmul(w.reshape([2, 64]), unfold(x, [1, 64])).reshape([3, 2, 1, 12000]);
+    expected.backward(g);
+    for (const [a, b] of [
+      [y, expected],
+      [dx, x.grad!],
+      [dw, w.grad!],
+    ] as const) {
+      expect(a.shape).toEqual(b.shape);
+      expect(maxAbsDiff(a, b)).toBeLessThan(1e-9);
+    }
+    // The transposed convolution over the same chunks is fold(Wᵀ · g).
+    const t = convTranspose2d(g, w.detach());
+    const columns = matmul(w.detach().reshape([2, 64]), g.reshape([3, 2, 12000]), { transA: true });
+    expect(maxAbsDiff(t, fold(columns, [1, 12063], [1, 64]))).toBeLessThan(1e-9);
+  });
 });
 
 describe("typed errors", () => {

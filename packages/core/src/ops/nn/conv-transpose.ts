@@ -1,11 +1,9 @@
 import { checkOptions, ShapeError, ValueError } from "../../errors.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
 import { arithmeticDtype, asTensor, requireFloat } from "../kernels.js";
-import { matmul } from "../matmul.js";
-import { reshape } from "../reshape.js";
 import { addBias, checkGroups, checkWeightAndBias } from "./conv.js";
-import { foldWindow } from "./fold.js";
-import { asBatch, perAxis, product, type SizeArg, span } from "./window-args.js";
+import { convTransposeProduct } from "./conv-products.js";
+import { asBatch, perAxis, type SizeArg, span } from "./window-args.js";
 
 /** Options of `convTranspose1d` and `convTranspose2d`, as PyTorch's take them. */
 export interface ConvTransposeOptions {
@@ -24,7 +22,8 @@ export interface ConvTransposeOptions {
 /**
  * The transposed convolution (the gradient of a convolution with respect to its input),
  * lowered onto the batched matmul and col2im: weightᵀ [G, out/G·∏k, in/G] · x [N, G, in/G, L]
- * gives every input element's contribution to each kernel offset, which `fold` adds into place.
+ * gives every input element's contribution to each kernel offset, which col2im adds into
+ * place (see conv-products.ts).
  */
 function convTranspose(
   op: string,
@@ -81,28 +80,9 @@ function convTranspose(
       `stride [${stride.join(", ")}], padding [${padding.join(", ")}] give output [${outShape.join(", ")}]`,
     );
   }
-  const n = x.shape[0]!;
-  const taps = product(kernel);
-  const length = product(inShape);
-  const outChannelCount = outPerGroup * groups;
-  let cols: Tensor;
-  if (groups === 1) {
-    const w = reshape(weight, [weightIn, outPerGroup * taps]);
-    cols = matmul(w, reshape(x, [n, inChannels, length]), { transA: true });
-  } else {
-    const w = reshape(weight, [groups, weightIn / groups, outPerGroup * taps]);
-    const xs = reshape(x, [n, groups, inChannels / groups, length]);
-    cols = matmul(w, xs, { transA: true });
-  }
   // The input's positions are the windows; the output is the image they are folded into.
-  const y = foldWindow(reshape(cols, [n, outChannelCount * taps, length]), {
-    kernel,
-    stride,
-    dilation,
-    padding,
-    inShape: outShape,
-    outShape: inShape,
-  });
+  const window = { kernel, stride, dilation, padding, inShape: outShape, outShape: inShape };
+  const y = convTransposeProduct(x, weight, { window, groups });
   return batch.restore(addBias(y, bias));
 }
 

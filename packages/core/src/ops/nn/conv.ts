@@ -7,7 +7,7 @@ import { matmul } from "../matmul.js";
 import { reshape } from "../reshape.js";
 import { type PadMode, pad } from "../shape/pad.js";
 import { slice } from "../slice.js";
-import { unfoldWindow } from "./unfold.js";
+import { convProduct } from "./conv-products.js";
 import { asBatch, perAxis, positions, product, type SizeArg, span } from "./window-args.js";
 
 /** How a convolution pads: with zeros, or as `pad`'s reflect, replicate and circular modes. */
@@ -143,11 +143,11 @@ function paddingOf(
 }
 
 /**
- * The convolution over `spatial` axes, lowered onto the batched matmul: im2col (`unfold`)
- * then weight [G, out/G, in/G·∏k] · columns [N, G, in/G·∏k, L] for G groups, so each group
- * is one product of the batch. A 1×1 kernel without padding skips im2col: the input (taken
- * every stride-th element) is already its own column matrix. Non-zero padding modes pad the
- * input with `pad` first.
+ * The convolution over `spatial` axes, lowered onto the batched matmul: im2col then weight
+ * [G, out/G, in/G·∏k] · columns [N, G, in/G·∏k, L] for G groups, so each group is one
+ * product of the batch (see conv-products.ts). A 1×1 kernel without padding skips im2col: the
+ * input (taken every stride-th element) is already its own column matrix. Non-zero padding
+ * modes pad the input with `pad` first.
  */
 export function convolution(
   op: string,
@@ -209,22 +209,19 @@ export function convolution(
   const n = x.shape[0]!;
   const taps = product(kernel);
   const padding = pads.map(([before]) => before);
-  let cols: Tensor;
+  let y: Tensor;
   if (taps === 1 && padding.every((p) => p === 0)) {
+    // A 1×1 kernel: x, taken every stride-th element, is its own column matrix.
     const strided = stride.every((s) => s === 1)
       ? x
       : slice(x, [0, 0, ...stride.map(() => 0)], undefined, [1, 1, ...stride]);
-    cols = reshape(strided, [n, inChannels, product(outShape)]);
+    const length = product(outShape);
+    const cols = reshape(strided, [n, groups, weightIn, length]);
+    const w = reshape(weight, [groups, outChannels / groups, weightIn]);
+    y = matmul(w, cols);
   } else {
-    cols = unfoldWindow(x, { kernel, stride, dilation, padding, inShape, outShape });
-  }
-  const length = product(outShape);
-  let y: Tensor;
-  if (groups === 1) {
-    y = matmul(reshape(weight, [outChannels, weightIn * taps]), cols);
-  } else {
-    const w = reshape(weight, [groups, outChannels / groups, weightIn * taps]);
-    y = matmul(w, reshape(cols, [n, groups, weightIn * taps, length]));
+    const window = { kernel, stride, dilation, padding, inShape, outShape };
+    y = convProduct(x, weight, { window, groups });
   }
   return batch.restore(addBias(reshape(y, [n, outChannels, ...outShape]), bias));
 }

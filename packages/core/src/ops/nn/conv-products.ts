@@ -1,0 +1,205 @@
+/**
+ * The three products a convolution's forward and backward passes are made of, each lowered
+ * onto im2col/col2im and the batched matmul, a few samples at a time through one reused
+ * column buffer:
+ *
+ *   conv(x, W)          = W · im2col(x)                  (the convolution)
+ *   convTranspose(g, W) = col2im(Wᵀ · g)                 (its gradient in x; the transposed convolution)
+ *   convWeight(x, g)    = Σ_n g_n · im2col(x_n)ᵀ         (its gradient in W)
+ *
+ * Each is the others' gradient, so second derivatives come from the same three. Fused rather
+ * than composed from `unfold` and `matmul` for memory: the composition keeps the whole
+ * batch's columns (C·k·k times the input; 42 MB for the MNIST network's second convolution)
+ * alive from the forward pass to the backward and builds as large a column gradient there,
+ * where these keep only x and W and reuse one buffer of a few samples' columns. They
+ * recompute the columns for the weight gradient instead; bench/conv.ts timed a training step
+ * the same both ways (within the noise of a shared machine).
+ */
+import { applyOp, type OpSpec } from "../../autograd/apply.js";
+import type { Backend, MatmulArgs } from "../../backend/backend.js";
+import { getBackend } from "../../backend/registry.js";
+import { allocate, type TypedArray } from "../../dtype.js";
+import type { Tensor } from "../../tensor.js";
+import { empty } from "../kernels.js";
+import { geometry, product, type Window } from "./window-args.js";
+
+/** How a convolution is lowered: its window (x's spatial axes → positions) and its groups. */
+export interface Lowering {
+  readonly window: Window;
+  readonly groups: number;
+}
+
+/**
+ * Column-buffer elements per chunk: 8 MB of float32. Much smaller chunks made the step slower
+ * (more, smaller products); larger ones gained nothing.
+ */
+const CHUNK_ELEMENTS = 1 << 21;
+
+/** The sizes of a lowering for `inChannels` and `outChannels`. */
+function sizesOf({ window: w, groups }: Lowering, inChannels: number, outChannels: number) {
+  const taps = product(w.kernel);
+  const length = product(w.outShape);
+  const perSample = inChannels * taps * length;
+  return {
+    taps,
+    length,
+    inSize: product(w.inShape),
+    // Per group: W is [m, kg], the columns [kg, length].
+    m: outChannels / groups,
+    kg: (inChannels / groups) * taps,
+    perSample,
+  };
+}
+
+/** Samples per chunk, and the column buffer they share. */
+function chunking(batch: number, perSample: number, like: TypedArray, dtype: Tensor["dtype"]) {
+  const step = Math.max(1, Math.min(batch, Math.floor(CHUNK_ELEMENTS / Math.max(perSample, 1))));
+  const buffer = batch === 0 ? like.subarray(0, 0) : allocate(dtype, step * perSample);
+  return { step, buffer };
+}
+
+/** Matmul arguments for `samples` × `groups` products with the given operand offsets. */
+function products(
+  samples: number,
+  groups: number,
+  aOffset: (sample: number, group: number) => number,
+  bOffset: (sample: number, group: number) => number,
+  shape: Pick<MatmulArgs, "m" | "k" | "n" | "transA" | "transB">,
+): MatmulArgs {
+  const aOffsets: number[] = [];
+  const bOffsets: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    for (let g = 0; g < groups; g++) {
+      aOffsets.push(aOffset(s, g));
+      bOffsets.push(bOffset(s, g));
+    }
+  }
+  return { aOffsets, bOffsets, ...shape };
+}
+
+/** Samples [from, from + count) of a batch whose samples hold `size` elements each. */
+const samplesOf = (data: TypedArray, from: number, count: number, size: number) =>
+  data.subarray(from * size, (from + count) * size);
+
+const convOp: OpSpec<Lowering> = {
+  name: "conv",
+  // x [N, C_in, ...in], W [C_out, C_in/G, ...k] → [N, C_out, ...out]
+  forward: ([x, weight], lowering) => {
+    const [n, cin] = x.shape as [number, number];
+    const cout = weight.shape[0]!;
+    const { window: w, groups } = lowering;
+    const { length, inSize, m, kg, perSample } = sizesOf(lowering, cin, cout);
+    const y = empty([n, cout, ...w.outShape], x.dtype);
+    const { step, buffer } = chunking(n, perSample, x.data, x.dtype);
+    const backend: Backend = getBackend();
+    for (let n0 = 0; n0 < n; n0 += step) {
+      const count = Math.min(step, n - n0);
+      const cols = buffer.subarray(0, count * perSample);
+      backend.im2col(samplesOf(x.data, n0, count, cin * inSize), cols, geometry(count * cin, w));
+      const args = products(
+        count,
+        groups,
+        (_, g) => g * m * kg,
+        (s, g) => (s * groups + g) * kg * length,
+        { m, k: kg, n: length, transA: false, transB: false },
+      );
+      backend.matmul(weight.data, cols, samplesOf(y.data, n0, count, cout * length), args);
+    }
+    return y;
+  },
+  // dx = col2im(Wᵀ · g), dW = Σ_n g_n · im2col(x_n)ᵀ
+  backward: (g, { inputs: [x, weight], attrs }) => [
+    x!.requiresGrad ? convTransposeProduct(g, weight!, attrs) : null,
+    weight!.requiresGrad ? convWeightProduct(x!, g, attrs) : null,
+  ],
+};
+
+const convTransposeOp: OpSpec<Lowering> = {
+  name: "convTranspose",
+  // g [N, C_out, ...out], W [C_out, C_in/G, ...k] → [N, C_in, ...in]
+  forward: ([g, weight], lowering) => {
+    const [n, cout] = g.shape as [number, number];
+    const { window: w, groups } = lowering;
+    const cin = weight.shape[1]! * groups;
+    const { length, inSize, m, kg, perSample } = sizesOf(lowering, cin, cout);
+    const dx = empty([n, cin, ...w.inShape], g.dtype);
+    const { step, buffer } = chunking(n, perSample, g.data, g.dtype);
+    const backend: Backend = getBackend();
+    for (let n0 = 0; n0 < n; n0 += step) {
+      const count = Math.min(step, n - n0);
+      const cols = buffer.subarray(0, count * perSample);
+      const args = products(
+        count,
+        groups,
+        (_, gr) => gr * m * kg,
+        (s, gr) => (s * groups + gr) * m * length,
+        { m: kg, k: m, n: length, transA: true, transB: false },
+      );
+      backend.matmul(weight.data, samplesOf(g.data, n0, count, cout * length), cols, args);
+      // col2im adds into dx, which starts zeroed and receives each sample once.
+      backend.col2im(cols, samplesOf(dx.data, n0, count, cin * inSize), geometry(count * cin, w));
+    }
+    return dx;
+  },
+  // For y = col2im(Wᵀ·g) and upstream h: dg = W · im2col(h), dW = Σ_n g_n · im2col(h_n)ᵀ
+  backward: (h, { inputs: [g, weight], attrs }) => [
+    g!.requiresGrad ? convProduct(h, weight!, attrs) : null,
+    weight!.requiresGrad ? convWeightProduct(h, g!, attrs) : null,
+  ],
+};
+
+const convWeightOp: OpSpec<Lowering> = {
+  name: "convWeight",
+  // x [N, C_in, ...in], g [N, C_out, ...out] → [C_out, C_in/G, ...k]
+  forward: ([x, g], lowering) => {
+    const [n, cin] = x.shape as [number, number];
+    const cout = g.shape[1]!;
+    const { window: w, groups } = lowering;
+    const { length, inSize, m, kg, perSample } = sizesOf(lowering, cin, cout);
+    const dw = empty([cout, cin / groups, ...w.kernel], x.dtype);
+    const { step, buffer } = chunking(n, perSample, x.data, x.dtype);
+    const partial = allocate(x.dtype, step * cout * kg);
+    const chunkSum = allocate(x.dtype, cout * kg);
+    const flat = { offset: 0, strides: [1] };
+    const backend: Backend = getBackend();
+    for (let n0 = 0; n0 < n; n0 += step) {
+      const count = Math.min(step, n - n0);
+      const cols = buffer.subarray(0, count * perSample);
+      backend.im2col(samplesOf(x.data, n0, count, cin * inSize), cols, geometry(count * cin, w));
+      const args = products(
+        count,
+        groups,
+        (s, gr) => (s * groups + gr) * m * length,
+        (s, gr) => (s * groups + gr) * kg * length,
+        { m, k: length, n: kg, transA: false, transB: true },
+      );
+      const parts = partial.subarray(0, count * cout * kg);
+      backend.matmul(samplesOf(g.data, n0, count, cout * length), cols, parts, args);
+      // Sum the chunk's per-sample products, then add that into the total.
+      backend.reduce("sum", parts, [count, cout * kg], [0], chunkSum);
+      const total = { data: dw.data, ...flat };
+      backend.binary("add", total, { data: chunkSum, ...flat }, dw.data, [cout * kg]);
+    }
+    return dw;
+  },
+  // For dW = Σ_n g_n · im2col(x_n)ᵀ and upstream h (like W): dx = col2im(hᵀ · g), dg = h · im2col(x)
+  backward: (h, { inputs: [x, g], attrs }) => [
+    x!.requiresGrad ? convTransposeProduct(g!, h, attrs) : null,
+    g!.requiresGrad ? convProduct(x!, h, attrs) : null,
+  ],
+};
+
+/** W · im2col(x) per group: x [N, C_in, ...in], W [C_out, C_in/G, ...k] → [N, C_out, ...out]. */
+export function convProduct(x: Tensor, weight: Tensor, lowering: Lowering): Tensor {
+  return applyOp(convOp, [x, weight], lowering);
+}
+
+/** col2im(Wᵀ · g) per group: g [N, C_out, ...out], W [C_out, C_in/G, ...k] → [N, C_in, ...in]. */
+export function convTransposeProduct(g: Tensor, weight: Tensor, lowering: Lowering): Tensor {
+  return applyOp(convTransposeOp, [g, weight], lowering);
+}
+
+/** Σ_n g_n · im2col(x_n)ᵀ per group: x [N, C_in, ...in], g [N, C_out, ...out] → [C_out, C_in/G, ...k]. */
+export function convWeightProduct(x: Tensor, g: Tensor, lowering: Lowering): Tensor {
+  return applyOp(convWeightOp, [x, g], lowering);
+}
