@@ -16,7 +16,7 @@ export function requireFloat(op: string, name: string, t: Tensor): void {
 }
 
 /**
- * Throws unless input and target have the same shape and are both floats. PyTorch broadcasts
+ * Throws unless input and target have the same shape and the same float dtype. PyTorch broadcasts
  * them with a warning; here [N, 1] against [N], the classic silent bug, is an error.
  */
 export function requireSameShape(op: string, input: Tensor, target: Tensor): void {
@@ -116,7 +116,10 @@ function requireWeightDtype(op: string, name: string, weight: Tensor, input: Ten
   }
 }
 
-/** Throws a ValueError naming the loss and the option unless `value` is a finite number ≥ `min`. */
+/**
+ * Returns `value` if it is a number that passes `check`; otherwise throws a ValueError naming
+ * the loss and the option and saying what was `expected` ("a number in [0, 1]").
+ */
 export function checkNumberOption(
   op: string,
   name: string,
