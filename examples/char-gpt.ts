@@ -77,18 +77,18 @@ const options = new Command("char-gpt")
       .choices(["gpt", "lstm"])
       .default("gpt"),
   )
-  .option("--width <n>", "embedding width (the LSTM's hidden size)", positiveInt, 128)
-  .option("--layers <n>", "transformer blocks (default 4) or LSTM layers (default 2)", positiveInt)
+  .option("--width <n>", "embedding width (the LSTM's hidden size)", positiveInt, 96)
+  .option("--layers <n>", "transformer blocks or LSTM layers (default 2)", positiveInt)
   .option("--heads <n>", "attention heads per block", positiveInt, 4)
   .option("--context <n>", "characters the model reads at once", positiveInt, 64)
   .option("--dropout <p>", "dropout probability", probability, 0)
   .option("--no-tie", "give the GPT's head its own weight instead of the token embedding's")
   .option("--batch-size <n>", "windows of text per step", positiveInt, 32)
-  .option("--steps <n>", "optimizer steps", positiveInt, 1500)
-  .option("--lr <rate>", "peak learning rate", positiveNumber, 2e-3)
+  .option("--steps <n>", "optimizer steps", positiveInt, 800)
+  .option("--lr <rate>", "peak learning rate", positiveNumber, 3e-3)
   .option("--warmup <n>", "steps of linear warm-up before the cosine", nonNegativeInt, 100)
   .option("--weight-decay <λ>", "AdamW's decoupled weight decay on the matrices", Number, 0.1)
-  .option("--eval-interval <n>", "steps between validation losses and samples", positiveInt, 250)
+  .option("--eval-interval <n>", "steps between validation losses and samples", positiveInt, 100)
   .option("--sample-length <n>", "characters in each sample", nonNegativeInt, 200)
   .option("--prompt <text>", "what the samples during training start from", "The whale")
   .option("--seed <n>", "seed for weights, batches and sampling", (v) => Number.parseInt(v, 10), 0)
@@ -261,7 +261,7 @@ const config: ModelConfig =
         vocabSize: vocab.size,
         contextLength: options.context,
         width: options.width,
-        layers: options.layers ?? 4,
+        layers: options.layers ?? 2,
         heads: options.heads,
         dropout: options.dropout,
         tieWeights: options.tie,

@@ -1,0 +1,86 @@
+/**
+ * The char-gpt example in a quick mode, as examples.test.ts runs the others: a tiny GPT trains
+ * for a few dozen steps on Moby-Dick and its validation loss falls, the checkpoint holds the
+ * weights with the vocabulary and the model's shape, and `--generate` rebuilds the model from
+ * it and continues a prompt. The LSTM trains through the same script.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CharVocabulary } from "@tensortape/data";
+import { loadSafetensors } from "@tensortape/nn/node";
+import { afterAll, expect, test } from "vitest";
+
+const root = join(import.meta.dirname, "..");
+const scratch = mkdtempSync(join(tmpdir(), "tensortape-char-gpt-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs `pnpm example char-gpt ...args` the way the README does, returning stdout. */
+function charGpt(...args: string[]): string {
+  return execFileSync(process.execPath, [join(root, "scripts/example.mjs"), "char-gpt", ...args], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 240_000,
+  });
+}
+
+/** The validation losses printed at each evaluation, in order. */
+const validationLosses = (output: string) =>
+  [...output.matchAll(/step \d+\/\d+ {2}train loss [\d.]+ {2}validation loss ([\d.]+)/g)].map((m) =>
+    Number(m[1]),
+  );
+
+const tiny = ["--width", "32", "--heads", "2", "--layers", "1", "--context", "16"];
+const quick = ["--batch-size", "16", "--lr", "1e-2", "--warmup", "5", "--sample-length", "20"];
+
+test("a tiny GPT learns, saves a checkpoint, and --generate continues a prompt from it", async () => {
+  expect(charGpt("--help")).toMatch(/^Usage: char-gpt/);
+  const model = join(scratch, "gpt.safetensors");
+  const out = charGpt(...tiny, ...quick, "--steps", "40", "--eval-interval", "20", "--out", model);
+
+  // Untrained, the loss is about ln 80 ≈ 4.38 (80 characters equally likely); 40 steps take
+  // it well below that, and the second evaluation is below the first.
+  const losses = validationLosses(out);
+  expect(losses).toHaveLength(2);
+  expect(losses[1]!).toBeLessThan(losses[0]!);
+  expect(losses[1]!).toBeLessThan(3.6);
+  expect(out).toMatch(/validation loss: [\d.]+ nats per character/);
+  expect(out).toContain("training loss (mean of every");
+  expect(out).toContain(`saved the model to ${model}`);
+  expect(existsSync(model)).toBe(true);
+
+  // The weights under model.*, the head sharing the token embedding's (so saved once), and
+  // what --generate needs in the metadata.
+  const { tensors, metadata } = await loadSafetensors(model);
+  expect(tensors["model.tokenEmbedding.weight"]!.shape).toEqual([80, 32]);
+  expect(tensors["model.positionEmbedding.weight"]!.shape).toEqual([16, 32]);
+  expect(tensors["model.blocks.0.attn.qkv.weight"]!.shape).toEqual([96, 32]);
+  expect(tensors["model.head.weight"]).toBeUndefined();
+  expect(JSON.parse(metadata.config!)).toMatchObject({ kind: "gpt", width: 32, layers: 1 });
+  expect(CharVocabulary.fromJSON(metadata.vocabulary!).size).toBe(80);
+  expect(Number(metadata.validationLoss)).toBeCloseTo(losses[1]!, 4);
+
+  const generated = charGpt("--generate", "Call me", "--checkpoint", model, "--length", "30");
+  expect(generated).toContain(`validation loss ${metadata.validationLoss}`);
+  const text = generated.split("\n\n")[1]!.replace(/\n$/, "");
+  expect(text.startsWith("Call me")).toBe(true);
+  expect([...text].length).toBe("Call me".length + 30);
+  // The same seed draws the same characters.
+  expect(charGpt("--generate", "Call me", "--checkpoint", model, "--length", "30")).toBe(generated);
+}, 240_000);
+
+test("the LSTM trains through the same script", () => {
+  const model = join(scratch, "lstm.safetensors");
+  const out = charGpt(
+    ...["--model", "lstm", "--width", "32", "--context", "16"],
+    ...quick,
+    ...["--steps", "30", "--eval-interval", "15", "--out", model],
+  );
+  expect(out).toMatch(/model: LSTM, 2 layers of 32/);
+  const losses = validationLosses(out);
+  expect(losses).toHaveLength(2);
+  expect(losses[1]!).toBeLessThan(losses[0]!);
+  expect(existsSync(model)).toBe(true);
+}, 240_000);
