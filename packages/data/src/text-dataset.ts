@@ -62,8 +62,9 @@ export interface TextWindowDatasetOptions {
 /**
  * Cuts a token sequence into language-modelling examples: example i is the window of
  * `contextLength` tokens starting at i·stride as x, and the same window shifted by one token
- * as y (the next token at every position). `DataLoader` batches it into x and y [B, T] int32,
- * ready for a model's logits [B, T, vocab] and `crossEntropy`.
+ * as y (the next token at every position). `DataLoader` batches it into x and y [B, T] int32;
+ * a model's logits [B, T, vocab] go to `crossEntropy` with the class axis second, as in
+ * PyTorch: `crossEntropy(logits.movedim(-1, 1), y)`.
  * tokens: [N] → examples x: [T], y: [T] int32, T = contextLength
  * @example
  * const vocab = CharVocabulary.fromText(text);

@@ -1,7 +1,12 @@
 // @tensortape/nn: modules, layers, losses, initialisers, optimizers, schedules, checkpoints.
 // Browser-safe; file paths are in @tensortape/nn/node.
 
-export { type Activation, type ActivationName, activation } from "./activation.js";
+export {
+  type Activation,
+  type ActivationName,
+  type ActivationSpec,
+  activation,
+} from "./activation.js";
 export {
   type CheckpointParts,
   restoreCheckpoint,
@@ -27,7 +32,7 @@ export {
   type TensorSpec,
 } from "./errors.js";
 export { elu } from "./functional/elu.js";
-export { gelu } from "./functional/gelu.js";
+export { type GeluApproximate, type GeluOptions, gelu } from "./functional/gelu.js";
 export { leakyRelu } from "./functional/leaky-relu.js";
 export { silu } from "./functional/silu.js";
 export { softplus } from "./functional/softplus.js";
@@ -43,6 +48,7 @@ export {
   ELU,
   Flatten,
   GELU,
+  type GELUOptions,
   Identity,
   LeakyReLU,
   LogSoftmax,

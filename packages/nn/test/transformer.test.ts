@@ -128,13 +128,14 @@ describe("TransformerEncoder matches PyTorch (2 layers, d_model 16, 4 heads, bat
 });
 
 describe("TransformerDecoder matches PyTorch (causal target mask, memory padding)", () => {
-  // PyTorch's gelu is the exact one, x·Φ(x); passed here as a function activation.
+  // PyTorch's gelu is the exact one, x·Φ(x): by name, and written out as a function activation.
   const exactGelu = (x: Tensor) => x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
   for (const [name, activation] of [
     ["relu", "relu"],
-    ["gelu", exactGelu],
+    ["gelu", "gelu"],
+    ["gelu as a function", exactGelu],
   ] as const) {
-    const file = name === "relu" ? "decoder" : `decoder-${name}`;
+    const file = name === "relu" ? "decoder" : "decoder-gelu";
     test(name, () => {
       const decoder = new TransformerDecoder(
         new TransformerDecoderLayer(16, 4, { dimFeedforward: 32, batchFirst: true, activation }),

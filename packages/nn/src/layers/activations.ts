@@ -1,6 +1,16 @@
 // Activation functions as modules, for Sequential. Each forward is the function of the same
 // name (see ../functional and @tensortape/core).
-import { flatten, logSoftmax, relu, sigmoid, softmax, type Tensor, tanh } from "@tensortape/core";
+import {
+  checkOptions,
+  flatten,
+  logSoftmax,
+  relu,
+  sigmoid,
+  softmax,
+  type Tensor,
+  tanh,
+} from "@tensortape/core";
+import { type GeluApproximate, geluApproximate } from "../activation.js";
 import { elu } from "../functional/elu.js";
 import { gelu } from "../functional/gelu.js";
 import { leakyRelu } from "../functional/leaky-relu.js";
@@ -42,10 +52,31 @@ export class Tanh extends Module {
   }
 }
 
-/** GELU, tanh form. @example new GELU().forward(tensor([1])) // tensor([0.8412]) */
+/** Options of `GELU`. */
+export interface GELUOptions {
+  /** "none" (default): x·Φ(x) with the exact normal CDF; "tanh": its tanh approximation. */
+  readonly approximate?: GeluApproximate;
+}
+
+/**
+ * The Gaussian error linear unit, as torch.nn.GELU: x·Φ(x) = ½x(1 + erf(x/√2)) by default,
+ * or ½x(1 + tanh(√(2/π)(x + 0.044715x³))) with `approximate: "tanh"` (GPT-2's and BERT's).
+ * x: [...S] → [...S]
+ * @example new GELU().forward(tensor([1])) // tensor([0.8413])
+ * @example new GELU({ approximate: "tanh" }).forward(tensor([1])) // tensor([0.8412])
+ */
 export class GELU extends Module {
+  readonly approximate: GeluApproximate;
+  constructor(options: GELUOptions = {}) {
+    super();
+    checkOptions("GELU", options, ["approximate"]);
+    this.approximate = geluApproximate("GELU", options?.approximate);
+  }
   override forward(x: Tensor): Tensor {
-    return gelu(x);
+    return gelu(x, { approximate: this.approximate });
+  }
+  override extraRepr(): string {
+    return `approximate=${this.approximate}`;
   }
 }
 
