@@ -1,6 +1,7 @@
 import {
   checkOptions,
   type DType,
+  DTypeError,
   noGrad,
   ShapeError,
   shapesEqual,
@@ -35,6 +36,64 @@ interface Survey {
   readonly slots: readonly TensorSlot[];
   /** The first slot of each distinct tensor: what names it in state dicts. */
   readonly unique: readonly TensorSlot[];
+}
+
+/** Buffers registered with `{ persistent: false }`, by owning module: in no state dict. */
+const nonPersistent = new WeakMap<Module, Set<string>>();
+
+function isPersistent(slot: TensorSlot): boolean {
+  return !(slot.owner instanceof Module) || !nonPersistent.get(slot.owner)?.has(String(slot.key));
+}
+
+/** The modules whose forward is running, outermost first: where an error happened. */
+const forwardStack: Module[] = [];
+const annotated = new WeakSet<object>();
+
+/** "Dense(256 → 128)": a module's class and its extra representation. */
+function describeModule(module: Module): string {
+  const extra = module.extraRepr();
+  return extra ? `${module.constructor.name}(${extra})` : module.constructor.name;
+}
+
+/** "Sequential › 1 (Dense(256 → 128))": the path from the outermost module to the innermost. */
+function forwardPath(): string {
+  const parts = [describeModule(forwardStack[0]!)];
+  for (let i = 1; i < forwardStack.length; i++) {
+    const parent = forwardStack[i - 1]!;
+    const module = forwardStack[i]!;
+    const name = parent.namedModules().find(([, m]) => m === module)?.[0];
+    parts.push(name ? `${name} (${describeModule(module)})` : describeModule(module));
+  }
+  return parts.join(" › ");
+}
+
+/**
+ * Names the module path in an error thrown inside a forward, above the op's own message, once
+ * (by the innermost module). A dtype clash inside a model is the input's fault far more often
+ * than the weights', so its hint says to cast the input to the model's dtype.
+ */
+function annotate(error: unknown, module: Module): void {
+  if (!(error instanceof Error) || annotated.has(error)) return;
+  annotated.add(error);
+  // A layer called on its own that names itself in its error needs no path.
+  const op = (error as { op?: unknown }).op;
+  if (forwardStack.length === 1 && op === module.constructor.name) return;
+  const path = forwardPath();
+  const original = error.message;
+  let message = original;
+  if (error instanceof DTypeError) {
+    const dtype = module
+      .parameters()
+      .find((p) => p.dtype === "float32" || p.dtype === "float64")?.dtype;
+    if (dtype) {
+      const hint = `the model's parameters are ${dtype}: cast the input to match, as in x.cast("${dtype}")`;
+      message = `${message.replace(/\nhint: [\s\S]*$/, "")}\nhint: ${hint}`;
+      Object.defineProperty(error, "hint", { value: hint });
+    }
+  }
+  error.message = `in ${path}:\n  ${message.replaceAll("\n", "\n  ")}`;
+  Object.defineProperty(error, "modulePath", { value: path, enumerable: true });
+  if (typeof error.stack === "string") error.stack = error.stack.replace(original, error.message);
 }
 
 function read(owner: object, key: string | number): unknown {
@@ -136,6 +195,65 @@ export abstract class Module {
   /** Whether the module is in training mode: Dropout drops and BatchNorm uses batch statistics. */
   training = true;
 
+  constructor() {
+    // Every forward runs inside a frame that names this module in errors thrown below it
+    // (see `annotate`). Non-enumerable, so it is no member of the module.
+    const forward = this.forward as (...inputs: unknown[]) => unknown;
+    Object.defineProperty(this, "forward", {
+      value: (...inputs: unknown[]) => {
+        forwardStack.push(this);
+        try {
+          return forward.apply(this, inputs);
+        } catch (error) {
+          annotate(error, this);
+          throw error;
+        } finally {
+          forwardStack.pop();
+        }
+      },
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
+  }
+
+  /**
+   * Holds `tensor` as a buffer named `name` (a field of that name): not trained, moved by
+   * `to()`, and saved in state dicts unless `persistent` is false (a causal mask that is
+   * cheaper to keep than to rebuild, but belongs in no checkpoint), as PyTorch's
+   * `register_buffer`. Returns the tensor.
+   * @example this.registerBuffer("mask", causalMask(64), { persistent: false })
+   */
+  registerBuffer(name: string, tensor: Tensor, options: { persistent?: boolean } = {}): Tensor {
+    checkOptions("registerBuffer", options, ["persistent"]);
+    const persistent = options.persistent ?? true;
+    if (typeof persistent !== "boolean") {
+      throw new ValueError(
+        "registerBuffer",
+        `persistent must be a boolean; got ${String(persistent)}`,
+      );
+    }
+    if (typeof name !== "string" || name === "" || name.includes(".")) {
+      throw new ValueError(
+        "registerBuffer",
+        `a buffer name must be a non-empty string without "."; got ${JSON.stringify(name)}`,
+      );
+    }
+    if (!(tensor instanceof Tensor) || !tensor.isLeaf || tensor.requiresGrad) {
+      throw new ValueError(
+        "registerBuffer",
+        `buffer "${name}" must be a leaf tensor that does not require grad`,
+        "pass t.detach(), or make it a parameter instead",
+      );
+    }
+    (this as unknown as Record<string, Tensor>)[name] = tensor;
+    const names = nonPersistent.get(this) ?? new Set<string>();
+    nonPersistent.set(this, names);
+    if (persistent) names.delete(name);
+    else names.add(name);
+    return tensor;
+  }
+
   /** The computation. Subclasses declare their own typed signature, e.g. `forward(x: Tensor): Tensor`. */
   abstract forward(...inputs: never[]): unknown;
 
@@ -217,7 +335,7 @@ export abstract class Module {
    */
   stateDict(): StateDict {
     const out: StateDict = {};
-    for (const s of survey(this).unique) out[s.name] = s.tensor.clone();
+    for (const s of survey(this).unique.filter(isPersistent)) out[s.name] = s.tensor.clone();
     return out;
   }
 
@@ -241,7 +359,7 @@ export abstract class Module {
         "pass model.stateDict() or deserializeSafetensors(bytes).tensors",
       );
     }
-    const own = survey(this).unique;
+    const own = survey(this).unique.filter(isPersistent);
     const ownNames = new Set(own.map((s) => s.name));
     const mismatches: StateDictMismatch[] = [];
     const missing: string[] = [];

@@ -324,7 +324,8 @@ describe("training", () => {
     const losses: number[] = [];
     for (let step = 0; step < 25; step++) {
       optimizer.zeroGrad();
-      const loss = crossEntropy(model.forward(x), y);
+      // PyTorch's layout: classes on axis 1.
+      const loss = crossEntropy(model.forward(x).movedim(-1, 1), y);
       loss.backward();
       optimizer.step();
       losses.push(loss.item());
