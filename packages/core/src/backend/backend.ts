@@ -102,8 +102,8 @@ export interface StridedView {
 }
 
 /**
- * The geometry of a sliding window over the trailing (spatial) axes of x, viewed as
- * [planes, ...inShape]: window position o (over `outShape`) with kernel offset k (over
+ * The geometry of a sliding window over the trailing (spatial) axes of x, viewed as the shape
+ * `[planes, ...inShape]`: window position o (over `outShape`) with kernel offset k (over
  * `kernel`) reads, on each spatial axis d, x at i_d = stride_d·o_d + dilation_d·k_d − padding_d;
  * an i outside [0, inShape_d) reads as zero (im2col), or is skipped (pooling). Padding is on
  * the leading side only: the far side pads as far as `outShape` reaches.

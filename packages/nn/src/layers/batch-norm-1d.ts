@@ -37,7 +37,7 @@ export interface BatchNorm1dOptions {
 export class BatchNorm1d extends Module {
   weight: Tensor | null;
   bias: Tensor | null;
-  /** [C]: buffers (tensors that do not require grad). */
+  /** Shape [C]; buffers (tensors that do not require grad). */
   runningMean: Tensor | null;
   runningVar: Tensor | null;
   /** int32 scalar. */

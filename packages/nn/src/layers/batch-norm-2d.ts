@@ -46,7 +46,7 @@ export class BatchNorm2d extends Module {
   /** [C], or null without affine. */
   weight: Tensor | null;
   bias: Tensor | null;
-  /** [C]: buffers (tensors that do not require grad), or null without trackRunningStats. */
+  /** Shape [C]; buffers (tensors that do not require grad), or null without trackRunningStats. */
   runningMean: Tensor | null;
   runningVar: Tensor | null;
   /** int32 scalar. */

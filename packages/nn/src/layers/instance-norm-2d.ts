@@ -46,7 +46,7 @@ export class InstanceNorm2d extends Module {
   /** [C], or null without affine (the default). */
   weight: Tensor | null;
   bias: Tensor | null;
-  /** [C]: buffers, or null without trackRunningStats (the default). */
+  /** Shape [C]; buffers, or null without trackRunningStats (the default). */
   runningMean: Tensor | null;
   runningVar: Tensor | null;
   /** int32 scalar. */
