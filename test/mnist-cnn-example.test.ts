@@ -3,10 +3,11 @@
  * few hundred digits, prints what the full run prints, saves a checkpoint with PyTorch's
  * names, and mnist-predict recognises and loads that checkpoint.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { loadSafetensors } from "@tensortape/nn/node";
 import { afterAll, expect, test } from "vitest";
 
@@ -14,20 +15,22 @@ const root = join(import.meta.dirname, "..");
 const scratch = mkdtempSync(join(tmpdir(), "tensortape-mnist-cnn-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Runs `pnpm example <name> ...args` the way the README does, returning stdout. */
-function example(name: string, ...args: string[]): string {
-  return execFileSync(process.execPath, [join(root, "scripts/example.mjs"), name, ...args], {
-    cwd: root,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: 240_000,
-  });
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs `pnpm example <name> ...args` the way the README does, returning stdout. Asynchronous:
+ * a synchronous child of half a minute would block the test worker's messages to the runner.
+ */
+async function example(name: string, ...args: string[]): Promise<string> {
+  const options = { cwd: root, encoding: "utf8" as const, timeout: 240_000 };
+  const file = join(root, "scripts/example.mjs");
+  return (await execFileAsync(process.execPath, [file, name, ...args], options)).stdout;
 }
 
 test("mnist-cnn trains on a subset, saves PyTorch's names, and mnist-predict loads it", async () => {
-  expect(example("mnist-cnn", "--help")).toMatch(/^Usage: mnist-cnn/);
+  expect(await example("mnist-cnn", "--help")).toMatch(/^Usage: mnist-cnn/);
   const model = join(scratch, "cnn.safetensors");
-  const out = example(
+  const out = await example(
     "mnist-cnn",
     ...["--limit", "512", "--epochs", "1", "--batch-size", "32", "--test-limit", "200"],
     ...["--out", model],
@@ -52,7 +55,7 @@ test("mnist-cnn trains on a subset, saves PyTorch's names, and mnist-predict loa
   expect(tensors["conv2.weight"]!.shape).toEqual([64, 32, 3, 3]);
   expect(metadata.model).toBe("mnist-cnn");
 
-  const predicted = example("mnist-predict", "--model", model, "0", "1");
+  const predicted = await example("mnist-predict", "--model", model, "0", "1");
   expect(predicted).toContain("CNN (PyTorch's MNIST example)");
   expect(predicted).toContain("test image #0: label 7");
   expect(predicted).toContain("test image #1: label 2");
