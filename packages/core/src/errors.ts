@@ -3,6 +3,7 @@ import { formatShape } from "./shape.js";
 
 /** Base class of every error tensortape throws on purpose. */
 export class TensortapeError extends Error {
+  /** The class name, so logs and stack traces say which error this is. */
   override name = "TensortapeError";
 }
 
@@ -11,12 +12,18 @@ export class TensortapeError extends Error {
  * different size, data whose length does not match its shape.
  */
 export class ShapeError extends TensortapeError {
+  /** Always `"ShapeError"`, for logs and stack traces. */
   override name = "ShapeError";
   constructor(
+    /** The op or function that threw, as the message's first word. */
     readonly op: string,
+    /** What went wrong, in a few words. */
     readonly problem: string,
+    /** The offending shapes by argument name. */
     readonly shapes: Readonly<Record<string, readonly number[]>>,
+    /** What was expected of the shapes, when the problem alone does not say. */
     readonly detail?: string,
+    /** How to fix it, when there is an obvious fix. */
     readonly hint?: string,
   ) {
     super(compose(op, problem, describeShapes(shapes), detail, hint));
@@ -31,11 +38,16 @@ function validAxes(shape: readonly number[]): string {
 
 /** An axis outside `[-rank, rank)` (`[-1, 0]` for a 0-d tensor), or named twice. */
 export class AxisError extends TensortapeError {
+  /** Always `"AxisError"`, for logs and stack traces. */
   override name = "AxisError";
   constructor(
+    /** The op or function that threw, as the message's first word. */
     readonly op: string,
+    /** The axis as the caller gave it, before wrapping negatives. */
     readonly axis: number,
+    /** The shape of the tensor the axis was meant for. */
     readonly shape: readonly number[],
+    /** What went wrong: out of range by default, or a repeated axis. */
     readonly problem = "axis out of range",
   ) {
     super(
@@ -52,11 +64,16 @@ export class AxisError extends TensortapeError {
 
 /** Inputs of dtypes an op does not accept together, or at all. */
 export class DTypeError extends TensortapeError {
+  /** Always `"DTypeError"`, for logs and stack traces. */
   override name = "DTypeError";
   constructor(
+    /** The op or function that threw, as the message's first word. */
     readonly op: string,
+    /** What went wrong, in a few words. */
     readonly problem: string,
+    /** The offending dtypes by argument name. */
     readonly dtypes: Readonly<Record<string, DType>>,
+    /** How to fix it, when there is an obvious fix. */
     readonly hint?: string,
   ) {
     const got = Object.entries(dtypes)
@@ -68,10 +85,14 @@ export class DTypeError extends TensortapeError {
 
 /** A bad argument that is neither a shape nor a dtype: an index out of range, a bad option. */
 export class ValueError extends TensortapeError {
+  /** Always `"ValueError"`, for logs and stack traces. */
   override name = "ValueError";
   constructor(
+    /** The op or function that threw, as the message's first word. */
     readonly op: string,
+    /** What went wrong, in a few words. */
     readonly problem: string,
+    /** How to fix it, when there is an obvious fix. */
     readonly hint?: string,
   ) {
     super(compose(op, problem, undefined, undefined, hint));
@@ -80,10 +101,14 @@ export class ValueError extends TensortapeError {
 
 /** Misuse of the backward pass: no gradient required, a released graph, a missing seed. */
 export class GradientError extends TensortapeError {
+  /** Always `"GradientError"`, for logs and stack traces. */
   override name = "GradientError";
   constructor(
+    /** The op or function that threw, as the message's first word. */
     readonly op: string,
+    /** What went wrong, in a few words. */
     readonly problem: string,
+    /** How to fix it, when there is an obvious fix. */
     readonly hint?: string,
   ) {
     super(compose(op, problem, undefined, undefined, hint));
@@ -96,13 +121,17 @@ export class GradientError extends TensortapeError {
  * rule would compute a gradient from values the forward never saw. PyTorch raises the same.
  */
 export class InplaceModificationError extends GradientError {
+  /** Always `"InplaceModificationError"`, for logs and stack traces. */
   override name = "InplaceModificationError";
   constructor(
     op: string,
     /** Which tensor: "input 0", "output", "saved". */
     readonly which: string,
+    /** The shape of the modified tensor. */
     readonly shape: readonly number[],
+    /** The tensor's `version` when the op saved it. */
     readonly savedVersion: number,
+    /** The tensor's `version` when `backward()` reached the op. */
     readonly currentVersion: number,
   ) {
     super(
@@ -118,10 +147,14 @@ export class InplaceModificationError extends GradientError {
  * shape or dtype differs from its input's. This is a bug in the op, not in the user's model.
  */
 export class BackwardRuleError extends TensortapeError {
+  /** Always `"BackwardRuleError"`, for logs and stack traces. */
   override name = "BackwardRuleError";
   constructor(
+    /** The op or function that threw, as the message's first word. */
     readonly op: string,
+    /** What went wrong, in a few words. */
     readonly problem: string,
+    /** Which input's gradient was wrong, when the problem is with one. */
     readonly inputIndex?: number,
   ) {
     const where = inputIndex === undefined ? "" : ` (input ${inputIndex})`;
@@ -131,13 +164,20 @@ export class BackwardRuleError extends TensortapeError {
 
 /** Thrown in anomaly mode when an op produces NaN or Infinity. */
 export class AnomalyError extends TensortapeError {
+  /** Always `"AnomalyError"`, for logs and stack traces. */
   override name = "AnomalyError";
   constructor(
+    /** The op or function that threw, as the message's first word. */
     readonly op: string,
+    /** Whether the op's forward or its backward rule produced the value. */
     readonly phase: "forward" | "backward",
+    /** The shapes of the op's inputs. */
     readonly inputShapes: readonly (readonly number[])[],
+    /** The first non-finite value found: NaN, Infinity or -Infinity. */
     readonly badValue: number,
+    /** Where that value sits in the output (or gradient), as a flat row-major index. */
     readonly index: number,
+    /** The stack trace from where the op was recorded, when anomaly mode captured one. */
     readonly createdAt: string | undefined,
   ) {
     const shapes = inputShapes.map(formatShape).join(", ");
@@ -171,11 +211,16 @@ function compose(
  * that takes an options object checks its keys.
  */
 export class OptionError extends TensortapeError {
+  /** Always `"OptionError"`, for logs and stack traces. */
   override name = "OptionError";
   constructor(
+    /** The op or function that threw, as the message's first word. */
     readonly op: string,
+    /** The unknown key. */
     readonly key: string,
+    /** The keys the function takes. */
     readonly known: readonly string[],
+    /** The nearest known key when the unknown one looks like a misspelling of it. */
     readonly suggestion: string | undefined,
   ) {
     const valid = known.length === 0 ? "it takes no options" : `valid options: ${known.join(", ")}`;

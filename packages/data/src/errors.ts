@@ -12,6 +12,7 @@ import { TensortapeError } from "@tensortape/core";
  * }
  */
 export class IdxFormatError extends TensortapeError {
+  /** Always `"IdxFormatError"`, for logs and stack traces. */
   override name = "IdxFormatError";
   constructor(
     /** The function that read the file, e.g. `parseIdx`. */
@@ -20,8 +21,11 @@ export class IdxFormatError extends TensortapeError {
     readonly file: string,
     /** What is wrong, in a few words. */
     readonly problem: string,
+    /** What the format requires there, e.g. `at least 1 dimension`. */
     readonly expected: string,
+    /** What the file holds instead. */
     readonly found: string,
+    /** How to fix it, when there is an obvious fix. */
     readonly hint?: string,
   ) {
     let message = `${op}: ${problem} in ${file}; expected ${expected}, found ${found}`;
@@ -42,6 +46,7 @@ export class IdxFormatError extends TensortapeError {
  * }
  */
 export class SizeLimitError extends TensortapeError {
+  /** Always `"SizeLimitError"`, for logs and stack traces. */
   override name = "SizeLimitError";
   constructor(
     /** The function that read the file, e.g. `readIdxFile`. */

@@ -2,18 +2,38 @@ import { type DType, formatShape, TensortapeError, ValueError } from "@tensortap
 
 /** One way a state dict differs from the module or optimizer it is loaded into. */
 export type StateDictMismatch =
-  | { readonly kind: "missing"; readonly name: string; readonly expected: TensorSpec }
-  | { readonly kind: "unexpected"; readonly name: string; readonly got: TensorSpec }
   | {
-      readonly kind: "shape" | "dtype";
+      /** A key the module or optimizer has and the state dict lacks. */
+      readonly kind: "missing";
+      /** The state dict key, as in `stateDict()`. */
       readonly name: string;
+      /** What the module or optimizer holds under that key. */
       readonly expected: TensorSpec;
+    }
+  | {
+      /** A key the state dict has and the module or optimizer lacks. */
+      readonly kind: "unexpected";
+      /** The state dict key, as in `stateDict()`. */
+      readonly name: string;
+      /** What the loaded state dict holds under that key. */
+      readonly got: TensorSpec;
+    }
+  | {
+      /** A key both have, holding a tensor of another shape or dtype. */
+      readonly kind: "shape" | "dtype";
+      /** The state dict key, as in `stateDict()`. */
+      readonly name: string;
+      /** What the module or optimizer holds under that key. */
+      readonly expected: TensorSpec;
+      /** What the loaded state dict holds under that key. */
       readonly got: TensorSpec;
     };
 
 /** The shape and dtype a state dict entry has or should have. */
 export interface TensorSpec {
+  /** The tensor's shape. */
   readonly shape: readonly number[];
+  /** The tensor's element type. */
   readonly dtype: DType;
 }
 
@@ -45,10 +65,14 @@ function describeMismatch(m: StateDictMismatch): string {
  * nothing was loaded.
  */
 export class StateDictError extends TensortapeError {
+  /** Always `"StateDictError"`, for logs and stack traces. */
   override name = "StateDictError";
   constructor(
+    /** The function or method that threw, as the message's first word. */
     readonly op: string,
+    /** Every difference found, in key order. */
     readonly mismatches: readonly StateDictMismatch[],
+    /** How to fix it, when there is an obvious fix. */
     readonly hint?: string,
   ) {
     const n = mismatches.length;
@@ -65,11 +89,16 @@ export class StateDictError extends TensortapeError {
  * out of range, an unknown dtype. `source` names the file when one was read.
  */
 export class SafetensorsError extends TensortapeError {
+  /** Always `"SafetensorsError"`, for logs and stack traces. */
   override name = "SafetensorsError";
   constructor(
+    /** The function or method that threw, as the message's first word. */
     readonly op: string,
+    /** What went wrong, in a few words. */
     readonly problem: string,
+    /** The file the bytes came from, when one was read. */
     readonly source?: string,
+    /** The header entry at fault, when the problem is with one tensor. */
     readonly tensor?: string,
   ) {
     const where = [source && `file ${source}`, tensor && `tensor "${tensor}"`]
@@ -111,10 +140,13 @@ function safeJson(value: object): string {
  * the value (`lr`, `betas[1]`, `paramGroups[0].eps`, `state.3.step`, `lastEpoch`).
  */
 export class HyperparameterError extends ValueError {
+  /** Always `"HyperparameterError"`, for logs and stack traces. */
   override name = "HyperparameterError";
   constructor(
     op: string,
+    /** The path to the bad value: `lr`, `betas[1]`, `paramGroups[0].eps`. */
     readonly field: string,
+    /** The value that was given. */
     readonly value: unknown,
     /** What the value must be: "a number ≥ 0", "a number in [0, 1)", "a boolean". */
     readonly expected: string,
