@@ -96,8 +96,11 @@ export type ScatterReduceKernel = "assign" | "sum" | "prod" | "mean" | "amax" | 
 
 /** A strided view of an array: element (i0, i1, ...) lives at offset + Σ i_k·strides[k]. */
 export interface StridedView {
+  /** The whole backing array; the view starts at `offset` within it. */
   readonly data: TypedArray;
+  /** Index in `data` of the view's first element. */
   readonly offset: number;
+  /** Elements to step in `data` per unit of each axis; 0 broadcasts that axis. */
   readonly strides: readonly number[];
 }
 
@@ -119,12 +122,17 @@ export interface WindowGeometry {
   readonly padding: readonly number[];
 }
 
+/** The layout of a batched matrix product for the `matmul` kernel. */
 export interface MatmulArgs {
   /** Number of matrix products; product p reads a at aOffsets[p] and b at bOffsets[p]. */
   readonly aOffsets: readonly number[];
+  /** Where product p's b starts in the b array, as `aOffsets` for a. */
   readonly bOffsets: readonly number[];
+  /** Rows of op(a) and of each output matrix. */
   readonly m: number;
+  /** The contracted size: columns of op(a), rows of op(b). */
   readonly k: number;
+  /** Columns of op(b) and of each output matrix. */
   readonly n: number;
   /** a is stored as [k, m] (row-major) and read transposed. */
   readonly transA: boolean;
@@ -137,11 +145,17 @@ export interface MatmulArgs {
  * starts the momentum buffer (it is then set to the gradient rather than decayed).
  */
 export interface SgdUpdate {
+  /** Learning rate. */
   readonly lr: number;
+  /** Momentum factor μ; 0 for plain SGD. */
   readonly momentum: number;
+  /** Dampening of the gradient's share of the momentum buffer. */
   readonly dampening: number;
+  /** L2 penalty λ, added to the gradient as λ·θ. */
   readonly weightDecay: number;
+  /** Whether to take Nesterov momentum's look-ahead step. */
   readonly nesterov: boolean;
+  /** Whether this is the buffer's first step, which sets it to the gradient. */
   readonly first: boolean;
 }
 
@@ -151,34 +165,55 @@ export interface SgdUpdate {
  * (Adam's weight decay); `decay` multiplies θ before the step (AdamW's 1 − lr·λ; 1 for Adam).
  */
 export interface AdamUpdate {
+  /** lr / (1 − β1ᵗ): the learning rate with the first moment's bias correction. */
   readonly stepSize: number;
+  /** Decay rate β1 of the first-moment (mean) estimate. */
   readonly beta1: number;
+  /** Decay rate β2 of the second-moment estimate. */
   readonly beta2: number;
+  /** √(1 − β2ᵗ), the second moment's bias correction. */
   readonly bias2Sqrt: number;
+  /** ε added to the denominator for numerical stability. */
   readonly eps: number;
+  /** Coupled weight decay: added to the gradient as l2·θ (0 for AdamW). */
   readonly l2: number;
+  /** Decoupled weight decay factor multiplying θ first (1 − lr·λ for AdamW, 1 for Adam). */
   readonly decay: number;
 }
 
 /** One RMSprop step's hyperparameters, as torch.optim.RMSprop takes them. */
 export interface RmspropUpdate {
+  /** Learning rate. */
   readonly lr: number;
+  /** Smoothing constant α of the squared-gradient average. */
   readonly alpha: number;
+  /** ε added to the denominator for numerical stability. */
   readonly eps: number;
+  /** L2 penalty λ, added to the gradient as λ·θ. */
   readonly weightDecay: number;
+  /** Momentum factor μ; used only when a momentum buffer is passed. */
   readonly momentum: number;
 }
 
 /** One Adagrad step's hyperparameters, with the step's learning-rate decay folded into `lr`. */
 export interface AdagradUpdate {
+  /** Learning rate with this step's decay applied: lr / (1 + (t − 1)·lrDecay). */
   readonly lr: number;
+  /** ε added to the denominator for numerical stability. */
   readonly eps: number;
+  /** L2 penalty λ, added to the gradient as λ·θ. */
   readonly weightDecay: number;
 }
 
+/**
+ * A set of kernels over typed arrays: the only code that loops over tensor data. Register one
+ * with `registerBackend` and select it with `setBackend`.
+ */
 export interface Backend {
+  /** The name it is registered under, as `setBackend` takes it. */
   readonly name: string;
 
+  /** out[i] = op(x[i]) for every element; `x` and `out` have the same length. */
   unary(op: UnaryKernel, x: TypedArray, out: TypedArray): void;
 
   /**

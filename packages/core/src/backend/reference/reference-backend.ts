@@ -253,6 +253,10 @@ function scatterAdd(
   }
 }
 
+/**
+ * Plain TypeScript loops over typed arrays: the definition that every faster backend is
+ * tested against.
+ */
 export const referenceBackend: Backend = {
   name: "reference",
   unary,
