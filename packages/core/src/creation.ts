@@ -11,11 +11,13 @@ import { type Generator, getDefaultGenerator } from "./random.js";
 import { checkShape, formatShape, type Shape, sizeOf } from "./shape.js";
 import { type NestedArray, Tensor } from "./tensor.js";
 
+/** How `tensor()` reads its data: shape, dtype, copying, and whether it requires grad. */
 export interface TensorOptions {
   /** Required when `data` is a flat array or a typed array: the shape to read it as. */
   readonly shape?: readonly number[];
   /** Default: float32, or the typed array's own dtype. */
   readonly dtype?: DType;
+  /** Make the tensor a leaf that records gradients. Default false. */
   readonly requiresGrad?: boolean;
   /**
    * Default true. With false, a typed array already of the tensor's dtype is wrapped rather
@@ -25,8 +27,11 @@ export interface TensorOptions {
   readonly copy?: boolean;
 }
 
+/** The dtype, gradient flag and generator of `rand` and `randn`. */
 export interface RandomOptions {
+  /** Default float32. */
   readonly dtype?: "float32" | "float64";
+  /** Make the tensor a leaf that records gradients. Default false. */
   readonly requiresGrad?: boolean;
   /** Default: the generator seeded by `manualSeed`. */
   readonly generator?: Generator;

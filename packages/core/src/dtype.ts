@@ -9,6 +9,10 @@ export interface DTypeArrays {
   bool: Uint8Array;
 }
 
+/**
+ * Any of the typed arrays a tensor's data can be: Float32Array, Float64Array, Int32Array or
+ * Uint8Array.
+ */
 export type TypedArray = DTypeArrays[DType];
 
 export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
@@ -64,6 +68,7 @@ export function isStorageOf(dtype: DType, data: ArrayLike<number>): data is Type
   }
 }
 
+/** Whether `dtype` is a floating-point type, the only kind that can require grad. */
 export function isFloat(dtype: DType): dtype is "float32" | "float64" {
   return dtype === "float32" || dtype === "float64";
 }

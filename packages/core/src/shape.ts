@@ -1,5 +1,6 @@
 import { AxisError, ShapeError } from "./errors.js";
 
+/** The size of each axis, outermost first; `[]` is the shape of a 0-d tensor. */
 export type Shape = readonly number[];
 
 /** Prints a shape the one way every message does: `[2, 3]`. */
@@ -25,6 +26,7 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
+/** Whether two shapes have the same rank and sizes. */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

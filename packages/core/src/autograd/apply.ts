@@ -25,7 +25,9 @@ export interface OpContext<A, S> {
 
 /** A forward that keeps something for the backward returns it beside the output. */
 export interface Forwarded<S> {
+  /** The op's result. */
   readonly output: Tensor;
+  /** What the backward rule needs from the forward, passed back to it as `saved`. */
   readonly saved: S;
 }
 
@@ -238,7 +240,10 @@ export function applyOp<A, S>(spec: OpSpec<A, S>, args: readonly TensorLike[], a
  */
 export function defineOp<S = undefined>(
   spec: OpSpec<undefined, S>,
-): ((...inputs: TensorLike[]) => Tensor) & { readonly spec: OpSpec<undefined, S> } {
+): ((...inputs: TensorLike[]) => Tensor) & {
+  /** The spec the op was made from. */
+  readonly spec: OpSpec<undefined, S>;
+} {
   const op = (...inputs: TensorLike[]) => applyOp(spec, inputs, undefined);
   return Object.assign(op, { spec });
 }

@@ -16,6 +16,7 @@ import { setGradEnabled } from "./grad-mode.js";
 import type { Node } from "./node.js";
 import { postOrder } from "./traverse.js";
 
+/** Whether `backward()` keeps the graph, and whether it records the backward pass itself. */
 export interface BackwardOptions {
   /** Keep the graph's saved tensors so that backward can run through it again. */
   readonly retainGraph?: boolean;

@@ -5,6 +5,7 @@ import { toTensors } from "./apply.js";
 import { gradients } from "./backward.js";
 import { enableGrad, isGradEnabled } from "./grad-mode.js";
 
+/** Which arguments `grad` and `valueAndGrad` differentiate. */
 export interface GradOptions {
   /** Which arguments to differentiate with respect to: an index, or several. Default: all. */
   readonly argnums?: number | readonly number[];

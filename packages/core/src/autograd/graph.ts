@@ -8,8 +8,11 @@ export interface GraphEntry {
   readonly id: number;
   /** The op that made it, or null for a leaf. */
   readonly op: string | null;
+  /** The tensor's shape. */
   readonly shape: readonly number[];
+  /** The tensor's dtype. */
   readonly dtype: string;
+  /** Whether gradients flow to the tensor. */
   readonly requiresGrad: boolean;
   /** Ids of the op's inputs, in order. */
   readonly inputs: readonly number[];

@@ -25,6 +25,7 @@ export class Node {
     this.vjp = vjp;
   }
 
+  /** Whether `backward()` has already freed this node's saved tensors. */
   get released(): boolean {
     return this.vjp === null;
   }

@@ -7,6 +7,7 @@ import { asFloat } from "./elementwise/float-kernels.js";
 import { arithmeticDtype, contiguousView, empty, requireFloat } from "./kernels.js";
 import { reshape } from "./reshape.js";
 
+/** How `matmul` reads its operands: either may be used transposed, without a copy. */
 export interface MatmulOptions {
   /** Use aᵀ (a's last two axes swapped) without copying it. */
   readonly transA?: boolean;

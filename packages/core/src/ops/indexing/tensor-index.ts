@@ -15,8 +15,11 @@ import { nonzero } from "./nonzero.js";
 
 /** A Python slice `start:stop:step`; a missing or null bound means "from the start"/"to the end". */
 export interface IndexRange {
+  /** First index taken; negative counts from the end. Default 0. */
   readonly start?: number | null;
+  /** Index to stop before; negative counts from the end. Default: past the end. */
   readonly stop?: number | null;
+  /** Stride between taken indices; positive, as in PyTorch. Default 1. */
   readonly step?: number | null;
 }
 

@@ -8,6 +8,7 @@ import { scanAxis, scanLayout } from "./scan-layout.js";
 
 /** The running extremes of a cumulative max or min, and where along the axis each was found. */
 export interface CumulativeExtreme {
+  /** The running maximum (or minimum), shaped like the input. */
   readonly values: Tensor;
   /** int32 positions along the axis; ties report the later one, as in PyTorch. */
   readonly indices: Tensor;

@@ -10,6 +10,7 @@ import { sliceAxis } from "./slice-axis.js";
 /** How `pad` fills: a constant, the mirror image without the edge, the edge, or wrap-around. */
 export type PadMode = "constant" | "reflect" | "replicate" | "circular";
 
+/** How `pad` fills the new elements. */
 export interface PadOptions {
   /** Default "constant". */
   readonly mode?: PadMode;

@@ -31,6 +31,7 @@ export interface UniqueOptions {
 
 /** What `unique` returns: `inverse` and `counts` only when asked for. */
 export interface UniqueResult {
+  /** The distinct elements (or slices along `axis`), sorted ascending. */
   readonly values: Tensor;
   /** int32, x's shape (or [x.shape[axis]] with an axis): index into `values` of each element. */
   readonly inverse?: Tensor;
