@@ -2,8 +2,11 @@ import { checkOptions } from "../errors.js";
 import { formatShape, shapesEqual } from "../shape.js";
 import type { NestedArray, Tensor } from "../tensor.js";
 
+/** Tolerances of `assertClose`: elements pass when |actual − expected| ≤ atol + rtol·|expected|. */
 export interface CloseOptions {
+  /** Absolute tolerance. Default 1e-6. */
   readonly atol?: number;
+  /** Relative tolerance. Default 1e-5. */
   readonly rtol?: number;
 }
 

@@ -10,6 +10,7 @@ import { Tensor } from "../tensor.js";
 
 const GRADCHECK_OPTIONS = ["eps", "atol", "rtol", "seed", "throwOnFailure"];
 
+/** Step size, tolerances and failure behaviour of `gradcheck`. */
 export interface GradcheckOptions {
   /** Finite-difference step. Default 1e-6. */
   readonly eps?: number;
@@ -27,17 +28,23 @@ export interface GradcheckOptions {
 export interface GradcheckMismatch {
   /** Which argument of `f`. */
   readonly input: number;
+  /** That argument's shape. */
   readonly inputShape: readonly number[];
-  /** Flat index and multi-index of the worst element. */
+  /** Flat index of the worst element. */
   readonly index: number;
+  /** The same element's multi-index. */
   readonly position: readonly number[];
+  /** The backward rule's gradient at that element. */
   readonly analytic: number;
+  /** The central finite-difference estimate at that element. */
   readonly numeric: number;
   /** The tolerance that element had to meet: atol + rtol·|numeric|. */
   readonly tolerance: number;
 }
 
+/** What `gradcheck` found, returned when it does not throw. */
 export interface GradcheckReport {
+  /** Whether every element was within tolerance. */
   readonly passed: boolean;
   /** The largest |analytic − numeric| seen. */
   readonly maxError: number;
@@ -50,7 +57,10 @@ export interface GradcheckReport {
 /** Thrown by `gradcheck` when a backward rule disagrees with finite differences. */
 export class GradcheckError extends TensortapeError {
   override name = "GradcheckError";
-  constructor(readonly report: GradcheckReport) {
+  constructor(
+    /** The full report, with the worst element and the ops on the tape. */
+    readonly report: GradcheckReport,
+  ) {
     const w = report.worst!;
     super(
       `gradcheck: the analytic gradient of input ${w.input} ${formatShape(w.inputShape)} differs from finite differences ` +

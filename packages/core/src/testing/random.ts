@@ -5,14 +5,19 @@ import { Generator } from "../random.js";
 import type { Tensor } from "../tensor.js";
 
 export interface RandomTensorOptions {
+  /** Seed of the generator, so the same options give the same tensor. Default 0. */
   readonly seed?: number;
+  /** Default float64, so finite differences are accurate. */
   readonly dtype?: DType;
-  /** Uniform bounds. Default [-2, 2]. */
+  /** Lower bound of the uniform distribution. Default -2. */
   readonly low?: number;
+  /** Upper bound of the uniform distribution. Default 2. */
   readonly high?: number;
   /** Keep every value at least this far from each point in `kinks` (for relu, abs, max...). */
   readonly awayFrom?: readonly number[];
+  /** The least distance from each point in `awayFrom`. Default 0.05. */
   readonly margin?: number;
+  /** Make the tensor a leaf that records gradients. Default false. */
   readonly requiresGrad?: boolean;
 }
 
