@@ -37,7 +37,9 @@ export type ActivationName = keyof typeof ACTIVATIONS;
 
 /** An activation named with its options: GELU's form (`approximate`, default "none"). */
 export interface ActivationSpec {
+  /** The activation's name. */
   readonly name: "gelu";
+  /** GELU's form: "none" for the exact erf form (default), "tanh" for the approximation. */
   readonly approximate?: GeluApproximate;
 }
 

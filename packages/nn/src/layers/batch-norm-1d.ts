@@ -21,7 +21,9 @@ export interface BatchNorm1dOptions {
   readonly affine?: boolean;
   /** Keep running statistics for eval mode. Default true; without, eval uses batch statistics. */
   readonly trackRunningStats?: boolean;
+  /** Dtype of the parameters and buffers. Default float32. */
   readonly dtype?: FloatDType;
+  /** Generator for the initial weights. Default: the one seeded by `manualSeed`. */
   readonly generator?: Generator;
 }
 
@@ -35,15 +37,20 @@ export interface BatchNorm1dOptions {
  * @example new BatchNorm1d(16).forward(randn([32, 16])).shape // [32, 16]
  */
 export class BatchNorm1d extends Module {
+  /** Learnable per-feature scale γ, shape [C], or null without affine. */
   weight: Tensor | null;
+  /** Learnable per-feature shift β, shape [C], or null without affine. */
   bias: Tensor | null;
   /** Shape [C]; buffers (tensors that do not require grad). */
   runningMean: Tensor | null;
   runningVar: Tensor | null;
   /** int32 scalar. */
   numBatchesTracked: Tensor | null;
+  /** Number of features (channels) C. */
   readonly numFeatures: number;
+  /** Added to the variance before the square root, for stability. */
   readonly eps: number;
+  /** Weight of each new batch's statistics in the running ones. */
   readonly momentum: number;
 
   constructor(numFeatures: number, options: BatchNorm1dOptions = {}) {

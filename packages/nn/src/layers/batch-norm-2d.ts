@@ -29,7 +29,9 @@ export interface BatchNorm2dOptions {
   readonly affine?: boolean;
   /** Keep running statistics for eval mode. Default true; without, eval uses batch statistics. */
   readonly trackRunningStats?: boolean;
+  /** Dtype of the parameters and buffers. Default float32. */
   readonly dtype?: FloatDType;
+  /** Generator for the initial weights. Default: the one seeded by `manualSeed`. */
   readonly generator?: Generator;
 }
 
@@ -45,14 +47,19 @@ export interface BatchNorm2dOptions {
 export class BatchNorm2d extends Module {
   /** [C], or null without affine. */
   weight: Tensor | null;
+  /** Learnable per-channel shift β, shape [C], or null without affine. */
   bias: Tensor | null;
   /** Shape [C]; buffers (tensors that do not require grad), or null without trackRunningStats. */
   runningMean: Tensor | null;
+  /** Running unbiased variance, shape [C], or null without trackRunningStats. */
   runningVar: Tensor | null;
   /** int32 scalar. */
   numBatchesTracked: Tensor | null;
+  /** Number of channels C. */
   readonly numFeatures: number;
+  /** Added to the variance before the square root, for stability. */
   readonly eps: number;
+  /** Weight of each new batch's statistics in the running ones; null for a cumulative average. */
   readonly momentum: number | null;
 
   constructor(numFeatures: number, options: BatchNorm2dOptions = {}) {

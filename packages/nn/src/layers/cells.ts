@@ -193,8 +193,11 @@ abstract class RNNCellBase extends Module {
   weightHh: Tensor;
   /** [G·H], or null without bias. */
   biasIh: Tensor | null;
+  /** [G·H], or null without bias. */
   biasHh: Tensor | null;
+  /** Features of each input x. */
   readonly inputSize: number;
+  /** Features of the hidden state h. */
   readonly hiddenSize: number;
   readonly #layer: string;
 
@@ -289,6 +292,7 @@ abstract class RNNCellBase extends Module {
  * cell.forward(randn([3, 10])).shape; // [3, 20]
  */
 export class RNNCell extends RNNCellBase {
+  /** The activation of the hidden state: "tanh" or "relu". */
   readonly nonlinearity: RNNNonlinearity;
 
   constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}) {

@@ -53,8 +53,11 @@ export class Dense extends Module {
   weight: Tensor;
   /** [out], or null without bias. */
   bias: Tensor | null;
+  /** Size of each input's last axis. */
   readonly inFeatures: number;
+  /** Size of each output's last axis. */
   readonly outFeatures: number;
+  /** Applied after the affine map; "identity" when none was given. */
   readonly activation: Activation;
   readonly #activate: (x: Tensor) => Tensor;
 

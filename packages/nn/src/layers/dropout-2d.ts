@@ -25,6 +25,7 @@ export interface Dropout2dOptions {
  * @example new Dropout2d(0.25).eval().forward(x) // x itself
  */
 export class Dropout2d extends Module {
+  /** Probability of zeroing each whole channel in training. */
   readonly p: number;
   readonly #generator: Generator | undefined;
 

@@ -24,6 +24,7 @@ export interface DropoutOptions {
  * drop.eval().forward(x); // x itself
  */
 export class Dropout extends Module {
+  /** Probability of zeroing each element in training. */
   readonly p: number;
   readonly #generator: Generator | undefined;
 

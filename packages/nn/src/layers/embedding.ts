@@ -40,8 +40,11 @@ export interface EmbeddingOptions {
 export interface EmbeddingFromPretrainedOptions {
   /** Keep the weight fixed: it does not require grad (so is no parameter). Default true. */
   readonly freeze?: boolean;
+  /** A row that gets no gradient: the embedding of a padding token. Default none. */
   readonly paddingIdx?: number | null;
+  /** Rows looked up are first rescaled in place to at most this norm. Default none. */
   readonly maxNorm?: number | null;
+  /** The p of the norm `maxNorm` bounds. Default 2. */
   readonly normType?: number;
 }
 
@@ -66,11 +69,15 @@ let pretrained: Tensor | undefined;
 export class Embedding extends Module {
   /** [numEmbeddings, embeddingDim]. */
   weight: Tensor;
+  /** Number of rows: indices run from 0 to numEmbeddings − 1. */
   readonly numEmbeddings: number;
+  /** Size of each embedding vector. */
   readonly embeddingDim: number;
   /** The padding row, non-negative; null without one. */
   readonly paddingIdx: number | null;
+  /** Rows looked up are renormalised in place to at most this norm; null for no limit. */
   readonly maxNorm: number | null;
+  /** The p of the p-norm maxNorm is measured in. Default 2. */
   readonly normType: number;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {

@@ -15,7 +15,9 @@ export interface GroupNormOptions {
   readonly eps?: number;
   /** Learn a per-channel scale (`weight`, ones) and shift (`bias`, zeros). Default true. */
   readonly affine?: boolean;
+  /** Dtype of the parameters. Default float32. */
   readonly dtype?: FloatDType;
+  /** Generator for the initial weights. Default: the one seeded by `manualSeed`. */
   readonly generator?: Generator;
 }
 
@@ -31,9 +33,13 @@ export interface GroupNormOptions {
 export class GroupNorm extends Module {
   /** [C], or null without affine. */
   weight: Tensor | null;
+  /** Learnable per-channel shift β, shape [C], or null without affine. */
   bias: Tensor | null;
+  /** Number of groups the channels are split into. */
   readonly numGroups: number;
+  /** Number of channels C, a multiple of numGroups. */
   readonly numChannels: number;
+  /** Added to the variance before the square root, for stability. */
   readonly eps: number;
 
   constructor(numGroups: number, numChannels: number, options: GroupNormOptions = {}) {

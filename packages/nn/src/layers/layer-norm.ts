@@ -17,7 +17,9 @@ export interface LayerNormOptions {
   readonly elementwiseAffine?: boolean;
   /** With `elementwiseAffine`, learn the shift too. Default true. */
   readonly bias?: boolean;
+  /** Dtype of the parameters. Default float32. */
   readonly dtype?: FloatDType;
+  /** Generator for the initial weights. Default: the one seeded by `manualSeed`. */
   readonly generator?: Generator;
 }
 
@@ -31,8 +33,11 @@ export interface LayerNormOptions {
 export class LayerNorm extends Module {
   /** [...normalizedShape], or null without affine. */
   weight: Tensor | null;
+  /** Learnable elementwise shift β, shaped like normalizedShape, or null without affine. */
   bias: Tensor | null;
+  /** The trailing shape each input is normalised over. */
   readonly normalizedShape: readonly number[];
+  /** Added to the variance before the square root, for stability. */
   readonly eps: number;
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {

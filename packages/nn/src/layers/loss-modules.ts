@@ -62,8 +62,11 @@ function asBuffer(op: string, name: string, weight: Tensor | undefined): Tensor 
 export class CrossEntropyLoss extends Module {
   /** [C], or null: a buffer. */
   weight: Tensor | null;
+  /** Targets equal to this class index contribute no loss or gradient. */
   readonly ignoreIndex: number;
+  /** How per-element losses combine: "mean", "sum" or "none". */
   readonly reduction: Reduction;
+  /** Share of the target probability spread evenly over all classes. */
   readonly labelSmoothing: number;
 
   constructor(options: CrossEntropyOptions = {}) {
@@ -99,7 +102,9 @@ export class CrossEntropyLoss extends Module {
 export class NLLLoss extends Module {
   /** [C], or null: a buffer. */
   weight: Tensor | null;
+  /** Targets equal to this class index contribute no loss or gradient. */
   readonly ignoreIndex: number;
+  /** How per-element losses combine: "mean", "sum" or "none". */
   readonly reduction: Reduction;
 
   constructor(options: NLLLossOptions = {}) {
@@ -129,6 +134,7 @@ export class NLLLoss extends Module {
  * @example new MSELoss().forward(prediction, target)
  */
 export class MSELoss extends Module {
+  /** How per-element losses combine: "mean", "sum" or "none". */
   readonly reduction: Reduction;
 
   constructor(options: LossOptions = {}) {
@@ -151,6 +157,7 @@ export class MSELoss extends Module {
  * @example new L1Loss().forward(prediction, target)
  */
 export class L1Loss extends Module {
+  /** How per-element losses combine: "mean", "sum" or "none". */
   readonly reduction: Reduction;
 
   constructor(options: LossOptions = {}) {
@@ -173,7 +180,9 @@ export class L1Loss extends Module {
  * @example new SmoothL1Loss({ beta: 0.5 }).forward(prediction, target)
  */
 export class SmoothL1Loss extends Module {
+  /** Where the loss turns from quadratic to linear. */
   readonly beta: number;
+  /** How per-element losses combine: "mean", "sum" or "none". */
   readonly reduction: Reduction;
 
   constructor(options: SmoothL1LossOptions = {}) {
@@ -199,7 +208,9 @@ export class SmoothL1Loss extends Module {
  * @example new HuberLoss({ delta: 2 }).forward(prediction, target)
  */
 export class HuberLoss extends Module {
+  /** Where the loss turns from quadratic to linear. */
   readonly delta: number;
+  /** How per-element losses combine: "mean", "sum" or "none". */
   readonly reduction: Reduction;
 
   constructor(options: HuberLossOptions = {}) {
@@ -225,7 +236,9 @@ export class HuberLoss extends Module {
  * @example new KLDivLoss({ reduction: "batchmean" }).forward(logits.logSoftmax(1), targetProbs)
  */
 export class KLDivLoss extends Module {
+  /** How per-element losses combine: "mean", "batchmean", "sum" or "none". */
   readonly reduction: CheckedKLDivLossOptions["reduction"];
+  /** Whether the target is given as log-probabilities. */
   readonly logTarget: boolean;
 
   constructor(options: KLDivLossOptions = {}) {
@@ -257,6 +270,7 @@ export class KLDivLoss extends Module {
 export class BCELoss extends Module {
   /** Broadcasts to the input's shape, or null: a buffer. */
   weight: Tensor | null;
+  /** How per-element losses combine: "mean", "sum" or "none". */
   readonly reduction: Reduction;
 
   constructor(options: BCELossOptions = {}) {

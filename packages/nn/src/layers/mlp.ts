@@ -13,10 +13,15 @@ export interface MLPOptions {
   readonly outputActivation?: Activation;
   /** Dropout probability after each hidden activation. Default 0 (none). */
   readonly dropout?: number;
+  /** Give each layer a bias. Default true. */
   readonly bias?: boolean;
+  /** Initialiser of each layer's weight. Default: Dense's. */
   readonly weightInit?: Initializer;
+  /** Initialiser of each layer's bias. Default: Dense's. */
   readonly biasInit?: Initializer;
+  /** Dtype of the parameters. Default float32. */
   readonly dtype?: FloatDType;
+  /** Generator for the initial weights. Default: the one seeded by `manualSeed`. */
   readonly generator?: Generator;
 }
 
@@ -29,7 +34,9 @@ export interface MLPOptions {
  * mlp.forward(randn([32, 784])).shape; // [32, 10]
  */
 export class MLP extends Module {
+  /** The affine layers, input to output. */
   readonly layers: Dense[];
+  /** Dropout after each hidden activation, or null without. */
   readonly dropout: Dropout | null;
 
   constructor(sizes: readonly number[], options: MLPOptions = {}) {

@@ -102,17 +102,27 @@ export class MultiheadAttention extends Module {
   inProjWeight: Tensor | null;
   /** [embedDim, embedDim], [embedDim, kdim], [embedDim, vdim]; null when kdim = vdim = embedDim. */
   qProjWeight: Tensor | null;
+  /** Key projection [E, kdim] when kdim ≠ embedDim, else null (packed in inProjWeight). */
   kProjWeight: Tensor | null;
+  /** Value projection [E, vdim] when vdim ≠ embedDim, else null (packed in inProjWeight). */
   vProjWeight: Tensor | null;
   /** [3·embedDim]; null without bias. */
   inProjBias: Tensor | null;
+  /** The output projection back to embedDim features. */
   outProj: Dense;
+  /** Model width E: features of the query and of the output. */
   readonly embedDim: number;
+  /** Number of attention heads; embedDim is split evenly among them. */
   readonly numHeads: number;
+  /** Features per head: embedDim / numHeads. */
   readonly headDim: number;
+  /** Features of the key input. */
   readonly kdim: number;
+  /** Features of the value input. */
   readonly vdim: number;
+  /** Dropout probability on the attention weights, in training. */
   readonly dropout: number;
+  /** Whether inputs and outputs are [N, L, E] rather than [L, N, E]. */
   readonly batchFirst: boolean;
   readonly #generator: Generator | undefined;
 

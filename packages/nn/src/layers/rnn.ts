@@ -132,12 +132,19 @@ function timeSteps(x: Tensor): Tensor[] {
  * inputs of all time steps in one matmul, then runs the recurrence step by step.
  */
 abstract class RNNBase extends Module {
+  /** Features of each input step. */
   readonly inputSize: number;
+  /** Features of the hidden state. */
   readonly hiddenSize: number;
+  /** Number of stacked recurrent layers. */
   readonly numLayers: number;
+  /** Whether the layers have bias terms. */
   readonly bias: boolean;
+  /** Whether inputs and outputs are [N, L, features] rather than [L, N, features]. */
   readonly batchFirst: boolean;
+  /** Dropout probability on each layer's output except the last, in training. */
   readonly dropout: number;
+  /** Whether each layer also runs backwards, doubling the output features. */
   readonly bidirectional: boolean;
   /** The LSTM's projection size; 0 without projections (and for RNN and GRU). */
   readonly projSize: number;
@@ -400,6 +407,7 @@ abstract class RNNBase extends Module {
  * const [output, hn] = rnn.forward(randn([5, 3, 10])); // output [5, 3, 20], hn [2, 3, 20]
  */
 export class RNN extends RNNBase {
+  /** The activation of the hidden state: "tanh" or "relu". */
   readonly nonlinearity: RNNNonlinearity;
 
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {

@@ -10,6 +10,7 @@ import { type Layer, type Member, Module } from "../module.js";
  * net.forward(randn([8, 2])).shape; // [8, 2]
  */
 export class Sequential extends Module {
+  /** The layers, applied in order. */
   readonly layers: Layer[];
 
   constructor(...layers: Layer[]) {

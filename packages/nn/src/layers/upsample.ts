@@ -30,9 +30,13 @@ const MODES: readonly string[] = ["nearest", "bilinear"];
  * @example new Upsample({ scaleFactor: 2, mode: "bilinear" }).forward(randn([1, 3, 8, 8])).shape // [1, 3, 16, 16]
  */
 export class Upsample extends Module {
+  /** The output's spatial size, when given instead of scaleFactor. */
   readonly size: Size | undefined;
+  /** Multiplier of each spatial size, when given instead of size. */
   readonly scaleFactor: number | readonly number[] | undefined;
+  /** The interpolation method. */
   readonly mode: InterpolateMode;
+  /** For the linear modes: whether corner pixels' centres align between input and output. */
   readonly alignCorners: boolean | undefined;
 
   constructor(options: UpsampleOptions) {
