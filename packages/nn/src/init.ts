@@ -75,7 +75,15 @@ export function calculateGain(nonlinearity: Nonlinearity, negativeSlope = 0.01):
  * out times the kernel's size.
  * @example fans([256, 784]) // { fanIn: 784, fanOut: 256 }
  */
-export function fans(shape: readonly number[], op = "fans"): { fanIn: number; fanOut: number } {
+export function fans(
+  shape: readonly number[],
+  op = "fans",
+): {
+  /** Inputs feeding each output: shape[1] times the kernel's size. */
+  fanIn: number;
+  /** Outputs each input feeds: shape[0] times the kernel's size. */
+  fanOut: number;
+} {
   if (shape.length < 2) {
     throw new ShapeError(
       op,

@@ -14,6 +14,7 @@ const SQRT_HALF = Math.SQRT1_2;
 /** GELU's two forms, as PyTorch's `approximate`: exact (with erf, the default) or tanh. */
 export type GeluApproximate = "none" | "tanh";
 
+/** Which form of GELU `gelu` computes. */
 export interface GeluOptions {
   /** "none" (default): ½x(1 + erf(x/√2)); "tanh": ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
   readonly approximate?: GeluApproximate;

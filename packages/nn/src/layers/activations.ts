@@ -27,7 +27,10 @@ export class ReLU extends Module {
 
 /** x where x > 0, slope·x elsewhere. @example new LeakyReLU(0.1).forward(tensor([-1])) // tensor([-0.1000]) */
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) {
+  constructor(
+    /** The slope for x < 0. Default 0.01. */
+    readonly negativeSlope = 0.01,
+  ) {
     super();
   }
   override forward(x: Tensor): Tensor {
@@ -66,6 +69,7 @@ export interface GELUOptions {
  * @example new GELU({ approximate: "tanh" }).forward(tensor([1])) // tensor([0.8412])
  */
 export class GELU extends Module {
+  /** "none" for the exact erf form, "tanh" for the approximation. */
   readonly approximate: GeluApproximate;
   constructor(options: GELUOptions = {}) {
     super();
@@ -96,7 +100,10 @@ export class Softplus extends Module {
 
 /** x where x > 0, α(eˣ − 1) elsewhere. @example new ELU().forward(tensor([-1])) // tensor([-0.6321]) */
 export class ELU extends Module {
-  constructor(readonly alpha = 1) {
+  constructor(
+    /** The value ELU approaches as x → −∞: α·(eˣ − 1) for x ≤ 0. Default 1. */
+    readonly alpha = 1,
+  ) {
     super();
   }
   override forward(x: Tensor): Tensor {
@@ -109,7 +116,10 @@ export class ELU extends Module {
 
 /** Softmax along `axis` (default last). x: [N, C] → [N, C]. @example new Softmax().forward(tensor([0, 0])) // tensor([0.5000, 0.5000]) */
 export class Softmax extends Module {
-  constructor(readonly axis = -1) {
+  constructor(
+    /** The axis the probabilities sum to one along. Default -1 (the last). */
+    readonly axis = -1,
+  ) {
     super();
   }
   override forward(x: Tensor): Tensor {
@@ -122,7 +132,10 @@ export class Softmax extends Module {
 
 /** Log-softmax along `axis` (default last). x: [N, C] → [N, C]. @example new LogSoftmax().forward(tensor([0, 0])) // tensor([-0.6931, -0.6931]) */
 export class LogSoftmax extends Module {
-  constructor(readonly axis = -1) {
+  constructor(
+    /** The axis the probabilities sum to one along. Default -1 (the last). */
+    readonly axis = -1,
+  ) {
     super();
   }
   override forward(x: Tensor): Tensor {
@@ -147,7 +160,9 @@ export class Identity extends Module {
  */
 export class Flatten extends Module {
   constructor(
+    /** First axis to merge. Default 1, keeping the batch axis. */
     readonly startAxis = 1,
+    /** Last axis to merge (inclusive). Default -1. */
     readonly endAxis = -1,
   ) {
     super();

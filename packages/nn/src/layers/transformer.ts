@@ -187,14 +187,23 @@ function copies<M extends Module>(owner: string, layer: M, count: number): M[] {
  * layer.forward(randn([2, 5, 16])).shape; // [2, 5, 16]
  */
 export class TransformerEncoderLayer extends Module {
+  /** Self-attention over the source sequence. */
   selfAttn: MultiheadAttention;
+  /** Feed-forward block's first layer, E → dimFeedforward. */
   linear1: Dense;
+  /** Dropout inside the feed-forward block, after the activation. */
   dropout: Dropout;
+  /** Feed-forward block's second layer, dimFeedforward → E. */
   linear2: Dense;
+  /** Layer norm of the self-attention block. */
   norm1: LayerNorm;
+  /** Layer norm of the feed-forward block. */
   norm2: LayerNorm;
+  /** Dropout on the self-attention block's output, before the residual sum. */
   dropout1: Dropout;
+  /** Dropout on the feed-forward block's output, before the residual sum. */
   dropout2: Dropout;
+  /** Whether each block's layer norm comes before it (pre-LN) rather than after the sum. */
   readonly normFirst: boolean;
   readonly #activate: (x: Tensor) => Tensor;
 
@@ -259,17 +268,29 @@ export class TransformerEncoderLayer extends Module {
  * layer.forward(randn([2, 3, 16]), randn([2, 5, 16])).shape; // [2, 3, 16]
  */
 export class TransformerDecoderLayer extends Module {
+  /** Self-attention over the target sequence. */
   selfAttn: MultiheadAttention;
+  /** Cross-attention from the target to the encoder's output (memory). */
   multiheadAttn: MultiheadAttention;
+  /** Feed-forward block's first layer, E → dimFeedforward. */
   linear1: Dense;
+  /** Dropout inside the feed-forward block, after the activation. */
   dropout: Dropout;
+  /** Feed-forward block's second layer, dimFeedforward → E. */
   linear2: Dense;
+  /** Layer norm of the self-attention block. */
   norm1: LayerNorm;
+  /** Layer norm of the cross-attention block. */
   norm2: LayerNorm;
+  /** Layer norm of the feed-forward block. */
   norm3: LayerNorm;
+  /** Dropout on the self-attention block's output, before the residual sum. */
   dropout1: Dropout;
+  /** Dropout on the cross-attention block's output, before the residual sum. */
   dropout2: Dropout;
+  /** Dropout on the feed-forward block's output, before the residual sum. */
   dropout3: Dropout;
+  /** Whether each block's layer norm comes before it (pre-LN) rather than after the sum. */
   readonly normFirst: boolean;
   readonly #activate: (x: Tensor) => Tensor;
 
@@ -359,8 +380,11 @@ type Norm = Module & { forward(x: Tensor): Tensor };
  * encoder.forward(randn([2, 5, 16]), { mask: generateSquareSubsequentMask(5) }).shape; // [2, 5, 16]
  */
 export class TransformerEncoder extends Module {
+  /** Independent copies of the given layer, applied in order. */
   layers: TransformerEncoderLayer[];
+  /** Applied to the last layer's output, or null without. */
   norm: Norm | null;
+  /** Number of stacked layers. */
   readonly numLayers: number;
 
   constructor(
@@ -393,8 +417,11 @@ export class TransformerEncoder extends Module {
  * decoder.forward(randn([2, 3, 16]), randn([2, 5, 16])).shape; // [2, 3, 16]
  */
 export class TransformerDecoder extends Module {
+  /** Independent copies of the given layer, applied in order. */
   layers: TransformerDecoderLayer[];
+  /** Applied to the last layer's output, or null without. */
   norm: Norm | null;
+  /** Number of stacked layers. */
   readonly numLayers: number;
 
   constructor(
@@ -451,10 +478,15 @@ export interface TransformerForwardOptions extends TransformerDecoderForwardOpti
  * model.forward(randn([2, 5, 16]), randn([2, 3, 16]), { tgtMask: generateSquareSubsequentMask(3) }).shape; // [2, 3, 16]
  */
 export class Transformer extends Module {
+  /** Encodes the source sequence into the memory. */
   encoder: TransformerEncoder;
+  /** Decodes the target sequence, attending to the memory. */
   decoder: TransformerDecoder;
+  /** Model width E: features of every input and output. */
   readonly dModel: number;
+  /** Attention heads in every attention block. */
   readonly nhead: number;
+  /** Whether inputs and outputs are [N, L, E] rather than [L, N, E]. */
   readonly batchFirst: boolean;
 
   /** PyTorch's `Transformer.generate_square_subsequent_mask`. */

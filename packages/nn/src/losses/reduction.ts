@@ -5,6 +5,7 @@ export type Reduction = "mean" | "sum" | "none";
 
 /** Options every loss takes. */
 export interface LossOptions {
+  /** How per-element losses combine. Default "mean". */
   readonly reduction?: Reduction;
 }
 
