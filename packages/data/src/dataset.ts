@@ -2,7 +2,9 @@ import { ShapeError, type Tensor, ValueError, zeros } from "@tensortape/core";
 
 /** One example of a data set: its input `x` and its target `y`. */
 export interface Example {
+  /** The input. */
   readonly x: Tensor;
+  /** The target. */
   readonly y: Tensor;
 }
 
@@ -15,7 +17,9 @@ export interface Example {
  * };
  */
 export interface Dataset {
+  /** Number of examples; valid indices are 0 to length − 1. */
   readonly length: number;
+  /** The example at `index`. */
   get(index: number): Example;
 }
 
@@ -51,7 +55,9 @@ function row(t: Tensor, index: number): Tensor {
  * train.get(0).y.item(); // 5
  */
 export class TensorDataset implements Dataset {
+  /** The inputs, one example per row of the first axis. */
   readonly x: Tensor;
+  /** The targets, one per row of `x`. */
   readonly y: Tensor;
 
   constructor(x: Tensor, y: Tensor) {
@@ -81,7 +87,9 @@ export class TensorDataset implements Dataset {
  * @example new Subset(train, Int32Array.of(0, 2, 4)).length // 3
  */
 export class Subset implements Dataset {
+  /** The data set the examples come from. */
   readonly dataset: Dataset;
+  /** Index into `dataset` of each example, in order. */
   readonly indices: Int32Array;
 
   constructor(dataset: Dataset, indices: ArrayLike<number>) {

@@ -17,11 +17,17 @@ import { resolveMaxBytes } from "./max-bytes.js";
 
 /** The typed array that holds each IDX element type. */
 export interface IdxArrays {
+  /** Type code 0x08. */
   ubyte: Uint8Array;
+  /** Type code 0x09. */
   byte: Int8Array;
+  /** Type code 0x0B, big-endian on disk. */
   short: Int16Array;
+  /** Type code 0x0C, big-endian on disk. */
   int: Int32Array;
+  /** Type code 0x0D, big-endian on disk. */
   float: Float32Array;
+  /** Type code 0x0E, big-endian on disk. */
   double: Float64Array;
 }
 
@@ -35,8 +41,11 @@ export type IdxType = keyof IdxArrays;
  */
 export type IdxArray = {
   [T in IdxType]: {
+    /** The element type. */
     readonly type: T;
+    /** The dimensions, outermost first. */
     readonly shape: readonly number[];
+    /** The elements in row-major order. */
     readonly data: IdxArrays[T];
   };
 }[IdxType];
@@ -47,8 +56,11 @@ export type IdxArray = {
  * @example encodeIdx({ type: "ubyte", shape: [2, 2], data: [0, 64, 128, 255] })
  */
 export interface IdxInput {
+  /** The element type to write. */
   readonly type: IdxType;
+  /** The dimensions, outermost first. */
   readonly shape: readonly number[];
+  /** The elements in row-major order; each must fit `type`. */
   readonly data: ArrayLike<number>;
 }
 

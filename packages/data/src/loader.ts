@@ -77,10 +77,15 @@ function epochSeed(seed: number, epoch: number): number {
  * }
  */
 export class DataLoader implements Iterable<Example> {
+  /** The data set batched. */
   readonly dataset: Dataset;
+  /** Examples per batch (the last may have fewer unless dropLast). */
   readonly batchSize: number;
+  /** Whether each epoch visits the examples in a fresh random order. */
   readonly shuffle: boolean;
+  /** Seed of the shuffle; with the epoch, it fixes each epoch's order. */
   readonly seed: number;
+  /** Whether a final batch smaller than batchSize is skipped. */
   readonly dropLast: boolean;
   #epoch = 0;
   readonly #rows: Rows | null;
@@ -122,6 +127,7 @@ export class DataLoader implements Iterable<Example> {
     return this.#epoch;
   }
 
+  /** Throws a `ValueError` unless `value` is a non-negative integer. */
   set epoch(value: number) {
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new ValueError(

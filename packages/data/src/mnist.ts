@@ -27,7 +27,9 @@ export const MNIST_FILES: Readonly<Record<MnistFile, string>> = {
 
 /** A mean and standard deviation of pixel values in [0, 1]. */
 export interface Normalization {
+  /** Subtracted from every pixel. */
   readonly mean: number;
+  /** Divides every pixel after the mean is subtracted. */
   readonly std: number;
 }
 
@@ -93,14 +95,19 @@ export function resolveMnistOptions(op: string, options: MnistOptions): Resolved
 
 /** Images and their labels. images: [N, H·W] (or [N, H, W]) float32, labels: [N] int32. */
 export interface MnistSplit {
+  /** The images, float32 in [0, 1] unless normalised. */
   readonly images: Tensor;
+  /** The digit of each image, int32 in 0..9. */
   readonly labels: Tensor;
 }
 
 /** The training and test sets, and the normalisation applied to both (null when none). */
 export interface Mnist {
+  /** The 60,000 training examples. */
   readonly train: MnistSplit;
+  /** The 10,000 test examples. */
   readonly test: MnistSplit;
+  /** The mean and std subtracted and divided out of both splits, or null. */
   readonly normalization: Normalization | null;
 }
 

@@ -76,7 +76,9 @@ export interface TextWindowDatasetOptions {
 export class TextWindowDataset implements Dataset {
   /** The whole token sequence (shared, not copied, when given as an Int32Array or tensor). */
   readonly tokens: Int32Array;
+  /** Tokens in each window, the length of x and of y. */
   readonly contextLength: number;
+  /** Tokens between the starts of consecutive windows. */
   readonly stride: number;
 
   constructor(tokens: Tokens, contextLength: number, options: TextWindowDatasetOptions = {}) {
