@@ -21,8 +21,11 @@ export class UnknownCharacterError extends ValueError {
   override name = "UnknownCharacterError";
   constructor(
     op: string,
+    /** The character the vocabulary lacks. */
     readonly character: string,
+    /** Its index in the encoded string, in code points. */
     readonly position: number,
+    /** How many characters the vocabulary has. */
     readonly vocabularySize: number,
   ) {
     super(
