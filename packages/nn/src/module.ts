@@ -16,8 +16,11 @@ export type StateDict = Record<string, Tensor>;
 
 /** One field of a module: `owner[key]`, known in state dicts as `name`. */
 export interface Member {
+  /** The name in state dicts, relative to the module (`running_mean`, `0`). */
   readonly name: string;
+  /** The object holding the field: usually the module itself. */
   readonly owner: object;
+  /** The property (or array index) of `owner` that holds the field. */
   readonly key: string | number;
 }
 
@@ -170,7 +173,9 @@ export interface LoadStateDictOptions {
 
 /** Names `loadStateDict` skipped when not strict. */
 export interface LoadStateDictResult {
+  /** Names the module has and the state dict lacks; those tensors were left as they were. */
   readonly missing: readonly string[];
+  /** Names the state dict has and the module lacks; those tensors were ignored. */
   readonly unexpected: readonly string[];
 }
 
@@ -492,7 +497,10 @@ export function functionalCall<M extends Module>(
 }
 
 /** A module mapping one tensor to one tensor: what `Sequential` chains and `MLP` is made of. */
-export type Layer = Module & { forward(x: Tensor): Tensor };
+export type Layer = Module & {
+  /** Maps an input tensor to an output tensor. */
+  forward(x: Tensor): Tensor;
+};
 
 /** The float dtypes a module's parameters can have. */
 export type FloatDType = Extract<DType, "float32" | "float64">;

@@ -12,13 +12,20 @@ import {
 
 /** What a training run needs to resume: any of a model, its optimizer and its scheduler. */
 export interface CheckpointParts {
+  /** The model, saved and restored through its state dict. */
   readonly model?: Module;
+  /** The optimizer (any with a state dict), for its hyperparameters and per-parameter state. */
   readonly optimizer?: {
+    /** The optimizer's state to save. */
     stateDict(): OptimizerStateDict;
+    /** Restores state saved by `stateDict`. */
     loadStateDict(state: OptimizerStateDict): void;
   };
+  /** The learning-rate scheduler, for the epoch it has reached. */
   readonly scheduler?: {
+    /** The scheduler's state to save. */
     stateDict(): SchedulerStateDict;
+    /** Restores state saved by `stateDict`. */
     loadStateDict(state: SchedulerStateDict): void;
   };
 }

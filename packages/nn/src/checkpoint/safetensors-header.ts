@@ -69,7 +69,9 @@ export const BIT_SIZE: Record<SafetensorsDType, number> = {
 
 /** One tensor's entry in a safetensors header. */
 export interface SafetensorsTensorInfo {
+  /** The element type, in safetensors' spelling ("F32", "I64"...). */
   readonly dtype: SafetensorsDType;
+  /** The tensor's dimensions, outermost first. */
   readonly shape: readonly number[];
   /** Byte offsets `[begin, end)` within the data section, which follows the header. */
   readonly dataOffsets: readonly [number, number];
@@ -79,6 +81,7 @@ export interface SafetensorsTensorInfo {
 export interface SafetensorsHeader {
   /** By name, in the order of their data. */
   readonly tensors: Record<string, SafetensorsTensorInfo>;
+  /** The header's `__metadata__`: string keys to string values (empty when absent). */
   readonly metadata: Record<string, string>;
   /** Where the data section starts in the file: 8 + the header's length. */
   readonly dataStart: number;

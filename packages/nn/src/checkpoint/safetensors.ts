@@ -17,7 +17,9 @@ export type { DeserializeOptions } from "./safetensors-header.js";
 
 /** The tensors and free-form string metadata of one safetensors file. */
 export interface SafetensorsContents {
+  /** The tensors by name. */
   readonly tensors: Record<string, Tensor>;
+  /** The header's `__metadata__`: string keys to string values (empty when absent). */
   readonly metadata: Record<string, string>;
 }
 
