@@ -4,6 +4,7 @@ import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js"
 
 /** Adagrad's hyperparameters, per parameter group. */
 export interface AdagradHyperparameters {
+  /** Learning rate before decay. Default 1e-2. */
   lr: number;
   /** Learning-rate decay η: step t uses lr / (1 + (t − 1)η). Default 0. */
   lrDecay: number;

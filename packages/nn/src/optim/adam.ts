@@ -4,6 +4,7 @@ import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js"
 
 /** Adam's and AdamW's hyperparameters, per parameter group. */
 export interface AdamHyperparameters {
+  /** Learning rate α. Default 1e-3. */
   lr: number;
   /** Decay rates (β1, β2) of the first and second moment estimates. Default [0.9, 0.999]. */
   betas: readonly [number, number];

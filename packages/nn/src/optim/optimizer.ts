@@ -17,6 +17,7 @@ export type Hyperparameter = number | boolean | readonly number[];
 
 /** Every optimizer has a learning rate; the rest depends on the algorithm. */
 export interface Hyperparameters {
+  /** Learning rate; schedulers change it between steps. */
   lr: number;
 }
 
@@ -25,12 +26,15 @@ export interface Hyperparameters {
  * group started with, which schedules scale.
  */
 export type ParamGroup<H extends Hyperparameters> = H & {
+  /** The group's parameters. */
   readonly params: readonly Tensor[];
+  /** The group's learning rate before any schedule, set by the first scheduler. */
   initialLr?: number;
 };
 
 /** A group as the constructor takes it: its parameters, and whichever options differ from the defaults. */
 export type ParamGroupSpec<H extends Hyperparameters> = Partial<H> & {
+  /** The group's parameters. */
   readonly params: Iterable<Tensor>;
 };
 
@@ -45,8 +49,13 @@ type StateShape = { [key: string]: Tensor | number | undefined };
  * groups in order) as in PyTorch: tensors are copies, so saving it is safe mid-training.
  */
 export interface OptimizerStateDict {
+  /**
+   * Per-parameter state, keyed by the parameter's position; parameters not yet stepped are absent.
+   */
   readonly state: Record<string, ParamState>;
+  /** Each group's hyperparameters, with its parameters' positions in place of the tensors. */
   readonly paramGroups: readonly (Record<string, Hyperparameter> & {
+    /** Positions of the group's parameters, counting through the groups in order. */
     readonly params: readonly number[];
   })[];
 }
@@ -63,6 +72,7 @@ export abstract class Optimizer<
   H extends Hyperparameters = Hyperparameters,
   S extends StateShape = ParamState,
 > {
+  /** The parameter groups, each with its own hyperparameters; edit `lr` here to change a rate. */
   readonly paramGroups: ParamGroup<H>[];
   readonly #state = new Map<Tensor, S>();
   readonly #op: string;

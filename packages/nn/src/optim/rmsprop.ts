@@ -4,6 +4,7 @@ import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js"
 
 /** RMSprop's hyperparameters, per parameter group. */
 export interface RMSpropHyperparameters {
+  /** Learning rate. Default 1e-2. */
   lr: number;
   /** Smoothing constant α of the squared-gradient average. Default 0.99. */
   alpha: number;

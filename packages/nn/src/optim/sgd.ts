@@ -4,6 +4,7 @@ import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js"
 
 /** SGD's hyperparameters, per parameter group. */
 export interface SGDHyperparameters {
+  /** Learning rate. Default 1e-3. */
   lr: number;
   /** Momentum factor μ. Default 0. */
   momentum: number;

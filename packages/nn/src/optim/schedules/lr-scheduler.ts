@@ -3,6 +3,7 @@ import { Checker, isRecord } from "../check.js";
 
 /** What a schedule needs of an optimizer: its groups' learning rates (every Optimizer has them). */
 export interface Scheduled {
+  /** The groups whose `lr` the scheduler sets. */
   readonly paramGroups: readonly { lr: number; initialLr?: number }[];
 }
 
@@ -14,6 +15,7 @@ export type Schedule = (epoch: number, baseLr: number, group: number) => number;
  * scheduler state dicts hold theirs), so that restoring one also restores how it schedules.
  */
 export interface SchedulerStateDict {
+  /** The number of `step()` calls so far. */
   readonly lastEpoch: number;
   readonly [hyperparameter: string]: unknown;
 }
@@ -45,7 +47,9 @@ export interface SchedulerSpec {
  * for (const epoch of epochs) { train(); scheduler.step(); }
  */
 export class LRScheduler {
+  /** The optimizer whose groups' learning rates this sets. */
   readonly optimizer: Scheduled;
+  /** The learning rate as a function of the step, the group's initial rate and its index. */
   readonly schedule: Schedule;
   /** The number of `step()` calls so far. */
   lastEpoch = 0;

@@ -74,7 +74,11 @@ export class SequentialLR extends LRScheduler {
 
   /** The step, the milestones, and each inner scheduler's own state dict. */
   override stateDict() {
-    return { ...super.stateDict(), schedulers: this.#schedulers.map((s) => s.stateDict()) };
+    return {
+      ...super.stateDict(),
+      /** Each inner scheduler's own state dict, in order. */
+      schedulers: this.#schedulers.map((s) => s.stateDict()),
+    };
   }
 
   protected override nestedStateKeys(): readonly string[] {
