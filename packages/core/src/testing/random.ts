@@ -4,6 +4,7 @@ import { checkOptions } from "../errors.js";
 import { Generator } from "../random.js";
 import type { Tensor } from "../tensor.js";
 
+/** The seed, dtype, range and kink avoidance of `randomTensor`. */
 export interface RandomTensorOptions {
   /** Seed of the generator, so the same options give the same tensor. Default 0. */
   readonly seed?: number;

@@ -43,6 +43,7 @@ export class BatchNorm1d extends Module {
   bias: Tensor | null;
   /** Shape [C]; buffers (tensors that do not require grad). */
   runningMean: Tensor | null;
+  /** Running unbiased variance, shape [C]. */
   runningVar: Tensor | null;
   /** int32 scalar. */
   numBatchesTracked: Tensor | null;

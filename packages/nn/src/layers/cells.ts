@@ -239,7 +239,14 @@ abstract class RNNCellBase extends Module {
     input: Tensor,
     states: readonly (Tensor | undefined)[],
     names: readonly string[],
-  ): { x: Tensor; states: Tensor[]; unbatched: boolean } {
+  ): {
+    /** The input, batched: [N, inputSize]. */
+    x: Tensor;
+    /** Each state, batched: [N, hiddenSize]. */
+    states: Tensor[];
+    /** Whether the input was a single unbatched example. */
+    unbatched: boolean;
+  } {
     const layer = this.#layer;
     checkTensor(layer, "input", input);
     if (input.rank !== 1 && input.rank !== 2) {
@@ -278,6 +285,7 @@ abstract class RNNCellBase extends Module {
     return { x, states: full, unbatched };
   }
 
+  /** The sizes, and `bias=false` without bias, as PyTorch prints them. */
   override extraRepr(): string {
     return `${this.inputSize}, ${this.hiddenSize}${this.biasIh ? "" : ", bias=false"}`;
   }

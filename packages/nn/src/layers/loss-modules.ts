@@ -304,6 +304,7 @@ export class BCEWithLogitsLoss extends Module {
   weight: Tensor | null;
   /** Broadcasts to the input's shape (usually [C]), or null: a buffer, `pos_weight`. */
   posWeight: Tensor | null;
+  /** How per-element losses combine: "mean", "sum" or "none". */
   readonly reduction: Reduction;
 
   constructor(options: BCEWithLogitsOptions = {}) {

@@ -259,7 +259,12 @@ abstract class RNNBase extends Module {
     input: Tensor,
     states: readonly (Tensor | undefined)[],
     names: readonly string[],
-  ): { output: Tensor; finals: Tensor[] } {
+  ): {
+    /** The last layer's output at every step. */
+    output: Tensor;
+    /** Each state's final values, in the layout of `states`. */
+    finals: Tensor[];
+  } {
     const layer = this.#layer;
     const first = this.#weights[0]!;
     const order = this.batchFirst ? "N, L" : "L, N";

@@ -4,7 +4,12 @@ import { Checker, isRecord } from "../check.js";
 /** What a schedule needs of an optimizer: its groups' learning rates (every Optimizer has them). */
 export interface Scheduled {
   /** The groups whose `lr` the scheduler sets. */
-  readonly paramGroups: readonly { lr: number; initialLr?: number }[];
+  readonly paramGroups: readonly {
+    /** The group's current learning rate, which the scheduler sets. */
+    lr: number;
+    /** The rate the schedule scales, recorded on the first scheduler's construction. */
+    initialLr?: number;
+  }[];
 }
 
 /** A learning rate as a function of the step count, the group's initial rate, and the group's index. */
