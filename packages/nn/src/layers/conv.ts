@@ -56,9 +56,13 @@ export interface ConvTransposeLayerOptions {
   readonly bias?: boolean;
   /** Only "zeros", as in PyTorch. */
   readonly paddingMode?: "zeros";
+  /** Makes the weight. Default: PyTorch's, Kaiming-uniform with a = √5. */
   readonly weightInit?: Initializer;
+  /** Makes the [out] bias. Default: U(−1/√fanIn, 1/√fanIn), as PyTorch. */
   readonly biasInit?: Initializer;
+  /** Dtype of the parameters. Default float32. */
   readonly dtype?: FloatDType;
+  /** Generator for the initial weights. Default: the one seeded by `manualSeed`. */
   readonly generator?: Generator;
 }
 
@@ -97,12 +101,19 @@ abstract class ConvBase extends Module {
   weight: Tensor;
   /** [out], or null without bias. */
   bias: Tensor | null;
+  /** Channels of the input. */
   readonly inChannels: number;
+  /** Channels of the output. */
   readonly outChannels: number;
+  /** The kernel's size along each spatial axis. */
   readonly kernelSize: readonly number[];
+  /** Step of the kernel along each spatial axis. */
   readonly stride: readonly number[];
+  /** Spacing of the kernel's taps along each spatial axis. */
   readonly dilation: readonly number[];
+  /** Number of independent channel groups; both channel counts are multiples of it. */
   readonly groups: number;
+  /** How the input is padded: "zeros", "reflect", "replicate" or "circular". */
   readonly paddingMode: ConvPaddingMode;
   readonly #layer: string;
   readonly #spatial: number;
@@ -198,6 +209,7 @@ abstract class ConvBase extends Module {
 
 /** A convolution (not transposed): padding as a size or "same"/"valid". */
 abstract class ConvForward extends ConvBase {
+  /** Padding on both sides of each spatial axis, or "same" / "valid" as given. */
   readonly padding: readonly number[] | "same" | "valid";
 
   constructor(
@@ -225,12 +237,18 @@ abstract class ConvForward extends ConvBase {
     }
   }
 
+  /** The layer's settings as the functional convolution takes them. */
   protected get convOptions() {
     return {
+      /** As `stride`. */
       stride: this.stride,
+      /** As `padding`. */
       padding: this.padding,
+      /** As `dilation`. */
       dilation: this.dilation,
+      /** As `groups`. */
       groups: this.groups,
+      /** As `paddingMode`. */
       paddingMode: this.paddingMode,
     };
   }
@@ -296,7 +314,9 @@ export class Conv2d extends ConvForward {
  * @example new ConvTranspose2d(16, 8, 2, { stride: 2 }).forward(randn([1, 16, 7, 7])).shape // [1, 8, 14, 14]
  */
 export class ConvTranspose2d extends ConvBase {
+  /** Trimmed from both sides of each output axis, as in PyTorch. */
   readonly padding: readonly number[];
+  /** Added to one side of each output axis, to pick among output sizes a stride allows. */
   readonly outputPadding: readonly number[];
 
   constructor(

@@ -55,10 +55,15 @@ function checkRank(layer: string, x: Tensor, spatial: number): void {
 
 /** What both max-pooling layers hold: the window, checked when the layer is made. */
 abstract class MaxPoolBase extends Module {
+  /** The window's size along each spatial axis. */
   readonly kernelSize: readonly number[];
+  /** Step between windows along each spatial axis. */
   readonly stride: readonly number[];
+  /** Implicit −∞ padding on both sides of each spatial axis. */
   readonly padding: readonly number[];
+  /** Spacing of the window's taps along each spatial axis. */
   readonly dilation: readonly number[];
+  /** Whether the output size rounds up, keeping a last window that starts inside the input. */
   readonly ceilMode: boolean;
 
   constructor(layer: string, spatial: number, kernelSize: Size, options: MaxPoolLayerOptions) {
@@ -80,11 +85,16 @@ abstract class MaxPoolBase extends Module {
     });
   }
 
+  /** The layer's settings as the functional pooling takes them. */
   protected get poolOptions() {
     return {
+      /** As `stride`. */
       stride: this.stride,
+      /** As `padding`. */
       padding: this.padding,
+      /** As `dilation`. */
       dilation: this.dilation,
+      /** As `ceilMode`. */
       ceilMode: this.ceilMode,
     };
   }
@@ -138,11 +148,17 @@ export class MaxPool2d extends MaxPoolBase {
  * @example new AvgPool2d(2).forward(ones([1, 1, 4, 4])).shape // [1, 1, 2, 2]
  */
 export class AvgPool2d extends Module {
+  /** The window's size along each spatial axis. */
   readonly kernelSize: readonly number[];
+  /** Step between windows along each spatial axis. */
   readonly stride: readonly number[];
+  /** Implicit zero padding on both sides of each spatial axis. */
   readonly padding: readonly number[];
+  /** Whether the output size rounds up, keeping a last window that starts inside the input. */
   readonly ceilMode: boolean;
+  /** Whether the padding's zeros count in each window's divisor. */
   readonly countIncludePad: boolean;
+  /** Divides every window's sum instead of its size, when given. */
   readonly divisorOverride: number | undefined;
 
   constructor(kernelSize: Size, options: AvgPoolLayerOptions = {}) {
@@ -199,6 +215,7 @@ export class AvgPool2d extends Module {
  * @example new AdaptiveAvgPool2d([7, 7]).forward(randn([1, 512, 14, 14])).shape // [1, 512, 7, 7]
  */
 export class AdaptiveAvgPool2d extends Module {
+  /** The output's spatial size; a null entry keeps that axis's input size. */
   readonly outputSize: AdaptiveSize;
 
   constructor(outputSize: AdaptiveSize) {
