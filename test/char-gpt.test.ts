@@ -4,10 +4,11 @@
  * weights with the vocabulary and the model's shape, and `--generate` rebuilds the model from
  * it and continues a prompt. The LSTM trains through the same script.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { CharVocabulary } from "@tensortape/data";
 import { loadSafetensors } from "@tensortape/nn/node";
 import { afterAll, expect, test } from "vitest";
@@ -16,14 +17,16 @@ const root = join(import.meta.dirname, "..");
 const scratch = mkdtempSync(join(tmpdir(), "tensortape-char-gpt-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Runs `pnpm example char-gpt ...args` the way the README does, returning stdout. */
-function charGpt(...args: string[]): string {
-  return execFileSync(process.execPath, [join(root, "scripts/example.mjs"), "char-gpt", ...args], {
-    cwd: root,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: 240_000,
-  });
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs `pnpm example char-gpt ...args` the way the README does, returning stdout. Asynchronous:
+ * a synchronous child of seconds to minutes would block the test worker's messages to the runner.
+ */
+async function charGpt(...args: string[]): Promise<string> {
+  const options = { cwd: root, encoding: "utf8" as const, timeout: 240_000 };
+  const file = join(root, "scripts/example.mjs");
+  return (await execFileAsync(process.execPath, [file, "char-gpt", ...args], options)).stdout;
 }
 
 /** The validation losses printed at each evaluation, in order. */
@@ -36,9 +39,18 @@ const tiny = ["--width", "32", "--heads", "2", "--layers", "1", "--context", "16
 const quick = ["--batch-size", "16", "--lr", "1e-2", "--warmup", "5", "--sample-length", "20"];
 
 test("a tiny GPT learns, saves a checkpoint, and --generate continues a prompt from it", async () => {
-  expect(charGpt("--help")).toMatch(/^Usage: char-gpt/);
+  expect(await charGpt("--help")).toMatch(/^Usage: char-gpt/);
   const model = join(scratch, "gpt.safetensors");
-  const out = charGpt(...tiny, ...quick, "--steps", "40", "--eval-interval", "20", "--out", model);
+  const out = await charGpt(
+    ...tiny,
+    ...quick,
+    "--steps",
+    "40",
+    "--eval-interval",
+    "20",
+    "--out",
+    model,
+  );
 
   // Untrained, the loss is about ln 80 ≈ 4.38 (80 characters equally likely); 40 steps take
   // it well below that, and the second evaluation is below the first.
@@ -62,18 +74,20 @@ test("a tiny GPT learns, saves a checkpoint, and --generate continues a prompt f
   expect(CharVocabulary.fromJSON(metadata.vocabulary!).size).toBe(80);
   expect(Number(metadata.validationLoss)).toBeCloseTo(losses[1]!, 4);
 
-  const generated = charGpt("--generate", "Call me", "--checkpoint", model, "--length", "30");
+  const generated = await charGpt("--generate", "Call me", "--checkpoint", model, "--length", "30");
   expect(generated).toContain(`validation loss ${metadata.validationLoss}`);
   const text = generated.split("\n\n")[1]!.replace(/\n$/, "");
   expect(text.startsWith("Call me")).toBe(true);
   expect([...text].length).toBe("Call me".length + 30);
   // The same seed draws the same characters.
-  expect(charGpt("--generate", "Call me", "--checkpoint", model, "--length", "30")).toBe(generated);
+  expect(await charGpt("--generate", "Call me", "--checkpoint", model, "--length", "30")).toBe(
+    generated,
+  );
 }, 240_000);
 
-test("the LSTM trains through the same script", () => {
+test("the LSTM trains through the same script", async () => {
   const model = join(scratch, "lstm.safetensors");
-  const out = charGpt(
+  const out = await charGpt(
     ...["--model", "lstm", "--width", "32", "--context", "16"],
     ...quick,
     ...["--steps", "30", "--eval-interval", "15", "--out", model],
