@@ -1,8 +1,9 @@
+import { eye } from "../../creation.js";
 import { ShapeError, ValueError } from "../../errors.js";
 import { formatShape } from "../../shape.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
 import { broadcastTo } from "../broadcast-to.js";
-import { asTensor, empty } from "../kernels.js";
+import { asTensor } from "../kernels.js";
 import { matmul } from "../matmul.js";
 import { mul } from "../mul.js";
 import { reshape } from "../reshape.js";
@@ -80,12 +81,11 @@ function takeDiagonals(op: Labelled): Labelled {
       );
     }
     // x[..i..j..] · 1{i = j}, summed over j: the diagonal, differentiable as products and sums.
-    const eye = empty(
+    const mask = reshape(
+      eye(n, n, { dtype: t.dtype }),
       t.shape.map((_, axis) => (axis === i || axis === j ? n : 1)),
-      t.dtype,
     );
-    for (let k = 0; k < n; k++) eye.data[k * n + k] = 1;
-    t = sum(mul(t, eye), j);
+    t = sum(mul(t, mask), j);
     labels = labels.filter((_, axis) => axis !== j);
   }
 }

@@ -1,7 +1,9 @@
 import { noGrad } from "../../autograd/grad-mode.js";
 import { getBackend } from "../../backend/registry.js";
+import { arange } from "../../creation.js";
 import { checkOptions, DTypeError, ShapeError, ValueError } from "../../errors.js";
 import { Tensor, type TensorLike } from "../../tensor.js";
+import { broadcastTo } from "../broadcast-to.js";
 import { cast } from "../cast.js";
 import { concat } from "../concat.js";
 import { gather } from "../gather.js";
@@ -121,7 +123,5 @@ function positions(rows: number, width: number): Int32Array {
 
 /** The columns of the values in the merged rows: from, from + 1, …, from + n − 1. */
 function valueColumns(rows: number, n: number, from: number): Tensor {
-  const t = empty([rows, n], "int32");
-  for (let i = 0; i < t.size; i++) t.data[i] = from + (i % n);
-  return t;
+  return broadcastTo(arange(from, from + n), [rows, n]);
 }

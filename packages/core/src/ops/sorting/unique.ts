@@ -1,5 +1,6 @@
 import { noGrad } from "../../autograd/grad-mode.js";
 import { getBackend } from "../../backend/registry.js";
+import { arange } from "../../creation.js";
 import { AxisError, checkOptions } from "../../errors.js";
 import { normalizeAxis, stridesOf } from "../../shape.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
@@ -37,13 +38,6 @@ export interface UniqueResult {
   readonly inverse?: Tensor;
   /** int32 [values.shape[0] or values along axis]: occurrences of each unique value. */
   readonly counts?: Tensor;
-}
-
-/** A 1-d int32 tensor 0, 1, …, n − 1. */
-function range(n: number): Tensor {
-  const t = empty([n], "int32");
-  for (let i = 0; i < n; i++) t.data[i] = i;
-  return t;
 }
 
 /** out[index[i]] = src[i] (or += with `sum`) into a zero [size] tensor of `dtype`. */
@@ -129,7 +123,7 @@ export function unique(x: TensorLike, options: UniqueOptions = {}): UniqueResult
     const [n, m] = rows.shape as [number, number];
     // Rows in lexicographic order: stable sorts by each column, last column first (a least
     // significant digit radix sort whose digit sort is the sort kernel).
-    let order = range(n);
+    let order = arange(n);
     const columns = transpose(rows, [1, 0]);
     for (let c = m - 1; c >= 0 && n > 1; c--) {
       const keys = gather(reshape(slice(columns, [c], [c + 1]), [n]), 0, order);
