@@ -2,9 +2,10 @@ import { broadcastShapes } from "../../shape.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
 import { broadcastTo } from "../broadcast-to.js";
 import { gather } from "../gather.js";
-import { asTensor, empty } from "../kernels.js";
+import { asTensor } from "../kernels.js";
 import { reshape } from "../reshape.js";
 import { requireBoolMask } from "./masked-fill.js";
+import { nonzero } from "./nonzero.js";
 
 /**
  * The elements of `x` where `mask` is true, as a 1-d tensor in row-major order; x and mask
@@ -18,12 +19,9 @@ export function maskedSelect(x: TensorLike, mask: Tensor): Tensor {
   requireBoolMask("maskedSelect", mask);
   const shape = broadcastShapes("maskedSelect", t.shape, mask.shape);
   const m = broadcastTo(mask, shape);
-  // The number of true elements decides the output's shape, so the mask is read here on the
-  // CPU (a GPU backend will need a read-back at this point).
-  let count = 0;
-  for (let i = 0; i < m.data.length; i++) if (m.data[i]) count++;
-  const positions = empty([count], "int32");
-  for (let i = 0, k = 0; i < m.data.length; i++) if (m.data[i]) positions.data[k++] = i;
+  // The flat positions of the true elements: nonzero of the flattened mask, whose read-back
+  // (the count decides the output's shape) is the one place that needs the data on the CPU.
+  const positions = reshape(nonzero(reshape(m, [m.size])), [-1]);
   const flat = reshape(broadcastTo(t, shape), [m.size]);
   // d maskedSelect(x) = g scattered back to the selected positions (gather's adjoint)
   return gather(flat, 0, positions);
