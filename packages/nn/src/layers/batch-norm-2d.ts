@@ -1,20 +1,6 @@
-import {
-  checkOptions,
-  formatShape,
-  type Generator,
-  ShapeError,
-  type Tensor,
-  tensor,
-  ValueError,
-} from "@tensortape/core";
-import { ones, zeros } from "../init.js";
-import { type FloatDType, type Member, Module } from "../module.js";
-import {
-  checkEps,
-  checkMomentum,
-  RUNNING_STATS_NAMES,
-  updateRunningStats,
-} from "./running-stats.js";
+import { formatShape, type Generator, ShapeError, type Tensor, ValueError } from "@tensortape/core";
+import type { FloatDType } from "../module.js";
+import { NormBase, updateRunningStats } from "./running-stats.js";
 
 /** Options of `BatchNorm2d`. */
 export interface BatchNorm2dOptions {
@@ -44,56 +30,9 @@ export interface BatchNorm2dOptions {
  * x: [N, C, H, W] → [N, C, H, W]
  * @example new BatchNorm2d(16).forward(randn([8, 16, 28, 28])).shape // [8, 16, 28, 28]
  */
-export class BatchNorm2d extends Module {
-  /** [C], or null without affine. */
-  weight: Tensor | null;
-  /** Learnable per-channel shift β, shape [C], or null without affine. */
-  bias: Tensor | null;
-  /** Shape [C]; buffers (tensors that do not require grad), or null without trackRunningStats. */
-  runningMean: Tensor | null;
-  /** Running unbiased variance, shape [C], or null without trackRunningStats. */
-  runningVar: Tensor | null;
-  /** int32 scalar. */
-  numBatchesTracked: Tensor | null;
-  /** Number of channels C. */
-  readonly numFeatures: number;
-  /** Added to the variance before the square root, for stability. */
-  readonly eps: number;
-  /** Weight of each new batch's statistics in the running ones; null for a cumulative average. */
-  readonly momentum: number | null;
-
+export class BatchNorm2d extends NormBase {
   constructor(numFeatures: number, options: BatchNorm2dOptions = {}) {
-    super();
-    checkOptions("BatchNorm2d", options, [
-      "eps",
-      "momentum",
-      "affine",
-      "trackRunningStats",
-      "dtype",
-      "generator",
-    ]);
-    if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
-      throw new ValueError(
-        "BatchNorm2d",
-        `numFeatures must be a positive integer; got ${numFeatures}`,
-      );
-    }
-    this.numFeatures = numFeatures;
-    this.eps = checkEps("BatchNorm2d", options.eps);
-    this.momentum = checkMomentum("BatchNorm2d", options.momentum);
-    const init = { dtype: options.dtype, generator: options.generator };
-    const affine = options.affine ?? true;
-    this.weight = affine ? ones([numFeatures], init) : null;
-    this.bias = affine ? zeros([numFeatures], init) : null;
-    const track = options.trackRunningStats ?? true;
-    const buffer = { ...init, requiresGrad: false };
-    this.runningMean = track ? zeros([numFeatures], buffer) : null;
-    this.runningVar = track ? ones([numFeatures], buffer) : null;
-    this.numBatchesTracked = track ? tensor(0, { dtype: "int32" }) : null;
-  }
-
-  override namedMembers(): Member[] {
-    return super.namedMembers().map((m) => ({ ...m, name: RUNNING_STATS_NAMES[m.name] ?? m.name }));
+    super("BatchNorm2d", numFeatures, options, { affine: true, trackRunningStats: true });
   }
 
   override forward(x: Tensor): Tensor {

@@ -1,20 +1,6 @@
-import {
-  checkOptions,
-  formatShape,
-  type Generator,
-  ShapeError,
-  type Tensor,
-  tensor,
-  ValueError,
-} from "@tensortape/core";
-import { ones, zeros } from "../init.js";
-import { type FloatDType, type Member, Module } from "../module.js";
-import {
-  checkEps,
-  checkMomentum,
-  RUNNING_STATS_NAMES,
-  updateRunningStats,
-} from "./running-stats.js";
+import { formatShape, type Generator, ShapeError, type Tensor, ValueError } from "@tensortape/core";
+import type { FloatDType } from "../module.js";
+import { NormBase, updateRunningStats } from "./running-stats.js";
 
 /** Options of `InstanceNorm2d`. */
 export interface InstanceNorm2dOptions {
@@ -44,56 +30,9 @@ export interface InstanceNorm2dOptions {
  * x: [N, C, H, W] or [C, H, W] → same shape
  * @example new InstanceNorm2d(3).forward(randn([2, 3, 32, 32])).shape // [2, 3, 32, 32]
  */
-export class InstanceNorm2d extends Module {
-  /** [C], or null without affine (the default). */
-  weight: Tensor | null;
-  /** Learnable per-channel shift β, shape [C], or null without affine. */
-  bias: Tensor | null;
-  /** Shape [C]; buffers, or null without trackRunningStats (the default). */
-  runningMean: Tensor | null;
-  /** Running unbiased variance, shape [C], or null without trackRunningStats. */
-  runningVar: Tensor | null;
-  /** int32 scalar. */
-  numBatchesTracked: Tensor | null;
-  /** Number of channels C. */
-  readonly numFeatures: number;
-  /** Added to the variance before the square root, for stability. */
-  readonly eps: number;
-  /** Weight of each new batch's statistics in the running ones; null for a cumulative average. */
-  readonly momentum: number | null;
-
+export class InstanceNorm2d extends NormBase {
   constructor(numFeatures: number, options: InstanceNorm2dOptions = {}) {
-    super();
-    checkOptions("InstanceNorm2d", options, [
-      "eps",
-      "momentum",
-      "affine",
-      "trackRunningStats",
-      "dtype",
-      "generator",
-    ]);
-    if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
-      throw new ValueError(
-        "InstanceNorm2d",
-        `numFeatures must be a positive integer; got ${numFeatures}`,
-      );
-    }
-    this.numFeatures = numFeatures;
-    this.eps = checkEps("InstanceNorm2d", options.eps);
-    this.momentum = checkMomentum("InstanceNorm2d", options.momentum);
-    const init = { dtype: options.dtype, generator: options.generator };
-    const affine = options.affine ?? false;
-    this.weight = affine ? ones([numFeatures], init) : null;
-    this.bias = affine ? zeros([numFeatures], init) : null;
-    const track = options.trackRunningStats ?? false;
-    const buffer = { ...init, requiresGrad: false };
-    this.runningMean = track ? zeros([numFeatures], buffer) : null;
-    this.runningVar = track ? ones([numFeatures], buffer) : null;
-    this.numBatchesTracked = track ? tensor(0, { dtype: "int32" }) : null;
-  }
-
-  override namedMembers(): Member[] {
-    return super.namedMembers().map((m) => ({ ...m, name: RUNNING_STATS_NAMES[m.name] ?? m.name }));
+    super("InstanceNorm2d", numFeatures, options, { affine: false, trackRunningStats: false });
   }
 
   override forward(x: Tensor): Tensor {

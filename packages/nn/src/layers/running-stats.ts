@@ -1,7 +1,91 @@
-// What BatchNorm2d and InstanceNorm2d share: their options' checks, their buffers' PyTorch
-// names, and the running statistics they keep for eval mode, updated in place as PyTorch's
-// batch_norm does.
-import { noGrad, type Tensor, ValueError } from "@tensortape/core";
+// What BatchNorm2d and InstanceNorm2d share (PyTorch's _NormBase): their options and their
+// checks, their parameters and buffers with PyTorch's names, and the running statistics they
+// keep for eval mode, updated in place as PyTorch's batch_norm does.
+import {
+  checkOptions,
+  type Generator,
+  noGrad,
+  type Tensor,
+  tensor,
+  ValueError,
+} from "@tensortape/core";
+import { ones, zeros } from "../init.js";
+import { type FloatDType, type Member, Module } from "../module.js";
+
+/** Options of the 2-d normalisation layers; their defaults differ by layer, as in PyTorch. */
+export interface NormOptions {
+  /** Added to the variance before the square root. Default 1e-5. */
+  readonly eps?: number;
+  /** Weight of the newest batch in the running statistics. Default 0.1. */
+  readonly momentum?: number | null;
+  /** Learn a per-channel scale (`weight`) and shift (`bias`). */
+  readonly affine?: boolean;
+  /** Keep running statistics and use them in eval mode. */
+  readonly trackRunningStats?: boolean;
+  /** Dtype of the parameters and buffers. Default float32. */
+  readonly dtype?: FloatDType;
+  /** Generator for the initial weights. Default: the one seeded by `manualSeed`. */
+  readonly generator?: Generator;
+}
+
+/**
+ * The parameters, buffers and checked options of a normalisation layer over channels, as
+ * PyTorch's `_NormBase` holds them; subclasses give the defaults and the forward.
+ */
+export abstract class NormBase extends Module {
+  /** Learnable per-channel scale γ, shape [C], or null without affine. */
+  weight: Tensor | null;
+  /** Learnable per-channel shift β, shape [C], or null without affine. */
+  bias: Tensor | null;
+  /** Running mean, shape [C] (a buffer), or null without trackRunningStats. */
+  runningMean: Tensor | null;
+  /** Running unbiased variance, shape [C] (a buffer), or null without trackRunningStats. */
+  runningVar: Tensor | null;
+  /** int32 scalar: how many training batches updated the running statistics. */
+  numBatchesTracked: Tensor | null;
+  /** Number of channels C. */
+  readonly numFeatures: number;
+  /** Added to the variance before the square root, for stability. */
+  readonly eps: number;
+  /** Weight of each new batch's statistics in the running ones; null for a cumulative average. */
+  readonly momentum: number | null;
+
+  constructor(
+    layer: string,
+    numFeatures: number,
+    options: NormOptions,
+    defaults: { readonly affine: boolean; readonly trackRunningStats: boolean },
+  ) {
+    super();
+    checkOptions(layer, options, [
+      "eps",
+      "momentum",
+      "affine",
+      "trackRunningStats",
+      "dtype",
+      "generator",
+    ]);
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
+      throw new ValueError(layer, `numFeatures must be a positive integer; got ${numFeatures}`);
+    }
+    this.numFeatures = numFeatures;
+    this.eps = checkEps(layer, options.eps);
+    this.momentum = checkMomentum(layer, options.momentum);
+    const init = { dtype: options.dtype, generator: options.generator };
+    const affine = options.affine ?? defaults.affine;
+    this.weight = affine ? ones([numFeatures], init) : null;
+    this.bias = affine ? zeros([numFeatures], init) : null;
+    const track = options.trackRunningStats ?? defaults.trackRunningStats;
+    const buffer = { ...init, requiresGrad: false };
+    this.runningMean = track ? zeros([numFeatures], buffer) : null;
+    this.runningVar = track ? ones([numFeatures], buffer) : null;
+    this.numBatchesTracked = track ? tensor(0, { dtype: "int32" }) : null;
+  }
+
+  override namedMembers(): Member[] {
+    return super.namedMembers().map((m) => ({ ...m, name: RUNNING_STATS_NAMES[m.name] ?? m.name }));
+  }
+}
 
 /** The state-dict names PyTorch gives the normalisation layers' buffers. */
 export const RUNNING_STATS_NAMES: Readonly<Record<string, string>> = {
