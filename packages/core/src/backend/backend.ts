@@ -95,9 +95,9 @@ export type ScanKernel = "sum" | "prod" | "max" | "min" | "logsumexp";
 export type ScatterReduceKernel = "assign" | "sum" | "prod" | "mean" | "amax" | "amin";
 
 /** A strided view of an array: element (i0, i1, ...) lives at offset + Σ i_k·strides[k]. */
-export interface StridedView {
+export interface StridedView<S = TypedArray> {
   /** The whole backing array; the view starts at `offset` within it. */
-  readonly data: TypedArray;
+  readonly data: S;
   /** Index in `data` of the view's first element. */
   readonly offset: number;
   /** Elements to step in `data` per unit of each axis; 0 broadcasts that axis. */
@@ -208,13 +208,16 @@ export interface AdagradUpdate {
 /**
  * A set of kernels over typed arrays: the only code that loops over tensor data. Register one
  * with `registerBackend` and select it with `setBackend`.
+ *
+ * `S` is the storage the kernels read and write: typed arrays on the CPU, device buffers on a
+ * GPU; `I` is the storage of int32 indices (Int32Array on the CPU).
  */
-export interface Backend {
+export interface Backend<S = TypedArray, I = Int32Array> {
   /** The name it is registered under, as `setBackend` takes it. */
   readonly name: string;
 
   /** out[i] = op(x[i]) for every element; `x` and `out` have the same length. */
-  unary(op: UnaryKernel, x: TypedArray, out: TypedArray): void;
+  unary(op: UnaryKernel, x: S, out: S): void;
 
   /**
    * out (contiguous, shape `shape`) = a ∘ b, where a and b are read through strides over
@@ -222,28 +225,28 @@ export interface Backend {
    */
   binary(
     op: BinaryKernel,
-    a: StridedView,
-    b: StridedView,
-    out: TypedArray,
+    a: StridedView<S>,
+    b: StridedView<S>,
+    out: S,
     shape: readonly number[],
   ): void;
 
   /** out = cond ? a : b, all three read through strides over `shape`. */
   where(
-    cond: StridedView,
-    a: StridedView,
-    b: StridedView,
-    out: TypedArray,
+    cond: StridedView<S>,
+    a: StridedView<S>,
+    b: StridedView<S>,
+    out: S,
     shape: readonly number[],
   ): void;
 
   /** Reduces `x` of `shape` over the sorted `axes`; out holds the kept dimensions in order. */
   reduce(
     op: ReduceKernel,
-    x: TypedArray,
+    x: S,
     shape: readonly number[],
     axes: readonly number[],
-    out: TypedArray,
+    out: S,
   ): void;
 
   /**
@@ -254,43 +257,43 @@ export interface Backend {
    */
   scan(
     op: ScanKernel,
-    x: TypedArray,
+    x: S,
     outer: number,
     axisLen: number,
     inner: number,
-    out: TypedArray,
-    indices: Int32Array | null,
+    out: S,
+    indices: I | null,
   ): void;
 
   /** Index of the largest (smallest) element along `axis`; ties pick the first. */
   argReduce(
     op: "argmax" | "argmin",
-    x: TypedArray,
+    x: S,
     shape: readonly number[],
     axis: number,
-    out: Int32Array,
+    out: I,
   ): void;
 
   /** out[p] (contiguous [m, n]) = op(a[p]) · op(b[p]) for each product p. */
-  matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs): void;
+  matmul(a: S, b: S, out: S, args: MatmulArgs): void;
 
   /** Copies the view `src` of shape `shape` into the view `dst` (also used to cast). */
-  copy(src: StridedView, dst: StridedView, shape: readonly number[]): void;
+  copy(src: StridedView<S>, dst: StridedView<S>, shape: readonly number[]): void;
 
   /**
    * Softmax (or log-softmax) of each contiguous row of length `cols`:
    * out[r, j] = exp(x[r, j] - max_r) / Σ_j exp(x[r, j] - max_r).
    */
-  softmax(x: TypedArray, rows: number, cols: number, out: TypedArray, log: boolean): void;
+  softmax(x: S, rows: number, cols: number, out: S, log: boolean): void;
 
   /**
    * out[o, j, i] = x[o, index[o, j, i], i] for x viewed as [outer, axisLen, inner] and index
    * and out as [outer, indexLen, inner]. Indices are already checked to be in range.
    */
   gather(
-    x: TypedArray,
-    index: Int32Array,
-    out: TypedArray,
+    x: S,
+    index: I,
+    out: S,
     outer: number,
     axisLen: number,
     indexLen: number,
@@ -299,9 +302,9 @@ export interface Backend {
 
   /** The transpose of gather: out[o, index[o, j, i], i] += g[o, j, i]. `out` starts zeroed. */
   scatterAdd(
-    g: TypedArray,
-    index: Int32Array,
-    out: TypedArray,
+    g: S,
+    index: I,
+    out: S,
     outer: number,
     axisLen: number,
     indexLen: number,
@@ -312,13 +315,13 @@ export interface Backend {
    * im2col: cols (contiguous [planes, ...kernel, ...outShape]) gets, at [p, k, o], x[p, i] at
    * i = stride·o + dilation·k − padding, or 0 where i is outside x (see `WindowGeometry`).
    */
-  im2col(x: TypedArray, cols: TypedArray, w: WindowGeometry): void;
+  im2col(x: S, cols: S, w: WindowGeometry): void;
 
   /**
    * col2im, the adjoint of im2col: x[p, i] += cols[p, k, o] at i = stride·o + dilation·k −
    * padding, for every i inside x. `x` starts zeroed.
    */
-  col2im(cols: TypedArray, x: TypedArray, w: WindowGeometry): void;
+  col2im(cols: S, x: S, w: WindowGeometry): void;
 
   /**
    * Max pooling: out[p, o] (contiguous [planes, ...outShape]) = the largest x[p, i] over the
@@ -326,10 +329,10 @@ export interface Backend {
    * of equal values; a NaN wins, the last one seen, as in PyTorch). A window with no position
    * inside x writes −Infinity and index −1.
    */
-  windowMax(x: TypedArray, out: TypedArray, indices: Int32Array, w: WindowGeometry): void;
+  windowMax(x: S, out: S, indices: I, w: WindowGeometry): void;
 
   /** out[p, o] = Σ x[p, i] over the window's positions inside x (sum pooling; 0 if none). */
-  windowSum(x: TypedArray, out: TypedArray, w: WindowGeometry): void;
+  windowSum(x: S, out: S, w: WindowGeometry): void;
 
   /**
    * Sorts each line of x viewed as [outer, axisLen, inner] along its middle axis, ascending or
@@ -338,12 +341,12 @@ export interface Backend {
    * stable (equal elements keep their order), which satisfies `stable` either way.
    */
   sort(
-    x: TypedArray,
+    x: S,
     outer: number,
     axisLen: number,
     inner: number,
-    values: TypedArray,
-    indices: Int32Array,
+    values: S,
+    indices: I,
     descending: boolean,
     stable: boolean,
   ): void;
@@ -357,9 +360,9 @@ export interface Backend {
    */
   scatterReduce(
     op: ScatterReduceKernel,
-    src: StridedView,
-    index: StridedView,
-    out: TypedArray,
+    src: StridedView<S>,
+    index: StridedView<S>,
+    out: S,
     outStrides: readonly number[],
     shape: readonly number[],
     axis: number,
@@ -373,9 +376,9 @@ export interface Backend {
    * dtype and length; float32 parameters are updated in float32 arithmetic, as in PyTorch.
    */
   sgdUpdate(
-    param: TypedArray,
-    grad: TypedArray,
-    momentumBuffer: TypedArray | null,
+    param: S,
+    grad: S,
+    momentumBuffer: S | null,
     h: SgdUpdate,
   ): void;
 
@@ -385,11 +388,11 @@ export interface Backend {
    * else null) or v; θ = θ − stepSize·m / (√v̂ / bias2Sqrt + ε). Dtypes as for sgdUpdate.
    */
   adamUpdate(
-    param: TypedArray,
-    grad: TypedArray,
-    expAvg: TypedArray,
-    expAvgSq: TypedArray,
-    maxExpAvgSq: TypedArray | null,
+    param: S,
+    grad: S,
+    expAvg: S,
+    expAvgSq: S,
+    maxExpAvgSq: S | null,
     h: AdamUpdate,
   ): void;
 
@@ -400,11 +403,11 @@ export interface Backend {
    * else θ = θ − lr·(d/s). Dtypes as for sgdUpdate.
    */
   rmspropUpdate(
-    param: TypedArray,
-    grad: TypedArray,
-    squareAvg: TypedArray,
-    gradAvg: TypedArray | null,
-    momentumBuffer: TypedArray | null,
+    param: S,
+    grad: S,
+    squareAvg: S,
+    gradAvg: S | null,
+    momentumBuffer: S | null,
     h: RmspropUpdate,
   ): void;
 
@@ -412,5 +415,5 @@ export interface Backend {
    * One Adagrad step in place, elementwise: d = g + λ·θ; s = s + d·d; θ = θ − lr·d/(√s + ε).
    * Dtypes as for sgdUpdate.
    */
-  adagradUpdate(param: TypedArray, grad: TypedArray, sum: TypedArray, h: AdagradUpdate): void;
+  adagradUpdate(param: S, grad: S, sum: S, h: AdagradUpdate): void;
 }
