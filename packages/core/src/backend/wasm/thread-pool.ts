@@ -1,7 +1,8 @@
 /**
  * Worker threads that run slices of a kernel on the shared WebAssembly memory, so that one
- * synchronous kernel call can use several cores (fork/join with Atomics). Node only; in a
- * browser (or without SharedArrayBuffer) everything runs on the calling thread.
+ * synchronous kernel call can use several cores (fork/join with Atomics): Node's worker threads,
+ * or Web Workers in a browser page that is cross-origin isolated. Without SharedArrayBuffer
+ * everything runs on the calling thread.
  *
  * A call is a *job* of slices. The caller writes every slice's arguments, publishes the job,
  * and then it and the workers *claim* slices one at a time by a compare-and-swap on one word
@@ -16,6 +17,10 @@
  * Workers start without blocking the caller, which computes alone until they are ready; a
  * worker that cannot start makes the pool fall back to the calling thread for good, with one
  * warning. Workers are unref'd so they never keep a process alive.
+ *
+ * A browser's main thread may not block in Atomics.wait, so there the caller polls for the
+ * workers' last slices instead of sleeping; and a Web Worker started from it begins only once
+ * that thread returns to its event loop, which the caller never waits for anyway.
  */
 import { ValueError } from "../../errors.js";
 import { getRuntime, type KernelRuntime, now, type WasmMemory } from "./runtime.js";
@@ -34,7 +39,10 @@ export interface WorkerOptions {
   execArgv: string[];
 }
 
-/** Makes a worker evaluating `code`: node:worker_threads' Worker, or a test's stand-in. */
+/**
+ * Makes a worker evaluating `code`: node:worker_threads' Worker, a Web Worker (which takes
+ * `workerData` as its first message), or a test's stand-in.
+ */
 export type WorkerFactory = (code: string, options: WorkerOptions) => WorkerLike;
 
 interface ProcessLike {
@@ -96,10 +104,11 @@ const CALLER_SPIN = 1000;
 /** How often the caller rereads the load average to decide whether the machine is busy. */
 const LOAD_CHECK_MS = 500;
 
-// Runs in each worker, evaluated from this string so there is no file to find. It may run as
-// CommonJS or as an ES module (the parent's --input-type), so it imports nothing.
+// Runs in each worker, evaluated from this string so there is no file to find (a bundler need
+// not know of it). It may run as CommonJS or as an ES module (the parent's --input-type), or
+// as a classic Web Worker from a blob: URL, so it imports nothing.
 const workerSource = `
-const { workerData } = process.getBuiltinModule("node:worker_threads");
+const start = (workerData) => {
 const { module, memory, control, slot, kernels, slices } = workerData;
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 Atomics.store(control, ${HEADER} + slot, ${READY});
@@ -138,6 +147,17 @@ for (;;) {
     }
   }
 }
+};
+if (typeof process === "object" && typeof process.getBuiltinModule === "function") {
+  start(process.getBuiltinModule("node:worker_threads").workerData);
+} else {
+  // A Web Worker: its data comes as the first message. A memory that cannot be received (a
+  // page that is not cross-origin isolated) throws here, which the pool hears as an error.
+  self.onmessageerror = () => {
+    throw new Error("the worker could not receive the shared memory");
+  };
+  self.onmessage = (event) => start(event.data);
+}
 `;
 
 function nodeWorkerFactory(): WorkerFactory | undefined {
@@ -146,6 +166,81 @@ function nodeWorkerFactory(): WorkerFactory | undefined {
     | undefined;
   if (!threads) return undefined;
   return (code, options) => new threads.Worker(code, options);
+}
+
+/** The part of a browser's Worker the pool uses. */
+interface WebWorker {
+  addEventListener(
+    type: "error",
+    listener: (event: { message?: string; preventDefault?(): void }) => void,
+  ): void;
+  postMessage(message: unknown): void;
+  terminate(): void;
+}
+
+/** The browser globals that start a Web Worker from a string. */
+interface WebWorkerApi {
+  Worker: new (url: string, options: { name: string }) => WebWorker;
+  Blob: new (parts: string[], options: { type: string }) => object;
+  URL: { createObjectURL(blob: object): string };
+}
+
+/** The blob: URL of the worker's source, made once: every worker of every pool loads it. */
+let workerUrl: string | undefined;
+
+/**
+ * Web Workers on a blob: URL of `code`, sent their `workerData` as the first message; undefined
+ * where there are none (Node, or a worklet). A page's blob: workers share its cross-origin
+ * isolation, so they can receive its shared memory and compiled module.
+ */
+function webWorkerFactory(): WorkerFactory | undefined {
+  const api = globalThis as Partial<WebWorkerApi>;
+  const { Worker, Blob, URL } = api;
+  if (typeof Worker !== "function" || typeof Blob !== "function") return undefined;
+  if (typeof URL?.createObjectURL !== "function") return undefined;
+  return (code, options) => {
+    workerUrl ??= URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+    const worker = new Worker(workerUrl, { name: "tensortape kernels" });
+    worker.postMessage(options.workerData);
+    return {
+      // A Web Worker never keeps a page alive.
+      unref() {},
+      on(_event, listener) {
+        worker.addEventListener("error", (event) => {
+          // Handled here (the pool warns once), so not reported again as the page's error.
+          event.preventDefault?.();
+          listener(new Error(event.message || "the worker failed to load"));
+        });
+      },
+      terminate() {
+        worker.terminate();
+        return Promise.resolve(0);
+      },
+    };
+  };
+}
+
+/** The platform's worker factory: Node's worker threads, else a browser's Web Workers. */
+function platformWorkerFactory(): WorkerFactory | undefined {
+  return threadTesting.workerFactory ?? nodeWorkerFactory() ?? webWorkerFactory();
+}
+
+let callerCanBlock: boolean | undefined;
+
+/**
+ * Whether this thread may sleep in Atomics.wait: everywhere but a browser's main thread, where
+ * it throws (the spec's [[CanBlock]]), checked before the value is compared.
+ */
+function canBlock(): boolean {
+  if (callerCanBlock === undefined) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      callerCanBlock = true;
+    } catch {
+      callerCanBlock = false;
+    }
+  }
+  return callerCanBlock;
 }
 
 function nodeOs(): OsLike | undefined {
@@ -250,7 +345,7 @@ export class ThreadPool {
 
   /** A pool of `workers` threads for `runtime`, or null where threads are unavailable. */
   static create(runtime: KernelRuntime, workers: number): ThreadPool | null {
-    const factory = threadTesting.workerFactory ?? nodeWorkerFactory();
+    const factory = platformWorkerFactory();
     if (!factory || !runtime.shared || workers < 1) return null;
     return new ThreadPool(runtime, Math.min(workers, MAX_THREADS - 1), factory);
   }
@@ -302,13 +397,16 @@ export class ThreadPool {
 
   /**
    * Blocks until every worker has started or `timeoutMs` has passed; whether they all did.
-   * Tests use it to be sure that their calls are split.
+   * Tests use it to be sure that their calls are split. On a browser's main thread, which may
+   * not block (and whose workers start only once it returns to its event loop), it says
+   * whether they have started without waiting.
    */
   waitReady(timeoutMs: number): boolean {
     const deadline = now() + timeoutMs;
+    const blocking = canBlock();
     for (let w = 0; w < this.#workers.length && !this.#broken; w++) {
       const left = deadline - now();
-      if (left > 0) Atomics.wait(this.#control, HEADER + w, BOOTING, left);
+      if (left > 0 && blocking) Atomics.wait(this.#control, HEADER + w, BOOTING, left);
       if (Atomics.load(this.#control, HEADER + w) !== READY) return false;
     }
     return !this.#broken;
@@ -374,8 +472,10 @@ export class ThreadPool {
     for (let i = 0; i < CALLER_SPIN && done !== count; i++) {
       done = Atomics.load(control, FINISHED);
     }
+    // A thread that may not sleep (a browser's main thread) polls on: a slice is short.
+    const blocking = canBlock();
     while (done !== count) {
-      Atomics.wait(control, FINISHED, done);
+      if (blocking) Atomics.wait(control, FINISHED, done);
       done = Atomics.load(control, FINISHED);
     }
     if (failed) throw error;
@@ -419,9 +519,12 @@ export function machineBusy(): boolean {
 let requested: number | undefined;
 let pool: ThreadPool | null | undefined;
 
-/** Whether kernels can use worker threads here (Node with SharedArrayBuffer). */
+/**
+ * Whether kernels can use worker threads here: SharedArrayBuffer (in a browser, a page that is
+ * cross-origin isolated) and a way to start workers (Node's worker threads, or Web Workers).
+ */
 export function threadsSupported(runtime: KernelRuntime): boolean {
-  return runtime.shared && (threadTesting.workerFactory ?? nodeWorkerFactory()) !== undefined;
+  return runtime.shared && platformWorkerFactory() !== undefined;
 }
 
 /**
@@ -441,7 +544,8 @@ export function setNumThreads(threads: number): void {
 
 /**
  * The number of threads large kernels may use: the value given to `setNumThreads`, else every
- * core; 1 where threads are unavailable (a browser, or no SharedArrayBuffer).
+ * core; 1 where threads are unavailable (no SharedArrayBuffer, as in a browser page that is
+ * not cross-origin isolated, or no way to start workers).
  * @example getNumThreads() // 2 on a two-core machine
  */
 export function getNumThreads(): number {
