@@ -1,3 +1,4 @@
+import { type DeviceName, placeOn, targetDevice } from "./device.js";
 import {
   allocate,
   type DType,
@@ -25,6 +26,8 @@ export interface TensorOptions {
    * fill a fresh array themselves).
    */
   readonly copy?: boolean;
+  /** Where the data lives: "cpu" or "webgpu". Default: the running op's, else `setBackend`'s. */
+  readonly device?: DeviceName;
 }
 
 /** The dtype, gradient flag and generator of `rand` and `randn`. */
@@ -35,11 +38,30 @@ export interface RandomOptions {
   readonly requiresGrad?: boolean;
   /** Default: the generator seeded by `manualSeed`. */
   readonly generator?: Generator;
+  /**
+   * Where the samples go. They are always drawn on the CPU, so a seed gives the same values
+   * on every device.
+   */
+  readonly device?: DeviceName;
 }
 
-const TENSOR_OPTIONS = ["shape", "dtype", "requiresGrad", "copy"];
-const CREATION_OPTIONS = ["dtype", "requiresGrad"];
-const RANDOM_OPTIONS = ["dtype", "requiresGrad", "generator"];
+const TENSOR_OPTIONS = ["shape", "dtype", "requiresGrad", "copy", "device"];
+const CREATION_OPTIONS = ["dtype", "requiresGrad", "device"];
+const RANDOM_OPTIONS = ["dtype", "requiresGrad", "generator", "device"];
+
+/** `data` made into a tensor on `device` (default: where new data goes now). */
+function made(
+  op: string,
+  data: TypedArray,
+  shape: Shape,
+  dtype: DType,
+  options: { readonly device?: DeviceName; readonly requiresGrad?: boolean },
+): Tensor {
+  const storage = placeOn(options.device ?? targetDevice(), data, dtype, op);
+  const t = new Tensor(storage, [...shape], dtype);
+  if (options.requiresGrad) t.requiresGrad = true;
+  return t;
+}
 
 function resolveDtype(op: string, dtype: DType | undefined, fallback: DType): DType {
   const d = dtype ?? fallback;
@@ -157,43 +179,30 @@ export function tensor(data: NestedArray | ArrayLike<number>, options: TensorOpt
   }
   const dtype = resolveDtype("tensor", options.dtype, arrayDtype ?? "float32");
   const wrap = options.copy === false && isStorageOf(dtype, flat);
-  const t = new Tensor(
-    wrap ? (flat as TypedArray) : fill("tensor", flat, dtype),
-    [...shape],
-    dtype,
-  );
-  if (options.requiresGrad) t.requiresGrad = true;
-  return t;
+  const values = wrap ? (flat as TypedArray) : fill("tensor", flat, dtype);
+  return made("tensor", values, shape, dtype, options);
 }
 
-function filled(
-  op: string,
-  shape: Shape,
-  value: number,
-  dtype: DType | undefined,
-  requiresGrad?: boolean,
-): Tensor {
+function filled(op: string, shape: Shape, value: number, options: CreationOptions): Tensor {
   checkShape(op, shape);
-  const d = resolveDtype(op, dtype, "float32");
+  const d = resolveDtype(op, options.dtype, "float32");
   const data = allocate(d, sizeOf(shape));
   if (value !== 0) data.fill(value);
-  const t = new Tensor(data, [...shape], d);
-  if (requiresGrad) t.requiresGrad = true;
-  return t;
+  return made(op, data, shape, d, options);
 }
 
-type CreationOptions = Pick<TensorOptions, "dtype" | "requiresGrad">;
+type CreationOptions = Pick<TensorOptions, "dtype" | "requiresGrad" | "device">;
 
 /** A tensor of zeros. @example zeros([2, 3]) */
 export function zeros(shape: readonly number[], options: CreationOptions = {}): Tensor {
   checkOptions("zeros", options, CREATION_OPTIONS);
-  return filled("zeros", shape, 0, options.dtype, options.requiresGrad);
+  return filled("zeros", shape, 0, options);
 }
 
 /** A tensor of ones. @example ones([3]) */
 export function ones(shape: readonly number[], options: CreationOptions = {}): Tensor {
   checkOptions("ones", options, CREATION_OPTIONS);
-  return filled("ones", shape, 1, options.dtype, options.requiresGrad);
+  return filled("ones", shape, 1, options);
 }
 
 /** A tensor with every element `value`. @example full([2], 7) */
@@ -206,7 +215,7 @@ export function full(
   if (typeof value !== "number") {
     throw new ValueError("full", `the fill value must be a number; got ${typeof value}`);
   }
-  return filled("full", shape, value, options.dtype, options.requiresGrad);
+  return filled("full", shape, value, options);
 }
 
 /** Zeros of x's shape and dtype. */
@@ -248,9 +257,7 @@ export function arange(
   const dtype = resolveDtype("arange", options.dtype, integral ? "int32" : "float32");
   const data = allocate(dtype, n);
   for (let i = 0; i < n; i++) data[i] = from + i * step;
-  const t = new Tensor(data, [n], dtype);
-  if (options.requiresGrad) t.requiresGrad = true;
-  return t;
+  return made("arange", data, [n], dtype, options);
 }
 
 /** `n` evenly spaced values from start to stop, both included. */
@@ -268,17 +275,17 @@ export function linspace(
   const dtype = resolveDtype("linspace", options.dtype, "float32");
   const data = allocate(dtype, n);
   for (let i = 0; i < n; i++) data[i] = n === 1 ? start : start + ((stop - start) * i) / (n - 1);
-  const t = new Tensor(data, [n], dtype);
-  if (options.requiresGrad) t.requiresGrad = true;
-  return t;
+  return made("linspace", data, [n], dtype, options);
 }
 
 /** The n×m identity matrix (m defaults to n). */
 export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
   checkOptions("eye", options, CREATION_OPTIONS);
-  const t = zeros([n, m], options);
-  for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
-  return t;
+  checkShape("eye", [n, m]);
+  const dtype = resolveDtype("eye", options.dtype, "float32");
+  const data = allocate(dtype, n * m);
+  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+  return made("eye", data, [n, m], dtype, options);
 }
 
 function random(
@@ -296,9 +303,7 @@ function random(
   const generator = options.generator ?? getDefaultGenerator();
   const data = allocate(dtype, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = sample(generator);
-  const t = new Tensor(data, [...shape], dtype);
-  if (options.requiresGrad) t.requiresGrad = true;
-  return t;
+  return made(op, data, shape, dtype, options);
 }
 
 /** Uniform samples in [0, 1) from the seeded generator. */
@@ -316,9 +321,9 @@ export function randint(
   low: number,
   high: number,
   shape: readonly number[],
-  options: { generator?: Generator } = {},
+  options: { generator?: Generator; device?: DeviceName } = {},
 ): Tensor {
-  checkOptions("randint", options, ["generator"]);
+  checkOptions("randint", options, ["generator", "device"]);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new ValueError("randint", `needs integers low < high; got ${low} and ${high}`);
   }
@@ -334,5 +339,5 @@ export function randint(
   const generator = options.generator ?? getDefaultGenerator();
   const data = new Int32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = generator.integer(low, high);
-  return new Tensor(data, [...shape], "int32");
+  return made("randint", data, shape, "int32", options);
 }

@@ -290,3 +290,47 @@ export function checkOptions(
     throw new OptionError(op, key, known, close ? suggestion : undefined);
   }
 }
+
+/**
+ * Tensors on different devices met in one op, or a tensor's dtype cannot live on the device
+ * it was sent to (WebGPU has no float64). Move data explicitly with `t.to(device)`.
+ */
+export class DeviceError extends TensortapeError {
+  /** Always `"DeviceError"`, for logs and stack traces. */
+  override name = "DeviceError";
+  constructor(
+    /** The op or function that threw, as the message's first word. */
+    readonly op: string,
+    /** What went wrong, in a few words, naming both devices. */
+    readonly problem: string,
+    /** How to fix it, when there is an obvious fix. */
+    readonly hint?: string,
+  ) {
+    super(compose(op, problem, undefined, undefined, hint));
+  }
+}
+
+/**
+ * A synchronous read of device data (`t.data`, `item()`, `toString()`) where the thread may
+ * not block: a browser's main thread. The message names the async call to use instead.
+ */
+export class BlockingReadError extends TensortapeError {
+  /** Always `"BlockingReadError"`, for logs and stack traces. */
+  override name = "BlockingReadError";
+  constructor(
+    /** The property or method that needed the data. */
+    readonly op: string,
+    /** The device the data lives on. */
+    readonly device: string,
+  ) {
+    super(
+      compose(
+        op,
+        `cannot read ${device} data synchronously on a thread that may not block (a browser's main thread)`,
+        undefined,
+        undefined,
+        "use `await t.read()` (or `await t.toArrayAsync()`), or run the model in a Web Worker",
+      ),
+    );
+  }
+}

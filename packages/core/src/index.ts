@@ -26,7 +26,15 @@ export type {
   UnaryKernel,
 } from "./backend/backend.js";
 export { referenceBackend } from "./backend/reference/reference-backend.js";
-export { getBackend, listBackends, registerBackend, setBackend } from "./backend/registry.js";
+export {
+  type AnyBackend,
+  backendOf,
+  getBackend,
+  getCpuBackend,
+  listBackends,
+  registerBackend,
+  setBackend,
+} from "./backend/registry.js";
 export { getNumThreads, setNumThreads } from "./backend/wasm/thread-pool.js";
 export { wasmBackend } from "./backend/wasm/wasm-backend.js";
 export {
@@ -45,6 +53,14 @@ export {
   zeros,
   zerosLike,
 } from "./creation.js";
+export {
+  DeviceArray,
+  type DeviceName,
+  type DeviceRuntime,
+  getDefaultDevice,
+  registerDevice,
+  type Storage,
+} from "./device.js";
 export { type DType, isFloat, type TypedArray } from "./dtype.js";
 export {
   AnomalyError,

@@ -1,5 +1,14 @@
 import { type BackwardOptions, backward } from "./autograd/backward.js";
 import type { Node } from "./autograd/node.js";
+import {
+  allocateOn,
+  cloneStorage,
+  DeviceArray,
+  type DeviceName,
+  deviceOf,
+  placeOn,
+  type Storage,
+} from "./device.js";
 import { allocate, type DType, isFloat, type TypedArray } from "./dtype.js";
 import { DTypeError, GradientError, ValueError } from "./errors.js";
 import { formatTensor } from "./format.js";
@@ -15,10 +24,10 @@ export type NestedArray = number | NestedArray[];
 let nextId = 0;
 
 /**
- * In-place write counts, keyed by the typed array itself so that every tensor sharing the
- * data (a reshape, a detached copy) shares the count, as views share PyTorch's `_version`.
+ * In-place write counts, keyed by the storage itself so that every tensor sharing the data
+ * (a reshape, a detached copy) shares the count, as views share PyTorch's `_version`.
  */
-const versions = new WeakMap<TypedArray, number>();
+const versions = new WeakMap<Storage, number>();
 
 /**
  * An n-dimensional array of one dtype in row-major order, which records the ops applied to
@@ -35,13 +44,13 @@ export class Tensor {
   readonly dtype: DType;
   /** The accumulated gradient of a leaf after `backward()`, or null. */
   grad: Tensor | null = null;
-  #data: TypedArray;
+  #storage: Storage;
   #requiresGrad: boolean;
   #node: Node | null = null;
 
-  /** @internal Wraps `data` (not copied) as a tensor of `shape`; ops check shapes first. */
-  constructor(data: TypedArray, shape: Shape, dtype: DType, requiresGrad = false) {
-    this.#data = data;
+  /** @internal Wraps `storage` (not copied) as a tensor of `shape`; ops check shapes first. */
+  constructor(storage: Storage, shape: Shape, dtype: DType, requiresGrad = false) {
+    this.#storage = storage;
     this.shape = shape;
     this.dtype = dtype;
     this.#requiresGrad = requiresGrad;
@@ -54,9 +63,44 @@ export class Tensor {
     return new Tensor(data, [], dtype);
   }
 
-  /** The elements in row-major order: the live typed array, not a copy. */
+  /**
+   * The elements in row-major order. On the CPU, the live typed array, not a copy; on a
+   * device, a copy read back synchronously (in Node the caller waits for the device; a
+   * browser's main thread cannot, and gets a BlockingReadError naming `read()`), so writes
+   * into it do not reach the tensor.
+   */
   get data(): TypedArray {
-    return this.#data;
+    const storage = this.#storage;
+    if (storage instanceof DeviceArray) return storage.runtime.readSync(storage, "data");
+    return storage;
+  }
+
+  /**
+   * The backend's storage of the data: the typed array on the CPU, a `DeviceArray` handle on
+   * a device. Kernels take it; user code reads with `data` or `read()`.
+   */
+  get storage(): Storage {
+    return this.#storage;
+  }
+
+  /** The device the data lives on: `"cpu"`, or `"webgpu"` after `t.to("webgpu")`. */
+  get device(): DeviceName {
+    return deviceOf(this.#storage);
+  }
+
+  /**
+   * The elements in row-major order once they are computed: works everywhere, including a
+   * browser's main thread with a GPU tensor. A new array on a device, the live one on the CPU.
+   */
+  read(): Promise<TypedArray> {
+    const storage = this.#storage;
+    if (storage instanceof DeviceArray) return storage.runtime.read(storage);
+    return Promise.resolve(storage);
+  }
+
+  /** `toArray()` after `read()`: nested arrays without blocking. */
+  async toArrayAsync(): Promise<NestedArray> {
+    return nest(await this.read(), this.shape, this.size);
   }
 
   /**
@@ -66,7 +110,7 @@ export class Tensor {
    * followed by `bumpVersion()`, as PyTorch's `.data` is not.
    */
   get version(): number {
-    return versions.get(this.#data) ?? 0;
+    return versions.get(this.#storage) ?? 0;
   }
 
   /**
@@ -75,7 +119,7 @@ export class Tensor {
    * call it after writing into `.data` yourself if a recorded graph may still use the tensor.
    */
   bumpVersion(): void {
-    versions.set(this.#data, (versions.get(this.#data) ?? 0) + 1);
+    versions.set(this.#storage, (versions.get(this.#storage) ?? 0) + 1);
   }
 
   /** Number of elements. */
@@ -136,16 +180,7 @@ export class Tensor {
 
   /** The elements as nested JavaScript arrays (a number for a 0-d tensor). */
   toArray(): NestedArray {
-    const data = this.#data;
-    const shape = this.shape;
-    const build = (dim: number, offset: number, stride: number): NestedArray => {
-      if (dim === shape.length) return data[offset]!;
-      const inner = stride / (shape[dim] || 1);
-      const out: NestedArray[] = [];
-      for (let i = 0; i < shape[dim]!; i++) out.push(build(dim + 1, offset + i * inner, inner));
-      return out;
-    };
-    return build(0, 0, this.size);
+    return nest(this.data, this.shape, this.size);
   }
 
   /** The value of a one-element tensor. */
@@ -156,7 +191,7 @@ export class Tensor {
         `only one-element tensors have an item; got ${this.size} elements`,
       );
     }
-    return this.#data[0]!;
+    return this.data[0]!;
   }
 
   /** NumPy-style printing; large tensors are summarised with `...`. */
@@ -177,17 +212,17 @@ export class Tensor {
 
   /** A leaf sharing this tensor's data, cut from the graph. */
   detach(): Tensor {
-    return new Tensor(this.#data, this.shape, this.dtype);
+    return new Tensor(this.#storage, this.shape, this.dtype);
   }
 
   /** @internal A new tensor object sharing data, shape and graph position with this one. */
   alias(): Tensor {
-    return new Tensor(this.#data, this.shape, this.dtype);
+    return new Tensor(this.#storage, this.shape, this.dtype);
   }
 
   /** A leaf holding a copy of the data. */
   clone(): Tensor {
-    return new Tensor(this.#data.slice(), this.shape, this.dtype);
+    return new Tensor(cloneStorage(this.#storage), this.shape, this.dtype);
   }
 
   /** Clears `.grad`. */
@@ -197,12 +232,13 @@ export class Tensor {
 
   /** A new tensor of zeros with this tensor's shape and dtype. */
   zerosLike(): Tensor {
-    return new Tensor(allocate(this.dtype, this.size), this.shape, this.dtype);
+    return new Tensor(allocateOn(this.device, this.dtype, this.size), this.shape, this.dtype);
   }
 
   /** A new tensor of ones with this tensor's shape and dtype. */
   onesLike(): Tensor {
-    return new Tensor(allocate(this.dtype, this.size).fill(1), this.shape, this.dtype);
+    const ones = allocate(this.dtype, this.size).fill(1);
+    return new Tensor(placeOn(this.device, ones, this.dtype, "onesLike"), this.shape, this.dtype);
   }
 
   // ---- Ops (each also a free function of the same name) ----------------------------------
@@ -527,6 +563,10 @@ export class Tensor {
   cummin(axis: number): ops.CumulativeExtreme {
     return ops.cummin(this, axis);
   }
+  /** This tensor on `device` (itself if already there), differentiably; see `to`. */
+  to(device: DeviceName): Tensor {
+    return ops.to(this, device);
+  }
   /** The same elements in `shape` (one entry may be -1); see `reshape`. */
   reshape(shape: readonly number[]): Tensor {
     return ops.reshape(this, shape);
@@ -724,4 +764,16 @@ export class Tensor {
   ge(other: TensorLike): Tensor {
     return ops.ge(this, other);
   }
+}
+
+/** `data` (row-major, `size` elements) as nested arrays of `shape`. */
+function nest(data: TypedArray, shape: Shape, size: number): NestedArray {
+  const build = (dim: number, offset: number, stride: number): NestedArray => {
+    if (dim === shape.length) return data[offset]!;
+    const inner = stride / (shape[dim] || 1);
+    const out: NestedArray[] = [];
+    for (let i = 0; i < shape[dim]!; i++) out.push(build(dim + 1, offset + i * inner, inner));
+    return out;
+  };
+  return build(0, 0, size);
 }

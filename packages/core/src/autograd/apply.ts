@@ -1,5 +1,6 @@
+import { type DeviceName, enterDevice, exitDevice } from "../device.js";
 import { isFloat } from "../dtype.js";
-import { InplaceModificationError, ValueError } from "../errors.js";
+import { DeviceError, InplaceModificationError, ValueError } from "../errors.js";
 import { Tensor, type TensorLike } from "../tensor.js";
 import {
   captureCreationStack,
@@ -74,6 +75,42 @@ export function toTensors(op: string, args: readonly TensorLike[]): Tensor[] {
     const intLike = Number.isInteger(a) && anyTensor?.dtype === "int32" && !floatDtype;
     return Tensor.scalar(a, floatDtype ?? (intLike ? "int32" : "float32"));
   });
+}
+
+/**
+ * The device an op runs on: its inputs'. A 0-d CPU input (a number, a scalar tensor) joins
+ * an op on another device, as PyTorch lets a CPU scalar join a CUDA op; any other mix is an
+ * error naming both devices. `inputs` is updated with the moved scalars.
+ */
+function deviceOfInputs(op: string, inputs: Tensor[]): DeviceName {
+  let device: DeviceName = "cpu";
+  let first = -1;
+  for (let i = 0; i < inputs.length; i++) {
+    const d = inputs[i]!.device;
+    if (d === "cpu") continue;
+    if (first < 0) {
+      device = d;
+      first = i;
+    } else if (d !== device) {
+      throw mixedDevices(op, first, device, i, d);
+    }
+  }
+  if (device === "cpu") return device;
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i]!;
+    if (t.device !== "cpu") continue;
+    if (t.rank !== 0) throw mixedDevices(op, first, device, i, "cpu");
+    inputs[i] = t.to(device);
+  }
+  return device;
+}
+
+function mixedDevices(op: string, i: number, a: DeviceName, j: number, b: DeviceName) {
+  return new DeviceError(
+    op,
+    `expects all tensors on one device; input ${i} is on ${a} and input ${j} on ${b}`,
+    `move one explicitly, as in t.to("${a}")`,
+  );
 }
 
 /** The tensors directly inside a forward's `saved` value: itself, or an array's or object's. */
@@ -178,15 +215,18 @@ function checkedRule<A, S>(
  */
 export function applyOp<A, S>(spec: OpSpec<A, S>, args: readonly TensorLike[], attrs: A): Tensor {
   const inputs = toTensors(spec.name, args);
+  const device = deviceOfInputs(spec.name, inputs);
   const backward = spec.backward;
   const record = backward !== undefined && isGradEnabled() && inputs.some((t) => t.requiresGrad);
   const anomaly = isAnomalyEnabled();
   const check = isForwardCheckEnabled();
   const previous = setGradEnabled(false);
+  const previousDevice = enterDevice(device);
   let result: Tensor | Forwarded<S>;
   try {
     result = anomaly ? insideOp(() => spec.forward(inputs, attrs)) : spec.forward(inputs, attrs);
   } finally {
+    exitDevice(previousDevice);
     setGradEnabled(previous);
   }
   let output: Tensor;

@@ -22,7 +22,7 @@ function argReduceOp(name: "argmax" | "argmin"): OpSpec<ArgReduceAttrs> {
         );
       }
       const out = empty(reducedShape(x.shape, [axis], keepDims), "int32");
-      getBackend().argReduce(name, x.data, x.shape, axis, out.data as Int32Array);
+      getBackend().argReduce(name, x.storage, x.shape, axis, out.storage);
       return out;
     },
   };

@@ -12,7 +12,7 @@ const broadcastToOp: OpSpec<Shape> = {
     const out = empty(shape, x.dtype);
     getBackend().copy(
       broadcastView(x, shape),
-      { data: out.data, offset: 0, strides: stridesOf(shape) },
+      { data: out.storage, offset: 0, strides: stridesOf(shape) },
       shape,
     );
     return out;

@@ -28,7 +28,7 @@ const concatOp: OpSpec<number> = {
     regions(inputs, axis).forEach((region, i) => {
       backend.copy(
         contiguousView(inputs[i]!),
-        { data: out.data, ...sliceLayout(shape, region) },
+        { data: out.storage, ...sliceLayout(shape, region) },
         region.shape,
       );
     });

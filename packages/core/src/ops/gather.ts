@@ -65,15 +65,7 @@ const gatherOp: OpSpec<number> = {
   forward: ([x, index], axis) => {
     const out = empty(index.shape, x.dtype);
     const { outer, axisLen, indexLen, inner } = gatherLayout(x.shape, index.shape, axis);
-    getBackend().gather(
-      x.data,
-      index.data as Int32Array,
-      out.data,
-      outer,
-      axisLen,
-      indexLen,
-      inner,
-    );
+    getBackend().gather(x.storage, index.storage, out.storage, outer, axisLen, indexLen, inner);
     return out;
   },
   // d gather(x)[…, j, …] = g added back into the position it was read from

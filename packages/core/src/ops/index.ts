@@ -153,5 +153,6 @@ export { sub } from "./sub.js";
 export { sum } from "./sum.js";
 export { sumTo } from "./sum-to.js";
 export { tanh } from "./tanh.js";
+export { to } from "./to-device.js";
 export { swapAxes, transpose } from "./transpose.js";
 export { where } from "./where.js";

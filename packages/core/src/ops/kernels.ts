@@ -5,23 +5,39 @@
  */
 import type { BinaryKernel, StridedView, UnaryKernel } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
-import { allocate, type DType, isFloat } from "../dtype.js";
+import { allocateOn, placeOn, type Storage, targetDevice } from "../device.js";
+import { allocate, type DType, isFloat, type TypedArray } from "../dtype.js";
 import { DTypeError } from "../errors.js";
 import { broadcastShapes, broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 
-/** A new tensor of `shape` and `dtype`, zero-filled. */
+/** A new tensor of `shape` and `dtype`, zero-filled, on the running op's device. */
 export function empty(shape: Shape, dtype: DType): Tensor {
-  return new Tensor(allocate(dtype, sizeOf(shape)), shape, dtype);
+  return new Tensor(allocateOn(targetDevice(), dtype, sizeOf(shape)), shape, dtype);
+}
+
+/**
+ * `data` (computed on the CPU: a constant, coordinates read off data) as a tensor of `shape`
+ * on the running op's device.
+ */
+export function fromHost(op: string, data: TypedArray, shape: Shape, dtype: DType): Tensor {
+  return new Tensor(placeOn(targetDevice(), data, dtype, op), shape, dtype);
+}
+
+/** A one-element constant on the running op's device, for a kernel view with all strides 0. */
+export function constantStorage(op: string, value: number, dtype: DType): Storage {
+  const data = allocate(dtype, 1);
+  data[0] = value;
+  return placeOn(targetDevice(), data, dtype, op);
 }
 
 /** The contiguous tensor `t` read with the strides of `shape` it broadcasts to. */
-export function broadcastView(t: Tensor, shape: Shape): StridedView {
-  return { data: t.data, offset: 0, strides: broadcastStrides(t.shape, shape) };
+export function broadcastView(t: Tensor, shape: Shape): StridedView<Storage> {
+  return { data: t.storage, offset: 0, strides: broadcastStrides(t.shape, shape) };
 }
 
-export function contiguousView(t: Tensor): StridedView {
-  return { data: t.data, offset: 0, strides: stridesOf(t.shape) };
+export function contiguousView(t: Tensor): StridedView<Storage> {
+  return { data: t.storage, offset: 0, strides: stridesOf(t.shape) };
 }
 
 /** Throws unless `x` is float: the op is only defined (or only differentiable) there. */
@@ -112,7 +128,7 @@ export function unaryKernel(
     requireFloat(op, x);
   }
   const out = empty(x.shape, x.dtype);
-  getBackend().unary(kernel, x.data, out.data);
+  getBackend().unary(kernel, x.storage, out.storage);
   return out;
 }
 
@@ -126,7 +142,7 @@ export function binaryKernel(
 ): Tensor {
   const shape = broadcastShapes(op, a.shape, b.shape);
   const out = empty(shape, dtype);
-  getBackend().binary(kernel, broadcastView(a, shape), broadcastView(b, shape), out.data, shape);
+  getBackend().binary(kernel, broadcastView(a, shape), broadcastView(b, shape), out.storage, shape);
   return out;
 }
 

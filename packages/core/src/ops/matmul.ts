@@ -70,7 +70,7 @@ const matmulOp: OpSpec<MatmulAttrs> = {
     const integers = out.dtype === "int32";
     const product = integers ? empty(out.shape, "float64") : out;
     const [left, right] = integers ? [asFloat(a, "float64"), asFloat(b, "float64")] : [a, b];
-    getBackend().matmul(left.data, right.data, product.data, {
+    getBackend().matmul(left.storage, right.storage, product.storage, {
       aOffsets: batchOffsets(a.shape, batch),
       bOffsets: batchOffsets(b.shape, batch),
       m,

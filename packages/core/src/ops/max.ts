@@ -38,7 +38,7 @@ const maxOp: OpSpec<MaxAttrs> = {
       throw new ValueError("max", `cannot reduce an empty axis; got shape ${formatShape(x.shape)}`);
     }
     const out = empty(reducedShape(x.shape, axes, keepDims), x.dtype);
-    getBackend().reduce("max", x.data, x.shape, axes, out.data);
+    getBackend().reduce("max", x.storage, x.shape, axes, out.storage);
     return out;
   },
   backward: (g, { inputs: [x], output, attrs: { axes, ties } }) => {

@@ -29,7 +29,7 @@ function resolveShape(x: Tensor, shape: Shape): number[] {
 const reshapeOp: OpSpec<Shape> = {
   name: "reshape",
   // Row-major data reads the same under any shape of the same size: share it, copy nothing.
-  forward: ([x], shape) => new Tensor(x.data, shape, x.dtype),
+  forward: ([x], shape) => new Tensor(x.storage, shape, x.dtype),
   // d reshape(x) = g reshaped back to x's shape
   backward: (g, { inputs: [x] }) => [reshape(g, x.shape)],
 };

@@ -17,9 +17,9 @@ const scatterAddOp: OpSpec<ScatterAddAttrs> = {
     const out = empty(shape, src.dtype);
     const { outer, axisLen, indexLen, inner } = gatherLayout(shape, index.shape, axis);
     getBackend().scatterAdd(
-      src.data,
-      index.data as Int32Array,
-      out.data,
+      src.storage,
+      index.storage,
+      out.storage,
       outer,
       axisLen,
       indexLen,

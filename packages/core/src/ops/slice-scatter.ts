@@ -16,7 +16,7 @@ const sliceScatterOp: OpSpec<SliceScatterAttrs> = {
     const out = empty(shape, x.dtype);
     getBackend().copy(
       contiguousView(x),
-      { data: out.data, ...sliceLayout(shape, spec) },
+      { data: out.storage, ...sliceLayout(shape, spec) },
       spec.shape,
     );
     return out;

@@ -65,7 +65,7 @@ const sliceOp: OpSpec<SliceSpec> = {
   forward: ([x], spec) => {
     const out = empty(spec.shape, x.dtype);
     getBackend().copy(
-      { data: x.data, ...sliceLayout(x.shape, spec) },
+      { data: x.storage, ...sliceLayout(x.shape, spec) },
       contiguousView(out),
       spec.shape,
     );

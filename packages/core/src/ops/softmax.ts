@@ -14,7 +14,7 @@ export function softmaxAlong(x: Tensor, axis: number, log: boolean): Tensor {
   if (axis !== last) return swapAxes(softmaxAlong(swapAxes(x, axis, last), last, log), axis, last);
   const out = empty(x.shape, x.dtype);
   const cols = x.shape[last] ?? 1;
-  getBackend().softmax(x.data, cols === 0 ? 0 : x.size / cols, cols, out.data, log);
+  getBackend().softmax(x.storage, cols === 0 ? 0 : x.size / cols, cols, out.storage, log);
   return out;
 }
 

@@ -15,7 +15,7 @@ const sumToOp: OpSpec<Shape> = {
     const axes = x.shape.map((_, d) => d).filter((d) => d < offset || shape[d - offset] === 1);
     // Bools count as integers, as sum's do: a sum of bools is no bool.
     const out = empty(shape, isFloat(x.dtype) ? x.dtype : "int32");
-    getBackend().reduce("sum", x.data, x.shape, axes, out.data);
+    getBackend().reduce("sum", x.storage, x.shape, axes, out.storage);
     return out;
   },
   // d sumTo(x) = g broadcast back to x's shape

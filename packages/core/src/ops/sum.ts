@@ -17,7 +17,7 @@ const sumOp: OpSpec<ReduceAttrs> = {
   name: "sum",
   forward: ([x], { axes, keepDims }) => {
     const out = empty(reducedShape(x.shape, axes, keepDims), isFloat(x.dtype) ? x.dtype : "int32");
-    getBackend().reduce("sum", x.data, x.shape, axes, out.data);
+    getBackend().reduce("sum", x.storage, x.shape, axes, out.storage);
     return out;
   },
   // d Σ_axes x = g, copied back along every summed axis

@@ -14,8 +14,8 @@ const transposeOp: OpSpec<readonly number[]> = {
     );
     const strides = stridesOf(x.shape);
     getBackend().copy(
-      { data: x.data, offset: 0, strides: axes.map((a) => strides[a]!) },
-      { data: out.data, offset: 0, strides: stridesOf(out.shape) },
+      { data: x.storage, offset: 0, strides: axes.map((a) => strides[a]!) },
+      { data: out.storage, offset: 0, strides: stridesOf(out.shape) },
       out.shape,
     );
     return out;

@@ -27,7 +27,7 @@ const whereOp: OpSpec = {
       broadcastView(condition, shape),
       broadcastView(a, shape),
       broadcastView(b, shape),
-      out.data,
+      out.storage,
       shape,
     );
     return out;

@@ -15,7 +15,14 @@ test("the WebAssembly backend is registered and is the default where SIMD runs",
 });
 
 test("setBackend names the registered backends when given an unknown one", () => {
-  expect(() => setBackend("webgpu")).toThrow(
-    'setBackend: no backend named "webgpu"; registered: reference, wasm',
+  expect(() => setBackend("cuda")).toThrow(
+    'setBackend: no backend named "cuda"; registered: reference, wasm',
   );
+});
+
+test("setBackend('webgpu') before the device is started says how to start it", () => {
+  expect(() => setBackend("webgpu")).toThrow(
+    'setBackend: the webgpu device has not been started\nhint: call `await initBackend("webgpu")` first',
+  );
+  expect(getBackend().name).toBe(initial.name);
 });

@@ -33,7 +33,7 @@ export function asFloat(x: Tensor, dtype: DType = "float32"): Tensor {
 export function floatUnary(kernel: UnaryKernel, x: Tensor): Tensor {
   const input = asFloat(x);
   const out = empty(x.shape, input.dtype);
-  getBackend().unary(kernel, input.data, out.data);
+  getBackend().unary(kernel, input.storage, out.storage);
   return out;
 }
 
@@ -51,7 +51,7 @@ export function roundingUnary(op: string, kernel: UnaryKernel, x: Tensor): Tenso
     );
   }
   const out = empty(x.shape, x.dtype);
-  getBackend().unary(kernel, x.data, out.data);
+  getBackend().unary(kernel, x.storage, out.storage);
   return out;
 }
 

@@ -9,7 +9,7 @@ const fracOp: OpSpec = {
     // x − trunc(x), PyTorch's own definition (exact: no rounding in either step).
     requireFloat("frac", x!);
     const whole = empty(x!.shape, x!.dtype);
-    getBackend().unary("trunc", x!.data, whole.data);
+    getBackend().unary("trunc", x!.storage, whole.storage);
     return binaryKernel("frac", "sub", x!, whole, x!.dtype);
   },
   // d(x − trunc x) = g

@@ -12,7 +12,7 @@ const isfiniteOp: OpSpec = {
     if (!isFloat(x!.dtype)) return binaryKernel("isfinite", "eq", x!, x!, "bool");
     // |x| < ∞ is false for ±∞ and for NaN (every comparison with NaN is).
     const magnitude = empty(x!.shape, x!.dtype);
-    getBackend().unary("abs", x!.data, magnitude.data);
+    getBackend().unary("abs", x!.storage, magnitude.storage);
     const infinity = Tensor.scalar(Number.POSITIVE_INFINITY, x!.dtype);
     return binaryKernel("isfinite", "lt", magnitude, infinity, "bool");
   },

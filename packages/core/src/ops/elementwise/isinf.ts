@@ -12,7 +12,7 @@ const isinfOp: OpSpec = {
     if (!isFloat(x!.dtype)) return empty(x!.shape, "bool");
     // |x| = ∞: one comparison covers both signs.
     const magnitude = empty(x!.shape, x!.dtype);
-    getBackend().unary("abs", x!.data, magnitude.data);
+    getBackend().unary("abs", x!.storage, magnitude.storage);
     const infinity = Tensor.scalar(Number.POSITIVE_INFINITY, x!.dtype);
     return binaryKernel("isinf", "eq", magnitude, infinity, "bool");
   },

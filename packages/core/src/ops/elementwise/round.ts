@@ -16,7 +16,7 @@ const roundOp: OpSpec<number> = {
     const up = decimals > 0;
     const scaled = binaryKernel("round", up ? "mul" : "div", x!, scale, x!.dtype);
     const rounded = empty(x!.shape, x!.dtype);
-    getBackend().unary("round", scaled.data, rounded.data);
+    getBackend().unary("round", scaled.storage, rounded.storage);
     return binaryKernel("round", up ? "div" : "mul", rounded, scale, x!.dtype);
   },
   // d round(x) = 0 wherever it exists; the gradient is zeros (not none), as in PyTorch.

@@ -12,7 +12,7 @@ const rsqrtOp: OpSpec = {
     // 1/√x in two roundings, as PyTorch's CPU kernel computes it.
     const input = asFloat(x!);
     const root = empty(input.shape, input.dtype);
-    getBackend().unary("sqrt", input.data, root.data);
+    getBackend().unary("sqrt", input.storage, root.storage);
     return binaryKernel("rsqrt", "div", Tensor.scalar(1, input.dtype), root, input.dtype);
   },
   // d x^(−1/2) = −½·g·x^(−3/2) = −½·g·out³

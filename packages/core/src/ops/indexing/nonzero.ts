@@ -1,5 +1,5 @@
 import type { Tensor, TensorLike } from "../../tensor.js";
-import { asTensor, empty } from "../kernels.js";
+import { asTensor, fromHost } from "../kernels.js";
 
 /**
  * The positions of the nonzero elements of `x` (NaN counts as nonzero), one row of
@@ -12,12 +12,11 @@ export function nonzero(x: TensorLike): Tensor {
   const t = asTensor(x);
   const data = t.data;
   // How many elements are nonzero decides the output's shape, so the data is read here on the
-  // CPU (a GPU backend will need a read-back at this point).
+  // CPU (read back from a device), and the coordinates go to x's device.
   let count = 0;
   for (let i = 0; i < data.length; i++) if (data[i] !== 0) count++;
   const rank = t.rank;
-  const out = empty([count, rank], "int32");
-  const coords = out.data;
+  const coords = new Int32Array(count * rank);
   let row = 0;
   for (let i = 0; i < data.length; i++) {
     if (data[i] === 0) continue;
@@ -29,5 +28,5 @@ export function nonzero(x: TensorLike): Tensor {
     }
     row++;
   }
-  return out;
+  return fromHost("nonzero", coords, [count, rank], "int32");
 }

@@ -2,7 +2,7 @@ import { getBackend } from "../../backend/registry.js";
 import { ValueError } from "../../errors.js";
 import { formatShape, stridesOf } from "../../shape.js";
 import type { Tensor } from "../../tensor.js";
-import { empty } from "../kernels.js";
+import { constantStorage, empty } from "../kernels.js";
 import { requireInt32 } from "./index-select.js";
 
 /**
@@ -56,9 +56,9 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
   const positions = [...index.shape, 1];
   getBackend().scatterReduce(
     "assign",
-    { data: Int32Array.of(1), offset: 0, strides: positions.map(() => 0) },
-    { data: index.data, offset: 0, strides: [...stridesOf(index.shape), 0] },
-    out.data,
+    { data: constantStorage("oneHot", 1, "int32"), offset: 0, strides: positions.map(() => 0) },
+    { data: index.storage, offset: 0, strides: [...stridesOf(index.shape), 0] },
+    out.storage,
     stridesOf(shape),
     positions,
     index.rank,

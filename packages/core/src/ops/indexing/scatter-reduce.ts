@@ -1,5 +1,6 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import { getBackend } from "../../backend/registry.js";
+import { cloneStorage } from "../../device.js";
 import { checkOptions, DTypeError, ValueError } from "../../errors.js";
 import { normalizeAxis, stridesOf } from "../../shape.js";
 import { Tensor, type TensorLike } from "../../tensor.js";
@@ -33,12 +34,12 @@ interface ScatterReduceAttrs {
 const scatterReduceOp: OpSpec<ScatterReduceAttrs> = {
   name: "scatterReduce",
   forward: ([x, index, src], { axis, reduce, includeSelf }) => {
-    const out = new Tensor(x.data.slice(), x.shape, x.dtype);
+    const out = new Tensor(cloneStorage(x.storage), x.shape, x.dtype);
     getBackend().scatterReduce(
       reduce,
       contiguousView(src!),
       contiguousView(index!),
-      out.data,
+      out.storage,
       stridesOf(x.shape),
       index!.shape,
       axis,

@@ -1,12 +1,12 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import type { StridedView } from "../../backend/backend.js";
 import { getBackend } from "../../backend/registry.js";
-import { allocate } from "../../dtype.js";
+import { cloneStorage, type Storage } from "../../device.js";
 import { DTypeError, ShapeError } from "../../errors.js";
 import { normalizeAxis, stridesOf } from "../../shape.js";
 import { Tensor, type TensorLike } from "../../tensor.js";
 import { gather } from "../gather.js";
-import { asTensor, contiguousView } from "../kernels.js";
+import { asTensor, constantStorage, contiguousView } from "../kernels.js";
 import { reshape } from "../reshape.js";
 import { slice } from "../slice.js";
 import { checkIndexValues, requireInt32 } from "./index-select.js";
@@ -73,21 +73,21 @@ interface ScatterAttrs {
 const scatterOp: OpSpec<ScatterAttrs> = {
   name: "scatter",
   forward: ([x, index, src], { axis, value }) => {
-    const out = new Tensor(x.data.slice(), x.shape, x.dtype);
-    let view: StridedView;
+    const out = new Tensor(cloneStorage(x.storage), x.shape, x.dtype);
+    let view: StridedView<Storage>;
     if (src) {
       view = contiguousView(src);
     } else {
-      const data = allocate(x.dtype, 1);
       // A number becomes x's dtype as a cast makes it: truncated for int32, nonzero for bool.
-      data[0] = x.dtype === "bool" ? Number(value !== 0) : value!;
+      const fill = x.dtype === "bool" ? Number(value !== 0) : value!;
+      const data = constantStorage("scatter", fill, x.dtype);
       view = { data, offset: 0, strides: index.shape.map(() => 0) };
     }
     getBackend().scatterReduce(
       "assign",
       view,
       contiguousView(index!),
-      out.data,
+      out.storage,
       stridesOf(x.shape),
       index!.shape,
       axis,

@@ -4,7 +4,7 @@ import { Tensor, type TensorLike } from "../../tensor.js";
 import { add } from "../add.js";
 import { broadcastTo } from "../broadcast-to.js";
 import { lt } from "../comparison.js";
-import { asTensor } from "../kernels.js";
+import { asTensor, fromHost } from "../kernels.js";
 import { mul } from "../mul.js";
 import { reshape } from "../reshape.js";
 import { slice } from "../slice.js";
@@ -193,7 +193,12 @@ export function index(x: TensorLike, ...items: IndexItem[]): Tensor {
         // A 0-d mask adds an axis of size 1 and keeps it (true) or none of it (false).
         advanced.push({
           axis: kept.length,
-          index: new Tensor(Int32Array.from(m.data[0] ? [0] : []), [m.data[0] ? 1 : 0], "int32"),
+          index: fromHost(
+            "index",
+            Int32Array.from(m.item() ? [0] : []),
+            [m.item() ? 1 : 0],
+            "int32",
+          ),
         });
         kept.push(1);
         continue;
@@ -236,7 +241,7 @@ export function index(x: TensorLike, ...items: IndexItem[]): Tensor {
   const axes = advanced.map((a) => a.axis);
   const others = kept.map((_, a) => a).filter((a) => !axes.includes(a));
   const sizes = axes.map((a) => kept[a]!);
-  let linear: Tensor = new Tensor(new Int32Array(sizeOf(broadcast)), broadcast, "int32");
+  let linear: Tensor = fromHost("index", new Int32Array(sizeOf(broadcast)), broadcast, "int32");
   let stride = 1;
   for (let k = advanced.length - 1; k >= 0; k--) {
     linear = add(linear, mul(broadcastTo(advanced[k]!.index, broadcast), stride));

@@ -33,7 +33,7 @@ function sumPoolSpec(name: string): OpSpec<Window> {
     forward: ([x], w) => {
       const [n, c] = x.shape as [number, number];
       const out = empty([n, c, ...w.outShape], x.dtype);
-      getBackend().windowSum(x.data, out.data, geometry(n * c, w));
+      getBackend().windowSum(x.storage, out.storage, geometry(n * c, w));
       return out;
     },
     // d Σ_window x = g copied to every tap of the window: col2im of g repeated per tap

@@ -16,9 +16,9 @@
  * the same both ways (within the noise of a shared machine).
  */
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
-import type { Backend, MatmulArgs } from "../../backend/backend.js";
+import type { MatmulArgs } from "../../backend/backend.js";
 import { getBackend } from "../../backend/registry.js";
-import { allocate, type TypedArray } from "../../dtype.js";
+import { allocateOn, type Storage, targetDevice } from "../../device.js";
 import type { Tensor } from "../../tensor.js";
 import { empty } from "../kernels.js";
 import { geometry, product, type Window } from "./window-args.js";
@@ -52,9 +52,10 @@ function sizesOf({ window: w, groups }: Lowering, inChannels: number, outChannel
 }
 
 /** Samples per chunk, and the column buffer they share. */
-function chunking(batch: number, perSample: number, like: TypedArray, dtype: Tensor["dtype"]) {
+function chunking(batch: number, perSample: number, like: Storage, dtype: Tensor["dtype"]) {
   const step = Math.max(1, Math.min(batch, Math.floor(CHUNK_ELEMENTS / Math.max(perSample, 1))));
-  const buffer = batch === 0 ? like.subarray(0, 0) : allocate(dtype, step * perSample);
+  const buffer =
+    batch === 0 ? like.subarray(0, 0) : allocateOn(targetDevice(), dtype, step * perSample);
   return { step, buffer };
 }
 
@@ -78,7 +79,7 @@ function products(
 }
 
 /** Samples [from, from + count) of a batch whose samples hold `size` elements each. */
-const samplesOf = (data: TypedArray, from: number, count: number, size: number) =>
+const samplesOf = (data: Storage, from: number, count: number, size: number) =>
   data.subarray(from * size, (from + count) * size);
 
 const convOp: OpSpec<Lowering> = {
@@ -90,12 +91,12 @@ const convOp: OpSpec<Lowering> = {
     const { window: w, groups } = lowering;
     const { length, inSize, m, kg, perSample } = sizesOf(lowering, cin, cout);
     const y = empty([n, cout, ...w.outShape], x.dtype);
-    const { step, buffer } = chunking(n, perSample, x.data, x.dtype);
-    const backend: Backend = getBackend();
+    const { step, buffer } = chunking(n, perSample, x.storage, x.dtype);
+    const backend = getBackend();
     for (let n0 = 0; n0 < n; n0 += step) {
       const count = Math.min(step, n - n0);
       const cols = buffer.subarray(0, count * perSample);
-      backend.im2col(samplesOf(x.data, n0, count, cin * inSize), cols, geometry(count * cin, w));
+      backend.im2col(samplesOf(x.storage, n0, count, cin * inSize), cols, geometry(count * cin, w));
       const args = products(
         count,
         groups,
@@ -103,7 +104,7 @@ const convOp: OpSpec<Lowering> = {
         (s, g) => (s * groups + g) * kg * length,
         { m, k: kg, n: length, transA: false, transB: false },
       );
-      backend.matmul(weight.data, cols, samplesOf(y.data, n0, count, cout * length), args);
+      backend.matmul(weight.storage, cols, samplesOf(y.storage, n0, count, cout * length), args);
     }
     return y;
   },
@@ -123,8 +124,8 @@ const convTransposeOp: OpSpec<Lowering> = {
     const cin = weight.shape[1]! * groups;
     const { length, inSize, m, kg, perSample } = sizesOf(lowering, cin, cout);
     const dx = empty([n, cin, ...w.inShape], g.dtype);
-    const { step, buffer } = chunking(n, perSample, g.data, g.dtype);
-    const backend: Backend = getBackend();
+    const { step, buffer } = chunking(n, perSample, g.storage, g.dtype);
+    const backend = getBackend();
     for (let n0 = 0; n0 < n; n0 += step) {
       const count = Math.min(step, n - n0);
       const cols = buffer.subarray(0, count * perSample);
@@ -135,9 +136,13 @@ const convTransposeOp: OpSpec<Lowering> = {
         (s, gr) => (s * groups + gr) * m * length,
         { m: kg, k: m, n: length, transA: true, transB: false },
       );
-      backend.matmul(weight.data, samplesOf(g.data, n0, count, cout * length), cols, args);
+      backend.matmul(weight.storage, samplesOf(g.storage, n0, count, cout * length), cols, args);
       // col2im adds into dx, which starts zeroed and receives each sample once.
-      backend.col2im(cols, samplesOf(dx.data, n0, count, cin * inSize), geometry(count * cin, w));
+      backend.col2im(
+        cols,
+        samplesOf(dx.storage, n0, count, cin * inSize),
+        geometry(count * cin, w),
+      );
     }
     return dx;
   },
@@ -157,15 +162,15 @@ const convWeightOp: OpSpec<Lowering> = {
     const { window: w, groups } = lowering;
     const { length, inSize, m, kg, perSample } = sizesOf(lowering, cin, cout);
     const dw = empty([cout, cin / groups, ...w.kernel], x.dtype);
-    const { step, buffer } = chunking(n, perSample, x.data, x.dtype);
-    const partial = allocate(x.dtype, step * cout * kg);
-    const chunkSum = allocate(x.dtype, cout * kg);
+    const { step, buffer } = chunking(n, perSample, x.storage, x.dtype);
+    const partial = allocateOn(targetDevice(), x.dtype, step * cout * kg);
+    const chunkSum = allocateOn(targetDevice(), x.dtype, cout * kg);
     const flat = { offset: 0, strides: [1] };
-    const backend: Backend = getBackend();
+    const backend = getBackend();
     for (let n0 = 0; n0 < n; n0 += step) {
       const count = Math.min(step, n - n0);
       const cols = buffer.subarray(0, count * perSample);
-      backend.im2col(samplesOf(x.data, n0, count, cin * inSize), cols, geometry(count * cin, w));
+      backend.im2col(samplesOf(x.storage, n0, count, cin * inSize), cols, geometry(count * cin, w));
       const args = products(
         count,
         groups,
@@ -174,11 +179,11 @@ const convWeightOp: OpSpec<Lowering> = {
         { m, k: length, n: kg, transA: false, transB: true },
       );
       const parts = partial.subarray(0, count * cout * kg);
-      backend.matmul(samplesOf(g.data, n0, count, cout * length), cols, parts, args);
+      backend.matmul(samplesOf(g.storage, n0, count, cout * length), cols, parts, args);
       // Sum the chunk's per-sample products, then add that into the total.
       backend.reduce("sum", parts, [count, cout * kg], [0], chunkSum);
-      const total = { data: dw.data, ...flat };
-      backend.binary("add", total, { data: chunkSum, ...flat }, dw.data, [cout * kg]);
+      const total = { data: dw.storage, ...flat };
+      backend.binary("add", total, { data: chunkSum, ...flat }, dw.storage, [cout * kg]);
     }
     return dw;
   },

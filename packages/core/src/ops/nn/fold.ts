@@ -14,7 +14,7 @@ const foldOp: OpSpec<Window> = {
     const [n, rows] = cols.shape as [number, number];
     const c = rows / product(w.kernel);
     const out = empty([n, c, ...w.inShape], cols.dtype);
-    getBackend().col2im(cols.data, out.data, geometry(n * c, w));
+    getBackend().col2im(cols.storage, out.storage, geometry(n * c, w));
     return out;
   },
   // d fold = unfold: each column reads back the gradient of the element it was added into

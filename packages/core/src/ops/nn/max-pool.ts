@@ -106,7 +106,7 @@ function maxPool(
   const shape = [n, c, ...w.outShape];
   const values = empty(shape, x.dtype);
   const indices = empty(shape, "int32");
-  getBackend().windowMax(x.data, values.data, indices.data as Int32Array, geometry(n * c, w));
+  getBackend().windowMax(x.storage, values.storage, indices.storage, geometry(n * c, w));
   // d maxPool(x) = g added at each window's maximum: a gather along the flattened plane,
   // whose gradient is the scatter-add and whose second derivative is the gather again.
   const planes = [n, c, product(w.inShape)];

@@ -29,7 +29,7 @@ const unfoldOp: OpSpec<Window> = {
   forward: ([x], w) => {
     const [n, c] = x.shape as [number, number];
     const cols = empty([n, c * product(w.kernel), product(w.outShape)], x.dtype);
-    getBackend().im2col(x.data, cols.data, geometry(n * c, w));
+    getBackend().im2col(x.storage, cols.storage, geometry(n * c, w));
     return cols;
   },
   // d unfold = fold: each input element gets the sum of the columns that copied it

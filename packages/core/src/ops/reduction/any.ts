@@ -17,7 +17,7 @@ export function logicalReduceOp(name: "any" | "all", kernel: ReduceKernel): OpSp
     forward: ([x], { axes, keepDims }) => {
       const truth = x.dtype === "bool" ? x : ne(x, 0);
       const out = empty(reducedShape(x.shape, axes, keepDims), "bool");
-      getBackend().reduce(kernel, truth.data, x.shape, axes, out.data);
+      getBackend().reduce(kernel, truth.storage, x.shape, axes, out.storage);
       return out;
     },
   };

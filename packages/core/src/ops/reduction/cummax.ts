@@ -23,15 +23,7 @@ function positionsOp(name: "cummax" | "cummin"): OpSpec<number> {
       const indices = empty(x.shape, "int32");
       const { outer, axisLen, inner } = scanLayout(x.shape, axis);
       const kernel = name === "cummax" ? "max" : "min";
-      getBackend().scan(
-        kernel,
-        x.data,
-        outer,
-        axisLen,
-        inner,
-        values.data,
-        indices.data as Int32Array,
-      );
+      getBackend().scan(kernel, x.storage, outer, axisLen, inner, values.storage, indices.storage);
       return indices;
     },
   };

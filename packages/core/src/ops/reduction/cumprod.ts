@@ -74,7 +74,7 @@ const cumprodOp: OpSpec<number> = {
   forward: ([x], axis) => {
     const out = empty(x.shape, isFloat(x.dtype) ? x.dtype : "int32");
     const { outer, axisLen, inner } = scanLayout(x.shape, axis);
-    getBackend().scan("prod", x.data, outer, axisLen, inner, out.data, null);
+    getBackend().scan("prod", x.storage, outer, axisLen, inner, out.storage, null);
     return out;
   },
   backward: (g, { inputs: [x], output, attrs: axis }) => [cumprodGradient(g, x!, output, axis)],

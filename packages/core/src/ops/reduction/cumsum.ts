@@ -11,7 +11,7 @@ const cumsumOp: OpSpec<number> = {
   forward: ([x], axis) => {
     const out = empty(x.shape, isFloat(x.dtype) ? x.dtype : "int32");
     const { outer, axisLen, inner } = scanLayout(x.shape, axis);
-    getBackend().scan("sum", x.data, outer, axisLen, inner, out.data, null);
+    getBackend().scan("sum", x.storage, outer, axisLen, inner, out.storage, null);
     return out;
   },
   // d cumsum(x)_k = Σ_{j ≥ k} g_j: the running sum of g taken from the far end

@@ -45,7 +45,7 @@ const logcumsumexpOp: OpSpec<number> = {
     requireFloat("logcumsumexp", x);
     const out = empty(x.shape, x.dtype);
     const { outer, axisLen, inner } = scanLayout(x.shape, axis);
-    getBackend().scan("logsumexp", x.data, outer, axisLen, inner, out.data, null);
+    getBackend().scan("logsumexp", x.storage, outer, axisLen, inner, out.storage, null);
     return out;
   },
   backward: (g, { inputs: [x], output, attrs: axis }) => [

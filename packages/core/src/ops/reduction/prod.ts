@@ -43,7 +43,7 @@ const prodOp: OpSpec<ReduceAttrs> = {
   name: "prod",
   forward: ([x], { axes, keepDims }) => {
     const out = empty(reducedShape(x.shape, axes, keepDims), isFloat(x.dtype) ? x.dtype : "int32");
-    getBackend().reduce("prod", x.data, x.shape, axes, out.data);
+    getBackend().reduce("prod", x.storage, x.shape, axes, out.storage);
     return out;
   },
   // d ∏ x / dx_k = g·∏_{i ≠ k} x_i

@@ -14,7 +14,7 @@ const diagonalScatterOp: OpSpec<DiagonalScatterAttrs> = {
   forward: ([x], attrs) => {
     const out = empty(attrs.shape, x.dtype);
     const view = diagonalLayout(attrs.shape, attrs);
-    getBackend().copy(contiguousView(x), { data: out.data, ...view }, view.shape);
+    getBackend().copy(contiguousView(x), { data: out.storage, ...view }, view.shape);
     return out;
   },
   // d diagonalScatter(x) = the same diagonal of g

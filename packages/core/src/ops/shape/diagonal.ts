@@ -43,7 +43,7 @@ const diagonalOp: OpSpec<DiagonalSpec> = {
   forward: ([x], spec) => {
     const view = diagonalLayout(x.shape, spec);
     const out = empty(view.shape, x.dtype);
-    getBackend().copy({ data: x.data, ...view }, contiguousView(out), view.shape);
+    getBackend().copy({ data: x.storage, ...view }, contiguousView(out), view.shape);
     return out;
   },
   // d diagonal(x) = g written back onto the diagonal of zeros

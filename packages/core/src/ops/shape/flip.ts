@@ -15,7 +15,7 @@ const flipOp: OpSpec<readonly number[]> = {
       return -s;
     });
     const out = empty(x.shape, x.dtype);
-    getBackend().copy({ data: x.data, offset, strides }, contiguousView(out), x.shape);
+    getBackend().copy({ data: x.storage, offset, strides }, contiguousView(out), x.shape);
     return out;
   },
   // d flip(x) = flip(g): flipping is its own inverse

@@ -7,7 +7,7 @@ import { broadcastTo } from "../broadcast-to.js";
 import { cast } from "../cast.js";
 import { concat } from "../concat.js";
 import { gather } from "../gather.js";
-import { contiguousView, empty } from "../kernels.js";
+import { contiguousView, empty, fromHost } from "../kernels.js";
 import { reshape } from "../reshape.js";
 import { booleanOption, sortKernel } from "./sort.js";
 
@@ -87,23 +87,27 @@ export function searchsorted(
     const v2 = reshape(v, [rows, n]);
     const merged = concat(right ? [s2, v2] : [v2, s2], 1);
     const order = sortKernel(merged, 1, false).indices;
-    const fromSeq = empty([rows, m + n], "int32");
-    const flags = fromSeq.data;
+    const flags = new Int32Array(rows * (m + n));
     for (let r = 0; r < rows; r++) {
       const from = r * (m + n) + (right ? 0 : n);
       flags.fill(1, from, from + m);
     }
+    const fromSeq = fromHost("searchsorted", flags, [rows, m + n], "int32");
     const isSeq = gather(fromSeq, 1, order);
     const before = empty([rows, m + n], "int32");
-    getBackend().scan("sum", isSeq.data, rows, m + n, 1, before.data, null);
+    getBackend().scan("sum", isSeq.storage, rows, m + n, 1, before.storage, null);
     // rank[r, p] = where merged element p of row r ended up; a value's answer is the running
     // count of sequence elements at its place.
     const rank = empty([rows, m + n], "int32");
     getBackend().scatterReduce(
       "assign",
-      { data: positions(rows, m + n), offset: 0, strides: [m + n, 1] },
+      {
+        data: fromHost("searchsorted", positions(rows, m + n), [rows * (m + n)], "int32").storage,
+        offset: 0,
+        strides: [m + n, 1],
+      },
       contiguousView(order),
-      rank.data,
+      rank.storage,
       [m + n, 1],
       [rows, m + n],
       1,

@@ -49,12 +49,12 @@ export function sortKernel(x: Tensor, axis: number, descending: boolean): Values
   const values = empty(x.shape, x.dtype);
   const indices = empty(x.shape, "int32");
   getBackend().sort(
-    x.data,
+    x.storage,
     outer,
     axisLen,
     inner,
-    values.data,
-    indices.data as Int32Array,
+    values.storage,
+    indices.storage,
     descending,
     true,
   );

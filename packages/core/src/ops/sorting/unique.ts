@@ -8,7 +8,7 @@ import { cast } from "../cast.js";
 import { ne } from "../comparison.js";
 import { concat } from "../concat.js";
 import { gather } from "../gather.js";
-import { asTensor, contiguousView, empty } from "../kernels.js";
+import { asTensor, constantStorage, contiguousView, empty, fromHost } from "../kernels.js";
 import { reshape } from "../reshape.js";
 import { slice } from "../slice.js";
 import { sum } from "../sum.js";
@@ -53,7 +53,7 @@ function scatterInto(
     op,
     contiguousView(src),
     contiguousView(index),
-    out.data,
+    out.storage,
     [1],
     [index.size],
     0,
@@ -76,16 +76,16 @@ function groupsOf(rows: Tensor): { group: Tensor; count: number } {
     sum(cast(ne(slice(rows, [1]), slice(rows, [0], [n - 1])), "int32"), 1),
     "int32",
   );
-  const starts = concat([empty([1], "int32"), m === 0 ? empty([n - 1], "int32") : differs]);
-  starts.data[0] = 1;
+  const first = fromHost("unique", Int32Array.of(1), [1], "int32");
+  const starts = concat([first, m === 0 ? empty([n - 1], "int32") : differs]);
   // A row starts a group if it differs from the last; its group is the running count − 1.
   const running = empty([n], "int32");
-  getBackend().scan("sum", cast(starts.ne(0), "int32").data, 1, n, 1, running.data, null);
+  getBackend().scan("sum", cast(starts.ne(0), "int32").storage, 1, n, 1, running.storage, null);
   getBackend().binary(
     "sub",
     contiguousView(running),
-    { data: Int32Array.of(1), offset: 0, strides: [0] },
-    group.data,
+    { data: constantStorage("unique", 1, "int32"), offset: 0, strides: [0] },
+    group.storage,
     [n],
   );
   // The number of unique values decides the output's shape: the one read of the data
@@ -137,7 +137,7 @@ export function unique(x: TensorLike, options: UniqueOptions = {}): UniqueResult
       "assign",
       contiguousView(sortedRows),
       contiguousView(reshape(group, [n, 1]).broadcastTo([n, m])),
-      values2d.data,
+      values2d.storage,
       stridesOf([count, m]),
       [n, m],
       0,
