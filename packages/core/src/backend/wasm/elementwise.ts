@@ -219,40 +219,6 @@ function flatStep(strides: readonly number[], shape: readonly number[]): number 
   return contiguous ? 1 : broadcast ? 0 : -1;
 }
 
-/**
- * Copies the view `src` of `shape` into the view `dst` when both collapse to at most two
- * dimensions: contiguous runs of one dtype with TypedArray.set, broadcast runs with fill,
- * anything else element by element (each converting as an assignment does); false for
- * higher ranks.
- */
-export function copyFast(src: StridedView, dst: StridedView, shape: readonly number[]): boolean {
-  const c = collapse(shape, [src.strides, dst.strides]);
-  const rank = c.shape.length;
-  if (rank > 2) return false;
-  const [ss, ds] = c.strides;
-  const n = rank === 0 ? 1 : c.shape[rank - 1]!;
-  const rows = rank === 2 ? c.shape[0]! : 1;
-  const sStep = rank === 0 ? 0 : ss![rank - 1]!;
-  const dStep = rank === 0 ? 0 : ds![rank - 1]!;
-  const sRow = rank === 2 ? ss![0]! : 0;
-  const dRow = rank === 2 ? ds![0]! : 0;
-  const from = src.data;
-  const to = dst.data;
-  const sameType = from.constructor === to.constructor;
-  for (let r = 0; r < rows; r++) {
-    let si = src.offset + r * sRow;
-    let di = dst.offset + r * dRow;
-    if (dStep === 1 && sStep === 1 && sameType) {
-      to.set(from.subarray(si, si + n), di);
-    } else if (dStep === 1 && sStep === 0) {
-      to.fill(from[si]!, di, di + n);
-    } else {
-      for (let j = 0; j < n; j++, si += sStep, di += dStep) to[di] = from[si]!;
-    }
-  }
-  return true;
-}
-
 /** out[i] = f(x[i]), one loop per op, each the reference's expression. */
 export function unaryFast(op: UnaryKernel, x: TypedArray, out: TypedArray): void {
   const n = x.length;

@@ -77,6 +77,18 @@ export interface KernelExports {
     ...hyperparameters: number[]
   ): void;
   adagradF32(p: number, g: number, sum: number, n: number, ...hyperparameters: number[]): void;
+  softmaxF32(x: number, out: number, r0: number, r1: number, cols: number, log: number): void;
+  im2colF32(x: number, cols: number, p0: number, p1: number, ...geometry: number[]): void;
+  col2imF32(cols: number, x: number, p0: number, p1: number, ...geometry: number[]): void;
+  windowMaxF32(
+    x: number,
+    out: number,
+    indices: number,
+    p0: number,
+    p1: number,
+    ...geometry: number[]
+  ): void;
+  windowSumF32(x: number, out: number, p0: number, p1: number, ...geometry: number[]): void;
   compareF32(
     op: number,
     a: number,

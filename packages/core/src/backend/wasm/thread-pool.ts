@@ -78,7 +78,15 @@ const READY = 1;
 const MAX_THREADS = 255;
 
 /** Kernels a worker can run, by index. */
-const KERNELS = ["matmulBatchF32", "matmulBatchF64"] as const;
+const KERNELS = [
+  "matmulBatchF32",
+  "matmulBatchF64",
+  "softmaxF32",
+  "im2colF32",
+  "col2imF32",
+  "windowMaxF32",
+  "windowSumF32",
+] as const;
 export type ParallelKernel = (typeof KERNELS)[number];
 
 /**

@@ -9,7 +9,8 @@
  */
 import type { Backend } from "../backend.js";
 import { referenceBackend } from "../reference/reference-backend.js";
-import { binaryFast, copyFast, reduceFast, unaryFast } from "./elementwise.js";
+import { copyStrided } from "./copy.js";
+import { binaryFast, reduceFast, unaryFast } from "./elementwise.js";
 import { matmulFloat, matmulRuntime, sameFloat } from "./matmul.js";
 import {
   adagradUpdateSimd,
@@ -27,6 +28,7 @@ import {
   roundSimd,
   sumColumnsSimd,
 } from "./simd-elementwise.js";
+import { softmaxFast } from "./softmax.js";
 import { sortFast } from "./sort.js";
 import {
   col2imFast,
@@ -74,9 +76,8 @@ export const wasmBackend: Backend = {
     }
     if (!binaryFast(op, a, b, out, shape)) referenceBackend.binary(op, a, b, out, shape);
   },
-  copy(src, dst, shape) {
-    if (!copyFast(src, dst, shape)) referenceBackend.copy(src, dst, shape);
-  },
+  copy: copyStrided,
+  softmax: softmaxFast,
   reduce(op, x, shape, axes, out) {
     const runtime = getLocalRuntime();
     if (

@@ -1,19 +1,22 @@
 /**
- * The sliding-window kernels (im2col, col2im, max and sum pooling) as tight JavaScript loops
- * for one and two spatial axes (one axis runs as two with a height of 1), and the gather and
- * scatter-add that max pooling's values and gradient run on. For each kernel offset the range of window positions
- * that read inside x is worked out once, so the inner loops carry no bounds test: the
- * padding's zeros are written by `fill` and the rest is a strided copy. Each output element
- * sees the reference's steps in the reference's order, so results are bit-identical to it.
- * More spatial axes go to the reference (no op uses them).
- *
- * Plain JavaScript rather than WebAssembly: these kernels move data and do at most one add or
- * compare per element, so they run at the speed of memory either way, and a WebAssembly
- * kernel would first have to copy its operands into its memory.
+ * The sliding-window kernels (im2col, col2im, max and sum pooling) for one and two spatial
+ * axes (one axis runs as two with a height of 1), and the gather and scatter-add that max
+ * pooling's values and gradient run on. Float32 planes run in WebAssembly
+ * (assembly/window.ts), split over the worker threads by planes when large; float64 planes run
+ * as tight JavaScript loops. For each kernel offset the range of window positions that read
+ * inside x is worked out once, so the inner loops carry no bounds test: the padding's zeros
+ * are written by `fill` and the rest is a strided copy. Each output element sees the
+ * reference's steps in the reference's order, so results are bit-identical to it. More
+ * spatial axes go to the reference (no op uses them).
  */
 import type { TypedArray } from "../../dtype.js";
 import type { WindowGeometry } from "../backend.js";
 import * as reference from "../reference/window.js";
+import type { KernelRuntime } from "./runtime.js";
+import { runSplit, runtimeFor } from "./split.js";
+
+/** Elements (read plus written) per thread below which splitting a window kernel does not pay. */
+const SLICE_MIN_ELEMENTS = 1 << 17;
 
 /** The geometry over exactly two spatial axes, [height, width]. */
 interface Window2d {
@@ -255,18 +258,152 @@ function windowSum2d(x: TypedArray, out: TypedArray, g: Window2d): void {
   }
 }
 
+/** The geometry's sizes in the order the WebAssembly kernels take them, after the planes. */
+function geometryArgs(g: Window2d): number[] {
+  return [g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ph, g.pw];
+}
+
+/**
+ * Copies `arrays` (float32 or int32, by element count) into a fresh allocation each, or
+ * returns null when the memory is full. `copy` says which hold input to copy in.
+ */
+function place(
+  runtime: KernelRuntime,
+  arrays: readonly (Float32Array | Int32Array)[],
+  copy: readonly boolean[],
+): number[] | null {
+  runtime.reset();
+  const at: number[] = [];
+  for (const a of arrays) {
+    const address = runtime.allocate(a.length * 4);
+    if (address < 0) return null;
+    at.push(address);
+  }
+  arrays.forEach((a, i) => {
+    if (!copy[i]) return;
+    if (a instanceof Float32Array) runtime.f32.set(a, at[i]! >> 2);
+    else runtime.i32.set(a, at[i]! >> 2);
+  });
+  return at;
+}
+
+/** Copies a kernel's result at `address` back into `out`. */
+function takeBack(runtime: KernelRuntime, address: number, out: Float32Array | Int32Array): void {
+  const from = out instanceof Float32Array ? runtime.f32 : runtime.i32;
+  out.set(from.subarray(address >> 2, (address >> 2) + out.length));
+}
+
+/** Planes per slice so that a slice moves at least SLICE_MIN_ELEMENTS. */
+function minPlanes(elements: number, planes: number): number {
+  return Math.ceil((SLICE_MIN_ELEMENTS * planes) / Math.max(1, elements));
+}
+
+/** im2col of float32 planes in WebAssembly; false (nothing written) where it cannot run. */
+function im2colWasm(x: Float32Array, cols: Float32Array, g: Window2d): boolean {
+  const work = x.length + cols.length;
+  const runtime = runtimeFor(work, SLICE_MIN_ELEMENTS);
+  const at = runtime && place(runtime, [x, cols], [true, false]);
+  if (!runtime || !at) return false;
+  const geometry = geometryArgs(g);
+  runSplit(runtime, "im2colF32", g.planes, minPlanes(work, g.planes), (p0, p1) => [
+    at[0]!,
+    at[1]!,
+    p0,
+    p1,
+    ...geometry,
+  ]);
+  takeBack(runtime, at[1]!, cols);
+  return true;
+}
+
+/** col2im of float32 planes in WebAssembly; false (nothing written) where it cannot run. */
+function col2imWasm(cols: Float32Array, x: Float32Array, g: Window2d): boolean {
+  const work = x.length + cols.length;
+  const runtime = runtimeFor(work, SLICE_MIN_ELEMENTS);
+  const at = runtime && place(runtime, [cols, x], [true, true]);
+  if (!runtime || !at) return false;
+  const geometry = geometryArgs(g);
+  runSplit(runtime, "col2imF32", g.planes, minPlanes(work, g.planes), (p0, p1) => [
+    at[0]!,
+    at[1]!,
+    p0,
+    p1,
+    ...geometry,
+  ]);
+  takeBack(runtime, at[1]!, x);
+  return true;
+}
+
+/** Max pooling of float32 planes in WebAssembly; false (nothing written) where it cannot run. */
+function windowMaxWasm(
+  x: Float32Array,
+  out: Float32Array,
+  indices: Int32Array,
+  g: Window2d,
+): boolean {
+  const work = x.length + 2 * out.length;
+  const runtime = runtimeFor(work, SLICE_MIN_ELEMENTS);
+  const at = runtime && place(runtime, [x, out, indices], [true, false, false]);
+  if (!runtime || !at) return false;
+  const geometry = geometryArgs(g);
+  runSplit(runtime, "windowMaxF32", g.planes, minPlanes(work, g.planes), (p0, p1) => [
+    at[0]!,
+    at[1]!,
+    at[2]!,
+    p0,
+    p1,
+    ...geometry,
+  ]);
+  takeBack(runtime, at[1]!, out);
+  takeBack(runtime, at[2]!, indices);
+  return true;
+}
+
+/** Sum pooling of float32 planes in WebAssembly; false (nothing written) where it cannot run. */
+function windowSumWasm(x: Float32Array, out: Float32Array, g: Window2d): boolean {
+  const work = x.length + out.length;
+  const runtime = runtimeFor(work, SLICE_MIN_ELEMENTS);
+  const at = runtime && place(runtime, [x, out], [true, false]);
+  if (!runtime || !at) return false;
+  const geometry = geometryArgs(g);
+  runSplit(runtime, "windowSumF32", g.planes, minPlanes(work, g.planes), (p0, p1) => [
+    at[0]!,
+    at[1]!,
+    p0,
+    p1,
+    ...geometry,
+  ]);
+  takeBack(runtime, at[1]!, out);
+  return true;
+}
+
+/** Whether every array is float32 and some plane has elements (else the JavaScript loop). */
+function float32Planes(g: Window2d, ...arrays: TypedArray[]): boolean {
+  return g.planes > 0 && arrays.every((a) => a instanceof Float32Array);
+}
+
 /** The fast im2col; see `Backend.im2col`. */
 export function im2colFast(x: TypedArray, cols: TypedArray, g: WindowGeometry): void {
   const g2 = as2d(g);
-  if (g2) im2col2d(x, cols, g2);
-  else reference.im2col(x, cols, g);
+  if (!g2) reference.im2col(x, cols, g);
+  else if (
+    !float32Planes(g2, x, cols) ||
+    !im2colWasm(x as Float32Array, cols as Float32Array, g2)
+  ) {
+    im2col2d(x, cols, g2);
+  }
 }
 
 /** The fast col2im; see `Backend.col2im`. */
 export function col2imFast(cols: TypedArray, x: TypedArray, g: WindowGeometry): void {
   const g2 = as2d(g);
-  if (g2) col2im2d(cols, x, g2);
-  else reference.col2im(cols, x, g);
+  if (!g2) reference.col2im(cols, x, g);
+  else if (
+    !float32Planes(g2, x, cols) ||
+    !col2imWasm(cols as Float32Array, x as Float32Array, g2)
+  ) {
+    col2im2d(cols, x, g2);
+  }
 }
 
 /** The fast max pooling; see `Backend.windowMax`. */
@@ -277,15 +414,25 @@ export function windowMaxFast(
   g: WindowGeometry,
 ): void {
   const g2 = as2d(g);
-  if (g2) windowMax2d(x, out, indices, g2);
-  else reference.windowMax(x, out, indices, g);
+  if (!g2) reference.windowMax(x, out, indices, g);
+  else if (
+    !float32Planes(g2, x, out) ||
+    !windowMaxWasm(x as Float32Array, out as Float32Array, indices, g2)
+  ) {
+    windowMax2d(x, out, indices, g2);
+  }
 }
 
 /** The fast sum pooling; see `Backend.windowSum`. */
 export function windowSumFast(x: TypedArray, out: TypedArray, g: WindowGeometry): void {
   const g2 = as2d(g);
-  if (g2) windowSum2d(x, out, g2);
-  else reference.windowSum(x, out, g);
+  if (!g2) reference.windowSum(x, out, g);
+  else if (
+    !float32Planes(g2, x, out) ||
+    !windowSumWasm(x as Float32Array, out as Float32Array, g2)
+  ) {
+    windowSum2d(x, out, g2);
+  }
 }
 
 /**

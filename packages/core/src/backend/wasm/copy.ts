@@ -1,0 +1,193 @@
+/**
+ * Strided copies of any rank (permutations such as attention's [B, T, H, D] → [B, H, T, D],
+ * slices, broadcasts, dtype casts). The view is first collapsed (size-1 axes dropped,
+ * neighbours that both sides walk as one merged); the two innermost axes left are then copied
+ * as a block under an odometer over the outer ones. A block whose source is read across its
+ * rows (a transpose of the inner two axes) is copied in square tiles, so that the lines it
+ * reads stay in cache while their columns are written. Float32 and float64 copies run in
+ * loops of their own, which the engine compiles for one element type; other pairs share a
+ * general loop. Each element is assigned once, converting as an assignment does, so the
+ * result is exactly the reference's.
+ */
+import type { TypedArray } from "../../dtype.js";
+import type { StridedView } from "../backend.js";
+import { collapse } from "./elementwise.js";
+
+/** Side of the square tiles a transposing block is copied in. */
+const TILE = 32;
+
+/** Contiguous runs at least this long are copied with TypedArray.set (whose call costs more on short runs). */
+const SET_MIN_RUN = 64;
+
+/**
+ * Copies a rows × n block: to[dBase + r·dRow + j·dStep] = from[sBase + r·sRow + j·sStep].
+ * One function per element-type pair keeps each loop monomorphic.
+ */
+type Block<S extends TypedArray, D extends TypedArray> = (
+  from: S,
+  sBase: number,
+  sRow: number,
+  sStep: number,
+  to: D,
+  dBase: number,
+  dRow: number,
+  dStep: number,
+  rows: number,
+  n: number,
+) => void;
+
+const blockF32: Block<Float32Array, Float32Array> = (
+  from,
+  sBase,
+  sRow,
+  sStep,
+  to,
+  dBase,
+  dRow,
+  dStep,
+  rows,
+  n,
+) => {
+  if (sStep === 1 && dStep === 1 && n >= SET_MIN_RUN) {
+    for (let r = 0; r < rows; r++) {
+      const s = sBase + r * sRow;
+      to.set(from.subarray(s, s + n), dBase + r * dRow);
+    }
+  } else if (sStep !== 1 && rows >= TILE && n >= TILE && Math.abs(sRow) < Math.abs(sStep)) {
+    for (let r0 = 0; r0 < rows; r0 += TILE) {
+      const r1 = Math.min(rows, r0 + TILE);
+      for (let j0 = 0; j0 < n; j0 += TILE) {
+        const j1 = Math.min(n, j0 + TILE);
+        for (let r = r0; r < r1; r++) {
+          let s = sBase + r * sRow + j0 * sStep;
+          let d = dBase + r * dRow + j0 * dStep;
+          for (let j = j0; j < j1; j++, s += sStep, d += dStep) to[d] = from[s]!;
+        }
+      }
+    }
+  } else {
+    for (let r = 0; r < rows; r++) {
+      let s = sBase + r * sRow;
+      let d = dBase + r * dRow;
+      for (let j = 0; j < n; j++, s += sStep, d += dStep) to[d] = from[s]!;
+    }
+  }
+};
+
+const blockF64: Block<Float64Array, Float64Array> = (
+  from,
+  sBase,
+  sRow,
+  sStep,
+  to,
+  dBase,
+  dRow,
+  dStep,
+  rows,
+  n,
+) => {
+  if (sStep === 1 && dStep === 1 && n >= SET_MIN_RUN) {
+    for (let r = 0; r < rows; r++) {
+      const s = sBase + r * sRow;
+      to.set(from.subarray(s, s + n), dBase + r * dRow);
+    }
+  } else if (sStep !== 1 && rows >= TILE && n >= TILE && Math.abs(sRow) < Math.abs(sStep)) {
+    for (let r0 = 0; r0 < rows; r0 += TILE) {
+      const r1 = Math.min(rows, r0 + TILE);
+      for (let j0 = 0; j0 < n; j0 += TILE) {
+        const j1 = Math.min(n, j0 + TILE);
+        for (let r = r0; r < r1; r++) {
+          let s = sBase + r * sRow + j0 * sStep;
+          let d = dBase + r * dRow + j0 * dStep;
+          for (let j = j0; j < j1; j++, s += sStep, d += dStep) to[d] = from[s]!;
+        }
+      }
+    }
+  } else {
+    for (let r = 0; r < rows; r++) {
+      let s = sBase + r * sRow;
+      let d = dBase + r * dRow;
+      for (let j = 0; j < n; j++, s += sStep, d += dStep) to[d] = from[s]!;
+    }
+  }
+};
+
+/** Any other pair of element types: broadcast runs with fill, same-type runs with set. */
+const blockAny: Block<TypedArray, TypedArray> = (
+  from,
+  sBase,
+  sRow,
+  sStep,
+  to,
+  dBase,
+  dRow,
+  dStep,
+  rows,
+  n,
+) => {
+  const sameType = from.constructor === to.constructor;
+  for (let r = 0; r < rows; r++) {
+    let s = sBase + r * sRow;
+    let d = dBase + r * dRow;
+    if (dStep === 1 && sStep === 1 && sameType) {
+      (to as Float64Array).set((from as Float64Array).subarray(s, s + n), d);
+    } else if (dStep === 1 && sStep === 0) {
+      (to as Float64Array).fill(from[s]!, d, d + n);
+    } else {
+      for (let j = 0; j < n; j++, s += sStep, d += dStep) to[d] = from[s]!;
+    }
+  }
+};
+
+function blockFor(from: TypedArray, to: TypedArray): Block<TypedArray, TypedArray> {
+  if (from instanceof Float32Array && to instanceof Float32Array) {
+    return blockF32 as Block<TypedArray, TypedArray>;
+  }
+  if (from instanceof Float64Array && to instanceof Float64Array) {
+    return blockF64 as Block<TypedArray, TypedArray>;
+  }
+  return blockAny;
+}
+
+/** Copies the view `src` of `shape` into the view `dst`, any rank; see `Backend.copy`. */
+export function copyStrided(src: StridedView, dst: StridedView, shape: readonly number[]): void {
+  for (const size of shape) if (size === 0) return;
+  const c = collapse(shape, [src.strides, dst.strides]);
+  const rank = c.shape.length;
+  const [ss, ds] = c.strides as [number[], number[]];
+  const block = blockFor(src.data, dst.data);
+  if (rank <= 2) {
+    const n = rank === 0 ? 1 : c.shape[rank - 1]!;
+    const rows = rank === 2 ? c.shape[0]! : 1;
+    const sStep = rank === 0 ? 0 : ss[rank - 1]!;
+    const dStep = rank === 0 ? 0 : ds[rank - 1]!;
+    const sRow = rank === 2 ? ss[0]! : 0;
+    const dRow = rank === 2 ? ds[0]! : 0;
+    block(src.data, src.offset, sRow, sStep, dst.data, dst.offset, dRow, dStep, rows, n);
+    return;
+  }
+  // The inner two axes form each block; an odometer walks the outer ones.
+  const outer = rank - 2;
+  const rows = c.shape[outer]!;
+  const n = c.shape[outer + 1]!;
+  const sRow = ss[outer]!;
+  const dRow = ds[outer]!;
+  const sStep = ss[outer + 1]!;
+  const dStep = ds[outer + 1]!;
+  const index = new Array<number>(outer).fill(0);
+  let s = src.offset;
+  let d = dst.offset;
+  for (;;) {
+    block(src.data, s, sRow, sStep, dst.data, d, dRow, dStep, rows, n);
+    let axis = outer - 1;
+    for (; axis >= 0; axis--) {
+      s += ss[axis]!;
+      d += ds[axis]!;
+      if (++index[axis]! < c.shape[axis]!) break;
+      s -= ss[axis]! * c.shape[axis]!;
+      d -= ds[axis]! * c.shape[axis]!;
+      index[axis] = 0;
+    }
+    if (axis < 0) return;
+  }
+}

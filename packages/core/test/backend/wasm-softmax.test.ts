@@ -1,0 +1,131 @@
+/**
+ * The fast softmax against the reference: float32 rows in WebAssembly SIMD (a polynomial
+ * exp, float64 sums) within a few float32 ulps, float64 rows bit for bit, special values
+ * (NaN, ±∞, rows of −∞, logits of ±1000) exactly where the reference's result is not finite,
+ * and the same bits however many threads a large input is split over.
+ */
+import { Generator, referenceBackend, setNumThreads, wasmBackend } from "@tensortape/core";
+import { afterEach, describe, expect, test } from "vitest";
+import { getRuntime } from "../../src/backend/wasm/runtime.js";
+import { getPool, threadTesting } from "../../src/backend/wasm/thread-pool.js";
+import { expectWithin } from "./kernel-check.js";
+
+afterEach(() => {
+  threadTesting.cores = undefined;
+  threadTesting.busy = undefined;
+  setNumThreads(2);
+});
+
+/** Random logits in [−scale, scale), with a share of special values when `special`. */
+function logits(size: number, generator: Generator, scale: number, special: boolean) {
+  return Float32Array.from({ length: size }, () => {
+    if (special && generator.uniform() < 0.1) {
+      return [Number.NaN, Infinity, -Infinity, -Infinity, 0][generator.integer(0, 5)]!;
+    }
+    return (2 * generator.uniform() - 1) * scale;
+  });
+}
+
+/**
+ * The float32 softmax's error bound: the exp polynomial's few ulps relative to each value,
+ * plus float32's smallest normal number, under which the kernel writes 0. Log-softmax's
+ * error is that of log Σ (relative error of Σ, absolute in the log) plus the final rounding.
+ */
+const softmaxBound = (e: number) => 6e-7 * Math.abs(e) + 1.2e-38;
+const logSoftmaxBound = (e: number) => 1.2e-7 * Math.abs(e) + 4e-7;
+
+function check(x: Float32Array, rows: number, cols: number, log: boolean, label: string) {
+  const fast = new Float32Array(rows * cols).fill(7);
+  const expected = new Float32Array(rows * cols).fill(7);
+  wasmBackend.softmax(x, rows, cols, fast, log);
+  referenceBackend.softmax(x, rows, cols, expected, log);
+  // Non-finite results (NaN rows, −∞ entries of log-softmax) must be exactly the reference's.
+  const off = expected.findIndex((e, i) => !Number.isFinite(e) && !Object.is(fast[i], e));
+  expect(off, `${label}: element ${off} is ${fast[off]}, expected ${expected[off]}`).toBe(-1);
+  const bound = log ? logSoftmaxBound : softmaxBound;
+  expectWithin(fast, expected, (i) => bound(expected[i]!), label);
+  return fast;
+}
+
+describe("float32 softmax in WebAssembly", () => {
+  test("rows of 1 to 37 columns (SIMD bodies and tails), both kinds, special values", () => {
+    const generator = new Generator(11);
+    for (let cols = 1; cols <= 37; cols++) {
+      for (const log of [false, true]) {
+        for (const [scale, special] of [
+          [3, false],
+          [30, false],
+          [1000, false],
+          [5, true],
+        ] as const) {
+          const rows = generator.integer(1, 6);
+          const x = logits(rows * cols, generator, scale, special);
+          check(x, rows, cols, log, `cols ${cols} log ${log} scale ${scale} special ${special}`);
+        }
+      }
+    }
+  });
+
+  test("rows of −∞ give NaN, a NaN or +∞ poisons its row, −∞ entries give 0 and −∞", () => {
+    const x = Float32Array.from([
+      ...[-Infinity, -Infinity, -Infinity, -Infinity, -Infinity],
+      ...[1, Number.NaN, 2, 3, 4],
+      ...[1, Infinity, 2, 3, 4],
+      ...[0, -Infinity, Math.log(3), -Infinity, -Infinity],
+    ]);
+    const soft = check(x, 4, 5, false, "special rows");
+    expect(Array.from(soft.subarray(0, 15)).every(Number.isNaN)).toBe(true);
+    expect(soft[15]).toBeCloseTo(0.25, 6);
+    expect(soft[16]).toBe(0);
+    const log = check(x, 4, 5, true, "special rows, log");
+    expect(Array.from(log.subarray(0, 15)).every(Number.isNaN)).toBe(true);
+    expect(log[16]).toBe(-Infinity);
+  });
+
+  test("rows sum to 1 and the largest logit's exp is exactly 1 before scaling", () => {
+    const x = Float32Array.from([5, 5, 5, 5]);
+    const out = new Float32Array(4);
+    wasmBackend.softmax(x, 1, 4, out, false);
+    expect(Array.from(out)).toEqual([0.25, 0.25, 0.25, 0.25]);
+    wasmBackend.softmax(x, 1, 4, out, true);
+    expect(out[0]).toBe(Math.fround(-Math.log(4)));
+  });
+
+  test("a large input split over threads gives the same bits as on one thread", () => {
+    threadTesting.cores = 4;
+    threadTesting.busy = false;
+    const generator = new Generator(3);
+    const [rows, cols] = [515, 509];
+    const x = logits(rows * cols, generator, 8, true);
+    for (const log of [false, true]) {
+      setNumThreads(1);
+      const one = check(x, rows, cols, log, `one thread, log ${log}`);
+      setNumThreads(3);
+      const pool = getPool(getRuntime()!)!;
+      expect(pool.waitReady(20_000)).toBe(true);
+      const before = pool.workerSlices;
+      // The caller may finish every slice before a sleeping worker wakes: call until one ran.
+      const many = new Float32Array(rows * cols);
+      for (let call = 0; call < 50 && pool.workerSlices === before; call++) {
+        wasmBackend.softmax(x, rows, cols, many, log);
+        expect(Buffer.from(many.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+      }
+      expect(pool.workerSlices).toBeGreaterThan(before);
+    }
+  });
+});
+
+test("float64 softmax is bit-identical to the reference", () => {
+  const generator = new Generator(12);
+  for (const cols of [1, 2, 7, 64, 129]) {
+    for (const log of [false, true]) {
+      const rows = 3;
+      const x = Float64Array.from(logits(rows * cols, generator, 20, cols > 2), (v) => v * 1.1);
+      const fast = new Float64Array(rows * cols);
+      const expected = new Float64Array(rows * cols);
+      wasmBackend.softmax(x, rows, cols, fast, log);
+      referenceBackend.softmax(x, rows, cols, expected, log);
+      expect(Array.from(fast).every((v, i) => Object.is(v, expected[i]))).toBe(true);
+    }
+  }
+});
