@@ -111,6 +111,12 @@ describe.skipIf(!available)("the playground in Chromium", () => {
       Number((await page.locator("#train-step").textContent())?.split(" ")[0]);
     await expect.poll(step, { timeout: 150_000, interval: 250 }).toBeGreaterThanOrEqual(50);
     await page.locator("#train-pause").click();
+    // The worker says where it stopped; the readouts show that step.
+    await expect
+      .poll(() => page.locator("#train-status").textContent())
+      .toMatch(/^Paused at step \d+\.$/);
+    const pausedAt = Number(/\d+/.exec((await page.locator("#train-status").textContent())!)![0]);
+    expect(await step()).toBe(pausedAt);
     await expect.poll(() => page.locator("#train-pause").textContent()).toBe("Resume");
     // "0.4321 (first step 2.3012)": the mean of the last 20 steps against the first step.
     const loss = (await page.locator("#train-loss").textContent())!;
@@ -187,10 +193,12 @@ describe.skipIf(!available)("the playground in Chromium", () => {
     await page.locator("#backward-next").click();
     await expect
       .poll(() => page.locator("#backward-list li").nth(1).textContent())
-      .toContain("∂J/∂w*x + b = 1");
+      .toContain("∂J/∂(w*x + b) = 1");
     await page.locator("#backward-all").click();
     const steps = await page.locator("#backward-list .step-gradient").allTextContents();
     expect(steps).toEqual(expect.arrayContaining(["∂J/∂w = 3", "∂J/∂x = 2", "∂J/∂b = 1"]));
+    // The graph marks each node the pass has reached with its gradient: w's is x = 3.
+    await expect.poll(() => page.locator("#backward-graph svg").textContent()).toContain("∂J = 3");
     await expect
       .poll(() => page.locator("#backward-list").textContent())
       .toContain("∂J/∂z = g ⊙ 1{z > 0}");

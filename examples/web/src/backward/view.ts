@@ -37,9 +37,12 @@ function formatValues(data: ArrayLike<number>): string {
   return `[${shown}${data.length > 12 ? ", …" : ""}]`;
 }
 
-/** What a node is called in the steps: what the user wrote, else its op and id. */
+/**
+ * What a node is called in the steps: what the user wrote (in parentheses unless it is a
+ * name or a call, so that ∂J/∂(w*x + b) reads right), else its op and id.
+ */
 function nameOf(node: GraphTensor): string {
-  if (node.text) return node.text;
+  if (node.text) return /^[A-Za-z_]\w*(\(.*\))?$/.test(node.text) ? node.text : `(${node.text})`;
   return node.op ? `${node.op} #${node.tensor.id}` : `constant #${node.tensor.id}`;
 }
 
@@ -81,6 +84,10 @@ export function setUpBackward(): void {
       const attributes = [`label="${label}${what}\\n${formatShape(node.tensor.shape)}"`];
       const index = recorded!.backwardOrder.indexOf(node);
       if (index >= 0 && index < shown) {
+        // Reached by the backward pass: filled, with its gradient where it is small.
+        const grad =
+          node.grad!.size <= 4 ? `\\n∂J = ${formatValues(node.grad!.data as Float64Array)}` : "";
+        attributes[0] = attributes[0]!.replace(/"$/, `${grad}"`);
         attributes.push('style="filled,bold"', 'fillcolor="#fde7d4"');
       }
       if (node === current) attributes.push('color="#c2410c"', "penwidth=3");
@@ -96,8 +103,6 @@ export function setUpBackward(): void {
     const current = steps[shown - 1];
     const svg = (await viz).renderSVGElement(dot(current));
     svg.setAttribute("role", "presentation");
-    svg.removeAttribute("width");
-    svg.removeAttribute("height");
     graph.replaceChildren(svg);
     graph.setAttribute(
       "aria-label",
@@ -112,6 +117,10 @@ export function setUpBackward(): void {
       heading.className = "step-gradient";
       heading.textContent = `∂J/∂${nameOf(node)} = ${formatValues(node.grad!.data as Float64Array)}`;
       item.append(heading);
+      const value = document.createElement("p");
+      value.className = "step-value";
+      value.textContent = `its value: ${formatValues(node.tensor.data as Float64Array)}, shape ${formatShape(node.tensor.shape)}`;
+      item.append(value);
       const detail = document.createElement("p");
       detail.className = "step-rule";
       if (node.op) {

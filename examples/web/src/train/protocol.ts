@@ -35,9 +35,9 @@ export type FromWorker =
       losses: number[];
       accuracies: number[];
       samplesPerSecond: number;
-      paused: boolean;
     }
   | { type: "evaluated"; step: number; testAccuracy: number }
+  | { type: "paused"; step: number }
   | { type: "done"; step: number; seconds: number }
   | { type: "weights"; weights: Weights; hidden: number[]; mean: number; std: number }
   | { type: "error"; message: string };

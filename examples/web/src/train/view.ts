@@ -138,6 +138,9 @@ export function setUpTrain(onWeights: (model: TrainedModel) => void): {
         text.testAccuracy.textContent = `${(100 * message.testAccuracy).toFixed(1)} % at step ${message.step}`;
         break;
       }
+      case "paused":
+        status.textContent = `Paused at step ${message.step}.`;
+        break;
       case "done":
         status.textContent = `Done: ${message.step} steps in ${message.seconds.toFixed(1)} s.`;
         pauseButton.disabled = true;
@@ -160,6 +163,8 @@ export function setUpTrain(onWeights: (model: TrainedModel) => void): {
     const data = new FormData(form);
     startButton.disabled = true;
     pauseButton.disabled = false;
+    paused = false;
+    pauseButton.textContent = "Pause";
     for (const series of [
       steps,
       losses,
@@ -184,7 +189,7 @@ export function setUpTrain(onWeights: (model: TrainedModel) => void): {
     paused = !paused;
     send({ type: paused ? "pause" : "resume" });
     pauseButton.textContent = paused ? "Resume" : "Pause";
-    status.textContent = paused ? `Paused at step ${progress.value}.` : "Training…";
+    status.textContent = paused ? "Pausing…" : "Training…";
   });
 
   return {

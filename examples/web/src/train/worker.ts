@@ -121,13 +121,15 @@ async function train(options: Extract<ToWorker, { type: "start" }>): Promise<voi
           losses,
           accuracies,
           samplesPerSecond: samples / (computeMs / 1000),
-          paused,
         });
         losses = [];
         accuracies = [];
         if (evaluateNow) post({ type: "evaluated", step, testAccuracy: evaluate(net, data) });
         await yieldToEventLoop();
-        while (paused) await new Promise<void>((done) => (resume = done));
+        if (paused) {
+          post({ type: "paused", step });
+          while (paused) await new Promise<void>((done) => (resume = done));
+        }
         sliceStart = performance.now();
       }
     }
@@ -153,6 +155,7 @@ scope.onmessage = (event) => {
   const message = event.data;
   if (message.type === "start") {
     if (running) return;
+    paused = false;
     train(message).catch((error: unknown) => {
       running = false;
       post({ type: "error", message: error instanceof Error ? error.message : String(error) });
