@@ -1,9 +1,9 @@
 /**
  * Strided copies of any rank (permutations such as attention's [B, T, H, D] → [B, H, T, D],
  * slices, broadcasts, dtype casts). The view is first collapsed (size-1 axes dropped,
- * neighbours that both sides walk as one merged); the two innermost axes left are then copied
- * as a block under an odometer over the outer ones. A block whose source is read across its
- * rows (a transpose of the inner two axes) is copied in square tiles, so that the lines it
+ * neighbours that both sides walk as one merged); the innermost axis left and the longest of
+ * the others are then copied as a block under an odometer over the rest. A block whose source
+ * is read across its rows (a transpose) is copied in square tiles, so that the lines it
  * reads stay in cache while their columns are written. Float32 and float64 copies run in
  * loops of their own, which the engine compiles for one element type; other pairs share a
  * general loop. Each element is assigned once, converting as an assignment does, so the
@@ -166,14 +166,28 @@ export function copyStrided(src: StridedView, dst: StridedView, shape: readonly 
     block(src.data, src.offset, sRow, sStep, dst.data, dst.offset, dRow, dStep, rows, n);
     return;
   }
-  // The inner two axes form each block; an odometer walks the outer ones.
-  const outer = rank - 2;
-  const rows = c.shape[outer]!;
-  const n = c.shape[outer + 1]!;
-  const sRow = ss[outer]!;
-  const dRow = ds[outer]!;
-  const sStep = ss[outer + 1]!;
-  const dStep = ds[outer + 1]!;
+  // Each block is the innermost axis by the longest other axis (the fewest calls); an
+  // odometer walks the rest. The order in which blocks are written does not change the result.
+  let rowAxis = 0;
+  for (let axis = 1; axis < rank - 1; axis++) {
+    if (c.shape[axis]! > c.shape[rowAxis]!) rowAxis = axis;
+  }
+  const rows = c.shape[rowAxis]!;
+  const n = c.shape[rank - 1]!;
+  const sRow = ss[rowAxis]!;
+  const dRow = ds[rowAxis]!;
+  const sStep = ss[rank - 1]!;
+  const dStep = ds[rank - 1]!;
+  const sizes: number[] = [];
+  const sOuter: number[] = [];
+  const dOuter: number[] = [];
+  for (let axis = 0; axis < rank - 1; axis++) {
+    if (axis === rowAxis) continue;
+    sizes.push(c.shape[axis]!);
+    sOuter.push(ss[axis]!);
+    dOuter.push(ds[axis]!);
+  }
+  const outer = sizes.length;
   const index = new Array<number>(outer).fill(0);
   let s = src.offset;
   let d = dst.offset;
@@ -181,11 +195,11 @@ export function copyStrided(src: StridedView, dst: StridedView, shape: readonly 
     block(src.data, s, sRow, sStep, dst.data, d, dRow, dStep, rows, n);
     let axis = outer - 1;
     for (; axis >= 0; axis--) {
-      s += ss[axis]!;
-      d += ds[axis]!;
-      if (++index[axis]! < c.shape[axis]!) break;
-      s -= ss[axis]! * c.shape[axis]!;
-      d -= ds[axis]! * c.shape[axis]!;
+      s += sOuter[axis]!;
+      d += dOuter[axis]!;
+      if (++index[axis]! < sizes[axis]!) break;
+      s -= sOuter[axis]! * sizes[axis]!;
+      d -= dOuter[axis]! * sizes[axis]!;
       index[axis] = 0;
     }
     if (axis < 0) return;
