@@ -176,6 +176,15 @@ describe.skipIf(!available)("the playground in Chromium", () => {
     ]);
     await expect.poll(() => page.locator("#draw-canvas").getAttribute("data-prediction")).toBe("7");
     await page.screenshot({ path: join(screenshots, "draw.png"), fullPage: true });
+    // The model trained (and paused) above classifies too, once asked for.
+    await page.locator("#draw-model").selectOption("trained");
+    await expect
+      .poll(() => page.locator("#draw-prediction").textContent())
+      .toMatch(/^\d \([\d.]+ %, by the model trained here\)$/);
+    await page.locator("#draw-model").selectOption("checkpoint");
+    await expect
+      .poll(() => page.locator("#draw-prediction").textContent())
+      .toMatch(/^7 \([\d.]+ %, by the shipped checkpoint\)$/);
   });
 
   test("the Backward view draws the tape and gives each node's gradient", async () => {
