@@ -10,71 +10,17 @@
  */
 import {
   type Backend,
-  conv2d,
-  Generator,
-  gather,
-  logSoftmax,
   type MatmulArgs,
-  matmul,
-  maxPool2d,
   registerBackend,
   setBackend,
   setNumThreads,
-  type Tensor,
-  tensor,
   wasmBackend,
 } from "@tensortape/core";
-import { randomTensor } from "@tensortape/core/testing";
-import { Adam } from "@tensortape/nn";
+import { CONV_BATCH, convStep } from "./conv-step.js";
 
 const seconds = Number(process.argv[2] ?? 6);
-const batch = 64;
-
-/** PyTorch's default initialisation bound for a layer of `fanIn` inputs: U(±1/√fanIn). */
-let seed = 1;
-const param = (shape: number[], fanIn: number) =>
-  randomTensor(shape, {
-    seed: seed++,
-    dtype: "float32",
-    low: -1 / Math.sqrt(fanIn),
-    high: 1 / Math.sqrt(fanIn),
-  }).requireGrad();
-
-const w1 = param([32, 1, 3, 3], 9);
-const b1 = param([32], 9);
-const w2 = param([64, 32, 3, 3], 288);
-const b2 = param([64], 288);
-const w3 = param([128, 9216], 9216);
-const b3 = param([128], 9216);
-const w4 = param([10, 128], 128);
-const b4 = param([10], 128);
-const params = [w1, b1, w2, b2, w3, b3, w4, b4];
-const optimizer = new Adam(params, { lr: 1e-3 });
-
-const x = randomTensor([batch, 1, 28, 28], { seed: 99, dtype: "float32", low: 0, high: 1 });
-const generator = new Generator(5);
-const labels = tensor(
-  Array.from({ length: batch }, () => generator.integer(0, 10)),
-  { dtype: "int32", shape: [batch, 1] },
-);
-
-function forward(input: Tensor): Tensor {
-  let h = conv2d(input, w1, b1).relu();
-  h = conv2d(h, w2, b2).relu();
-  h = maxPool2d(h, 2).reshape([batch, 9216]);
-  h = matmul(h, w3, { transB: true }).add(b3).relu();
-  const logits = matmul(h, w4, { transB: true }).add(b4);
-  // The negative log-likelihood of the labels, averaged over the batch.
-  return gather(logSoftmax(logits, 1), 1, labels).mean().neg();
-}
-
-function step(): number {
-  optimizer.zeroGrad();
-  const loss = forward(x);
-  loss.backward();
-  optimizer.step();
-  return loss.item();
-}
+const batch = CONV_BATCH;
+const step = convStep();
 
 /** Median milliseconds per step over about `seconds`, after a warm-up. */
 function timeSteps(): number {

@@ -10,6 +10,16 @@ export interface Framework {
   mlp(sizes: readonly number[], initial: readonly Float32Array[], optimizer: Optimizer): Trainer;
   /** A closure recording `ops` tiny add/mul ops on a [4] tensor and differentiating them. */
   tape(ops: number): () => void;
+  /**
+   * One Adam step of PyTorch's MNIST example network at batch 64 (see conv-step.ts), fresh
+   * weights each call; it may throw where the framework cannot train that network.
+   */
+  convStep(): () => void;
+  /**
+   * One AdamW step of the char-gpt model (see gpt-step.ts), or a note saying why the
+   * framework has none.
+   */
+  gptStep(): (() => void) | string;
 }
 
 export type Optimizer = { readonly kind: "sgd" | "adam"; readonly lr: number };

@@ -9,66 +9,13 @@
  *     pnpm run-ts bench/gpt.ts [seconds per thread count]
  */
 import { cpus, loadavg } from "node:os";
-import {
-  Generator,
-  getNumThreads,
-  manualSeed,
-  setNumThreads,
-  type Tensor,
-  tensor,
-} from "@tensortape/core";
-import { AdamW, clipGradNorm, crossEntropy } from "@tensortape/nn";
-import { GPT } from "../examples/_lib/gpt.js";
+import { getNumThreads, setNumThreads } from "@tensortape/core";
+import { GPT_BATCH, GPT_CONFIG, gptStep } from "./gpt-step.js";
 
 const seconds = Number(process.argv[2] ?? 8);
-const config = {
-  vocabSize: 65,
-  contextLength: 64,
-  width: 128,
-  layers: 4,
-  heads: 4,
-  dropout: 0,
-  tieWeights: true,
-};
-const batch = 32;
-
-manualSeed(0);
-const model = new GPT(config);
-// As the example: weight decay on the linear layers' matrices only.
-const decay: Tensor[] = [];
-const noDecay: Tensor[] = [];
-for (const [name, p] of model.namedParameters()) {
-  (p.rank === 2 && !name.toLowerCase().includes("embedding") ? decay : noDecay).push(p);
-}
-const optimizer = new AdamW(
-  [
-    { params: decay, weightDecay: 0.1 },
-    { params: noDecay, weightDecay: 0 },
-  ],
-  { lr: 1e-3, betas: [0.9, 0.99] },
-);
-
-// Random tokens: the step's cost does not depend on what the text says.
-const generator = new Generator(7);
-const tokens = () =>
-  tensor(
-    Array.from({ length: batch * config.contextLength }, () =>
-      generator.integer(0, config.vocabSize),
-    ),
-    { dtype: "int32", shape: [batch, config.contextLength] },
-  );
-const x = tokens();
-const y = tokens();
-
-/** The example's training step: forward, loss, backward, clipping, AdamW. */
-function step(): number {
-  const loss = crossEntropy(model.forward(x).reshape([-1, config.vocabSize]), y.reshape([-1]));
-  optimizer.zeroGrad();
-  loss.backward();
-  clipGradNorm(model.parameters(), 1);
-  optimizer.step();
-  return loss.item();
-}
+const config = GPT_CONFIG;
+const batch = GPT_BATCH;
+const { step, parameters } = gptStep();
 
 /**
  * Median milliseconds per step over about `seconds`, after a warm-up; the process's CPU time
@@ -94,7 +41,7 @@ function timeSteps(): { median: number; cpu: number; steps: number } {
 const defaultThreads = getNumThreads();
 console.log(
   `GPT vocab ${config.vocabSize}, context ${config.contextLength}, width ${config.width}, ` +
-    `${config.heads} heads, ${config.layers} layers (${model.numParameters()} parameters), ` +
+    `${config.heads} heads, ${config.layers} layers (${parameters} parameters), ` +
     `batch ${batch}, AdamW, one training step (median)`,
 );
 console.log(`  ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(2)} at the start`);

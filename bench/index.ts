@@ -1,13 +1,14 @@
 /**
  * tensortape against TF.js, in one process on one machine: matmul, an MLP training step,
- * tape overhead and MNIST training, for tensortape's WebAssembly backend on 1 and 2 threads
+ * tape overhead, a convolutional and a transformer training step, and MNIST training, for tensortape's WebAssembly backend on 1 and 2 threads
  * and its reference backend, and for TF.js's wasm and cpu backends.
  *
  *     pnpm bench            # everything, 3 rounds (about ten minutes on two cores)
  *     pnpm bench --quick    # 1 round of short samples; the slowest runs skipped or estimated
  *     pnpm bench --only matmul,mnist
  *
- * Sections: matmul, step, tape, epoch, mnist. Each figure is the median over rounds of a
+ * Sections: matmul, step, tape, conv, gpt, epoch, mnist. A peer that cannot run a workload
+ * (TF.js's wasm backend has no convolution gradients) is reported with its error. Each figure is the median over rounds of a
  * Benchmark.js median; the frameworks take turns within each round, so that a burst of
  * load from elsewhere on the machine does not fall on one of them alone. The slow ones
  * (tensortape's reference backend, TF.js cpu) run one round.
@@ -136,6 +137,55 @@ async function tapeSection(): Promise<void> {
   await workload(label, "µs/op", false, (f) => (medianMs(f.tape(ops), timing) * 1000) / ops);
 }
 
+/** The first line of what a peer threw, short enough for a table cell. */
+function failure(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+  return `fails: ${message.length > 70 ? `${message.slice(0, 67)}...` : message}`;
+}
+
+/**
+ * A training step of a larger model on every framework that can run it: the median of a few
+ * steps; a note where a framework is skipped (minutes per step) or has no such model, and the
+ * error where it throws, so that one peer's failure never stops the benchmark.
+ */
+async function trainingStep(
+  label: string,
+  make: (f: Framework) => (() => void) | string,
+  skipped: ReadonlyMap<Framework, string>,
+): Promise<void> {
+  const stepTiming = quick ? { seconds: 1, samples: 3 } : { seconds: 4, samples: 5 };
+  await workload(label, "ms", false, (f) => {
+    const skip = skipped.get(f);
+    if (skip) return skip;
+    try {
+      const step = make(f);
+      return typeof step === "string" ? step : medianMs(step, stepTiming);
+    } catch (error) {
+      return failure(error);
+    }
+  });
+}
+
+async function convSection(): Promise<void> {
+  await trainingStep(
+    "training step, PyTorch's MNIST CNN (2 conv, max-pool, 2 dense), batch 64, Adam",
+    (f) => f.convStep(),
+    new Map<Framework, string>([
+      [reference, "— (minutes per step)"],
+      // Measured once by hand on this machine: 113 s for one step.
+      [tfCpu, "— (≈113 s per step)"],
+    ]),
+  );
+}
+
+async function gptSection(): Promise<void> {
+  await trainingStep(
+    "training step, char-GPT (4 layers, width 128, context 64), batch 32, AdamW",
+    (f) => f.gptStep(),
+    new Map<Framework, string>([[reference, "— (minutes per step)"]]),
+  );
+}
+
 async function epochSection(mnist: Mnist): Promise<void> {
   const sizes = [784, 128, 10];
   const batch = 128;
@@ -204,6 +254,8 @@ const mnist = runs("epoch") || runs("mnist") ? loadMnist() : undefined;
 if (runs("matmul")) await matmulSection();
 if (runs("step")) await stepSection();
 if (runs("tape")) await tapeSection();
+if (runs("conv")) await convSection();
+if (runs("gpt")) await gptSection();
 if (runs("epoch") && mnist) await epochSection(mnist);
 
 process.stdout.write("\n");

@@ -20,7 +20,9 @@ import {
   tensor,
 } from "@tensortape/core";
 import { Adam, SGD } from "@tensortape/nn";
+import { convStep } from "./conv-step.js";
 import type { Framework, Optimizer, Trainer } from "./framework.js";
+import { gptStep } from "./gpt-step.js";
 
 function forward(params: readonly Tensor[], x: Tensor): Tensor {
   let h = x;
@@ -89,6 +91,14 @@ export function tensortape(backend: "wasm" | "reference", threads: number): Fram
         for (let i = 0; i < ops; i += 2) y = mul(add(y, 0.5), 0.999);
         sum(y).backward();
       };
+    },
+    convStep() {
+      const step = convStep();
+      return () => void step();
+    },
+    gptStep() {
+      const { step } = gptStep();
+      return () => void step();
     },
   };
 }

@@ -112,5 +112,59 @@ export function tfjs(backend: "wasm" | "cpu"): Framework {
         tf.tidy(() => f(x)).dispose();
       };
     },
+    convStep() {
+      // The same network in TF.js's NHWC layout, PyTorch's initialisation bounds, Adam 1e-3.
+      const batch = 64;
+      const uniform = (shape: number[], fanIn: number) =>
+        tf.variable(tf.randomUniform(shape, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn)));
+      const vars = [
+        uniform([3, 3, 1, 32], 9),
+        uniform([32], 9),
+        uniform([3, 3, 32, 64], 288),
+        uniform([64], 288),
+        uniform([9216, 128], 9216),
+        uniform([128], 9216),
+        uniform([128, 10], 128),
+        uniform([10], 128),
+      ];
+      const [w1, b1, w2, b2, w3, b3, w4, b4] = vars as [
+        tf.Variable<tf.Rank.R4>,
+        tf.Variable,
+        tf.Variable<tf.Rank.R4>,
+        tf.Variable,
+        tf.Variable<tf.Rank.R2>,
+        tf.Variable,
+        tf.Variable<tf.Rank.R2>,
+        tf.Variable,
+      ];
+      const x = tf.randomUniform([batch, 28, 28, 1]) as tf.Tensor4D;
+      const labels = tf.oneHot(
+        tf.tensor1d(
+          Array.from({ length: batch }, (_, i) => (i * 7) % 10),
+          "int32",
+        ),
+        10,
+      );
+      const opt = tf.train.adam(1e-3);
+      return () => {
+        tf.tidy(() => {
+          opt.minimize(
+            () => {
+              let h = tf.relu(tf.add(tf.conv2d(x, w1, 1, "valid"), b1)) as tf.Tensor4D;
+              h = tf.relu(tf.add(tf.conv2d(h, w2, 1, "valid"), b2)) as tf.Tensor4D;
+              const flat = tf.reshape(tf.maxPool(h, 2, 2, "valid"), [batch, 9216]) as tf.Tensor2D;
+              const hidden = tf.relu(tf.add(tf.matMul(flat, w3), b3)) as tf.Tensor2D;
+              const logits = tf.add(tf.matMul(hidden, w4), b4);
+              return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), labels), 1))) as tf.Scalar;
+            },
+            false,
+            vars,
+          );
+        });
+      };
+    },
+    gptStep() {
+      return "not written (no attention layers in TF.js core)";
+    },
   };
 }
