@@ -1,9 +1,10 @@
 /**
  * The fast backend: float32 and float64 matrix products in WebAssembly SIMD (threaded when
  * large), ReLU and comparisons as branch-free SIMD, float32 + − × ÷ and copysign, floor,
- * ceil, trunc and round (float32 and float64), column sums and the
- * optimizers' updates in SIMD, and the other elementwise, reduction and copy kernels as one
- * JavaScript loop per op. Whatever it does not accelerate (integer products, operands that
+ * ceil, trunc and round (float32 and float64), column sums, float32 softmax and the
+ * optimizers' updates in SIMD, float32 im2col, col2im and pooling in WebAssembly (softmax and
+ * the window kernels split over the threads when large), copies of any rank in typed loops,
+ * and the other elementwise and reduction kernels as one JavaScript loop per op. Whatever it does not accelerate (integer products, operands that
  * do not collapse to two dimensions) it hands to the reference backend, which it is tested
  * against kernel by kernel.
  */
