@@ -185,27 +185,92 @@ fn atanh_(x: f32) -> f32 {
   return select(r, -r, sign_bit(x));
 }
 
+// sin and cos of |r| <= pi/4 by their Taylor series, exact to float32's resolution there.
+fn sin_poly(r: f32) -> f32 {
+  let z = r * r;
+  return r + r * z * (-0.16666667 + z * (0.008333334 + z * (-0.0001984127 + z * 0.0000027557319)));
+}
+fn cos_poly(r: f32) -> f32 {
+  let z = r * r;
+  return 1.0 - 0.5 * z + z * z * (0.041666668 + z * (-0.0013888889 + z * (0.0000248016
+    + z * -0.00000027557319)));
+}
+
+// sin (which 0), cos (1) or tan (2): x reduced by multiples of pi/2 in three parts (each
+// product exact), then a polynomial chosen by the quadrant. GPUs' own sin is accurate only
+// in absolute terms, which fails sin near 0 relatively.
 fn trig_(x: f32, which: u32) -> f32 {
   if (is_nan(x) || is_inf(x)) { return f_nan(); }
-  if (which == 0u) { return sin(x); }
-  if (which == 1u) { return cos(x); }
-  return tan(x);
+  var r = x;
+  var q = 0;
+  if (abs(x) > 0.7853982) {
+    let k = round(x * 0.63661975);
+    r = ((x - k * 1.5707855225) - k * 1.0804273188e-05) - k * 6.0770999344e-11;
+    q = i32(k) & 3;
+  }
+  let s = sin_poly(r);
+  let c = cos_poly(r);
+  if (which == 2u) {
+    if ((q & 1) == 0) { return s / c; }
+    return -c / s;
+  }
+  let quadrant = (q + i32(which)) & 3;
+  if (quadrant == 0) { return s; }
+  if (quadrant == 1) { return c; }
+  if (quadrant == 2) { return -s; }
+  return -c;
 }
 
-fn asin_(x: f32) -> f32 {
-  if (is_nan(x) || abs(x) > 1.0) { return f_nan(); }
-  return asin(x);
+// atan on [0, tan(pi/8)] by its series (11 terms reach float32's resolution).
+fn atan_series(t: f32) -> f32 {
+  let z = t * t;
+  return t - t * z * (0.33333334 - z * (0.2 - z * (0.14285715 - z * (0.11111111 - z * (0.09090909
+    - z * (0.07692308 - z * (0.06666667 - z * (0.05882353 - z * (0.05263158
+    - z * (0.04761905 - z * 0.04347826))))))))));
 }
 
-fn acos_(x: f32) -> f32 {
-  if (is_nan(x) || abs(x) > 1.0) { return f_nan(); }
-  return acos(x);
+// atan(a) for a >= 0: reduced to [0, tan(pi/8)] by atan(a) = pi/2 - atan(1/a) and
+// atan(a) = pi/4 + atan((a - 1)/(a + 1)).
+fn atan_pos(a: f32) -> f32 {
+  var t = a;
+  var base = 0.0;
+  var flip = false;
+  if (t > 1.0) { t = 1.0 / t; flip = true; }
+  if (t > 0.41421357) { base = 0.7853982; t = (t - 1.0) / (t + 1.0); }
+  let r = base + atan_series(t);
+  if (flip) { return 1.5707964 - r; }
+  return r;
 }
 
 fn atan_(x: f32) -> f32 {
   if (is_nan(x)) { return x; }
   if (is_inf(x)) { return select(1.5707964, -1.5707964, x < 0.0); }
-  return atan(x);
+  if (abs(x) < 0.000244140625) { return x; }
+  let r = atan_pos(abs(x));
+  return select(r, -r, x < 0.0);
+}
+
+// asin(a) for 0 <= a <= 1/2.
+fn asin_small(a: f32) -> f32 {
+  if (a < 0.000244140625) { return a; }
+  return atan_pos(a / sqrt(1.0 - a * a));
+}
+
+fn asin_(x: f32) -> f32 {
+  let a = abs(x);
+  if (is_nan(x) || a > 1.0) { return f_nan(); }
+  var r: f32;
+  // Above 1/2, asin(a) = pi/2 - 2 asin(sqrt((1 - a)/2)), 1 - a being exact.
+  if (a <= 0.5) { r = asin_small(a); } else { r = 1.5707964 - 2.0 * asin_small(sqrt(0.5 * (1.0 - a))); }
+  if (a == 0.0) { return x; }
+  return select(r, -r, x < 0.0);
+}
+
+fn acos_(x: f32) -> f32 {
+  if (is_nan(x) || abs(x) > 1.0) { return f_nan(); }
+  if (abs(x) <= 0.5) { return 1.5707964 - select(asin_small(x), -asin_small(-x), x < 0.0); }
+  if (x > 0.0) { return 2.0 * asin_small(sqrt(0.5 * (1.0 - x))); }
+  return 3.1415927 - 2.0 * asin_small(sqrt(0.5 * (1.0 + x)));
 }
 
 // erf(x)/x - 1 for |x| < 0.84375.
@@ -447,9 +512,22 @@ fn logaddexp_(a: f32, b: f32) -> f32 {
   return m + log1p_(exp_(-abs(a - b)));
 }
 
-fn atan2_(a: f32, b: f32) -> f32 {
-  if (is_nan(a) || is_nan(b)) { return f_nan(); }
-  return atan2(a, b);
+// C's atan2(y, x), with its signed zeros and infinities.
+fn atan2_(y: f32, x: f32) -> f32 {
+  if (is_nan(y) || is_nan(x)) { return f_nan(); }
+  let negative = sign_bit(y);
+  var r: f32;
+  if (is_inf(y) && is_inf(x)) {
+    r = select(0.7853982, 2.3561945, x < 0.0);
+  } else if (is_inf(y) || (!nonzero_f(x) && nonzero_f(y))) {
+    r = 1.5707964;
+  } else if (!nonzero_f(y) || is_inf(x)) {
+    r = select(0.0, 3.1415927, sign_bit(x));
+  } else {
+    let a = atan_pos(abs(y) / abs(x));
+    r = select(a, 3.1415927 - a, x < 0.0);
+  }
+  return select(r, -r, negative);
 }
 
 fn max_nan(a: f32, b: f32) -> f32 { if (is_nan(a) || a >= b) { return a; } return b; }
