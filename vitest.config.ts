@@ -17,6 +17,8 @@ export default defineConfig({
         test: {
           name: "wasm",
           include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+          // The WebGPU kernel tests need a GPU adapter: `pnpm test:gpu` runs them.
+          exclude: ["packages/core/test/webgpu/**"],
           env: { TENSORTAPE_BACKEND: "wasm" },
           setupFiles,
         },
@@ -46,9 +48,19 @@ export default defineConfig({
           name: "reference",
           include: ["packages/core/test/**/*.test.ts"],
           // The backend tests compare the two backends themselves.
-          exclude: ["packages/core/test/backend/**"],
+          exclude: ["packages/core/test/backend/**", "packages/core/test/webgpu/**"],
           env: { TENSORTAPE_BACKEND: "reference" },
           setupFiles,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The WebGPU kernels against the reference backend, on whatever adapter Dawn finds
+          // (SwiftShader's software Vulkan here): run with `pnpm test:gpu`, which sets it up.
+          name: "webgpu",
+          include: ["packages/core/test/webgpu/**/*.test.ts"],
+          testTimeout: 120_000,
         },
       },
     ],
