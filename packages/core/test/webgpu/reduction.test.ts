@@ -1,0 +1,192 @@
+import { Generator, type ReduceKernel, referenceBackend, type ScanKernel } from "@tensortape/core";
+import { describe, test } from "vitest";
+import { expectClose, expectSame, randomFloats, randomInts, sizeOf, uploadAt } from "./compare.js";
+import { gpuKernels, withErrors } from "./device.js";
+
+// Reductions, arg-reductions, scans and softmax against the reference backend. Sums and
+// products in float32 within a tolerance scaled by Σ|x| (the reference accumulates in
+// float64); max, min, argmax, argmin, integer sums and the scans' indices bit for bit.
+
+const CASES: [number[], number[]][] = [
+  [[7], [0]],
+  [[0, 3], [1]],
+  [[3, 0], [1]],
+  [[4, 5], [0]],
+  [[4, 5], [1]],
+  [
+    [4, 5],
+    [0, 1],
+  ],
+  [
+    [2, 3, 4, 5],
+    [1, 3],
+  ],
+  [
+    [2, 3, 4, 5],
+    [0, 2, 3],
+  ],
+  [[3, 700], [1]],
+  [[5000, 3], [0]],
+  [[9000, 2], [1]],
+  [[], []],
+];
+
+describe("reduce", () => {
+  for (const op of ["sum", "prod", "max", "min"] as ReduceKernel[]) {
+    test(`${op} over axes, float32 with specials and int32`, async () => {
+      await withErrors(async () => {
+        const k = await gpuKernels();
+        const generator = new Generator(11);
+        for (const [shape, axes] of CASES) {
+          const kept = shape.filter((_, d) => !axes.includes(d));
+          for (const dtype of ["float32", "int32"] as const) {
+            const n = sizeOf(shape);
+            const x =
+              dtype === "float32"
+                ? randomFloats(
+                    n,
+                    generator,
+                    op === "prod" ? 0.5 : -3,
+                    op === "prod" ? 1.5 : 3,
+                    n > 100 ? 0.001 : 0.1,
+                  )
+                : randomInts(n, generator).map((v) => (op === "prod" ? v % 3 : v));
+            const expected =
+              dtype === "float32" ? new Float32Array(sizeOf(kept)) : new Int32Array(sizeOf(kept));
+            referenceBackend.reduce(op, x, shape, axes, expected);
+            const out = k.allocate(dtype, expected.length);
+            k.reduce(op, uploadAt(k, x), shape, axes, out);
+            const got = await k.read(out);
+            const label = `${op} ${dtype} [${shape.join(", ")}] over [${axes.join(", ")}]`;
+            if (dtype === "float32" && (op === "sum" || op === "prod")) {
+              expectClose(got, expected, label, { rtol: 2e-6 * Math.log2(n + 2), atol: 2e-6 });
+            } else expectSame(got, expected, label);
+          }
+        }
+      });
+    });
+  }
+
+  test("max keeps the first of −0 and 0, and the last NaN", async () => {
+    await withErrors(async () => {
+      const k = await gpuKernels();
+      const n = 3000;
+      const x = new Float32Array(n).fill(-0);
+      x[2500] = 0;
+      const expected = new Float32Array(1);
+      referenceBackend.reduce("max", x, [n], [0], expected);
+      const out = k.allocate("float32", 1);
+      k.reduce("max", uploadAt(k, x), [n], [0], out);
+      expectSame(await k.read(out), expected, "max of −0s and one 0");
+    });
+  });
+});
+
+describe("argReduce and scan", () => {
+  test("argmax and argmin pick the first of ties, and NaN", async () => {
+    await withErrors(async () => {
+      const k = await gpuKernels();
+      const generator = new Generator(12);
+      for (const [shape, axis] of [
+        [[6, 9], 1],
+        [[6, 9], 0],
+        [[2, 5, 3], 1],
+        [[0, 4], 1],
+        [[4, 1], 1],
+      ] as [number[], number][]) {
+        const x = randomFloats(sizeOf(shape), generator, -2, 2, 0.3).map((v) => Math.round(v));
+        const xi = Int32Array.from(x, (v) => (Number.isNaN(v) ? 5 : Math.max(-9, Math.min(9, v))));
+        for (const op of ["argmax", "argmin"] as const) {
+          for (const data of [x, xi]) {
+            const lines = sizeOf(shape) / (shape[axis]! || 1);
+            const expected = new Int32Array(
+              shape[axis] === 0 ? sizeOf(shape.filter((_, d) => d !== axis)) : lines,
+            );
+            referenceBackend.argReduce(op, data, shape, axis, expected);
+            const out = k.allocate("int32", expected.length);
+            k.argReduce(op, uploadAt(k, data), shape, axis, out);
+            expectSame(await k.read(out), expected, `${op} [${shape.join(", ")}] axis ${axis}`);
+          }
+        }
+      }
+    });
+  });
+
+  for (const op of ["sum", "prod", "max", "min", "logsumexp"] as ScanKernel[]) {
+    test(`scan ${op}`, async () => {
+      await withErrors(async () => {
+        const k = await gpuKernels();
+        const generator = new Generator(13);
+        for (const [outer, len, inner] of [
+          [3, 17, 4],
+          [1, 300, 1],
+          [2, 0, 3],
+          [5, 1, 2],
+        ]) {
+          const n = outer! * len! * inner!;
+          const x = randomFloats(
+            n,
+            generator,
+            op === "prod" ? 0.8 : -2,
+            op === "prod" ? 1.2 : 2,
+            0.05,
+          );
+          const withIndices = op === "max" || op === "min";
+          const expected = new Float32Array(n);
+          const expectedIndices = withIndices ? new Int32Array(n) : null;
+          referenceBackend.scan(op, x, outer!, len!, inner!, expected, expectedIndices);
+          const out = k.allocate("float32", n);
+          const indices = withIndices ? k.allocate("int32", n) : null;
+          k.scan(op, uploadAt(k, x), outer!, len!, inner!, out, indices);
+          const label = `scan ${op} [${outer}, ${len}, ${inner}]`;
+          const got = await k.read(out);
+          if (withIndices) {
+            expectSame(got, expected, label);
+            expectSame(await k.read(indices!), expectedIndices!, `${label} indices`);
+          } else expectClose(got, expected, label, { rtol: 1e-5, atol: 1e-5 });
+        }
+        // Integers: exact running sums and extremes.
+        const xi = randomInts(60, generator);
+        if (op !== "logsumexp" && op !== "prod") {
+          const expected = new Int32Array(60);
+          referenceBackend.scan(op, xi, 3, 20, 1, expected, null);
+          const out = k.allocate("int32", 60);
+          k.scan(op, uploadAt(k, xi), 3, 20, 1, out, null);
+          expectSame(await k.read(out), expected, `scan ${op} int32`);
+        }
+      });
+    });
+  }
+});
+
+describe("softmax", () => {
+  for (const log of [false, true]) {
+    test(`${log ? "log-softmax" : "softmax"} of rows, with −Infinity rows and NaN`, async () => {
+      await withErrors(async () => {
+        const k = await gpuKernels();
+        const generator = new Generator(14);
+        for (const [rows, cols] of [
+          [5, 10],
+          [3, 1000],
+          [70000, 2],
+          [0, 4],
+          [2, 1],
+        ]) {
+          const x = randomFloats(rows! * cols!, generator, -10, 10, 0);
+          if (rows! > 1) {
+            x.fill(Number.NEGATIVE_INFINITY, 0, cols);
+            x[cols! + 1] = Number.NaN;
+          }
+          const expected = new Float32Array(x.length);
+          referenceBackend.softmax(x, rows!, cols!, expected, log);
+          const out = k.allocate("float32", x.length);
+          k.softmax(uploadAt(k, x), rows!, cols!, out, log);
+          expectClose(await k.read(out), expected, `softmax [${rows}, ${cols}]`, {
+            rtol: 1e-5,
+            atol: 1e-7,
+          });
+        }
+      });
+    });
+  }
+});
