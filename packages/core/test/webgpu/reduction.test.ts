@@ -1,5 +1,6 @@
-import { Generator, type ReduceKernel, referenceBackend, type ScanKernel } from "@tensortape/core";
+import { Generator, type ReduceKernel, referenceBackend } from "@tensortape/core";
 import { describe, test } from "vitest";
+import type { ScanKernel } from "../../src/backend/backend.js";
 import { expectClose, expectSame, randomFloats, randomInts, sizeOf, uploadAt } from "./compare.js";
 import { gpuKernels, withErrors } from "./device.js";
 
