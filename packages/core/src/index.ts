@@ -37,6 +37,7 @@ export {
 } from "./backend/registry.js";
 export { getNumThreads, setNumThreads } from "./backend/wasm/thread-pool.js";
 export { wasmBackend } from "./backend/wasm/wasm-backend.js";
+export { type InitBackendOptions, initBackend } from "./backend/webgpu/init.js";
 export {
   arange,
   eye,
@@ -66,7 +67,9 @@ export {
   AnomalyError,
   AxisError,
   BackwardRuleError,
+  BlockingReadError,
   checkOptions,
+  DeviceError,
   DTypeError,
   GradientError,
   InplaceModificationError,

@@ -1,0 +1,158 @@
+/**
+ * The tensors' side of the WebGPU backend: device arrays are numbered handles, kernel calls
+ * become commands for the device host (see device-host.ts), and memory is given back when a
+ * handle is garbage collected. Two transports carry the commands: straight to a host on this
+ * thread (browsers: reads are async only), or in batches to a host in a worker thread (Node:
+ * a synchronous read posts a request and waits on shared memory with `Atomics.wait`).
+ */
+
+import { DeviceArray, type DeviceRuntime } from "../../device.js";
+import { allocate, type DType, type TypedArray } from "../../dtype.js";
+import { BlockingReadError, DeviceError } from "../../errors.js";
+import type { Backend } from "../backend.js";
+import type { ArrayRef, Command, DeviceHost } from "./device-host.js";
+
+/** How commands reach the device host and data comes back. */
+export interface Transport {
+  /** Queues commands, to run in order before any later read. */
+  send(command: Command): void;
+  /** The elements of `ref`, waiting for them; throws where this thread may not block. */
+  readSync(ref: ArrayRef, dtype: DType, op: string): TypedArray;
+  /** The elements of `ref`, once computed. */
+  read(ref: ArrayRef, dtype: DType): Promise<TypedArray>;
+}
+
+/** The kernel methods of `Backend`, each forwarded as a command. */
+const KERNELS = [
+  "unary",
+  "binary",
+  "where",
+  "reduce",
+  "scan",
+  "argReduce",
+  "matmul",
+  "copy",
+  "softmax",
+  "gather",
+  "scatterAdd",
+  "im2col",
+  "col2im",
+  "windowMax",
+  "windowSum",
+  "sort",
+  "scatterReduce",
+  "sgdUpdate",
+  "adamUpdate",
+  "rmspropUpdate",
+  "adagradUpdate",
+] as const satisfies readonly Exclude<keyof Backend, "name">[];
+
+/** A device array as a command carries it. */
+function refOf(array: DeviceArray): ArrayRef {
+  return { $: array.id, offset: array.offset, length: array.length };
+}
+
+/**
+ * The argument as a command carries it: device arrays (also a view's `data`) become refs;
+ * a CPU typed array where a device array belongs is a bug in an op, reported as one.
+ */
+function encode(method: string, value: unknown): unknown {
+  if (value instanceof DeviceArray) return refOf(value);
+  if (ArrayBuffer.isView(value)) {
+    throw new DeviceError(method, "a CPU array reached a webgpu kernel (an op passed .data)");
+  }
+  if (value !== null && typeof value === "object" && "data" in value && "strides" in value) {
+    const view = value as { data: unknown };
+    return { ...view, data: encode(method, view.data) };
+  }
+  return value;
+}
+
+/** The WebGPU device's runtime: `DeviceRuntime` over a transport. */
+export class WebGpuRuntime implements DeviceRuntime {
+  readonly name = "webgpu" as const;
+  readonly kernels: Backend<DeviceArray, DeviceArray>;
+  /** What the adapter says it is (for logs and the playground). */
+  readonly adapterName: string;
+  readonly #transport: Transport;
+  #nextId = 1;
+  readonly #released = new FinalizationRegistry<number>((id) =>
+    this.#transport.send({ kind: "release", id }),
+  );
+
+  constructor(transport: Transport, adapterName: string) {
+    this.#transport = transport;
+    this.adapterName = adapterName;
+    const kernels: Record<string, unknown> = { name: "webgpu" };
+    for (const method of KERNELS) {
+      kernels[method] = (...args: unknown[]) =>
+        transport.send({ kind: "kernel", method, args: args.map((a) => encode(method, a)) });
+    }
+    this.kernels = kernels as unknown as Backend<DeviceArray, DeviceArray>;
+  }
+
+  supports(dtype: DType): boolean {
+    return dtype !== "float64";
+  }
+
+  allocate(dtype: DType, length: number): DeviceArray {
+    const id = this.#nextId++;
+    this.#transport.send({ kind: "allocate", id, dtype, length });
+    return this.#handle(id, dtype, length);
+  }
+
+  upload(data: TypedArray, dtype: DType): DeviceArray {
+    const id = this.#nextId++;
+    this.#transport.send({ kind: "upload", id, dtype, data });
+    return this.#handle(id, dtype, data.length);
+  }
+
+  readSync(array: DeviceArray, op: string): TypedArray {
+    if (array.length === 0) return allocate(array.dtype, 0);
+    return this.#transport.readSync(refOf(array), array.dtype, op);
+  }
+
+  read(array: DeviceArray): Promise<TypedArray> {
+    if (array.length === 0) return Promise.resolve(allocate(array.dtype, 0));
+    return this.#transport.read(refOf(array), array.dtype);
+  }
+
+  #handle(id: number, dtype: DType, length: number): DeviceArray {
+    const array = new DeviceArray(this, id, 0, length, dtype);
+    this.#released.register(array, id);
+    return array;
+  }
+}
+
+/** A device failure, rethrown on the tensors' side as a DeviceError naming the read. */
+export function deviceFailure(op: string, error: { name?: string; message?: string }): DeviceError {
+  return new DeviceError(op, `the webgpu device failed: ${error.message ?? String(error)}`);
+}
+
+/**
+ * Commands run at once on a host on this thread. Reads are async only: the device answers
+ * through this thread's event loop, which a blocking wait would stop.
+ */
+export class CallerThreadTransport implements Transport {
+  readonly #host: DeviceHost;
+
+  constructor(host: DeviceHost) {
+    this.#host = host;
+  }
+
+  send(command: Command): void {
+    this.#host.run([command]);
+  }
+
+  readSync(_ref: ArrayRef, _dtype: DType, op: string): TypedArray {
+    throw new BlockingReadError(op, "webgpu");
+  }
+
+  async read(ref: ArrayRef): Promise<TypedArray> {
+    try {
+      return await this.#host.read(ref);
+    } catch (error) {
+      throw deviceFailure("read", error as Error);
+    }
+  }
+}
