@@ -563,6 +563,14 @@ export class Tensor {
   cummin(axis: number): ops.CumulativeExtreme {
     return ops.cummin(this, axis);
   }
+  /**
+   * Writes `source`'s values into this tensor's data in place (PyTorch's `copy_`), broadcast,
+   * cast and moved as needed; returns this. Bumps `version`. See `copyInto`.
+   */
+  copyFrom(source: Tensor): this {
+    ops.copyInto(this, source);
+    return this;
+  }
   /** This tensor on `device` (itself if already there), differentiably; see `to`. */
   to(device: DeviceName): Tensor {
     return ops.to(this, device);

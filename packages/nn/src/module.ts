@@ -1,5 +1,6 @@
 import {
   checkOptions,
+  type DeviceName,
   type DType,
   DTypeError,
   noGrad,
@@ -411,28 +412,46 @@ export abstract class Module {
       for (const { name, tensor: target } of own) {
         const source = state[name];
         if (!source) continue;
-        target.data.set(source.data);
-        // A graph recorded before the load must not run backward with the loaded values.
-        target.bumpVersion();
+        // Bumps the version: a graph recorded before the load must not run backward with
+        // the loaded values. The source may be on another device.
+        target.copyFrom(source);
       }
     });
     return { missing, unexpected };
   }
 
   /**
-   * Converts every float parameter and buffer to `dtype` (new tensors, requiresGrad kept);
-   * returns this. Do it before creating an optimizer, which holds the old tensors.
+   * Converts every float parameter and buffer to `dtype`, or moves every parameter and buffer
+   * to `device` ("cpu" or "webgpu"): new tensors, requiresGrad kept; returns this. Do it
+   * before creating an optimizer, which holds the old tensors.
    * @example const model = new MLP([2, 8, 1]).to("float64");
+   * @example await initBackend("webgpu"); const model = new MLP([784, 128, 10]).to("webgpu");
    */
-  to(dtype: "float32" | "float64"): this {
+  to(target: "float32" | "float64" | DeviceName): this {
+    if (target === "cpu" || target === "webgpu") return this.#toDevice(target);
+    const dtype = target;
     if (dtype !== "float32" && dtype !== "float64") {
-      throw new ValueError("to", `dtype must be "float32" or "float64"; got ${String(dtype)}`);
+      throw new ValueError(
+        "to",
+        `expects a float dtype ("float32", "float64") or a device ("cpu", "webgpu"); got ${String(dtype)}`,
+      );
     }
     const { slots, unique } = survey(this);
     for (const { tensor: t } of unique) {
       if (t.dtype === dtype || (t.dtype !== "float32" && t.dtype !== "float64")) continue;
       const converted = tensor(t.data, { shape: t.shape, dtype, requiresGrad: t.requiresGrad });
       replaceEverywhere(slots, t, converted);
+    }
+    return this;
+  }
+
+  #toDevice(device: DeviceName): this {
+    const { slots, unique } = survey(this);
+    for (const { tensor: t } of unique) {
+      if (t.device === device) continue;
+      const moved = noGrad(() => t.to(device));
+      if (t.requiresGrad) moved.requiresGrad = true;
+      replaceEverywhere(slots, t, moved);
     }
     return this;
   }

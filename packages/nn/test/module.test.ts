@@ -336,7 +336,7 @@ test("loadStateDict rejects entries that are not tensors", () => {
 test("to() takes only a float dtype, and loadStateDict only an object of tensors and a boolean strict", () => {
   const layer = new Dense(2, 2);
   expect(() => layer.to("int32" as "float32")).toThrow(
-    'to: dtype must be "float32" or "float64"; got int32',
+    'to: expects a float dtype ("float32", "float64") or a device ("cpu", "webgpu"); got int32',
   );
   expect(layer.weight.dtype).toBe("float32");
   expect(() => layer.loadStateDict(null as never)).toThrow(ValueError);

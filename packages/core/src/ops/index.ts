@@ -17,6 +17,7 @@ export { squeeze } from "./composite/squeeze.js";
 export { stack } from "./composite/stack.js";
 export { unsqueeze } from "./composite/unsqueeze.js";
 export { concat } from "./concat.js";
+export { copyInto } from "./copy-into.js";
 export { cos } from "./cos.js";
 export { div } from "./div.js";
 export { acos } from "./elementwise/acos.js";

@@ -10,6 +10,7 @@ import {
 } from "@tensortape/core";
 import { ones, zeros } from "../init.js";
 import { type FloatDType, type Member, Module } from "../module.js";
+import { updateRunningStats } from "./running-stats.js";
 
 /** Options of `BatchNorm1d`. */
 export interface BatchNorm1dOptions {
@@ -136,19 +137,8 @@ export class BatchNorm1d extends Module {
   #track(mean: Tensor, variance: Tensor, count: number): void {
     const [rm, rv, n] = [this.runningMean, this.runningVar, this.numBatchesTracked];
     if (!rm || !rv || !n) return;
-    const m = this.momentum;
-    const unbias = count / (count - 1);
-    noGrad(() => {
-      for (let c = 0; c < this.numFeatures; c++) {
-        rm.data[c] = (1 - m) * rm.data[c]! + m * mean.data[c]!;
-        rv.data[c] = (1 - m) * rv.data[c]! + m * variance.data[c]! * unbias;
-      }
-      n.data[0] = n.data[0]! + 1;
-    });
-    // Written in place: an eval-mode graph that read them must not run backward now.
-    rm.bumpVersion();
-    rv.bumpVersion();
-    n.bumpVersion();
+    const unbiased = noGrad(() => variance.mul(count / (count - 1)));
+    updateRunningStats(rm, rv, n, mean, unbiased, this.momentum, true);
   }
 
   override extraRepr(): string {

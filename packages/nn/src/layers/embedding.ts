@@ -1,4 +1,5 @@
 import {
+  arange,
   checkOptions,
   DTypeError,
   eq,
@@ -7,6 +8,7 @@ import {
   noGrad,
   norm,
   ShapeError,
+  scatter,
   type Tensor,
   tensor,
   unique,
@@ -104,8 +106,11 @@ export class Embedding extends Module {
       generator: options.generator,
     });
     if (this.paddingIdx !== null) {
-      const row = this.paddingIdx * embeddingDim;
-      this.weight.data.fill(0, row, row + embeddingDim);
+      // The padding row starts at +0 (where, not a product, which would leave −0s).
+      const keep = arange(numEmbeddings, undefined, 1, { device: this.weight.device })
+        .ne(this.paddingIdx)
+        .reshape([numEmbeddings, 1]);
+      noGrad(() => this.weight.copyFrom(where(keep, this.weight, 0)));
     }
   }
 
@@ -199,12 +204,8 @@ export class Embedding extends Module {
       const norms = norm(rows, this.normType, 1, true);
       const scale = where(norms.gt(maxNorm), norms.add(1e-7).reciprocal().mul(maxNorm), 1);
       const scaled = rows.mul(scale);
-      const d = this.embeddingDim;
-      const weight = this.weight.data;
-      rowsUsed.data.forEach((row, i) => {
-        weight.set(scaled.data.subarray(i * d, (i + 1) * d), row * d);
-      });
-      this.weight.bumpVersion();
+      const at = rowsUsed.reshape([-1, 1]).expand(scaled.shape);
+      this.weight.copyFrom(scatter(this.weight, 0, at, scaled));
     });
   }
 

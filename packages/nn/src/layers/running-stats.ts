@@ -131,15 +131,11 @@ export function updateRunningStats(
   countBatch: boolean,
 ): void {
   noGrad(() => {
-    if (numBatchesTracked && countBatch) {
-      numBatchesTracked.data[0] = numBatchesTracked.data[0]! + 1;
-      numBatchesTracked.bumpVersion();
-    }
-    const f = momentum ?? 1 / Math.max(1, Number(numBatchesTracked?.data[0] ?? 1));
+    if (numBatchesTracked && countBatch) numBatchesTracked.copyFrom(numBatchesTracked.add(1));
+    // Only a null momentum needs the count, and reading it waits for a GPU.
+    const f = momentum ?? 1 / Math.max(1, numBatchesTracked?.item() ?? 1);
     const blend = (running: Tensor, batch: Tensor) => {
-      const next = running.mul(1 - f).add(batch.detach().reshape(running.shape).mul(f));
-      running.data.set(next.data);
-      running.bumpVersion();
+      running.copyFrom(running.mul(1 - f).add(batch.detach().reshape(running.shape).mul(f)));
     };
     blend(runningMean, mean);
     blend(runningVar, unbiasedVar);

@@ -529,8 +529,7 @@ export class Transformer extends Module {
           dtype: p.dtype as FloatDType,
           generator: options.generator,
         });
-        p.data.set(fresh.data);
-        p.bumpVersion();
+        p.copyFrom(fresh);
       }
     });
   }

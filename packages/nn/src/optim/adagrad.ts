@@ -1,4 +1,4 @@
-import { full, getBackend, type Tensor } from "@tensortape/core";
+import { backendOf, full, type Tensor } from "@tensortape/core";
 import type { Checker } from "./check.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
@@ -67,7 +67,7 @@ export class Adagrad extends Optimizer<AdagradHyperparameters, AdagradState> {
   ): void {
     const t = ++state.step;
     const lr = h.lr / (1 + (t - 1) * h.lrDecay);
-    getBackend().adagradUpdate(param.data, grad.data, state.sum.data, {
+    backendOf(param.storage).adagradUpdate(param.storage, grad.storage, state.sum.storage, {
       lr,
       eps: h.eps,
       weightDecay: h.weightDecay,

@@ -1,4 +1,4 @@
-import { getBackend, type Tensor } from "@tensortape/core";
+import { backendOf, type Tensor } from "@tensortape/core";
 import type { Checker } from "./check.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
@@ -34,12 +34,12 @@ export function adamStep(
 ): void {
   const [beta1, beta2] = h.betas;
   const t = ++state.step;
-  getBackend().adamUpdate(
-    param.data,
-    grad.data,
-    state.expAvg.data,
-    state.expAvgSq.data,
-    state.maxExpAvgSq?.data ?? null,
+  backendOf(param.storage).adamUpdate(
+    param.storage,
+    grad.storage,
+    state.expAvg.storage,
+    state.expAvgSq.storage,
+    state.maxExpAvgSq?.storage ?? null,
     {
       stepSize: h.lr / (1 - beta1 ** t),
       beta1,

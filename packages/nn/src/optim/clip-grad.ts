@@ -1,4 +1,4 @@
-import { checkOptions, clamp, mul, noGrad, type Tensor, ValueError } from "@tensortape/core";
+import { checkOptions, clamp, mul, noGrad, stack, type Tensor, ValueError } from "@tensortape/core";
 
 /** Options of `clipGradNorm`. */
 export interface ClipGradNormOptions {
@@ -33,7 +33,14 @@ export function clipGradNorm(
     throw new ValueError("clipGradNorm", `maxNorm must be non-negative; got ${maxNorm}`);
   const withGrad = [...params].filter((t) => t.grad !== null);
   let total = 0;
+  const onDevice = withGrad.filter((t) => t.grad!.device !== "cpu");
+  if (onDevice.length > 0)
+    total = deviceNormPart(
+      onDevice.map((t) => t.grad!),
+      p,
+    );
   for (const t of withGrad) {
+    if (t.grad!.device !== "cpu") continue;
     const g = t.grad!.data;
     for (let i = 0; i < g.length; i++) {
       const a = Math.abs(g[i]!);
@@ -69,5 +76,20 @@ export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void
   }
   noGrad(() => {
     for (const t of params) if (t.grad) t.grad = clamp(t.grad, -clipValue, clipValue);
+  });
+}
+
+/**
+ * Σ|g|^p (or max |g| for p = ∞) over gradients on a device, computed there so that one
+ * number is read back rather than every gradient.
+ */
+function deviceNormPart(grads: Tensor[], p: number): number {
+  return noGrad(() => {
+    const parts = grads.map((g) => {
+      const a = g.abs();
+      return p === Number.POSITIVE_INFINITY ? a.max() : a.pow(p).sum();
+    });
+    const all = stack(parts);
+    return (p === Number.POSITIVE_INFINITY ? all.max() : all.sum()).item();
   });
 }

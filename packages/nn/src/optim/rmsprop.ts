@@ -1,4 +1,4 @@
-import { getBackend, type Tensor } from "@tensortape/core";
+import { backendOf, type Tensor } from "@tensortape/core";
 import type { Checker } from "./check.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
@@ -72,12 +72,12 @@ export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
     h: ParamGroup<RMSpropHyperparameters>,
     state: RMSpropState,
   ): void {
-    getBackend().rmspropUpdate(
-      param.data,
-      grad.data,
-      state.squareAvg.data,
-      state.gradAvg?.data ?? null,
-      state.momentumBuffer?.data ?? null,
+    backendOf(param.storage).rmspropUpdate(
+      param.storage,
+      grad.storage,
+      state.squareAvg.storage,
+      state.gradAvg?.storage ?? null,
+      state.momentumBuffer?.storage ?? null,
       h,
     );
     state.step += 1;

@@ -1,4 +1,4 @@
-import { getBackend, type Tensor } from "@tensortape/core";
+import { backendOf, type Tensor } from "@tensortape/core";
 import type { Checker } from "./check.js";
 import { Optimizer, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
@@ -64,8 +64,8 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
     h: ParamGroup<SGDHyperparameters>,
     state: SGDState,
   ): void {
-    const momentumBuffer = state.momentumBuffer?.data ?? null;
-    getBackend().sgdUpdate(param.data, grad.data, momentumBuffer, {
+    const momentumBuffer = state.momentumBuffer?.storage ?? null;
+    backendOf(param.storage).sgdUpdate(param.storage, grad.storage, momentumBuffer, {
       lr: h.lr,
       momentum: h.momentum,
       dampening: h.dampening,
