@@ -26,6 +26,7 @@ import {
   convTranspose1d,
   convTranspose2d,
   copysign,
+  type DeviceName,
   div,
   einsum,
   eq,
@@ -88,6 +89,7 @@ import {
   swapAxes,
   type Tensor,
   type TensorLike,
+  type TensorOptions,
   tensor,
   topk,
   transpose,
@@ -131,8 +133,22 @@ const spread = (shape: number[]) => {
   const values = Array.from({ length: n }, (_, i) => (((i * 7) % n) - n / 2) * 0.2);
   return tensor(values, { dtype: "float64", shape });
 };
+
+/**
+ * Where the cases' own tensors (indices, masks, constants made inside `f`) go: the device the
+ * inputs are on, so that a run on the GPU needs no `setBackend` and an op that makes its own
+ * tensors on the default device instead of its inputs' shows.
+ */
+let caseDevice: DeviceName = "cpu";
+/** Makes the cases' own tensors on `device` from now on. */
+export function setCaseDevice(device: DeviceName): void {
+  caseDevice = device;
+}
+/** A tensor the case makes itself, on the case's device. */
+const constant = (values: number[] | number[][], options: TensorOptions = {}) =>
+  tensor(values, { ...options, device: caseDevice });
 const idx = (values: number[][] | number[], shape?: number[]) =>
-  tensor(values, { dtype: "int32", ...(shape ? { shape } : {}) });
+  constant(values, { dtype: "int32", ...(shape ? { shape } : {}) });
 
 /** Binary elementwise cases: same shape, scalar, row, column, leading dimensions, a number. */
 function broadcasting(
@@ -378,7 +394,7 @@ export const cases: Record<OpName, OpCases> = {
   ],
   unique: { noGradient: (x) => unique(x).values, inputs: () => [r([5])] },
   searchsorted: {
-    noGradient: (x) => searchsorted(tensor([0, 1, 2]), x!.cast("float32")),
+    noGradient: (x) => searchsorted(constant([0, 1, 2]), x!.cast("float32")),
     inputs: () => [r([4])],
   },
   // Indexing: reads scatter g back into the positions read.
@@ -400,14 +416,14 @@ export const cases: Record<OpName, OpCases> = {
   maskedFill: [
     {
       name: "maskedFill with a 0-d tensor value",
-      f: (x, v) => maskedFill(x, tensor([1, 0, 1], { dtype: "bool" }), v!),
+      f: (x, v) => maskedFill(x, constant([1, 0, 1], { dtype: "bool" }), v!),
       inputs: [r([2, 3]), r([])],
     },
   ],
   maskedSelect: [
     {
       name: "maskedSelect broadcast",
-      f: (x) => maskedSelect(x, tensor([1, 0, 1], { dtype: "bool" })),
+      f: (x) => maskedSelect(x, constant([1, 0, 1], { dtype: "bool" })),
       inputs: [r([2, 3])],
     },
   ],
@@ -677,7 +693,7 @@ export const cases: Record<OpName, OpCases> = {
       name: "scaledDotProductAttention, batch and heads, bool mask",
       f: (q, k, v) =>
         scaledDotProductAttention(q!, k!, v!, {
-          attnMask: tensor([1, 1, 0, 1, 0, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1], {
+          attnMask: constant([1, 1, 0, 1, 0, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1], {
             dtype: "bool",
             shape: [3, 5],
           }),
@@ -799,7 +815,7 @@ export const cases: Record<OpName, OpCases> = {
   where: [
     {
       name: "where, broadcast condition",
-      f: (a, b) => where(tensor([true, false, true].map(Number), { dtype: "bool" }), a, b),
+      f: (a, b) => where(constant([1, 0, 1], { dtype: "bool" }), a, b),
       inputs: [r([2, 3]), r([2, 1])],
     },
     { name: "where as masking", f: (a) => where(gt(a, 0), a, 0), inputs: [r([4], -2, 2, [0])] },

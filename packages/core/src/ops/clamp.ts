@@ -1,10 +1,10 @@
 import { applyOp, type OpSpec } from "../autograd/apply.js";
 import { isFloat } from "../dtype.js";
-import { Tensor, type TensorLike } from "../tensor.js";
+import type { Tensor, TensorLike } from "../tensor.js";
 import { cast } from "./cast.js";
 import { ge, le } from "./comparison.js";
 import { asFloat } from "./elementwise/float-kernels.js";
-import { asTensor, binaryKernel } from "./kernels.js";
+import { asTensor, binaryKernel, scalarConstant } from "./kernels.js";
 import { mul } from "./mul.js";
 import { where } from "./where.js";
 
@@ -16,8 +16,8 @@ interface ClampAttrs {
 const clampOp: OpSpec<ClampAttrs> = {
   name: "clamp",
   forward: ([x], { min, max }) => {
-    const low = binaryKernel("clamp", "maximum", x, Tensor.scalar(min, x.dtype), x.dtype);
-    return binaryKernel("clamp", "minimum", low, Tensor.scalar(max, x.dtype), x.dtype);
+    const low = binaryKernel("clamp", "maximum", x, scalarConstant("clamp", min, x.dtype), x.dtype);
+    return binaryKernel("clamp", "minimum", low, scalarConstant("clamp", max, x.dtype), x.dtype);
   },
   // d clamp(x) = g where min ≤ x ≤ max, else 0: the gradient passes at the bounds and nowhere
   // when min > max or x is NaN, and a masked-out g is dropped even if infinite, as in PyTorch

@@ -5,11 +5,35 @@
  */
 import type { BinaryKernel, StridedView, UnaryKernel } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
-import { allocateOn, placeOn, type Storage, targetDevice } from "../device.js";
+import {
+  allocateOn,
+  type DeviceName,
+  enterDevice,
+  exitDevice,
+  placeOn,
+  type Storage,
+  targetDevice,
+} from "../device.js";
 import { allocate, type DType, isFloat, type TypedArray } from "../dtype.js";
 import { DTypeError } from "../errors.js";
 import { broadcastShapes, broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
+
+/**
+ * Runs `body` on `device` as applyOp runs an op's forward on its inputs' device: the kernels
+ * it calls and the tensors it makes (`empty`, `fromHost`, `arange`, `tensor`...) go there.
+ * For code outside an op's forward (ops without a gradient that call kernels themselves,
+ * composites that build index or weight tensors), which would otherwise follow the default
+ * device rather than its input.
+ */
+export function onDevice<T>(device: DeviceName, body: () => T): T {
+  const previous = enterDevice(device);
+  try {
+    return body();
+  } finally {
+    exitDevice(previous);
+  }
+}
 
 /** A new tensor of `shape` and `dtype`, zero-filled, on the running op's device. */
 export function empty(shape: Shape, dtype: DType): Tensor {
@@ -29,6 +53,14 @@ export function constantStorage(op: string, value: number, dtype: DType): Storag
   const data = allocate(dtype, 1);
   data[0] = value;
   return placeOn(targetDevice(), data, dtype, op);
+}
+
+/**
+ * A 0-d constant on the running op's device, for a forward to pass to a kernel beside its
+ * inputs (`Tensor.scalar` is a CPU tensor, which a device's kernels cannot read).
+ */
+export function scalarConstant(op: string, value: number, dtype: DType): Tensor {
+  return new Tensor(constantStorage(op, value, dtype), [], dtype);
 }
 
 /** The contiguous tensor `t` read with the strides of `shape` it broadcasts to. */

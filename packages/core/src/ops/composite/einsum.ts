@@ -82,7 +82,7 @@ function takeDiagonals(op: Labelled): Labelled {
     }
     // x[..i..j..] · 1{i = j}, summed over j: the diagonal, differentiable as products and sums.
     const mask = reshape(
-      eye(n, n, { dtype: t.dtype }),
+      eye(n, n, { dtype: t.dtype, device: t.device }),
       t.shape.map((_, axis) => (axis === i || axis === j ? n : 1)),
     );
     t = sum(mul(t, mask), j);

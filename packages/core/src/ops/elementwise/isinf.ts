@@ -1,8 +1,8 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import { getBackend } from "../../backend/registry.js";
 import { isFloat } from "../../dtype.js";
-import { Tensor, type TensorLike } from "../../tensor.js";
-import { binaryKernel, empty } from "../kernels.js";
+import type { Tensor, TensorLike } from "../../tensor.js";
+import { binaryKernel, empty, scalarConstant } from "../kernels.js";
 
 // A bool result carries no gradient, so isinf records no backward rule.
 const isinfOp: OpSpec = {
@@ -13,7 +13,7 @@ const isinfOp: OpSpec = {
     // |x| = ∞: one comparison covers both signs.
     const magnitude = empty(x!.shape, x!.dtype);
     getBackend().unary("abs", x!.storage, magnitude.storage);
-    const infinity = Tensor.scalar(Number.POSITIVE_INFINITY, x!.dtype);
+    const infinity = scalarConstant("isinf", Number.POSITIVE_INFINITY, x!.dtype);
     return binaryKernel("isinf", "eq", magnitude, infinity, "bool");
   },
 };

@@ -1,12 +1,13 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
-import { Tensor, type TensorLike } from "../../tensor.js";
-import { binaryKernel } from "../kernels.js";
+import type { Tensor, TensorLike } from "../../tensor.js";
+import { binaryKernel, scalarConstant } from "../kernels.js";
 
 // A bool result carries no gradient, so logicalNot records no backward rule.
 const logicalNotOp: OpSpec = {
   name: "logicalNot",
   // Zero (±0) is false and anything else true, NaN included: not x is x = 0.
-  forward: ([x]) => binaryKernel("logicalNot", "eq", x!, Tensor.scalar(0, x!.dtype), "bool"),
+  forward: ([x]) =>
+    binaryKernel("logicalNot", "eq", x!, scalarConstant("logicalNot", 0, x!.dtype), "bool"),
 };
 
 /**

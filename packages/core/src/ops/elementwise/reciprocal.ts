@@ -1,6 +1,6 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
-import { Tensor, type TensorLike } from "../../tensor.js";
-import { binaryKernel } from "../kernels.js";
+import type { Tensor, TensorLike } from "../../tensor.js";
+import { binaryKernel, scalarConstant } from "../kernels.js";
 import { mul } from "../mul.js";
 import { neg } from "../neg.js";
 import { asFloat } from "./float-kernels.js";
@@ -9,7 +9,13 @@ const reciprocalOp: OpSpec = {
   name: "reciprocal",
   forward: ([x]) => {
     const input = asFloat(x!);
-    return binaryKernel("reciprocal", "div", Tensor.scalar(1, input.dtype), input, input.dtype);
+    return binaryKernel(
+      "reciprocal",
+      "div",
+      scalarConstant("reciprocal", 1, input.dtype),
+      input,
+      input.dtype,
+    );
   },
   // d(1/x) = −g/x² = −g·out²
   backward: (g, { output }) => [neg(mul(g, mul(output, output)))],

@@ -1,8 +1,8 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import { getBackend } from "../../backend/registry.js";
 import { ValueError } from "../../errors.js";
-import { Tensor, type TensorLike } from "../../tensor.js";
-import { binaryKernel, empty, requireFloat } from "../kernels.js";
+import type { Tensor, TensorLike } from "../../tensor.js";
+import { binaryKernel, empty, requireFloat, scalarConstant } from "../kernels.js";
 import { roundingUnary } from "./float-kernels.js";
 
 const roundOp: OpSpec<number> = {
@@ -12,7 +12,7 @@ const roundOp: OpSpec<number> = {
     requireFloat("round", x!);
     // PyTorch's round_decimals: x·10^d rounded, then divided by 10^d, each step rounded to
     // x's dtype (for d < 0, x/10^−d rounded, then multiplied by 10^−d).
-    const scale = Tensor.scalar(10 ** Math.abs(decimals), x!.dtype);
+    const scale = scalarConstant("round", 10 ** Math.abs(decimals), x!.dtype);
     const up = decimals > 0;
     const scaled = binaryKernel("round", up ? "mul" : "div", x!, scale, x!.dtype);
     const rounded = empty(x!.shape, x!.dtype);

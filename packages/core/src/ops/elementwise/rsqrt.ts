@@ -1,7 +1,7 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import { getBackend } from "../../backend/registry.js";
-import { Tensor, type TensorLike } from "../../tensor.js";
-import { binaryKernel, empty } from "../kernels.js";
+import type { Tensor, TensorLike } from "../../tensor.js";
+import { binaryKernel, empty, scalarConstant } from "../kernels.js";
 import { mul } from "../mul.js";
 import { pow } from "../pow.js";
 import { asFloat } from "./float-kernels.js";
@@ -13,7 +13,7 @@ const rsqrtOp: OpSpec = {
     const input = asFloat(x!);
     const root = empty(input.shape, input.dtype);
     getBackend().unary("sqrt", input.storage, root.storage);
-    return binaryKernel("rsqrt", "div", Tensor.scalar(1, input.dtype), root, input.dtype);
+    return binaryKernel("rsqrt", "div", scalarConstant("rsqrt", 1, input.dtype), root, input.dtype);
   },
   // d x^(−1/2) = −½·g·x^(−3/2) = −½·g·out³
   backward: (g, { output }) => [mul(mul(g, -0.5), pow(output, 3))],

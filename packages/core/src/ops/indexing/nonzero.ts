@@ -1,5 +1,5 @@
 import type { Tensor, TensorLike } from "../../tensor.js";
-import { asTensor, fromHost } from "../kernels.js";
+import { asTensor, fromHost, onDevice } from "../kernels.js";
 
 /**
  * The positions of the nonzero elements of `x` (NaN counts as nonzero), one row of
@@ -28,5 +28,5 @@ export function nonzero(x: TensorLike): Tensor {
     }
     row++;
   }
-  return fromHost("nonzero", coords, [count, rank], "int32");
+  return onDevice(t.device, () => fromHost("nonzero", coords, [count, rank], "int32"));
 }

@@ -2,7 +2,7 @@ import { getBackend } from "../../backend/registry.js";
 import { ValueError } from "../../errors.js";
 import { formatShape, stridesOf } from "../../shape.js";
 import type { Tensor } from "../../tensor.js";
-import { constantStorage, empty } from "../kernels.js";
+import { constantStorage, empty, onDevice } from "../kernels.js";
 import { requireInt32 } from "./index-select.js";
 
 /**
@@ -51,18 +51,21 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
     );
   }
   const shape = [...index.shape, numClasses];
-  const out = empty(shape, "int32");
-  if (out.size === 0) return out;
-  const positions = [...index.shape, 1];
-  getBackend().scatterReduce(
-    "assign",
-    { data: constantStorage("oneHot", 1, "int32"), offset: 0, strides: positions.map(() => 0) },
-    { data: index.storage, offset: 0, strides: [...stridesOf(index.shape), 0] },
-    out.storage,
-    stridesOf(shape),
-    positions,
-    index.rank,
-    true,
-  );
-  return out;
+  // Outside an op's forward: the kernel and the result go to the index's device.
+  return onDevice(index.device, () => {
+    const out = empty(shape, "int32");
+    if (out.size === 0) return out;
+    const positions = [...index.shape, 1];
+    getBackend().scatterReduce(
+      "assign",
+      { data: constantStorage("oneHot", 1, "int32"), offset: 0, strides: positions.map(() => 0) },
+      { data: index.storage, offset: 0, strides: [...stridesOf(index.shape), 0] },
+      out.storage,
+      stridesOf(shape),
+      positions,
+      index.rank,
+      true,
+    );
+    return out;
+  });
 }

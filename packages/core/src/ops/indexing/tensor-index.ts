@@ -4,7 +4,7 @@ import { Tensor, type TensorLike } from "../../tensor.js";
 import { add } from "../add.js";
 import { broadcastTo } from "../broadcast-to.js";
 import { lt } from "../comparison.js";
-import { asTensor, fromHost } from "../kernels.js";
+import { asTensor, fromHost, onDevice } from "../kernels.js";
 import { mul } from "../mul.js";
 import { reshape } from "../reshape.js";
 import { slice } from "../slice.js";
@@ -241,7 +241,9 @@ export function index(x: TensorLike, ...items: IndexItem[]): Tensor {
   const axes = advanced.map((a) => a.axis);
   const others = kept.map((_, a) => a).filter((a) => !axes.includes(a));
   const sizes = axes.map((a) => kept[a]!);
-  let linear: Tensor = fromHost("index", new Int32Array(sizeOf(broadcast)), broadcast, "int32");
+  let linear: Tensor = onDevice(y.device, () =>
+    fromHost("index", new Int32Array(sizeOf(broadcast)), broadcast, "int32"),
+  );
   let stride = 1;
   for (let k = advanced.length - 1; k >= 0; k--) {
     linear = add(linear, mul(broadcastTo(advanced[k]!.index, broadcast), stride));

@@ -6,7 +6,7 @@ import { add } from "../add.js";
 import { argmax } from "../argmax.js";
 import { gather } from "../gather.js";
 import { indexSelect } from "../indexing/index-select.js";
-import { asTensor, requireFloat } from "../kernels.js";
+import { asTensor, onDevice, requireFloat } from "../kernels.js";
 import { matmul } from "../matmul.js";
 import { max } from "../max.js";
 import { mul } from "../mul.js";
@@ -55,7 +55,7 @@ function averagingMatrix(size: number, count: number, x: Tensor): Tensor {
     const [start, end] = adaptiveRange(o, size, count);
     for (let i = start; i < end; i++) m[o * size + i] = 1 / (end - start);
   }
-  return tensor(m, { dtype: x.dtype, shape: [count, size] });
+  return tensor(m, { dtype: x.dtype, shape: [count, size], device: x.device });
 }
 
 function adaptiveAvgPool(op: string, spatial: number, input: TensorLike, outputSize: AdaptiveSize) {
@@ -180,8 +180,9 @@ export function adaptiveMaxPool2d(
   const [n, c, h, w] = xb.shape as [number, number, number, number];
   const indices =
     oh * ow === 0
-      ? tensor([], { dtype: "int32", shape: [n, c, oh, ow] })
-      : noGrad(() => adaptiveArgmax(xb.detach(), oh, ow));
+      ? tensor([], { dtype: "int32", shape: [n, c, oh, ow], device: xb.device })
+      : // The window positions it builds go to x's device.
+        onDevice(xb.device, () => noGrad(() => adaptiveArgmax(xb.detach(), oh, ow)));
   // d adaptiveMaxPool(x) = g added at each window's maximum (gather's adjoint)
   const values = reshape(gather(reshape(xb, [n, c, h * w]), 2, reshape(indices, [n, c, oh * ow])), [
     n,

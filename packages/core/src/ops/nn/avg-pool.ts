@@ -102,7 +102,11 @@ function avgPool(
   const divisor =
     override !== undefined
       ? override
-      : tensor(divisors(w, countIncludePad), { dtype: x.dtype, shape: w.outShape });
+      : tensor(divisors(w, countIncludePad), {
+          dtype: x.dtype,
+          shape: w.outShape,
+          device: x.device,
+        });
   return batch.restore(div(sums, divisor));
 }
 

@@ -1,4 +1,5 @@
 import { tensor } from "../../creation.js";
+import type { DeviceName } from "../../device.js";
 import { checkOptions, ShapeError, ValueError } from "../../errors.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
 import { indexSelect } from "../indexing/index-select.js";
@@ -32,14 +33,19 @@ const scaleOf = (size: number, out: number, factor: number | undefined) =>
  * The source element of each output position along one axis, as PyTorch's nearest_idx
  * computes it (in float32: ⌊o·scale⌋, capped at the last element).
  */
-function nearestIndex(size: number, out: number, factor: number | undefined): Tensor {
+function nearestIndex(
+  size: number,
+  out: number,
+  factor: number | undefined,
+  device: DeviceName,
+): Tensor {
   const scale = Math.fround(scaleOf(size, out, factor));
   const index = Array.from({ length: out }, (_, o) => {
     if (out === size) return o;
     if (out === 2 * size) return o >> 1;
     return Math.min(Math.floor(Math.fround(o * scale)), size - 1);
   });
-  return tensor(index, { dtype: "int32" });
+  return tensor(index, { dtype: "int32", device });
 }
 
 /**
@@ -63,7 +69,7 @@ function linearMatrix(
     m[o * size + i0]! += 1 - lambda;
     m[o * size + i1]! += lambda;
   }
-  return tensor(m, { dtype: x.dtype, shape: [out, size] });
+  return tensor(m, { dtype: x.dtype, shape: [out, size], device: x.device });
 }
 
 /**
@@ -132,7 +138,7 @@ export function interpolate(x: TensorLike, options: InterpolateOptions): Tensor 
     const axis = 2 + d;
     const [size, out, factor] = [inShape[d]!, outShape[d]!, factors[d]];
     if (mode === "nearest") {
-      y = indexSelect(y, axis, nearestIndex(size, out, factor));
+      y = indexSelect(y, axis, nearestIndex(size, out, factor, t.device));
     } else if (axis === t.rank - 1) {
       y = matmul(y, linearMatrix(size, out, factor, alignCorners, t), { transB: true });
     } else {

@@ -3,7 +3,7 @@ import { getBackend } from "../../backend/registry.js";
 import { checkOptions, ShapeError, ValueError } from "../../errors.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
 import { gather } from "../gather.js";
-import { asTensor, empty, requireFloat } from "../kernels.js";
+import { asTensor, empty, onDevice, requireFloat } from "../kernels.js";
 import { reshape } from "../reshape.js";
 import { booleanOption, type ValuesAndIndices } from "../sorting/sort.js";
 import {
@@ -104,9 +104,13 @@ function maxPool(
   const w = poolWindow(op, x, t.shape, spatial, kernelSize, options);
   const [n, c] = x.shape as [number, number];
   const shape = [n, c, ...w.outShape];
-  const values = empty(shape, x.dtype);
-  const indices = empty(shape, "int32");
-  getBackend().windowMax(x.storage, values.storage, indices.storage, geometry(n * c, w));
+  // Outside an op's forward: the kernel and its results go to x's device.
+  const { values, indices } = onDevice(x.device, () => {
+    const values = empty(shape, x.dtype);
+    const indices = empty(shape, "int32");
+    getBackend().windowMax(x.storage, values.storage, indices.storage, geometry(n * c, w));
+    return { values, indices };
+  });
   // d maxPool(x) = g added at each window's maximum: a gather along the flattened plane,
   // whose gradient is the scatter-add and whose second derivative is the gather again.
   const planes = [n, c, product(w.inShape)];

@@ -1,5 +1,6 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import { arange, rand } from "../../creation.js";
+import type { DeviceName } from "../../device.js";
 import { checkOptions, DTypeError, ShapeError, ValueError } from "../../errors.js";
 import type { Generator } from "../../random.js";
 import { broadcastShapes, broadcastsTo, formatShape } from "../../shape.js";
@@ -15,6 +16,7 @@ import { reshape } from "../reshape.js";
 import { softmax } from "../softmax.js";
 import { sub } from "../sub.js";
 import { sum } from "../sum.js";
+import { to } from "../to-device.js";
 import { where } from "../where.js";
 
 const OP = "scaledDotProductAttention";
@@ -73,11 +75,14 @@ function dropoutMask(
   p: number,
   generator: Generator | undefined,
   dtype: Tensor["dtype"],
+  device: DeviceName,
 ): Tensor {
   const keep = 1 - p;
-  const u = rand(shape, { dtype: "float64", ...(generator ? { generator } : {}) });
+  // Drawn and compared on the CPU in float64 (a GPU has no float64), so a seed drops the same
+  // elements on every device; only the mask moves.
+  const u = rand(shape, { dtype: "float64", device: "cpu", ...(generator ? { generator } : {}) });
   const kept = Tensor.scalar(keep === 0 ? 0 : 1 / keep, dtype);
-  return where(lt(u, keep), kept, Tensor.scalar(0, dtype));
+  return where(to(lt(u, keep), device), kept, Tensor.scalar(0, dtype));
 }
 
 /**
@@ -125,7 +130,7 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
     if (mask) scores = add(scores, mask);
     const weights = safeSoftmax(scores);
     const dropMask =
-      dropoutP > 0 ? dropoutMask(weights.shape, dropoutP, generator, q!.dtype) : null;
+      dropoutP > 0 ? dropoutMask(weights.shape, dropoutP, generator, q!.dtype, q!.device) : null;
     const output = matmul(dropMask ? mul(weights, dropMask) : weights, v!);
     return { output, saved: { weights, dropMask } };
   },
@@ -154,8 +159,9 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
 };
 
 /** The causal mask of [L, S] as additive scores: 0 where key ≤ query, −∞ above the diagonal. */
-function causalScores(l: number, s: number, dtype: Tensor["dtype"]): Tensor {
-  const offset = sub(arange(s), reshape(arange(l), [l, 1]));
+function causalScores(l: number, s: number, dtype: Tensor["dtype"], device: DeviceName): Tensor {
+  const on = { device };
+  const offset = sub(arange(0, s, 1, on), reshape(arange(0, l, 1, on), [l, 1]));
   return where(le(offset, 0), Tensor.scalar(0, dtype), Tensor.scalar(-Infinity, dtype));
 }
 
@@ -283,7 +289,7 @@ export function scaledDotProductAttention(
   const l = q.shape[q.rank - 2]!;
   const s = k.shape[k.rank - 2]!;
   const mask = isCausal
-    ? causalScores(l, s, q.dtype)
+    ? causalScores(l, s, q.dtype, q.device)
     : attnMask !== null
       ? maskScores(attnMask, q, k, batch)
       : null;

@@ -1,5 +1,6 @@
 import { noGrad } from "../../autograd/grad-mode.js";
-import { rand } from "../../creation.js";
+import { rand, zeros } from "../../creation.js";
+import { type DeviceName, deviceRuntime } from "../../device.js";
 import { checkOptions, ShapeError, ValueError } from "../../errors.js";
 import type { Generator } from "../../random.js";
 import { formatShape } from "../../shape.js";
@@ -11,7 +12,7 @@ import { isfinite } from "../elementwise/isfinite.js";
 import { log1p } from "../elementwise/log1p.js";
 import { logicalNot } from "../elementwise/logical-not.js";
 import { logicalOr } from "../elementwise/logical-or.js";
-import { empty, requireFloat } from "../kernels.js";
+import { requireFloat } from "../kernels.js";
 import { neg } from "../neg.js";
 import { any } from "../reduction/any.js";
 import { cumsum } from "../reduction/cumsum.js";
@@ -19,9 +20,15 @@ import { reshape } from "../reshape.js";
 import { slice } from "../slice.js";
 import { searchsorted } from "../sorting/searchsorted.js";
 import { topk } from "../sorting/topk.js";
+import { to } from "../to-device.js";
 import { where } from "../where.js";
 
 const OP = "multinomial";
+
+/** Whether tensors of `dtype` can live on `device` (a GPU has no float64). */
+function deviceHolds(device: DeviceName, dtype: "float64"): boolean {
+  return device === "cpu" || deviceRuntime(OP, device).supports(dtype);
+}
 
 /** Options of `multinomial`. */
 export interface MultinomialOptions {
@@ -93,13 +100,20 @@ export function multinomial(
   }
   const rows = probs.rank === 1 ? 1 : probs.shape[0]!;
   const outShape = probs.rank === 1 ? [numSamples] : [rows, numSamples];
-  if (rows === 0) return empty(outShape, "int32");
+  if (rows === 0) return zeros(outShape, { dtype: "int32", device: probs.device });
   const random = options.generator ? { generator: options.generator } : {};
   return noGrad(() => {
-    // float64 throughout, so that the cumulative sums of float32 rows round only once.
-    const p = reshape(cast(probs, "float64"), [rows, c]);
+    // float64 throughout, so that the cumulative sums of float32 rows round only once; on a
+    // device without float64 (a GPU), float32.
+    const work = deviceHolds(probs.device, "float64") ? "float64" : "float32";
+    const p = reshape(cast(probs, work), [rows, c]);
     checkProbabilities(p, probs.shape);
-    const u = rand([rows, replacement ? numSamples : c], { dtype: "float64", ...random });
+    // Drawn on the CPU, so a seed gives the same uniforms on every device.
+    const draws = [rows, replacement ? numSamples : c];
+    const u = to(
+      cast(rand(draws, { dtype: "float64", device: "cpu", ...random }), work),
+      probs.device,
+    );
     let drawn: Tensor;
     if (replacement) {
       // The first category whose cumulative sum exceeds u·total. u < 1 keeps u·total below

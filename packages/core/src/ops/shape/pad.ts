@@ -34,7 +34,7 @@ function padding(
   const before = side === "before";
   switch (mode) {
     case "constant":
-      return full(shape, value, { dtype: x.dtype });
+      return full(shape, value, { dtype: x.dtype, device: x.device });
     case "reflect":
       // The mirror image about the edge element, which is not repeated: x[size], …, x[1].
       return flip(

@@ -76,7 +76,7 @@ export function repeatInterleave(x: TensorLike, repeats: number | Tensor, axis?:
   const counts = countsOf(repeats, n, t);
   const positions = counts.flatMap((c, j) => new Array<number>(c).fill(j));
   const along = t.shape.map((_, i) => (i === ax ? positions.length : 1));
-  const index = tensor(positions, { dtype: "int32", shape: [positions.length] });
+  const index = tensor(positions, { dtype: "int32", shape: [positions.length], device: t.device });
   const full = t.shape.map((d, i) => (i === ax ? positions.length : d));
   return gather(t, ax, broadcastTo(reshape(index, along), full));
 }

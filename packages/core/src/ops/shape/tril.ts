@@ -26,7 +26,8 @@ export function triangle(op: "tril" | "triu", x: TensorLike, k: number): Tensor 
   if (!Number.isInteger(k)) throw new ValueError(op, `the diagonal k must be an integer; got ${k}`);
   const rows = t.shape[t.rank - 2]!;
   const cols = t.shape[t.rank - 1]!;
-  const offset = sub(arange(cols), reshape(arange(rows), [rows, 1]));
+  const on = { device: t.device };
+  const offset = sub(arange(0, cols, 1, on), reshape(arange(0, rows, 1, on), [rows, 1]));
   const keep = op === "tril" ? le(offset, k) : ge(offset, k);
   const kept = where(keep, t, Tensor.scalar(0, t.dtype));
   // where computes booleans as int32; the mask changes no dtype.

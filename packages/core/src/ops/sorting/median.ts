@@ -13,6 +13,7 @@ import { mul } from "../mul.js";
 import { reshape } from "../reshape.js";
 import { sub } from "../sub.js";
 import { sum } from "../sum.js";
+import { to } from "../to-device.js";
 import { where } from "../where.js";
 import { selectSorted } from "./kthvalue.js";
 import { axisLayout, sortKernel, type ValuesAndIndices } from "./sort.js";
@@ -62,7 +63,7 @@ export function median(x: TensorLike, axis?: number, keepDims = false): Tensor |
         throw new ValueError("median", `cannot take the median of an empty ${t.dtype} tensor`);
       }
       // PyTorch's median of no elements is NaN.
-      return Tensor.scalar(Number.NaN, t.dtype);
+      return to(Tensor.scalar(Number.NaN, t.dtype), t.device);
     }
     return applyOp(medianAllOp, [t], undefined);
   }

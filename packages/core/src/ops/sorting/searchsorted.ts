@@ -7,7 +7,7 @@ import { broadcastTo } from "../broadcast-to.js";
 import { cast } from "../cast.js";
 import { concat } from "../concat.js";
 import { gather } from "../gather.js";
-import { contiguousView, empty, fromHost } from "../kernels.js";
+import { contiguousView, empty, fromHost, onDevice } from "../kernels.js";
 import { reshape } from "../reshape.js";
 import { booleanOption, sortKernel } from "./sort.js";
 
@@ -76,46 +76,49 @@ export function searchsorted(
       { sortedSequence: seq.shape, values: v.shape },
     );
   }
-  return noGrad(() => {
-    const rows = oneRow ? 1 : seq.size / (m || 1);
-    const n = oneRow ? v.size : v.shape[v.rank - 1]!;
-    if (rows === 0 || n === 0) return empty(v.shape, "int32");
-    // Merge each row's values into its sequence with a stable sort: values placed before the
-    // sequence land before equal elements (the left position), after it after them (the
-    // right one). A value's position is then the number of sequence elements sorted before it.
-    const s2 = reshape(seq, [rows, m]);
-    const v2 = reshape(v, [rows, n]);
-    const merged = concat(right ? [s2, v2] : [v2, s2], 1);
-    const order = sortKernel(merged, 1, false).indices;
-    const flags = new Int32Array(rows * (m + n));
-    for (let r = 0; r < rows; r++) {
-      const from = r * (m + n) + (right ? 0 : n);
-      flags.fill(1, from, from + m);
-    }
-    const fromSeq = fromHost("searchsorted", flags, [rows, m + n], "int32");
-    const isSeq = gather(fromSeq, 1, order);
-    const before = empty([rows, m + n], "int32");
-    getBackend().scan("sum", isSeq.storage, rows, m + n, 1, before.storage, null);
-    // rank[r, p] = where merged element p of row r ended up; a value's answer is the running
-    // count of sequence elements at its place.
-    const rank = empty([rows, m + n], "int32");
-    getBackend().scatterReduce(
-      "assign",
-      {
-        data: fromHost("searchsorted", positions(rows, m + n), [rows * (m + n)], "int32").storage,
-        offset: 0,
-        strides: [m + n, 1],
-      },
-      contiguousView(order),
-      rank.storage,
-      [m + n, 1],
-      [rows, m + n],
-      1,
-      true,
-    );
-    const valueRanks = gather(rank, 1, valueColumns(rows, n, right ? m : 0));
-    return reshape(cast(gather(before, 1, valueRanks), "int32"), v.shape);
-  });
+  // Outside an op's forward: the kernels, index tensors and result go to the inputs' device.
+  return onDevice(seq.device, () =>
+    noGrad(() => {
+      const rows = oneRow ? 1 : seq.size / (m || 1);
+      const n = oneRow ? v.size : v.shape[v.rank - 1]!;
+      if (rows === 0 || n === 0) return empty(v.shape, "int32");
+      // Merge each row's values into its sequence with a stable sort: values placed before the
+      // sequence land before equal elements (the left position), after it after them (the
+      // right one). A value's position is then the number of sequence elements sorted before it.
+      const s2 = reshape(seq, [rows, m]);
+      const v2 = reshape(v, [rows, n]);
+      const merged = concat(right ? [s2, v2] : [v2, s2], 1);
+      const order = sortKernel(merged, 1, false).indices;
+      const flags = new Int32Array(rows * (m + n));
+      for (let r = 0; r < rows; r++) {
+        const from = r * (m + n) + (right ? 0 : n);
+        flags.fill(1, from, from + m);
+      }
+      const fromSeq = fromHost("searchsorted", flags, [rows, m + n], "int32");
+      const isSeq = gather(fromSeq, 1, order);
+      const before = empty([rows, m + n], "int32");
+      getBackend().scan("sum", isSeq.storage, rows, m + n, 1, before.storage, null);
+      // rank[r, p] = where merged element p of row r ended up; a value's answer is the running
+      // count of sequence elements at its place.
+      const rank = empty([rows, m + n], "int32");
+      getBackend().scatterReduce(
+        "assign",
+        {
+          data: fromHost("searchsorted", positions(rows, m + n), [rows * (m + n)], "int32").storage,
+          offset: 0,
+          strides: [m + n, 1],
+        },
+        contiguousView(order),
+        rank.storage,
+        [m + n, 1],
+        [rows, m + n],
+        1,
+        true,
+      );
+      const valueRanks = gather(rank, 1, valueColumns(rows, n, right ? m : 0));
+      return reshape(cast(gather(before, 1, valueRanks), "int32"), v.shape);
+    }),
+  );
 }
 
 /** p for every element of a [rows, width] array: each row 0, 1, …, width − 1. */

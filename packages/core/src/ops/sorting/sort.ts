@@ -4,7 +4,7 @@ import { checkOptions, ValueError } from "../../errors.js";
 import { normalizeAxis, type Shape, sizeOf } from "../../shape.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
 import { gather } from "../gather.js";
-import { asTensor, empty } from "../kernels.js";
+import { asTensor, empty, onDevice } from "../kernels.js";
 
 /** Options of `sort` and `argsort`. */
 export interface SortOptions {
@@ -46,19 +46,22 @@ export function booleanOption(op: string, name: string, value: unknown, fallback
 /** The sort kernel on `x` along the normalised `axis`: sorted values and positions, off the tape. */
 export function sortKernel(x: Tensor, axis: number, descending: boolean): ValuesAndIndices {
   const { outer, axisLen, inner } = axisLayout(x.shape, axis);
-  const values = empty(x.shape, x.dtype);
-  const indices = empty(x.shape, "int32");
-  getBackend().sort(
-    x.storage,
-    outer,
-    axisLen,
-    inner,
-    values.storage,
-    indices.storage,
-    descending,
-    true,
-  );
-  return { values, indices };
+  // Outside an op's forward: x's device, not the default one, computes and holds the results.
+  return onDevice(x.device, () => {
+    const values = empty(x.shape, x.dtype);
+    const indices = empty(x.shape, "int32");
+    getBackend().sort(
+      x.storage,
+      outer,
+      axisLen,
+      inner,
+      values.storage,
+      indices.storage,
+      descending,
+      true,
+    );
+    return { values, indices };
+  });
 }
 
 /**

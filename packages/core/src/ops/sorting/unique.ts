@@ -8,7 +8,14 @@ import { cast } from "../cast.js";
 import { ne } from "../comparison.js";
 import { concat } from "../concat.js";
 import { gather } from "../gather.js";
-import { asTensor, constantStorage, contiguousView, empty, fromHost } from "../kernels.js";
+import {
+  asTensor,
+  constantStorage,
+  contiguousView,
+  empty,
+  fromHost,
+  onDevice,
+} from "../kernels.js";
 import { reshape } from "../reshape.js";
 import { slice } from "../slice.js";
 import { sum } from "../sum.js";
@@ -107,60 +114,64 @@ export function unique(x: TensorLike, options: UniqueOptions = {}): UniqueResult
   booleanOption("unique", "sorted", options.sorted, true);
   const returnInverse = booleanOption("unique", "returnInverse", options.returnInverse, false);
   const returnCounts = booleanOption("unique", "returnCounts", options.returnCounts, false);
-  return noGrad(() => {
-    let rows: Tensor;
-    let move: number[] | undefined;
-    if (options.axis === undefined) {
-      rows = reshape(t, [t.size, 1]);
-    } else {
-      // A 0-d tensor has no slices to compare, and PyTorch rejects every axis there.
-      if (t.rank === 0) throw new AxisError("unique", options.axis, t.shape);
-      const ax = normalizeAxis("unique", options.axis, t.shape);
-      move = [ax, ...t.shape.map((_, a) => a).filter((a) => a !== ax)];
-      const moved = transpose(t, move);
-      rows = reshape(moved, [moved.shape[0]!, moved.size / (moved.shape[0]! || 1)]);
-    }
-    const [n, m] = rows.shape as [number, number];
-    // Rows in lexicographic order: stable sorts by each column, last column first (a least
-    // significant digit radix sort whose digit sort is the sort kernel).
-    let order = arange(n);
-    const columns = transpose(rows, [1, 0]);
-    for (let c = m - 1; c >= 0 && n > 1; c--) {
-      const keys = gather(reshape(slice(columns, [c], [c + 1]), [n]), 0, order);
-      order = gather(order, 0, sortKernel(keys, 0, false).indices);
-    }
-    const sortedRows = n === 0 ? rows : gather(rows, 0, reshape(order, [n, 1]).broadcastTo([n, m]));
-    const { group, count } = groupsOf(sortedRows);
-    // Each group's rows are equal: writing them all to the group's slot leaves that row.
-    const values2d = empty([count, m], t.dtype);
-    getBackend().scatterReduce(
-      "assign",
-      contiguousView(sortedRows),
-      contiguousView(reshape(group, [n, 1]).broadcastTo([n, m])),
-      values2d.storage,
-      stridesOf([count, m]),
-      [n, m],
-      0,
-      true,
-    );
-    let values: Tensor;
-    if (move === undefined) {
-      values = reshape(values2d, [count]);
-    } else {
-      const movedShape = move.map((a) => t.shape[a] ?? 1);
-      movedShape[0] = count;
-      const inverseMove = move.map((_, a) => move!.indexOf(a));
-      values = transpose(reshape(values2d, movedShape), inverseMove);
-    }
-    const result: { values: Tensor; inverse?: Tensor; counts?: Tensor } = { values };
-    if (returnInverse) {
-      const inverse = scatterInto("assign", group, order, n, "int32");
-      result.inverse = move === undefined ? reshape(inverse, t.shape) : inverse;
-    }
-    if (returnCounts) {
-      const ones = empty([n], "int32").onesLike();
-      result.counts = scatterInto("sum", ones, group, count, "int32");
-    }
-    return result;
-  });
+  // Outside an op's forward: the kernels and the tensors made here go to x's device.
+  return onDevice(t.device, () =>
+    noGrad(() => {
+      let rows: Tensor;
+      let move: number[] | undefined;
+      if (options.axis === undefined) {
+        rows = reshape(t, [t.size, 1]);
+      } else {
+        // A 0-d tensor has no slices to compare, and PyTorch rejects every axis there.
+        if (t.rank === 0) throw new AxisError("unique", options.axis, t.shape);
+        const ax = normalizeAxis("unique", options.axis, t.shape);
+        move = [ax, ...t.shape.map((_, a) => a).filter((a) => a !== ax)];
+        const moved = transpose(t, move);
+        rows = reshape(moved, [moved.shape[0]!, moved.size / (moved.shape[0]! || 1)]);
+      }
+      const [n, m] = rows.shape as [number, number];
+      // Rows in lexicographic order: stable sorts by each column, last column first (a least
+      // significant digit radix sort whose digit sort is the sort kernel).
+      let order = arange(n);
+      const columns = transpose(rows, [1, 0]);
+      for (let c = m - 1; c >= 0 && n > 1; c--) {
+        const keys = gather(reshape(slice(columns, [c], [c + 1]), [n]), 0, order);
+        order = gather(order, 0, sortKernel(keys, 0, false).indices);
+      }
+      const sortedRows =
+        n === 0 ? rows : gather(rows, 0, reshape(order, [n, 1]).broadcastTo([n, m]));
+      const { group, count } = groupsOf(sortedRows);
+      // Each group's rows are equal: writing them all to the group's slot leaves that row.
+      const values2d = empty([count, m], t.dtype);
+      getBackend().scatterReduce(
+        "assign",
+        contiguousView(sortedRows),
+        contiguousView(reshape(group, [n, 1]).broadcastTo([n, m])),
+        values2d.storage,
+        stridesOf([count, m]),
+        [n, m],
+        0,
+        true,
+      );
+      let values: Tensor;
+      if (move === undefined) {
+        values = reshape(values2d, [count]);
+      } else {
+        const movedShape = move.map((a) => t.shape[a] ?? 1);
+        movedShape[0] = count;
+        const inverseMove = move.map((_, a) => move!.indexOf(a));
+        values = transpose(reshape(values2d, movedShape), inverseMove);
+      }
+      const result: { values: Tensor; inverse?: Tensor; counts?: Tensor } = { values };
+      if (returnInverse) {
+        const inverse = scatterInto("assign", group, order, n, "int32");
+        result.inverse = move === undefined ? reshape(inverse, t.shape) : inverse;
+      }
+      if (returnCounts) {
+        const ones = empty([n], "int32").onesLike();
+        result.counts = scatterInto("sum", ones, group, count, "int32");
+      }
+      return result;
+    }),
+  );
 }
