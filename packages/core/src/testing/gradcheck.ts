@@ -1,6 +1,7 @@
 import { gradients } from "../autograd/backward.js";
+import { tensor } from "../creation.js";
 import { isFloat } from "../dtype.js";
-import { checkOptions, TensortapeError } from "../errors.js";
+import { checkOptions, TensortapeError, ValueError } from "../errors.js";
 import { add } from "../ops/add.js";
 import { mul } from "../ops/mul.js";
 import { sum } from "../ops/sum.js";
@@ -8,15 +9,23 @@ import { Generator } from "../random.js";
 import { formatShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 
-const GRADCHECK_OPTIONS = ["eps", "atol", "rtol", "seed", "throwOnFailure"];
+const GRADCHECK_OPTIONS = ["eps", "atol", "rtol", "seed", "throwOnFailure", "dtype"];
+const GRADGRADCHECK_OPTIONS = ["eps", "atol", "rtol", "seed", "throwOnFailure"];
 
 /** Step size, tolerances and failure behaviour of `gradcheck`. */
 export interface GradcheckOptions {
-  /** Finite-difference step. Default 1e-6. */
+  /**
+   * The precision to check in. "float64" (the default) checks on the CPU in float64, where
+   * differences are exact enough to pin a rule down. "float32" keeps each float input on its
+   * own device in float32 (a GPU has no float64): the forward and backward run there, the
+   * finite differences too, with float32's wider step and tolerances as defaults.
+   */
+  readonly dtype?: "float64" | "float32";
+  /** Finite-difference step. Default 1e-6; 1e-3 in float32. */
   readonly eps?: number;
-  /** Absolute tolerance. Default 1e-5. */
+  /** Absolute tolerance. Default 1e-5; 1e-2 in float32. */
   readonly atol?: number;
-  /** Relative tolerance. Default 1e-3. */
+  /** Relative tolerance. Default 1e-3; 1e-2 in float32. */
   readonly rtol?: number;
   /** Seed of the random upstream gradient. Default 0. */
   readonly seed?: number;
@@ -88,6 +97,13 @@ function randomLike(t: Tensor, generator: Generator): Tensor {
   return new Tensor(data, t.shape, "float64");
 }
 
+/** randomLike's values in t's float dtype, on t's device. */
+function upstreamLike(t: Tensor, generator: Generator): Tensor {
+  const v = randomLike(t, generator);
+  if (t.dtype === "float64" && t.device === "cpu") return v;
+  return tensor(Float32Array.from(v.data), { shape: t.shape, device: t.device });
+}
+
 function opsOnTape(output: Tensor): string[] {
   const names = new Set<string>();
   const stack = [output];
@@ -109,10 +125,20 @@ function prepare(inputs: readonly Tensor[]): Tensor[] {
   );
 }
 
+/** Float inputs become float32 leaves on their own device; others pass unchanged. */
+function prepareFloat32(inputs: readonly Tensor[]): Tensor[] {
+  return inputs.map((x) =>
+    isFloat(x.dtype)
+      ? tensor(Float32Array.from(x.data), { shape: x.shape, device: x.device, requiresGrad: true })
+      : x,
+  );
+}
+
 /**
  * Checks the gradients of `f` at `inputs` against central finite differences in float64:
  * for a random upstream gradient v, compares ∂(v·f)/∂x from the backward pass with
- * ((v·f)(x + ε) − (v·f)(x − ε)) / 2ε for every element of every float input.
+ * ((v·f)(x + ε) − (v·f)(x − ε)) / 2ε for every element of every float input. With
+ * `{ dtype: "float32" }` it checks in float32 on the inputs' device instead (a GPU's).
  *
  * @example
  * gradcheck((x) => x.tanh().sum(), [randn([3])]); // throws GradcheckError if tanh's rule were wrong
@@ -123,34 +149,55 @@ export function gradcheck(
   options: GradcheckOptions = {},
 ): GradcheckReport {
   checkOptions("gradcheck", options, GRADCHECK_OPTIONS);
-  const eps = options.eps ?? 1e-6;
-  const atol = options.atol ?? 1e-5;
-  const rtol = options.rtol ?? 1e-3;
-  const xs = prepare(inputs);
+  const dtype = options.dtype ?? "float64";
+  if (dtype !== "float64" && dtype !== "float32") {
+    throw new ValueError("gradcheck", `dtype must be "float64" or "float32"; got ${String(dtype)}`);
+  }
+  const single = dtype === "float32";
+  const eps = options.eps ?? (single ? 1e-3 : 1e-6);
+  const atol = options.atol ?? (single ? 1e-2 : 1e-5);
+  const rtol = options.rtol ?? (single ? 1e-2 : 1e-3);
+  const xs = single ? prepareFloat32(inputs) : prepare(inputs);
   const output = f(...xs);
-  const v = randomLike(output, new Generator(options.seed ?? 0));
+  const v = upstreamLike(output, new Generator(options.seed ?? 0));
+  const vData = v.data;
   const checked = xs.filter((x) => x.requiresGrad);
   const analytic = gradients(output, checked, v, { retainGraph: false });
-  const value = () => {
-    const y = f(...xs);
+  // v·f summed in float64 on the host, so the sum adds no rounding of its own.
+  const weightedSum = (args: Tensor[]) => {
+    const y = f(...args).data;
     let s = 0;
-    for (let i = 0; i < y.size; i++) s += y.data[i]! * v.data[i]!;
+    for (let i = 0; i < y.length; i++) s += y[i]! * vData[i]!;
     return s;
   };
   let maxError = 0;
   let worst: GradcheckMismatch | undefined;
   let worstRatio = 1;
   checked.forEach((x, k) => {
-    const data = x.data;
     const grad = analytic[k]!.data;
+    const at = xs.indexOf(x);
+    // float64 inputs on the CPU are perturbed in place. float32 ones are copied with one
+    // element moved (a device's data cannot be written through .data), and the step is what
+    // float32 rounding left of ±ε.
+    const data = single ? Float32Array.from(x.data) : x.data;
+    const evaluate = (position: number, shifted: number) => {
+      if (!single) {
+        data[position] = shifted;
+        return weightedSum(xs);
+      }
+      const moved = Float32Array.from(data);
+      moved[position] = shifted;
+      const args = [...xs];
+      args[at] = tensor(moved, { shape: x.shape, device: x.device });
+      return weightedSum(args);
+    };
     for (let i = 0; i < data.length; i++) {
       const original = data[i]!;
-      data[i] = original + eps;
-      const plus = value();
-      data[i] = original - eps;
-      const minus = value();
-      data[i] = original;
-      const numeric = (plus - minus) / (2 * eps);
+      const plus = evaluate(i, original + eps);
+      const minus = evaluate(i, original - eps);
+      if (!single) data[i] = original;
+      const step = single ? Math.fround(original + eps) - Math.fround(original - eps) : 2 * eps;
+      const numeric = (plus - minus) / step;
       const error = Math.abs(grad[i]! - numeric);
       const tolerance = atol + rtol * Math.abs(numeric);
       maxError = Math.max(maxError, Number.isNaN(error) ? Number.POSITIVE_INFINITY : error);
@@ -188,7 +235,7 @@ export function gradgradcheck(
   inputs: readonly Tensor[],
   options: GradcheckOptions = {},
 ): GradcheckReport {
-  checkOptions("gradgradcheck", options, GRADCHECK_OPTIONS);
+  checkOptions("gradgradcheck", options, GRADGRADCHECK_OPTIONS);
   const generator = new Generator((options.seed ?? 0) + 1);
   const xs = prepare(inputs);
   const v = randomLike(f(...xs), generator);

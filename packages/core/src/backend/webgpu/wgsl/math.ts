@@ -486,6 +486,20 @@ fn pow_(a: f32, b: f32) -> f32 {
     if (a < 0.0 && odd) { r = -r; }
     return r;
   }
+  // Small integer exponents by repeated squaring, exact wherever the result is representable
+  // (4² is 16, where exp(2·log 4) is off by an ulp), as C's pow is.
+  if (floor(b) == b && abs(b) <= 64.0) {
+    var e = u32(abs(b));
+    var base = a;
+    var r = 1.0;
+    loop {
+      if ((e & 1u) == 1u) { r = r * base; }
+      e = e >> 1u;
+      if (e == 0u) { break; }
+      base = base * base;
+    }
+    return select(r, 1.0 / r, b < 0.0);
+  }
   if (a < 0.0) {
     if (floor(b) != b) { return f_nan(); }
     let r = exp_(b * log_(-a));
