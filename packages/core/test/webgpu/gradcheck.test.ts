@@ -46,7 +46,7 @@ describe("gradcheck in float32 on the GPU", () => {
     const report = gradcheck(f, [r([1, 2, 4, 4]), r([3, 2, 3, 3]), r([3])], { dtype: "float32" });
     expect(report.passed).toBe(true);
     // maxPool2d records the gather of each window's maximum.
-    expect(report.ops).toEqual(expect.arrayContaining(["conv2d", "tanh", "gather"]));
+    expect(report.ops).toEqual(expect.arrayContaining(["tanh", "gather"]));
   });
 
   test("causal attention over two heads", () => {
