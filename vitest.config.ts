@@ -18,7 +18,7 @@ export default defineConfig({
           name: "wasm",
           include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
           // The WebGPU kernel tests need a GPU adapter: `pnpm test:gpu` runs them.
-          exclude: ["packages/core/test/webgpu/**"],
+          exclude: ["packages/core/test/webgpu/**", "test/webgpu/**"],
           env: { TENSORTAPE_BACKEND: "wasm" },
           setupFiles,
         },
@@ -59,7 +59,25 @@ export default defineConfig({
           // The WebGPU kernels against the reference backend, on whatever adapter Dawn finds
           // (SwiftShader's software Vulkan here): run with `pnpm test:gpu`, which sets it up.
           name: "webgpu",
-          include: ["packages/core/test/webgpu/**/*.test.ts"],
+          include: ["packages/core/test/webgpu/**/*.test.ts", "test/webgpu/**/*.test.ts"],
+          testTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The op-value tests again with every tensor on the GPU (setBackend("webgpu")), in
+          // float32: `pnpm test:gpu` runs them with the webgpu project.
+          name: "webgpu-ops",
+          include: [
+            "packages/core/test/op-values.test.ts",
+            "packages/core/test/ops-elementwise.test.ts",
+            "packages/core/test/ops-reduction-shape.test.ts",
+            "packages/core/test/ops-sort-index.test.ts",
+            "packages/core/test/ops-conv.test.ts",
+            "packages/core/test/attention.test.ts",
+          ],
+          setupFiles: ["packages/core/test/webgpu/use-webgpu.ts"],
           testTimeout: 120_000,
         },
       },

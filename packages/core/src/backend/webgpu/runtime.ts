@@ -79,10 +79,14 @@ export class WebGpuRuntime implements DeviceRuntime {
   readonly #released = new FinalizationRegistry<number>((id) =>
     this.#transport.send({ kind: "release", id }),
   );
+  /** Device bytes handed out since the last collection this runtime asked for. */
+  #sinceCollection = 0;
+  readonly #collect: (() => void) | null;
 
   constructor(transport: Transport, adapterName: string) {
     this.#transport = transport;
     this.adapterName = adapterName;
+    this.#collect = garbageCollector();
     const kernels: Record<string, unknown> = { name: "webgpu" };
     for (const method of KERNELS) {
       kernels[method] = (...args: unknown[]) =>
@@ -120,7 +124,44 @@ export class WebGpuRuntime implements DeviceRuntime {
   #handle(id: number, dtype: DType, length: number): DeviceArray {
     const array = new DeviceArray(this, id, 0, length, dtype);
     this.#released.register(array, id);
+    // A handle is a few bytes to the JavaScript heap however much device memory it holds, so
+    // the engine would see no reason to collect it: ask for a collection every so often.
+    this.#sinceCollection += length * 4;
+    if (this.#sinceCollection > COLLECT_EVERY_BYTES && this.#collect) {
+      this.#sinceCollection = 0;
+      this.#collect();
+    }
     return array;
+  }
+}
+
+/** Device bytes allocated between the collections the runtime asks for. */
+const COLLECT_EVERY_BYTES = 256 * 2 ** 20;
+
+interface NodeBuiltins {
+  getBuiltinModule?(id: string): unknown;
+}
+
+/**
+ * A full garbage collection on demand, where the engine allows one (Node, through V8's
+ * `--expose-gc` in a fresh context); null elsewhere. The handles it frees are given back to
+ * the device when their finalizers run, at the next turn of the event loop.
+ */
+function garbageCollector(): (() => void) | null {
+  const node = (globalThis as { process?: NodeBuiltins }).process;
+  const v8 = node?.getBuiltinModule?.("node:v8") as
+    | { setFlagsFromString(flags: string): void }
+    | undefined;
+  const vm = node?.getBuiltinModule?.("node:vm") as
+    | { runInNewContext(code: string): unknown }
+    | undefined;
+  if (!v8 || !vm) return null;
+  try {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc");
+    return typeof gc === "function" ? () => (gc as () => void)() : null;
+  } catch {
+    return null;
   }
 }
 
