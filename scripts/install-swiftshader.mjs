@@ -35,8 +35,17 @@ export function installSwiftShader() {
   if (existsSync(swiftShaderIcd)) return swiftShaderDir;
   const work = mkdtempSync(join(tmpdir(), "swiftshader-"));
   try {
-    try {
+    const download = () =>
       execFileSync("apt-get", ["download", "chromium-common"], { cwd: work, stdio: "inherit" });
+    try {
+      try {
+        download();
+      } catch (first) {
+        // A fresh machine may have no package lists yet: as root, fetch them and try again.
+        if (process.getuid?.() !== 0) throw first;
+        execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+        download();
+      }
     } catch (error) {
       throw new Error(
         "install-swiftshader: `apt-get download chromium-common` failed; on Debian or Ubuntu run " +
