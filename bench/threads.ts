@@ -1,16 +1,23 @@
 /**
  * One thread against the default thread count, on the workloads the thread pool must never
  * slow down: single products from small to large, the MNIST MLP's training step, a small
- * MLP's, and a small character-level transformer's (width 48, context 32, batch 16). Each
- * round times every workload on 1 thread and then on the default, so that load from
- * elsewhere falls on both; the table gives the medians over rounds and their ratio (above 1:
- * the default is faster). With `--busy N` the script starts N busy processes of its own
+ * MLP's, a small character-level transformer's (width 48, context 32, batch 16), and the rest
+ * of bench/'s workloads: an MNIST epoch (bench/mnist.ts), the conv step (bench/conv-step.ts),
+ * the GPT step (bench/gpt-step.ts) and attention forward and backward (bench/attention.ts's
+ * shapes). Each
+ * round times every workload on 1 thread and on the default, one after the other (the
+ * default first in odd rounds), so that load from elsewhere falls on both; the table gives
+ * the medians over rounds and their ratio (above 1: the default is faster). With `--busy N` the script starts N busy processes of its own
  * beside the measurement (and stops them at the end). With `--force-threads` the default
  * uses its threads even when the machine is busy (as the backend did before it checked),
- * to measure what they would cost there.
+ * to measure what they would cost there (every call large enough splits). With
+ * `--assume-load L` the backend takes L for the load average, so `--assume-load 0` uses the
+ * threads whatever the machine's load, with its measured choice of which calls to split.
  *
  *     node --conditions=@tensortape/source --import tsx bench/threads.ts [--rounds 3] [--busy 3]
- *       [--force-threads] [--only matmul]
+ *       [--force-threads] [--assume-load 0] [--only matmul]
+ *
+ * `--only` takes a comma-separated list of label fragments (`--only conv,GPT`).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
@@ -26,6 +33,7 @@ import {
   mul,
   neg,
   relu,
+  scaledDotProductAttention,
   setNumThreads,
   softmax,
   type Tensor,
@@ -35,7 +43,11 @@ import {
 import { Adam } from "@tensortape/nn";
 import { getRuntime } from "../packages/core/src/backend/wasm/runtime.js";
 import { getPool, threadTesting } from "../packages/core/src/backend/wasm/thread-pool.js";
+import { convStep } from "./conv-step.js";
+import { epochOrder, initialWeights, loadMnist } from "./data.js";
+import { gptStep } from "./gpt-step.js";
 import { medianMs } from "./measure.js";
+import { tensortape } from "./tensortape.js";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -45,7 +57,11 @@ const option = (name: string, fallback: number) => {
 const rounds = option("--rounds", 3);
 const busyCount = option("--busy", 0);
 const timing = { seconds: 0.6, samples: 5 };
+/** For workloads of a second or so per call: fewer samples, so a round stays short. */
+const longTiming = { seconds: 2, samples: 3 };
 if (args.includes("--force-threads")) threadTesting.busy = false;
+const assumedLoad = option("--assume-load", Number.NaN);
+if (!Number.isNaN(assumedLoad)) threadTesting.loadAverage = assumedLoad;
 
 const generator = new Generator(0);
 function uniform(shape: number[], scale: number, requiresGrad = false): Tensor {
@@ -142,23 +158,67 @@ function product(m: number, k: number, n: number): () => void {
   return () => wasmBackend.matmul(a, b, out, shape);
 }
 
-const workloads: [string, () => void][] = [
-  ["matmul 64×64×64", product(64, 64, 64)],
-  ["matmul 96×96×96", product(96, 96, 96)],
-  ["matmul 128×128×128", product(128, 128, 128)],
-  ["matmul 512×48×144", product(512, 48, 144)],
-  ["matmul 192×192×192", product(192, 192, 192)],
-  ["matmul 128×784×256", product(128, 784, 256)],
-  ["matmul 512×512×512", product(512, 512, 512)],
-  ["MLP 784-256-128-10 step, batch 128", mlpStep([784, 256, 128, 10], 128)],
-  ["MLP 784-64-10 step, batch 32", mlpStep([784, 64, 10], 32)],
-  ["MLP 256-128-10 step, batch 64", mlpStep([256, 128, 10], 64)],
-  ["transformer w48 ctx32 b16 step", transformerStep()],
+/** One epoch of bench/mnist.ts: 784→128→10, Adam 1e-3, batch 128, over the training set. */
+function mnistEpoch(): () => void {
+  const mnist = loadMnist();
+  const sizes = [784, 128, 10];
+  const batch = 128;
+  const trainer = tensortape("wasm", getNumThreads()).mlp(sizes, initialWeights(sizes, 0), {
+    kind: "adam",
+    lr: 1e-3,
+  });
+  const x = new Float32Array(batch * 784);
+  const y = new Int32Array(batch);
+  const order = epochOrder(mnist.train.count, 0);
+  return () => {
+    for (let s = 0; s + batch <= mnist.train.count; s += batch) {
+      for (let b = 0; b < batch; b++) {
+        const i = order[s + b]!;
+        x.set(mnist.train.images.subarray(i * 784, (i + 1) * 784), b * 784);
+        y[b] = mnist.train.labels[i]!;
+      }
+      trainer.step(x, y);
+    }
+  };
+}
+
+/** Causal scaledDotProductAttention forward and backward on [n, h, l, e] (bench/attention.ts). */
+function attention(n: number, h: number, l: number, e: number): () => void {
+  const [q, k, v] = [0, 1, 2].map(() => uniform([n, h, l, e], 1, true)) as [Tensor, Tensor, Tensor];
+  const g = uniform([n, h, l, e], 1);
+  return () => {
+    for (const t of [q, k, v]) t.grad = null;
+    scaledDotProductAttention(q, k, v, { isCausal: true }).backward(g);
+  };
+}
+
+/** Label, a function making the workload (run only when selected), and its timing if not the default. */
+const workloads: [string, () => () => void, typeof timing?][] = [
+  ["matmul 64×64×64", () => product(64, 64, 64)],
+  ["matmul 96×96×96", () => product(96, 96, 96)],
+  ["matmul 128×128×128", () => product(128, 128, 128)],
+  ["matmul 512×48×144", () => product(512, 48, 144)],
+  ["matmul 192×192×192", () => product(192, 192, 192)],
+  ["matmul 128×784×256", () => product(128, 784, 256)],
+  ["matmul 512×512×512", () => product(512, 512, 512)],
+  ["MLP 784-256-128-10 step, batch 128", () => mlpStep([784, 256, 128, 10], 128)],
+  ["MLP 784-64-10 step, batch 32", () => mlpStep([784, 64, 10], 32)],
+  ["MLP 256-128-10 step, batch 64", () => mlpStep([256, 128, 10], 64)],
+  ["transformer w48 ctx32 b16 step", () => transformerStep()],
+  ["attention [8, 4, 32, 16] fwd+bwd", () => attention(8, 4, 32, 16)],
+  ["attention [4, 8, 128, 64] fwd+bwd", () => attention(4, 8, 128, 64)],
+  ["attention [1, 8, 512, 64] fwd+bwd", () => attention(1, 8, 512, 64)],
+  ["conv step (MNIST CNN, batch 64, Adam)", () => convStep(), longTiming],
+  ["GPT step (char-gpt, batch 32, AdamW)", () => gptStep().step, longTiming],
+  ["MNIST epoch (784-128-10, Adam, batch 128)", () => mnistEpoch(), longTiming],
 ];
 
 const onlyAt = args.indexOf("--only");
+const only = onlyAt >= 0 ? args[onlyAt + 1]!.split(",") : [];
 const selected =
-  onlyAt >= 0 ? workloads.filter(([label]) => label.includes(args[onlyAt + 1]!)) : workloads;
+  onlyAt >= 0
+    ? workloads.filter(([label]) => only.some((part) => label.includes(part)))
+    : workloads;
 const defaultThreads = getNumThreads();
 /** Switches the thread count and waits for the pool's workers, as a long run would have them. */
 function use(threads: number): void {
@@ -171,20 +231,27 @@ const spin = "const end = Date.now() + 900000; while (Date.now() < end);";
 for (let i = 0; i < busyCount; i++)
   busy.push(spawn(process.execPath, ["-e", spin], { stdio: "ignore" }));
 try {
+  const fns = selected.map(([, make]) => make());
   const times = selected.map(() => ({ one: [] as number[], all: [] as number[] }));
+  const loads: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    selected.forEach(([, fn], i) => {
-      use(1);
-      times[i]!.one.push(medianMs(fn, timing));
-      use(defaultThreads);
-      times[i]!.all.push(medianMs(fn, timing));
+    selected.forEach(([, , how], i) => {
+      const fn = fns[i]!;
+      // Odd rounds time the default first, so that neither always runs after the other.
+      for (const threads of round % 2 ? [defaultThreads, 1] : [1, defaultThreads]) {
+        use(threads);
+        (threads === 1 ? times[i]!.one : times[i]!.all).push(medianMs(fn, how ?? timing));
+      }
+      loads.push(loadavg()[0]!);
     });
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   console.log(
     `${availableParallelism()} cores, default ${defaultThreads} threads` +
-      `${threadTesting.busy === false ? " (forced on)" : ""}, ${busyCount} busy processes, ` +
-      `load average ${loadavg()[0]!.toFixed(1)}, ${rounds} rounds\n`,
+      `${threadTesting.busy === false ? " (forced on)" : ""}` +
+      `${Number.isNaN(assumedLoad) ? "" : ` (load average taken as ${assumedLoad})`}, ` +
+      `${busyCount} busy processes, ` +
+      `load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}, ${rounds} rounds\n`,
   );
   console.log(`| workload | 1 thread (ms) | default (ms) | 1 thread / default |`);
   console.log(`| --- | --- | --- | --- |`);

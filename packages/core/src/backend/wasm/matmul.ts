@@ -5,8 +5,9 @@
  * products, so every thread count gives bit-identical results.
  */
 import type { MatmulArgs } from "../backend.js";
-import { getLocalRuntime, getRuntime, type KernelRuntime } from "./runtime.js";
-import { getPool, usableThreads } from "./thread-pool.js";
+import type { KernelRuntime } from "./runtime.js";
+import { endSplitTiming, runtimeFor } from "./split.js";
+import { getPool } from "./thread-pool.js";
 
 /**
  * The fewest multiply-adds worth giving a thread of its own: a product is split into at most
@@ -38,13 +39,15 @@ function macsOf(args: MatmulArgs): number {
 
 /**
  * The runtime to compute a product of `args` in: the threads' shared one when the product is
- * large enough to split and there are threads to split it over, else the calling thread's
- * private one, which copies operands faster.
+ * large enough to split, there are threads to split it over, and splitting products of its
+ * shape has been measured to pay (see split.ts), else the calling thread's private one, which
+ * copies operands faster.
  */
 export function matmulRuntime(args: MatmulArgs): KernelRuntime | null {
-  return macsOf(args) >= 2 * SLICE_MIN_MACS && usableThreads() > 1
-    ? getRuntime()
-    : getLocalRuntime();
+  const { m, k, n, transA, transB } = args;
+  const key = () =>
+    `matmul ${args.aOffsets.length}×${m}×${k}×${n} ${transA ? "T" : "N"}${transB ? "T" : "N"}`;
+  return runtimeFor(macsOf(args), SLICE_MIN_MACS, key);
 }
 
 /** Arrays of one float dtype, which the kernels compute in. */
@@ -152,5 +155,6 @@ export function matmulFloat(
       else for (let j = 0; j < n; j++) out[dst + j] = view[src + j]!;
     }
   }
+  endSplitTiming();
   return true;
 }

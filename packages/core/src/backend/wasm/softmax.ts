@@ -6,7 +6,7 @@
  */
 import type { TypedArray } from "../../dtype.js";
 import { referenceBackend } from "../reference/reference-backend.js";
-import { runSplit, runtimeFor } from "./split.js";
+import { endSplitTiming, runSplit, runtimeFor } from "./split.js";
 
 /** Elements per thread below which splitting a softmax costs more than it saves. */
 const SLICE_MIN_ELEMENTS = 1 << 16;
@@ -44,7 +44,7 @@ function softmaxF32(
   log: boolean,
 ): boolean {
   const n = rows * cols;
-  const runtime = runtimeFor(n, SLICE_MIN_ELEMENTS);
+  const runtime = runtimeFor(n, SLICE_MIN_ELEMENTS, () => `softmax ${rows}×${cols}`);
   if (!runtime) return false;
   runtime.reset();
   const at = runtime.allocate(n * 4);
@@ -53,6 +53,7 @@ function softmaxF32(
   const minRows = Math.ceil(SLICE_MIN_ELEMENTS / cols);
   runSplit(runtime, "softmaxF32", rows, minRows, (r0, r1) => [at, at, r0, r1, cols, log ? 1 : 0]);
   out.set(runtime.f32.subarray(at >> 2, (at >> 2) + n));
+  endSplitTiming();
   return true;
 }
 

@@ -1,22 +1,137 @@
 /**
  * Running a kernel over independent parts (rows, planes) on the worker threads: which
  * runtime a call takes (the shared memory, where the workers can see its operands, only when
- * the work is large enough to split; the private one, whose copies are faster, otherwise),
- * and the split of a range into one slice per thread.
+ * the work is large enough to split and splitting calls of its shape has been measured to
+ * pay; the private one, whose copies are faster, otherwise), and the split of a range into
+ * one slice per thread.
+ *
+ * Whether a split pays depends on more than its size: on how busy the machine is (a worker
+ * descheduled in the middle of its slice holds the caller up), on whether the worker is awake,
+ * and on what the copies into the slower shared memory cost beside the kernel. So beyond a
+ * size below which a split never pays, each call shape (kernel and sizes) is timed both ways,
+ * whole (copies included), and takes the faster way from then on, trying the other again now
+ * and then in case the machine has changed: a training loop repeats the same shapes, so this
+ * converges within a few steps. Every split computes each element the same way, so the
+ * choice never changes a result.
  */
 import type { KernelRuntime } from "./runtime.js";
-import { getLocalRuntime, getRuntime } from "./runtime.js";
-import { getPool, type ParallelKernel, usableThreads } from "./thread-pool.js";
+import { getLocalRuntime, getRuntime, now } from "./runtime.js";
+import { getPool, type ParallelKernel, threadTesting, usableThreads } from "./thread-pool.js";
+
+/** Recent times of one call shape on the calling thread alone ([0]) and split ([1]). */
+export interface ShapeTimes {
+  /** Moving averages of the milliseconds per call (NaN until measured). */
+  ms: [number, number];
+  /** Calls timed each way (the first, which compiles and grows memory, is not counted). */
+  readonly seen: [number, number];
+  /** Calls since the slower way was last tried. */
+  since: number;
+  /** How many calls to make the faster way before trying the slower one again. */
+  every: number;
+}
+
+/** Calls timed each way (after the first) before the faster is taken. */
+const WARM_CALLS = 2;
+/** The slower way is tried again every TRY_MIN to TRY_MAX calls; the interval doubles each time it loses again. */
+const TRY_MIN = 8;
+const TRY_MAX = 128;
+/** Shapes remembered at once; past this the table starts over (a shape costs a few calls to learn). */
+const MAX_SHAPES = 1024;
+
+/** Which way a call of one shape goes, and whether that is a retry of the slower way. */
+export interface SplitChoice {
+  readonly times: ShapeTimes;
+  readonly split: boolean;
+  readonly retry: boolean;
+}
+
+/** Per call shape, the recent times of calls split and not, and the choice they make. */
+export class SplitChoices {
+  readonly #shapes = new Map<string, ShapeTimes>();
+
+  /**
+   * Whether a call of shape `key` should split: the way measured faster for that shape, or
+   * the other for a retry, or each in turn while the shape is new.
+   */
+  choose(key: string): SplitChoice {
+    let times = this.#shapes.get(key);
+    if (!times) {
+      if (this.#shapes.size >= MAX_SHAPES) this.#shapes.clear();
+      times = { ms: [Number.NaN, Number.NaN], seen: [0, 0], since: 0, every: TRY_MIN };
+      this.#shapes.set(key, times);
+    }
+    if (times.seen[0] <= WARM_CALLS) return { times, split: false, retry: false };
+    if (times.seen[1] <= WARM_CALLS) return { times, split: true, retry: false };
+    const faster = times.ms[1] < times.ms[0];
+    const retry = ++times.since >= times.every;
+    if (retry) times.since = 0;
+    return { times, split: retry ? !faster : faster, retry };
+  }
+
+  /** Records that the call `choice` was made for took `ms` milliseconds, copies included. */
+  record({ times, split, retry }: SplitChoice, ms: number): void {
+    const way = split ? 1 : 0;
+    const faster = times.ms[1] < times.ms[0];
+    const seen = times.seen[way]++;
+    if (seen === 0) return;
+    // A retry's time replaces more of the old average: it is the news of a changed machine.
+    const old = times.ms[way];
+    times.ms[way] = seen === 1 ? ms : old + (ms - old) * (retry ? 0.5 : 0.25);
+    if (retry) {
+      const still = times.ms[1] < times.ms[0] === faster;
+      times.every = still ? Math.min(2 * times.every, TRY_MAX) : TRY_MIN;
+    }
+  }
+
+  /** Forgets every shape's times. */
+  clear(): void {
+    this.#shapes.clear();
+  }
+}
+
+const choices = new SplitChoices();
+
+/** The call being timed, and when it started. */
+let pending: { choice: SplitChoice; start: number } | undefined;
 
 /**
- * The runtime for a kernel over `work` elements that can be split into slices of at least
- * `minSlice` elements: the shared one when that makes two slices or more and threads are
- * usable now, else the private one; null where the kernels cannot run.
+ * Ends the timing of the kernel call that `runtimeFor` started, once its results are copied
+ * out; does nothing when that call was not timed. A call that fell back to another backend is
+ * simply not ended, and the next call's choice drops it.
  */
-export function runtimeFor(work: number, minSlice: number): KernelRuntime | null {
+export function endSplitTiming(): void {
+  if (!pending) return;
+  choices.record(pending.choice, now() - pending.start);
+  pending = undefined;
+}
+
+/** Forgets every shape's times (for benchmarks that compare thread counts afresh). */
+export function forgetSplitTimes(): void {
+  choices.clear();
+  pending = undefined;
+}
+
+/**
+ * The runtime for a kernel call of shape `key()` (kernel and sizes, made only when needed) over `work` elements that
+ * can be split into slices of at least `minSlice` elements: the shared one when that makes
+ * two slices or more, threads are usable now, and splitting this shape has been measured to
+ * pay (always, while tests force threads on); else the private one; null where the kernels
+ * cannot run. Call `endSplitTiming` once the call's results are copied out.
+ */
+export function runtimeFor(
+  work: number,
+  minSlice: number,
+  key: () => string,
+): KernelRuntime | null {
+  pending = undefined;
   if (work >= 2 * minSlice && usableThreads() > 1) {
     const shared = getRuntime();
-    if (shared?.shared) return shared;
+    if (shared?.shared) {
+      if (threadTesting.busy === false) return shared;
+      const choice = choices.choose(key());
+      pending = { choice, start: now() };
+      if (choice.split) return shared;
+    }
   }
   return getLocalRuntime();
 }

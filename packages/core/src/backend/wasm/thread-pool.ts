@@ -66,6 +66,7 @@ const FINISHED = 2; // slices of the current job done, by any thread
 const COUNT = 3; // slices in the current job
 const KERNEL = 4; // index into KERNELS
 const WORKER_SLICES = 6; // slices the workers have run, for tests and benchmarks
+const SPIN = 7; // microseconds a worker polls for the next job before it sleeps (set per job)
 // After HEADER: one word per worker (BOOTING or READY); one per slice (1 when that slice threw
 // in a worker); then each slice's argument count and at most MAX_ARGS - 1 arguments.
 const HEADER = 8;
@@ -98,8 +99,11 @@ const BOOT_TIMEOUT_MS = 15_000;
 /**
  * How long a worker polls for the next job before it sleeps in Atomics.wait. Training calls
  * large kernels a few hundred microseconds apart (the small ops of a step run in between), and
- * waking a sleeping thread costs tens of microseconds. On a machine with more runnable threads
- * than cores the workers get no jobs (see `machineBusy`), so they poll this long once and sleep.
+ * waking a sleeping thread costs tens of microseconds. But a polling worker is a runnable
+ * thread: where other processes already keep the cores busy, it takes the caller's share of
+ * them while the caller runs the step's small ops, so there (see `machineCrowded`) workers
+ * sleep as soon as their job is done. On a machine with more runnable threads than cores the
+ * workers get no jobs at all (see `machineBusy`).
  */
 const WORKER_SPIN_US = 300;
 
@@ -127,7 +131,7 @@ let seen = Atomics.load(control, ${JOB});
 for (;;) {
   let job = Atomics.load(control, ${JOB});
   if (job === seen) {
-    const sleepAt = performance.now() + ${WORKER_SPIN_US / 1000};
+    const sleepAt = performance.now() + Atomics.load(control, ${SPIN}) / 1000;
     while (Atomics.load(control, ${JOB}) === seen && performance.now() < sleepAt) {
       for (let i = 0; i < 100 && Atomics.load(control, ${JOB}) === seen; i++);
     }
@@ -257,12 +261,17 @@ function nodeOs(): OsLike | undefined {
 
 /**
  * Internal switches for tests: a stand-in worker factory, a core count, whether the machine
- * counts as busy, and whether the once-per-process warning has been given.
+ * counts as busy, and whether the once-per-process warning has been given. `busy: false`
+ * also makes every kernel large enough to split do so, without the timing that otherwise
+ * decides per call shape whether splitting pays (split.ts), so that tests see their calls split.
+ * `loadAverage` stands in for the machine's (benchmarks use it to see the threads' behaviour
+ * at a given load whatever the machine's is).
  */
 export const threadTesting: {
   workerFactory?: WorkerFactory;
   cores?: number;
   busy?: boolean;
+  loadAverage?: number;
   warned: boolean;
 } = { warned: false };
 
@@ -440,6 +449,7 @@ export class ThreadPool {
     }
     const control = this.#control;
     control[KERNEL] = KERNELS.indexOf(kernel);
+    control[SPIN] = machineCrowded() ? 0 : WORKER_SPIN_US;
     control[COUNT] = count;
     control[FINISHED] = 0;
     for (let s = 0; s < count; s++) {
@@ -497,6 +507,7 @@ export class ThreadPool {
 }
 
 let busy = false;
+let crowded = false;
 let loadCheckedAt = Number.NEGATIVE_INFINITY;
 
 /**
@@ -514,14 +525,31 @@ let loadCheckedAt = Number.NEGATIVE_INFINITY;
  */
 export function machineBusy(): boolean {
   if (threadTesting.busy !== undefined) return threadTesting.busy;
+  checkLoad();
+  return busy;
+}
+
+/**
+ * Whether other processes keep the cores about as busy as this one's threads would: the load
+ * average is above the core count less half a thread. Then workers sleep as soon as their job
+ * is done instead of polling for the next one, which would take CPU time from the caller.
+ */
+export function machineCrowded(): boolean {
+  if (threadTesting.busy !== undefined) return threadTesting.busy;
+  checkLoad();
+  return crowded;
+}
+
+/** Rereads the load average, at most every LOAD_CHECK_MS. */
+function checkLoad(): void {
   const time = now();
-  if (time - loadCheckedAt < LOAD_CHECK_MS) return busy;
+  if (time - loadCheckedAt < LOAD_CHECK_MS) return;
   loadCheckedAt = time;
   const os = nodeOs();
-  const load = os?.loadavg?.()[0] ?? 0;
+  const load = threadTesting.loadAverage ?? os?.loadavg?.()[0] ?? 0;
   const cores = os?.cpus?.().length || coreCount();
   busy = load > cores + 0.5;
-  return busy;
+  crowded = load > cores - 0.5;
 }
 
 let requested: number | undefined;

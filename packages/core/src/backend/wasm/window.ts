@@ -13,7 +13,7 @@ import type { TypedArray } from "../../dtype.js";
 import type { WindowGeometry } from "../backend.js";
 import * as reference from "../reference/window.js";
 import type { KernelRuntime } from "./runtime.js";
-import { runSplit, runtimeFor } from "./split.js";
+import { endSplitTiming, runSplit, runtimeFor } from "./split.js";
 
 /** Elements (read plus written) per thread below which splitting a window kernel does not pay. */
 const SLICE_MIN_ELEMENTS = 1 << 17;
@@ -298,10 +298,15 @@ function minPlanes(elements: number, planes: number): number {
   return Math.ceil((SLICE_MIN_ELEMENTS * planes) / Math.max(1, elements));
 }
 
+/** A window kernel call's shape, for timing splits: the kernel, its planes, window and work. */
+function shapeKey(kernel: string, g: Window2d, work: number): string {
+  return `${kernel} ${g.planes} ${g.h}×${g.w} ${g.kh}×${g.kw} ${g.sh}×${g.sw} ${work}`;
+}
+
 /** im2col of float32 planes in WebAssembly; false (nothing written) where it cannot run. */
 function im2colWasm(x: Float32Array, cols: Float32Array, g: Window2d): boolean {
   const work = x.length + cols.length;
-  const runtime = runtimeFor(work, SLICE_MIN_ELEMENTS);
+  const runtime = runtimeFor(work, SLICE_MIN_ELEMENTS, () => shapeKey("im2col", g, work));
   const at = runtime && place(runtime, [x, cols], [true, false]);
   if (!runtime || !at) return false;
   const geometry = geometryArgs(g);
@@ -313,13 +318,14 @@ function im2colWasm(x: Float32Array, cols: Float32Array, g: Window2d): boolean {
     ...geometry,
   ]);
   takeBack(runtime, at[1]!, cols);
+  endSplitTiming();
   return true;
 }
 
 /** col2im of float32 planes in WebAssembly; false (nothing written) where it cannot run. */
 function col2imWasm(cols: Float32Array, x: Float32Array, g: Window2d): boolean {
   const work = x.length + cols.length;
-  const runtime = runtimeFor(work, SLICE_MIN_ELEMENTS);
+  const runtime = runtimeFor(work, SLICE_MIN_ELEMENTS, () => shapeKey("col2im", g, work));
   const at = runtime && place(runtime, [cols, x], [true, true]);
   if (!runtime || !at) return false;
   const geometry = geometryArgs(g);
@@ -331,6 +337,7 @@ function col2imWasm(cols: Float32Array, x: Float32Array, g: Window2d): boolean {
     ...geometry,
   ]);
   takeBack(runtime, at[1]!, x);
+  endSplitTiming();
   return true;
 }
 
@@ -342,7 +349,7 @@ function windowMaxWasm(
   g: Window2d,
 ): boolean {
   const work = x.length + 2 * out.length;
-  const runtime = runtimeFor(work, SLICE_MIN_ELEMENTS);
+  const runtime = runtimeFor(work, SLICE_MIN_ELEMENTS, () => shapeKey("windowMax", g, work));
   const at = runtime && place(runtime, [x, out, indices], [true, false, false]);
   if (!runtime || !at) return false;
   const geometry = geometryArgs(g);
@@ -356,13 +363,14 @@ function windowMaxWasm(
   ]);
   takeBack(runtime, at[1]!, out);
   takeBack(runtime, at[2]!, indices);
+  endSplitTiming();
   return true;
 }
 
 /** Sum pooling of float32 planes in WebAssembly; false (nothing written) where it cannot run. */
 function windowSumWasm(x: Float32Array, out: Float32Array, g: Window2d): boolean {
   const work = x.length + out.length;
-  const runtime = runtimeFor(work, SLICE_MIN_ELEMENTS);
+  const runtime = runtimeFor(work, SLICE_MIN_ELEMENTS, () => shapeKey("windowSum", g, work));
   const at = runtime && place(runtime, [x, out], [true, false]);
   if (!runtime || !at) return false;
   const geometry = geometryArgs(g);
@@ -374,6 +382,7 @@ function windowSumWasm(x: Float32Array, out: Float32Array, g: Window2d): boolean
     ...geometry,
   ]);
   takeBack(runtime, at[1]!, out);
+  endSplitTiming();
   return true;
 }
 

@@ -1,0 +1,67 @@
+/**
+ * The choice between splitting a kernel call over the threads and running it on the calling
+ * thread, made per call shape from the times of recent calls: each way is tried while the
+ * shape is new, the faster is taken, and the slower is retried at growing intervals, so that
+ * a machine whose load changes gets the other way back. Times are given, not measured.
+ */
+import { expect, test } from "vitest";
+import { SplitChoices } from "../../src/backend/wasm/split.js";
+
+/** Makes `calls` calls of shape `key`, each taking `ms(split)`; returns which ways they went. */
+function calls(
+  choices: SplitChoices,
+  key: string,
+  count: number,
+  ms: (split: boolean) => number,
+): boolean[] {
+  const ways: boolean[] = [];
+  for (let c = 0; c < count; c++) {
+    const choice = choices.choose(key);
+    ways.push(choice.split);
+    choices.record(choice, ms(choice.split));
+  }
+  return ways;
+}
+
+test("a new shape runs three calls each way (the first untimed), then the faster", () => {
+  const choices = new SplitChoices();
+  const splitFaster = calls(choices, "fast split", 7, (split) => (split ? 1 : 2));
+  expect(splitFaster).toEqual([false, false, false, true, true, true, true]);
+  const splitSlower = calls(choices, "slow split", 7, (split) => (split ? 3 : 2));
+  expect(splitSlower).toEqual([false, false, false, true, true, true, false]);
+});
+
+test("the first call each way does not count: it compiles, grows memory and starts threads", () => {
+  const choices = new SplitChoices();
+  let call = 0;
+  // The first local call is very slow; counted, it would make splitting look faster.
+  const ways = calls(choices, "shape", 8, (split) => (call++ === 0 ? 100 : split ? 3 : 2));
+  expect(ways.slice(6)).toEqual([false, false]);
+});
+
+test("the slower way is retried at intervals that double while it keeps losing", () => {
+  const choices = new SplitChoices();
+  const ways = calls(choices, "shape", 6 + 8 + 16 + 32, (split) => (split ? 1 : 2));
+  const retries = ways.flatMap((split, c) => (c >= 6 && !split ? [c - 6] : []));
+  expect(retries).toEqual([7, 7 + 16, 7 + 16 + 32]);
+});
+
+test("once the machine changes, the other way wins back within a few retries", () => {
+  const choices = new SplitChoices();
+  calls(choices, "shape", 6 + 40, (split) => (split ? 1 : 2));
+  // Now a split costs three times a local call (another job took the second core).
+  const after = calls(choices, "shape", 200, (split) => (split ? 6 : 2));
+  const firstLocalRun = after.findIndex((_, c) => after.slice(c, c + 20).every((s) => !s));
+  expect(firstLocalRun).toBeGreaterThanOrEqual(0);
+  expect(firstLocalRun).toBeLessThan(60);
+  // After that, splitting is only retried now and then.
+  expect(after.slice(100).filter((s) => s).length).toBeLessThanOrEqual(2);
+});
+
+test("shapes are timed apart", () => {
+  const choices = new SplitChoices();
+  calls(choices, "a", 10, (split) => (split ? 1 : 2));
+  calls(choices, "b", 10, (split) => (split ? 2 : 1));
+  expect(calls(choices, "a", 3, (split) => (split ? 1 : 2))).toEqual([true, true, true]);
+  expect(calls(choices, "b", 3, (split) => (split ? 2 : 1))).toEqual([false, false, false]);
+});
