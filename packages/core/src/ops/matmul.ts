@@ -65,9 +65,11 @@ const matmulOp: OpSpec<MatmulAttrs> = {
   forward: ([a, b], attrs) => {
     const { m, k, n, batch } = matmulShape(a, b, attrs);
     const out = empty([...batch, m, n], arithmeticDtype("matmul", a, b));
-    // int32 operands multiply in float64, exact while the sums stay below 2^53, and the
-    // result wraps to int32 as PyTorch's int32 product does: the kernels take floats only.
-    const integers = out.dtype === "int32";
+    // int32 operands: a device's kernel (WebGPU's) multiplies them in int32, wrapping as
+    // PyTorch's int32 product does, and has no float64. The CPU kernels take floats only:
+    // there they multiply in float64, exact while the sums stay below 2^53, and the result
+    // wraps to int32 — the same values.
+    const integers = out.dtype === "int32" && out.device === "cpu";
     const product = integers ? empty(out.shape, "float64") : out;
     const [left, right] = integers ? [asFloat(a, "float64"), asFloat(b, "float64")] : [a, b];
     getBackend().matmul(left.storage, right.storage, product.storage, {
