@@ -72,6 +72,11 @@ export interface DeviceRuntime {
   readSync(array: DeviceArray, op: string): TypedArray;
   /** The elements, once the device has computed them. */
   read(array: DeviceArray): Promise<TypedArray>;
+  /**
+   * Runs a user's kernel (`defineKernel`) written in the device's language: `source` defines
+   * output element i from the inputs.
+   */
+  custom(name: string, source: string, inputs: readonly DeviceArray[], out: DeviceArray): void;
 }
 
 const runtimes = new Map<string, DeviceRuntime>();

@@ -141,7 +141,7 @@ export class DeviceHost {
   #decode(value: unknown): unknown {
     if (isArrayRef(value)) return this.#resolve(value);
     if (value === null || typeof value !== "object" || ArrayBuffer.isView(value)) return value;
-    if (Array.isArray(value)) return value;
+    if (Array.isArray(value)) return value.map((v) => this.#decode(v));
     const view = value as { data?: unknown };
     if (isArrayRef(view.data)) return { ...view, data: this.#resolve(view.data) };
     return value;

@@ -34,6 +34,7 @@ import type {
   WindowGeometry,
 } from "../backend.js";
 import type { GpuArray, GpuDType } from "./gpu-array.js";
+import { customKernel } from "./kernels/custom.js";
 import { binary, copy, unary, where } from "./kernels/elementwise.js";
 import type { Grid, KernelHost, Params, Program } from "./kernels/host.js";
 import { gather, scatterAdd, scatterReduce, sort } from "./kernels/indexing.js";
@@ -194,6 +195,11 @@ export class WebGpuKernels implements Backend<GpuArray, GpuArray> {
       },
       () => {},
     );
+  }
+
+  /** A user's kernel (`defineKernel`): `wgsl` defines `fn compute(i: u32)` for out[i]. */
+  custom(name: string, wgsl: string, inputs: readonly GpuArray[], out: GpuArray): void {
+    customKernel(this.#host, name, wgsl, inputs, out);
   }
 
   unary(op: UnaryKernel, x: GpuArray, out: GpuArray): void {

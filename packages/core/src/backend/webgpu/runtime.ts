@@ -58,6 +58,7 @@ function refOf(array: DeviceArray): ArrayRef {
  */
 function encode(method: string, value: unknown): unknown {
   if (value instanceof DeviceArray) return refOf(value);
+  if (Array.isArray(value)) return value.map((v) => encode(method, v));
   if (ArrayBuffer.isView(value)) {
     throw new DeviceError(method, "a CPU array reached a webgpu kernel (an op passed .data)");
   }
@@ -93,6 +94,14 @@ export class WebGpuRuntime implements DeviceRuntime {
         transport.send({ kind: "kernel", method, args: args.map((a) => encode(method, a)) });
     }
     this.kernels = kernels as unknown as Backend<DeviceArray, DeviceArray>;
+  }
+
+  custom(name: string, wgsl: string, inputs: readonly DeviceArray[], out: DeviceArray): void {
+    this.#transport.send({
+      kind: "kernel",
+      method: "custom",
+      args: [name, wgsl, inputs.map(refOf), refOf(out)],
+    });
   }
 
   supports(dtype: DType): boolean {
