@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
- * Runs the WebGPU test suite (vitest's `webgpu` project) on SwiftShader, the software Vulkan
- * driver, installing it first if needed. The dynamic linker reads LD_LIBRARY_PATH only when a
- * process starts, so the driver's environment is set here and vitest runs as a child process.
+ * Runs the WebGPU test suite on SwiftShader, the software Vulkan driver, installing it first if
+ * needed: vitest's `webgpu` project (the kernels, the op table, gradcheck and training against
+ * the CPU) and its `webgpu-ops` project (the op-value tests with every tensor on the GPU). The
+ * dynamic linker reads LD_LIBRARY_PATH only when a process starts, so the driver's environment
+ * is set here and vitest runs as a child process.
  * Extra arguments go to vitest:
  *
  *   pnpm test:gpu packages/core/test/webgpu/matmul.test.ts
@@ -26,7 +28,7 @@ if (process.env.TENSORTAPE_GPU_DRIVER !== "system") {
 const vitest = resolve(root, "node_modules", "vitest", "vitest.mjs");
 const child = spawn(
   process.execPath,
-  [vitest, "run", "--project", "webgpu", ...process.argv.slice(2)],
+  [vitest, "run", "--project", "webgpu", "--project", "webgpu-ops", ...process.argv.slice(2)],
   {
     cwd: root,
     env,
