@@ -17,7 +17,7 @@ export default defineConfig({
     testTimeout: 30_000,
     projects: [
       {
-        extends: true,
+        extends: true as const,
         test: {
           name: "wasm",
           include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
@@ -28,7 +28,7 @@ export default defineConfig({
         },
       },
       {
-        extends: true,
+        extends: true as const,
         test: {
           // The matmul tests again on the relaxed-SIMD kernels (fused multiply-add), which
           // the backend picks wherever the engine accepts them; and the other kernels of
@@ -47,7 +47,7 @@ export default defineConfig({
         },
       },
       {
-        extends: true,
+        extends: true as const,
         test: {
           name: "reference",
           include: ["packages/core/test/**/*.test.ts"],
@@ -58,7 +58,7 @@ export default defineConfig({
         },
       },
       {
-        extends: true,
+        extends: true as const,
         test: {
           // The WebGPU kernels against the reference backend, on whatever adapter Dawn finds
           // (SwiftShader's software Vulkan here): run with `pnpm test:gpu`, which sets it up.
@@ -68,12 +68,17 @@ export default defineConfig({
         },
       },
       {
-        extends: true,
+        extends: true as const,
         test: {
           // The op-value tests again with every tensor on the GPU (setBackend("webgpu")), in
           // float32 (test/on-device.ts): `pnpm test:gpu` runs them with the webgpu project.
           name: "webgpu-ops",
-          include: ["packages/core/test/op-values.test.ts"],
+          // What needs float64 (second derivatives, float64 errors) is split into *-float64
+          // test files, which run on the CPU only.
+          include: [
+            "packages/core/test/op-values.test.ts",
+            "packages/core/test/ops-sort-index.test.ts",
+          ],
           setupFiles: ["packages/core/test/webgpu/use-webgpu.ts"],
           testTimeout: 120_000,
         },

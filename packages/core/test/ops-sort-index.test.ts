@@ -1,8 +1,9 @@
 /**
  * Sorting, selection and indexing ops against PyTorch 2.13 in float64 (fixtures/
  * ops-sort-index.json, written by ops-sort-index.py): values, indices and gradients, with
- * ties, NaN, empty and negative-axis inputs; then hand-derived cases, second derivatives and
- * the typed errors.
+ * ties, NaN, empty and negative-axis inputs; then hand-derived cases and the typed errors.
+ * The webgpu-ops project runs this file again on the GPU, in float32 (on-device.ts); second
+ * derivatives, which need float64, are in ops-sort-index-float64.test.ts.
  */
 import {
   AxisError,
@@ -27,9 +28,9 @@ import {
   unique,
   ValueError,
 } from "@tensortape/core";
-import { gradcheck, gradgradcheck, randomTensor } from "@tensortape/core/testing";
 import { describe, expect, test } from "vitest";
 import fixture from "./fixtures/ops-sort-index.json" with { type: "json" };
+import { onGpu, widestFloat } from "./on-device.js";
 
 type Json = number | string | Json[];
 interface Case {
@@ -123,7 +124,10 @@ for (const reduce of ["sum", "prod", "mean", "amax", "amin"] as const) {
 
 const cases = fixture.cases as unknown as Record<string, Case>;
 
-/** Equal within 1e-12 (relative), NaN matching NaN, and -0 told from 0 where PyTorch does. */
+/** Within float64's tolerance on the CPU, float32's on the GPU (relative to max(1, |e|)). */
+const tolerance = onGpu ? 2e-6 : 1e-12;
+
+/** Equal within `tolerance` (relative), NaN matching NaN. */
 function expectClose(actual: Tensor, shape: readonly number[], expected: Json, label: string) {
   expect(actual.shape, `${label} shape`).toEqual(shape);
   const want = flat(expected);
@@ -134,7 +138,7 @@ function expectClose(actual: Tensor, shape: readonly number[], expected: Json, l
     if (Number.isNaN(e)) expect(a, `${label}[${k}]`).toBeNaN();
     else
       expect(Math.abs(a - e), `${label}[${k}]: ${a} vs ${e}`).toBeLessThanOrEqual(
-        1e-12 * Math.max(1, Math.abs(e)),
+        tolerance * Math.max(1, Math.abs(e)),
       );
   });
 }
@@ -147,7 +151,7 @@ describe("against PyTorch (float64)", () => {
     test(name, () => {
       const inputs = c.inputs.map((v, k) => {
         const kind = c.kinds[k]!;
-        const dtype = kind === "float" ? "float64" : kind === "int" ? "int32" : "bool";
+        const dtype = kind === "float" ? widestFloat : kind === "int" ? "int32" : "bool";
         const t = tensor(flat(v), { dtype, shape: c.inputShapes[k]! });
         return kind === "float" ? t.requireGrad() : t;
       });
@@ -164,7 +168,7 @@ describe("against PyTorch (float64)", () => {
       }
       const floats = inputs.filter((t) => t.requiresGrad);
       const y = outputs[0]!;
-      y.backward(tensor(flat(c.upstream), { dtype: "float64", shape: y.shape }));
+      y.backward(tensor(flat(c.upstream), { dtype: widestFloat, shape: y.shape }));
       floats.forEach((t, k) => {
         const grad = t.grad ?? t.zerosLike();
         expectClose(grad, t.shape, c.grads![k]!, `${name} gradient of float input ${k}`);
@@ -195,8 +199,8 @@ describe("hand-derived values", () => {
   test("scatterReduce amax without self: an excluded x equal to the result takes no share", () => {
     // out[0] = max(src[0], src[1]) = 3 has one maximiser, so d out[0]/d src[0] = 1 exactly.
     // PyTorch 2.13 also counts the excluded x[0] = 3 and gives 0.5 (see docs/ops.md).
-    const x = tensor([3, 0], { dtype: "float64" }).requireGrad();
-    const src = tensor([3, 1], { dtype: "float64" }).requireGrad();
+    const x = tensor([3, 0], { dtype: widestFloat }).requireGrad();
+    const src = tensor([3, 1], { dtype: widestFloat }).requireGrad();
     const out = scatterReduce(x, 0, i32([0, 0]), src, "amax", { includeSelf: false });
     expect(out.toArray()).toEqual([3, 0]);
     out.sum().backward();
@@ -212,43 +216,6 @@ describe("hand-derived values", () => {
     expect(x.index(-1).item()).toBe(6);
     expect(x.index(i32([-1, 0, -7])).toArray()).toEqual([6, 0, 0]);
   });
-});
-
-describe("second derivatives and gradcheck", () => {
-  const r = (shape: number[], seed: number) => randomTensor(shape, { seed, low: -2, high: 2 });
-  const cube = (x: Tensor) => x.mul(x).mul(x);
-  const cases: [string, (x: Tensor, y: Tensor) => Tensor, number[], number[]][] = [
-    ["sort", (x) => cube(sort(x, 1).values), [3, 4], [1]],
-    ["topk", (x) => cube(topk(x, 2, 0).values), [4, 3], [1]],
-    ["kthvalue", (x) => cube(kthvalue(x, 2, -1).values), [3, 4], [1]],
-    ["median", (x) => cube(median(x, 1).values), [3, 5], [1]],
-    ["median all", (x) => cube(median(x)), [3, 5], [1]],
-    ["indexSelect", (x) => cube(indexSelect(x, 0, i32([2, 0, 2]))), [3, 2], [1]],
-    ["maskedFill", (x, v) => cube(maskedFill(x, mask([1, 0, 1]), v.sum())), [2, 3], [2]],
-    ["maskedSelect", (x) => cube(maskedSelect(x, mask([1, 0, 1]))), [2, 3], [1]],
-    ["scatter", (x, s) => cube(scatter(x, 1, i32([2, 0, 0, 2], [2, 2]), s)), [2, 3], [2, 2]],
-    ["index", (x) => cube(x.index(i32([1, 0, 1]), ":", i32([2]))), [2, 2, 3], [1]],
-  ];
-  for (const reduce of ["sum", "prod", "mean", "amax", "amin"] as const) {
-    for (const includeSelf of [true, false]) {
-      cases.push([
-        `scatterReduce ${reduce} includeSelf ${includeSelf}`,
-        (x, s) =>
-          cube(
-            scatterReduce(x, 1, i32([0, 2, 0, 0, 1, 1, 2, 1], [2, 4]), s, reduce, { includeSelf }),
-          ),
-        [2, 3],
-        [2, 4],
-      ]);
-    }
-  }
-  for (const [name, f, xs, ys] of cases) {
-    test(name, () => {
-      const inputs = [r(xs, 3), r(ys, 4)];
-      expect(gradcheck(f, inputs).passed).toBe(true);
-      expect(gradgradcheck(f, inputs).passed).toBe(true);
-    });
-  }
 });
 
 describe("typed errors name the op, the arguments and the shapes", () => {
@@ -305,9 +272,6 @@ describe("typed errors name the op, the arguments and the shapes", () => {
     expect(() => scatter(x, 0, i32([0, 1, 0, 1], [1, 4]), 0)).toThrow(ShapeError);
     expect(() => scatterReduce(x, 0, i32([0], [1, 1]), x, "max" as never)).toThrow(
       'scatterReduce: reduce must be one of "sum", "prod", "mean", "amax", "amin"; got "max"',
-    );
-    expect(() => searchsorted(tensor([1, 2]), tensor([1], { dtype: "float64" }))).toThrow(
-      DTypeError,
     );
     expect(() => searchsorted(tensor([[1, 2]]), tensor([[1], [2]]))).toThrow(ShapeError);
     expect(() => searchsorted(tensor([1, 2]), 1, { side: "right", right: false })).toThrow(
