@@ -78,6 +78,7 @@ export default defineConfig({
           include: [
             "packages/core/test/op-values.test.ts",
             "packages/core/test/ops-sort-index.test.ts",
+            "packages/core/test/attention.test.ts",
           ],
           setupFiles: ["packages/core/test/webgpu/use-webgpu.ts"],
           testTimeout: 120_000,
