@@ -3,7 +3,9 @@
  * (fixtures/attention.json, written by attention.py): outputs and the gradients of q, k, v
  * and a float mask, with bool and additive masks, causal masks with L < S and L > S,
  * cross-attention, batch and head dimensions, and fully masked rows. Then hand-derived
- * cases, dropout, gradcheck and gradgradcheck, and the typed errors.
+ * cases, dropout and the typed errors. The webgpu-ops project runs this file again on the
+ * GPU, in float32 (on-device.ts); gradcheck and second derivatives, which need float64, are
+ * in attention-float64.test.ts.
  */
 import {
   DTypeError,
@@ -19,14 +21,15 @@ import {
   ValueError,
   zeros,
 } from "@tensortape/core";
-import { assertClose, gradcheck, gradgradcheck, randomTensor } from "@tensortape/core/testing";
+import { assertClose, randomTensor } from "@tensortape/core/testing";
 import { describe, expect, test } from "vitest";
 import fixture from "./fixtures/attention.json" with { type: "json" };
+import { closeTo, onGpu, onTestDevice, widestFloat } from "./on-device.js";
 
 type Nested = number | Nested[];
 const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
 const f64 = (v: Nested, shape: readonly number[], requiresGrad = false) =>
-  tensor(flat(v), { shape, dtype: "float64", requiresGrad });
+  tensor(flat(v), { shape, dtype: widestFloat, requiresGrad });
 
 interface Case {
   readonly name: string;
@@ -51,7 +54,7 @@ function maskOf(c: Case): Tensor | undefined {
   const values = c.mask.map((x) => (x === "-inf" ? -Infinity : (x as number)));
   return c.maskKind === "bool"
     ? tensor(values, { shape: c.maskShape, dtype: "bool" })
-    : tensor(values, { shape: c.maskShape, dtype: "float64", requiresGrad: !!c.maskGrad });
+    : tensor(values, { shape: c.maskShape, dtype: widestFloat, requiresGrad: !!c.maskGrad });
 }
 
 function thrown(f: () => unknown): unknown {
@@ -64,7 +67,7 @@ function thrown(f: () => unknown): unknown {
 }
 
 const r = (shape: number[], seed: number) =>
-  randomTensor(shape, { seed, low: -1.5, high: 1.5 }).requireGrad();
+  onTestDevice(randomTensor(shape, { seed, low: -1.5, high: 1.5 })).requireGrad();
 
 describe("scaledDotProductAttention matches PyTorch (float64)", () => {
   test.each((fixture.cases as Case[]).map((c) => [c.name, c] as const))("%s", (_, c) => {
@@ -80,14 +83,14 @@ describe("scaledDotProductAttention matches PyTorch (float64)", () => {
       ...(c.scale !== undefined ? { scale: c.scale } : {}),
     });
     expect(out.shape).toEqual(c.outputShape);
-    assertClose(out, f64(c.output, c.outputShape), { rtol: 1e-12, atol: 1e-12 });
+    assertClose(out, f64(c.output, c.outputShape), closeTo(1e-12, 1e-12));
     const wrt = mask?.requiresGrad ? [q, k, v, mask] : [q, k, v];
     const grads = gradients(out, wrt, f64(c.upstream, c.outputShape));
     c.grads.forEach((g, i) => {
-      assertClose(grads[i]!, f64(g, c.shapes[i]!), { rtol: 1e-10, atol: 1e-12 });
+      assertClose(grads[i]!, f64(g, c.shapes[i]!), closeTo(1e-10, 1e-12));
     });
     if (c.maskGrad) {
-      assertClose(grads[3]!, f64(c.maskGrad, c.maskShape!), { rtol: 1e-10, atol: 1e-12 });
+      assertClose(grads[3]!, f64(c.maskGrad, c.maskShape!), closeTo(1e-10, 1e-12));
     }
   });
 });
@@ -108,7 +111,7 @@ describe("scaledDotProductAttention by hand", () => {
     const k = r([3, 4], 2);
     const v = r([3, 2], 3);
     const expected = softmax(q.matmul(k.T).mul(0.5), -1).matmul(v);
-    assertClose(scaledDotProductAttention(q, k, v), expected, { rtol: 1e-12, atol: 1e-12 });
+    assertClose(scaledDotProductAttention(q, k, v), expected, closeTo(1e-12, 1e-12));
   });
 
   test("a query with every key masked out gets output 0 and no gradient", () => {
@@ -161,47 +164,19 @@ describe("dropout on the attention weights", () => {
   });
 
   test("kept weights are scaled by 1/(1 − p): the mean over many draws approaches the output", () => {
-    const ones1 = ones([1, 1, 2], { dtype: "float64" });
-    const keys = ones([1, 400, 2], { dtype: "float64" });
-    const values = ones([1, 400, 1], { dtype: "float64" });
+    const ones1 = ones([1, 1, 2], { dtype: widestFloat });
+    const keys = ones([1, 400, 2], { dtype: widestFloat });
+    const values = ones([1, 400, 1], { dtype: widestFloat });
     // Equal scores: each weight 1/400; with p = 0.25 the output is (kept count)/(0.75·400).
     const out = scaledDotProductAttention(ones1, keys, values, {
       dropoutP: 0.25,
       generator: new Generator(11),
     });
     const kept = out.item() * 0.75 * 400;
-    expect(Number.isInteger(Math.round(kept * 1e9) / 1e9)).toBe(true);
+    // A whole count, up to the rounding of the float dtype (float32's on the GPU).
+    expect(Math.abs(kept - Math.round(kept))).toBeLessThan(onGpu ? 1e-3 : 1e-9);
     expect(kept).toBeGreaterThan(300 - 4 * Math.sqrt(400 * 0.25 * 0.75));
     expect(kept).toBeLessThan(300 + 4 * Math.sqrt(400 * 0.25 * 0.75));
-  });
-
-  test("gradcheck with a fixed dropout mask", () => {
-    const f = (a: Tensor, b: Tensor, c: Tensor) =>
-      scaledDotProductAttention(a, b, c, { dropoutP: 0.3, generator: new Generator(5) });
-    expect(gradcheck(f, [q, k, v]).passed).toBe(true);
-    expect(gradgradcheck(f, [q, k, v]).passed).toBe(true);
-  });
-});
-
-describe("second derivatives", () => {
-  test("gradgradcheck: bool mask, batch and heads", () => {
-    const mask = tensor([1, 0, 1, 1, 1, 0], { shape: [2, 3], dtype: "bool" });
-    const f = (a: Tensor, b: Tensor, c: Tensor) =>
-      scaledDotProductAttention(a, b, c, { attnMask: mask });
-    expect(
-      gradgradcheck(f, [r([2, 2, 2, 3], 10), r([2, 2, 3, 3], 11), r([2, 2, 3, 2], 12)]).passed,
-    ).toBe(true);
-  });
-
-  test("gradgradcheck: causal, and a float mask with a gradient", () => {
-    const causal = (a: Tensor, b: Tensor, c: Tensor) =>
-      scaledDotProductAttention(a, b, c, { isCausal: true });
-    expect(gradgradcheck(causal, [r([3, 2], 13), r([4, 2], 14), r([4, 2], 15)]).passed).toBe(true);
-    const masked = (a: Tensor, b: Tensor, c: Tensor, m: Tensor) =>
-      scaledDotProductAttention(a, b, c, { attnMask: m });
-    expect(
-      gradgradcheck(masked, [r([2, 3], 16), r([3, 3], 17), r([3, 2], 18), r([2, 3], 19)]).passed,
-    ).toBe(true);
   });
 });
 
@@ -241,9 +216,6 @@ describe("typed errors", () => {
   test("dtypes: integer inputs, mixed floats, an int mask", () => {
     expect(() => scaledDotProductAttention(zeros([3, 4], { dtype: "int32" }), k, v)).toThrow(
       DTypeError,
-    );
-    expect(() => scaledDotProductAttention(q, zeros([2, 5, 4], { dtype: "float64" }), v)).toThrow(
-      /q, k and v must share a dtype/,
     );
     expect(() =>
       scaledDotProductAttention(q, k, v, { attnMask: zeros([3, 5], { dtype: "int32" }) }),

@@ -1,4 +1,5 @@
 import { tensor } from "../creation.js";
+import type { DeviceName } from "../device.js";
 import type { DType } from "../dtype.js";
 import { checkOptions } from "../errors.js";
 import { Generator } from "../random.js";
@@ -20,6 +21,11 @@ export interface RandomTensorOptions {
   readonly margin?: number;
   /** Make the tensor a leaf that records gradients. Default false. */
   readonly requiresGrad?: boolean;
+  /**
+   * Where the tensor lives. Default the CPU whatever `setBackend` chose, since the default
+   * float64 lives nowhere else; pass "webgpu" with dtype float32 for a GPU tensor.
+   */
+  readonly device?: DeviceName;
 }
 
 /** A reproducible uniform random tensor for tests, optionally kept away from kinks. */
@@ -32,6 +38,7 @@ export function randomTensor(shape: readonly number[], options: RandomTensorOpti
     "awayFrom",
     "margin",
     "requiresGrad",
+    "device",
   ]);
   const generator = new Generator(options.seed ?? 0);
   const low = options.low ?? -2;
@@ -49,5 +56,6 @@ export function randomTensor(shape: readonly number[], options: RandomTensorOpti
     shape,
     dtype: options.dtype ?? "float64",
     requiresGrad: options.requiresGrad ?? false,
+    device: options.device ?? "cpu",
   });
 }
