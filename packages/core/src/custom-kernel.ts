@@ -25,7 +25,15 @@ export interface KernelSpec {
   /** The same computation on the CPU: writes every element of `out` from the inputs' data. */
   readonly cpu: (inputs: readonly TypedArray[], out: TypedArray) => void;
   /** The output's shape and dtype; by default the first input's. */
-  readonly output?: (inputs: readonly Tensor[]) => { shape: Shape; dtype: DType };
+  readonly output?: (inputs: readonly Tensor[]) => KernelOutput;
+}
+
+/** The shape and dtype of a kernel's output. */
+export interface KernelOutput {
+  /** The output's shape. */
+  readonly shape: Shape;
+  /** The output's dtype. */
+  readonly dtype: DType;
 }
 
 /**

@@ -54,7 +54,7 @@ export {
   zeros,
   zerosLike,
 } from "./creation.js";
-export { defineKernel, type KernelSpec } from "./custom-kernel.js";
+export { defineKernel, type KernelOutput, type KernelSpec } from "./custom-kernel.js";
 export {
   DeviceArray,
   type DeviceName,
