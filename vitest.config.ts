@@ -79,6 +79,7 @@ export default defineConfig({
             "packages/core/test/op-values.test.ts",
             "packages/core/test/ops-sort-index.test.ts",
             "packages/core/test/attention.test.ts",
+            "packages/core/test/ops-reduction-shape.test.ts",
           ],
           setupFiles: ["packages/core/test/webgpu/use-webgpu.ts"],
           testTimeout: 120_000,
