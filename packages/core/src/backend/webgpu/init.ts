@@ -24,6 +24,7 @@ export interface InitBackendOptions {
 
 interface NodeProcess {
   versions?: { node?: string };
+  argv?: string[];
   getBuiltinModule?(id: string): unknown;
   cwd(): string;
 }
@@ -134,7 +135,10 @@ function noAdapter(cause: string): DeviceError {
   );
 }
 
-/** The `webgpu` package's URL: given, or resolved from this module, else from the cwd. */
+/**
+ * The `webgpu` package's URL: given, or resolved as the application would resolve it (from
+ * the working directory, then from the main script's folder).
+ */
 function webgpuUrl(node: NodeProcess, given: string | undefined): string {
   const url = node.getBuiltinModule?.("node:url") as {
     pathToFileURL(path: string): { href: string };
@@ -143,8 +147,9 @@ function webgpuUrl(node: NodeProcess, given: string | undefined): string {
     createRequire(from: string): { resolve(id: string): string };
   };
   if (given) return given.startsWith("file:") ? given : url.pathToFileURL(given).href;
-  const here = (import.meta as { url?: string }).url;
-  for (const base of [here, url.pathToFileURL(`${node.cwd()}/`).href]) {
+  const main = node.argv?.[1];
+  const bases = [`${node.cwd()}/`, main ? main.replace(/[^/\\]*$/, "") : undefined];
+  for (const base of bases) {
     if (!base) continue;
     try {
       return url.pathToFileURL(module.createRequire(base).resolve("webgpu")).href;
