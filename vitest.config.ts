@@ -80,6 +80,7 @@ export default defineConfig({
             "packages/core/test/ops-sort-index.test.ts",
             "packages/core/test/attention.test.ts",
             "packages/core/test/ops-reduction-shape.test.ts",
+            "packages/core/test/ops-conv.test.ts",
           ],
           setupFiles: ["packages/core/test/webgpu/use-webgpu.ts"],
           testTimeout: 120_000,
