@@ -81,6 +81,7 @@ export default defineConfig({
             "packages/core/test/attention.test.ts",
             "packages/core/test/ops-reduction-shape.test.ts",
             "packages/core/test/ops-conv.test.ts",
+            "packages/core/test/ops-elementwise.test.ts",
           ],
           setupFiles: ["packages/core/test/webgpu/use-webgpu.ts"],
           testTimeout: 120_000,
