@@ -14,6 +14,24 @@ function run(command, args, options = {}) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+// The GPU benchmarks compare with the wasm backend only, so they need no peers installed.
+const args = process.argv.slice(2);
+const backendAt = args.indexOf("--backend");
+if (backendAt >= 0 && args[backendAt + 1] === "webgpu") {
+  run(
+    process.execPath,
+    [
+      "--conditions=@tensortape/source",
+      "--import",
+      "tsx",
+      join(root, "bench", "webgpu.ts"),
+      ...args,
+    ],
+    { cwd: root },
+  );
+  process.exit(0);
+}
+
 if (!existsSync(join(peers, "node_modules", "@tensorflow", "tfjs-core"))) {
   console.log("installing the benchmark's peer frameworks into bench/peers (once)...");
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";

@@ -180,7 +180,8 @@ export class GPT extends Module {
       );
     }
     // Token embeddings [B, T, C] plus position embeddings [T, C], broadcast over the batch.
-    let x = this.tokenEmbedding.forward(tokens).add(this.positionEmbedding.forward(arange(t)));
+    const positions = arange(t, undefined, 1, { device: tokens.device });
+    let x = this.tokenEmbedding.forward(tokens).add(this.positionEmbedding.forward(positions));
     x = this.dropout.forward(x);
     for (const block of this.blocks) x = block.forward(x);
     return this.head.forward(this.norm.forward(x));

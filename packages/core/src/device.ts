@@ -167,6 +167,29 @@ export function requireSupported(runtime: DeviceRuntime, op: string, dtype: DTyp
   }
 }
 
+const scalarCache = new Map<string, DeviceArray>();
+/** Cached constants at most; past it the cache starts over. */
+const SCALAR_CACHE_SIZE = 1024;
+
+/**
+ * A one-element constant on a device, shared by every op that uses the same number: a
+ * number in a GPU op would otherwise cost an upload each time. Never written to (ops do not
+ * write their inputs), so sharing is safe.
+ */
+export function scalarOn(runtime: DeviceRuntime, value: number, dtype: DType): DeviceArray {
+  const key = `${runtime.name}:${dtype}:${Object.is(value, -0) ? "-0" : value}`;
+  let array = scalarCache.get(key);
+  if (!array) {
+    if (scalarCache.size >= SCALAR_CACHE_SIZE) scalarCache.clear();
+    const data = allocate(dtype, 1);
+    data[0] = value;
+    requireSupported(runtime, "scalar", dtype);
+    array = runtime.upload(data, dtype);
+    scalarCache.set(key, array);
+  }
+  return array;
+}
+
 /** A copy of the elements of `storage` in a new allocation on the same device. */
 export function cloneStorage(storage: Storage): Storage {
   if (!(storage instanceof DeviceArray)) return storage.slice();

@@ -1,4 +1,4 @@
-import { type DeviceName, enterDevice, exitDevice } from "../device.js";
+import { type DeviceName, deviceRuntime, enterDevice, exitDevice, scalarOn } from "../device.js";
 import { isFloat } from "../dtype.js";
 import { DeviceError, InplaceModificationError, ValueError } from "../errors.js";
 import { Tensor, type TensorLike } from "../tensor.js";
@@ -100,7 +100,10 @@ function deviceOfInputs(op: string, inputs: Tensor[]): DeviceName {
     const t = inputs[i]!;
     if (t.device !== "cpu") continue;
     if (t.rank !== 0) throw mixedDevices(op, first, device, i, "cpu");
-    inputs[i] = t.to(device);
+    // A constant (no gradient to send back) comes from the device's cache of numbers.
+    inputs[i] = t.requiresGrad
+      ? t.to(device)
+      : new Tensor(scalarOn(deviceRuntime(op, device), t.item(), t.dtype), [], t.dtype);
   }
   return device;
 }

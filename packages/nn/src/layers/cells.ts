@@ -269,7 +269,9 @@ abstract class RNNCellBase extends Module {
     const batch = x.shape[0]!;
     const expected = unbatched ? [this.hiddenSize] : [batch, this.hiddenSize];
     const full = states.map((state, k) => {
-      if (state === undefined) return zeros([batch, this.hiddenSize], { dtype: input.dtype });
+      if (state === undefined) {
+        return zeros([batch, this.hiddenSize], { dtype: input.dtype, device: input.device });
+      }
       checkTensor(layer, names[k]!, state);
       if (state.rank !== expected.length || state.shape.some((d, i) => d !== expected[i])) {
         throw new ShapeError(

@@ -59,7 +59,11 @@ export class Dropout2d extends Module {
     for (let i = 0; i < mask.length; i++) mask[i] = generator.uniform() < keep ? scale : 0;
     const maskShape = [n, c, ...x.shape.slice(2).map(() => 1)];
     return x.mul(
-      tensor(mask, { shape: maskShape, dtype: x.dtype === "float64" ? "float64" : "float32" }),
+      tensor(mask, {
+        shape: maskShape,
+        dtype: x.dtype === "float64" ? "float64" : "float32",
+        device: x.device,
+      }),
     );
   }
 

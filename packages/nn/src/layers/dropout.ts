@@ -46,7 +46,11 @@ export class Dropout extends Module {
     const mask = new Float64Array(x.size);
     for (let i = 0; i < mask.length; i++) mask[i] = generator.uniform() < keep ? scale : 0;
     return x.mul(
-      tensor(mask, { shape: x.shape, dtype: x.dtype === "float64" ? "float64" : "float32" }),
+      tensor(mask, {
+        shape: x.shape,
+        dtype: x.dtype === "float64" ? "float64" : "float32",
+        device: x.device,
+      }),
     );
   }
 

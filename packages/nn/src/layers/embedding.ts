@@ -171,15 +171,15 @@ export class Embedding extends Module {
         `cast them with .cast("int32")`,
       );
     }
-    if (indices.size > 0) {
-      const low = indices.min().item();
-      const high = indices.max().item();
-      if (low < 0 || high >= this.numEmbeddings) {
-        throw new ValueError(
-          LAYER,
-          `indices must lie in [0, ${this.numEmbeddings}) for numEmbeddings = ${this.numEmbeddings}; got ${low < 0 ? low : high}`,
-        );
-      }
+    // One flag read back rather than the extremes: on a GPU every read waits for the device.
+    const outside =
+      indices.size > 0 && indices.lt(0).logicalOr(indices.ge(this.numEmbeddings)).any().item();
+    if (outside) {
+      const bad = indices.data.find((v) => v < 0 || v >= this.numEmbeddings);
+      throw new ValueError(
+        LAYER,
+        `indices must lie in [0, ${this.numEmbeddings}) for numEmbeddings = ${this.numEmbeddings}; got ${bad}`,
+      );
     }
     const flat = indices.reshape([indices.size]);
     if (this.maxNorm !== null) this.#renormalize(flat, this.maxNorm);

@@ -327,7 +327,8 @@ abstract class RNNBase extends Module {
         const projected = project(flat, w.weightIh, this.#inputBias(w));
         const inputs = timeSteps(projected.reshape([steps, batch, projected.shape[1]!]));
         let state = sizes.map(
-          (size, j) => initial[j]?.[k] ?? zeros([batch, size], { dtype: input.dtype }),
+          (size, j) =>
+            initial[j]?.[k] ?? zeros([batch, size], { dtype: input.dtype, device: input.device }),
         );
         const hs = new Array<Tensor>(steps);
         for (let i = 0; i < steps; i++) {
@@ -383,7 +384,7 @@ abstract class RNNBase extends Module {
     const scale = keep === 0 ? 0 : 1 / keep;
     const mask = new Float64Array(x.size);
     for (let i = 0; i < mask.length; i++) mask[i] = generator.uniform() < keep ? scale : 0;
-    return x.mul(tensor(mask, { shape: x.shape, dtype: x.dtype }));
+    return x.mul(tensor(mask, { shape: x.shape, dtype: x.dtype, device: x.device }));
   }
 
   override extraRepr(): string {
