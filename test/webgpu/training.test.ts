@@ -130,3 +130,23 @@ test("short-lived GPU tensors are given back to the pool as they are collected",
   const grown = process.memoryUsage().rss - before;
   expect(grown).toBeLessThan(400 * 2 ** 20);
 });
+
+test("a bad index found on the GPU is a ValueError naming the op at the next read", () => {
+  const x = randn([3, 4], { device: "webgpu" });
+  const index = tensor([[0], [5], [1]], { dtype: "int32" }).to("webgpu");
+  // No wait at the call: the check's answer stays on the device…
+  const picked = x.gather(1, index);
+  // …until something is read.
+  expect(() => picked.sum().item()).toThrow(
+    "gather: an index is out of range for axis 1 of size 4 (shape [3, 4]) (found on the device, reported at this read)",
+  );
+  // Reported once: the next read carries on.
+  expect(x.gather(1, tensor([[0], [1], [2]], { dtype: "int32" }).to("webgpu")).shape).toEqual([
+    3, 1,
+  ]);
+  expect(Number.isFinite(x.sum().item())).toBe(true);
+  const logits = randn([2, 3], { device: "webgpu" });
+  const target = tensor([0, 7], { dtype: "int32" }).to("webgpu");
+  const loss = crossEntropy(logits, target);
+  expect(() => loss.item()).toThrow(/crossEntropy: a target is not a class index in \[0, 3\)/);
+});

@@ -77,6 +77,13 @@ export interface DeviceRuntime {
    * output element i from the inputs.
    */
   custom(name: string, source: string, inputs: readonly DeviceArray[], out: DeviceArray): void;
+  /**
+   * Registers a check whose answer stays on the device: if `flag` (one bool) is true, the
+   * next read of any data throws a ValueError `${op}: ${message}`. Inputs found bad on the
+   * device are reported there, as CUDA reports a device-side assert, so that validating an
+   * index costs no wait.
+   */
+  deferCheck(flag: DeviceArray, op: string, message: string): void;
 }
 
 const runtimes = new Map<string, DeviceRuntime>();

@@ -80,6 +80,7 @@ export {
   ValueError,
 } from "./errors.js";
 export * from "./ops/index.js";
+export { checkOnDevice } from "./ops/kernels.js";
 export { builtinOps, type OpName } from "./ops/table.js";
 export { Generator, getDefaultGenerator, manualSeed } from "./random.js";
 export { broadcastShapes, formatShape, type Shape, shapesEqual, sizeOf } from "./shape.js";

@@ -3,7 +3,7 @@ import { getBackend } from "../backend/registry.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { formatShape, normalizeAxis, type Shape, sizeOf } from "../shape.js";
 import type { Tensor, TensorLike } from "../tensor.js";
-import { asTensor, empty } from "./kernels.js";
+import { asTensor, checkOnDevice, empty } from "./kernels.js";
 import { reshape } from "./reshape.js";
 import { scatterAdd } from "./scatter-add.js";
 import { slice } from "./slice.js";
@@ -48,6 +48,12 @@ export function checkIndex(op: string, shape: Shape, axis: number, index: Tensor
 /** Throws unless every index is in `[0, n)` for the size n of `axis` (1 for a 0-d shape). */
 function checkIndexRange(op: string, shape: Shape, axis: number, index: Tensor): void {
   const n = shape[axis] ?? 1;
+  if (index.device !== "cpu") {
+    const bad = index.lt(0).logicalOr(index.ge(n)).any();
+    const where = `for axis ${axis} of size ${n} (shape ${formatShape(shape)})`;
+    checkOnDevice(op, bad, `an index is out of range ${where}`);
+    return;
+  }
   const data = index.data;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;

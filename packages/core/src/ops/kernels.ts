@@ -7,6 +7,7 @@ import type { BinaryKernel, StridedView, UnaryKernel } from "../backend/backend.
 import { getBackend } from "../backend/registry.js";
 import {
   allocateOn,
+  DeviceArray,
   type DeviceName,
   enterDevice,
   exitDevice,
@@ -15,7 +16,7 @@ import {
   targetDevice,
 } from "../device.js";
 import { allocate, type DType, isFloat, type TypedArray } from "../dtype.js";
-import { DTypeError } from "../errors.js";
+import { DTypeError, ValueError } from "../errors.js";
 import { broadcastShapes, broadcastStrides, type Shape, sizeOf, stridesOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 
@@ -181,4 +182,16 @@ export function binaryKernel(
 /** A number becomes a float32 scalar tensor; a tensor is returned as it is. */
 export function asTensor(x: Tensor | number): Tensor {
   return x instanceof Tensor ? x : Tensor.scalar(x, "float32");
+}
+
+/**
+ * For a tensor on a device: registers `bad` (a 0-d bool computed there, true when an input is
+ * invalid) to throw a ValueError `${op}: ${message}` at the next read, so that validating data
+ * on a GPU costs no wait for it (as CUDA reports a device-side assert). On the CPU, where the
+ * data is at hand, ops check it directly and say exactly which element is wrong.
+ */
+export function checkOnDevice(op: string, bad: Tensor, message: string): void {
+  const flag = bad.storage;
+  if (flag instanceof DeviceArray) flag.runtime.deferCheck(flag, op, message);
+  else if (flag[0]) throw new ValueError(op, message);
 }

@@ -1,5 +1,6 @@
 import {
   arange,
+  checkOnDevice,
   checkOptions,
   DTypeError,
   eq,
@@ -171,15 +172,13 @@ export class Embedding extends Module {
         `cast them with .cast("int32")`,
       );
     }
-    // One flag read back rather than the extremes: on a GPU every read waits for the device.
-    const outside =
-      indices.size > 0 && indices.lt(0).logicalOr(indices.ge(this.numEmbeddings)).any().item();
-    if (outside) {
+    const range = `indices must lie in [0, ${this.numEmbeddings}) for numEmbeddings = ${this.numEmbeddings}`;
+    if (indices.device !== "cpu") {
+      // The flag stays on the device: a bad index is reported at the next read.
+      checkOnDevice(LAYER, indices.lt(0).logicalOr(indices.ge(this.numEmbeddings)).any(), range);
+    } else {
       const bad = indices.data.find((v) => v < 0 || v >= this.numEmbeddings);
-      throw new ValueError(
-        LAYER,
-        `indices must lie in [0, ${this.numEmbeddings}) for numEmbeddings = ${this.numEmbeddings}; got ${bad}`,
-      );
+      if (bad !== undefined) throw new ValueError(LAYER, `${range}; got ${bad}`);
     }
     const flat = indices.reshape([indices.size]);
     if (this.maxNorm !== null) this.#renormalize(flat, this.maxNorm);

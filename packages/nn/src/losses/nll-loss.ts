@@ -1,4 +1,5 @@
 import {
+  checkOnDevice,
   DTypeError,
   formatShape,
   ShapeError,
@@ -68,6 +69,15 @@ function checkClassTargets(
     );
   }
   const classes = input.shape[classAxis]!;
+  if (target.device !== "cpu") {
+    const bad = target.lt(0).logicalOr(target.ge(classes)).logicalAnd(target.ne(ignoreIndex)).any();
+    checkOnDevice(
+      op,
+      bad,
+      `a target is not a class index in [0, ${classes}); got input ${formatShape(input.shape)} and target ${formatShape(target.shape)} (C = ${classes}, ignoreIndex ${ignoreIndex})`,
+    );
+    return;
+  }
   const t = target.data;
   for (let i = 0; i < t.length; i++) {
     const v = t[i]!;

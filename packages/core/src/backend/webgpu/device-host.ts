@@ -30,7 +30,16 @@ export type Command =
       readonly data: TypedArray;
     }
   | { readonly kind: "release"; readonly id: number }
-  | { readonly kind: "kernel"; readonly method: string; readonly args: readonly unknown[] };
+  | { readonly kind: "kernel"; readonly method: string; readonly args: readonly unknown[] }
+  | {
+      readonly kind: "check";
+      readonly flag: ArrayRef;
+      readonly op: string;
+      readonly message: string;
+    };
+
+/** Marks a failed check's message: the op and the message follow, a newline between. */
+export const CHECK_FAILED = "check failed: ";
 
 /** Whether `value` is an encoded device array. */
 function isArrayRef(value: unknown): value is ArrayRef {
@@ -47,6 +56,8 @@ export interface HostFailure {
 export class DeviceHost {
   readonly #kernels: WebGpuKernels;
   readonly #arrays = new Map<number, GpuArray>();
+  /** Checks registered since the last read; their flags are kept alive by the tensors' side. */
+  #checks: { flag: ArrayRef; op: string; message: string }[] = [];
   #failure: HostFailure | null = null;
 
   constructor(kernels: WebGpuKernels) {
@@ -99,6 +110,9 @@ export class DeviceHost {
         }
         return;
       }
+      case "check":
+        this.#checks.push({ flag: command.flag, op: command.op, message: command.message });
+        return;
       case "kernel": {
         const kernel = (this.#kernels as unknown as Record<string, (...a: unknown[]) => void>)[
           command.method
@@ -119,6 +133,15 @@ export class DeviceHost {
     const failure = this.takeFailure();
     if (failure) throw Object.assign(new Error(failure.message), { name: failure.name });
     const array = this.#resolve(ref);
+    const checks = this.#checks;
+    this.#checks = [];
+    for (const check of checks) {
+      const [flag] = await this.#kernels.read(this.#resolve(check.flag));
+      if (flag) {
+        const message = `${CHECK_FAILED}${check.op}\n${check.message}`;
+        throw Object.assign(new Error(message), { name: "ValueError" });
+      }
+    }
     const data = await this.#kernels.read(array);
     const late = this.takeFailure();
     if (late) throw Object.assign(new Error(late.message), { name: late.name });

@@ -8,9 +8,9 @@
 
 import { DeviceArray, type DeviceRuntime } from "../../device.js";
 import { allocate, type DType, type TypedArray } from "../../dtype.js";
-import { BlockingReadError, DeviceError } from "../../errors.js";
+import { BlockingReadError, DeviceError, type TensortapeError, ValueError } from "../../errors.js";
 import type { Backend } from "../backend.js";
-import type { ArrayRef, Command, DeviceHost } from "./device-host.js";
+import { type ArrayRef, CHECK_FAILED, type Command, type DeviceHost } from "./device-host.js";
 
 /** How commands reach the device host and data comes back. */
 export interface Transport {
@@ -104,6 +104,14 @@ export class WebGpuRuntime implements DeviceRuntime {
     });
   }
 
+  /** Flags of checks not yet answered: held so that their memory is not reused first. */
+  #checkFlags: DeviceArray[] = [];
+
+  deferCheck(flag: DeviceArray, op: string, message: string): void {
+    this.#checkFlags.push(flag);
+    this.#transport.send({ kind: "check", flag: refOf(flag), op, message });
+  }
+
   supports(dtype: DType): boolean {
     return dtype !== "float64";
   }
@@ -122,12 +130,21 @@ export class WebGpuRuntime implements DeviceRuntime {
 
   readSync(array: DeviceArray, op: string): TypedArray {
     if (array.length === 0) return allocate(array.dtype, 0);
-    return this.#transport.readSync(refOf(array), array.dtype, op);
+    // The flags stay referenced until the host has read them, with the data.
+    const flags = this.#checkFlags;
+    this.#checkFlags = [];
+    const data = this.#transport.readSync(refOf(array), array.dtype, op);
+    flags.length = 0;
+    return data;
   }
 
-  read(array: DeviceArray): Promise<TypedArray> {
-    if (array.length === 0) return Promise.resolve(allocate(array.dtype, 0));
-    return this.#transport.read(refOf(array), array.dtype);
+  async read(array: DeviceArray): Promise<TypedArray> {
+    if (array.length === 0) return allocate(array.dtype, 0);
+    const flags = this.#checkFlags;
+    this.#checkFlags = [];
+    const data = await this.#transport.read(refOf(array), array.dtype);
+    flags.length = 0;
+    return data;
   }
 
   #handle(id: number, dtype: DType, length: number): DeviceArray {
@@ -174,9 +191,23 @@ function garbageCollector(): (() => void) | null {
   }
 }
 
-/** A device failure, rethrown on the tensors' side as a DeviceError naming the read. */
-export function deviceFailure(op: string, error: { name?: string; message?: string }): DeviceError {
-  return new DeviceError(op, `the webgpu device failed: ${error.message ?? String(error)}`);
+/**
+ * A device failure, rethrown on the tensors' side: a failed deferred check as the ValueError
+ * of the op that registered it, anything else as a DeviceError naming the read.
+ */
+export function deviceFailure(
+  op: string,
+  error: { name?: string; message?: string },
+): TensortapeError {
+  const message = error.message ?? String(error);
+  if (message.startsWith(CHECK_FAILED)) {
+    const [checkedOp, ...rest] = message.slice(CHECK_FAILED.length).split("\n");
+    return new ValueError(
+      checkedOp!,
+      `${rest.join("\n")} (found on the device, reported at this read)`,
+    );
+  }
+  return new DeviceError(op, `the webgpu device failed: ${message}`);
 }
 
 /**

@@ -3,7 +3,7 @@ import { formatShape, normalizeAxis } from "../../shape.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
 import { broadcastTo } from "../broadcast-to.js";
 import { gather } from "../gather.js";
-import { asTensor } from "../kernels.js";
+import { asTensor, checkOnDevice } from "../kernels.js";
 import { reshape } from "../reshape.js";
 
 /** Throws unless `index` is int32, naming the op and what the index is for. */
@@ -32,11 +32,17 @@ export function checkIndexValues(
 ): void {
   const n = shape[axis] ?? 1;
   const low = negatives ? -n : 0;
+  const valid = n === 0 ? "none: the axis is empty" : `${low}..${n - 1}`;
+  if (index.device !== "cpu") {
+    const bad = index.lt(low).logicalOr(index.ge(n)).any();
+    const where = `axis ${axis} of size ${n} (valid ${valid}); got x ${formatShape(shape)}`;
+    checkOnDevice(op, bad, `an index is out of range for ${where}`);
+    return;
+  }
   const data = index.data;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (v < low || v >= n) {
-      const valid = n === 0 ? "none: the axis is empty" : `${low}..${n - 1}`;
       throw new ValueError(
         op,
         `index ${v} at position ${i} of the index is out of range for axis ${axis} of size ${n} (valid ${valid}); got x ${formatShape(shape)}`,
