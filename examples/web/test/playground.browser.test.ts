@@ -285,3 +285,83 @@ describe.skipIf(!available)("the playground in Chromium", () => {
     expect(problems).toEqual([]);
   });
 });
+
+/**
+ * WebGPU in the browser: Chromium's WebGPU on SwiftShader (its software Vulkan), so the device
+ * path runs here without a GPU. The training worker finds the adapter, moves the model to the
+ * GPU and reads every value with `await t.read()` (a worker's reads never block on the GPU).
+ */
+describe.skipIf(!available)("the playground on WebGPU in Chromium", () => {
+  let server: PreviewServer;
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    server = await preview({
+      root,
+      configFile: join(root, "vite.config.ts"),
+      logLevel: "warn",
+      preview: { host: "127.0.0.1", port, strictPort: true, open: false },
+    });
+    profile = mkdtempSync(join(tmpdir(), "tensortape-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: true,
+      viewport: { width: 1200, height: 900 },
+      args: [
+        "--no-sandbox",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--enable-unsafe-webgpu",
+        "--enable-features=Vulkan",
+        "--use-webgpu-adapter=swiftshader",
+        "--use-angle=swiftshader",
+      ],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(`${message.type()}: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.locator("#runtime").filter({ hasText: "Backend" }).waitFor();
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  test("training runs on the GPU and the loss falls", async () => {
+    const hasAdapter = () =>
+      (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu
+        ?.requestAdapter()
+        .then((adapter) => adapter !== null);
+    expect(await page.evaluate(hasAdapter)).toBe(true);
+    await page.locator("#tab-train").click();
+    await expect
+      .poll(() => page.locator("#train-backend").textContent(), { timeout: 30_000 })
+      .toMatch(/^webgpu/);
+    await page.locator("#train-start").click();
+    const step = async () =>
+      Number((await page.locator("#train-step").textContent())?.split(" ")[0]);
+    await expect.poll(step, { timeout: 240_000, interval: 500 }).toBeGreaterThanOrEqual(30);
+    await page.locator("#train-pause").click();
+    await expect
+      .poll(() => page.locator("#train-status").textContent())
+      .toMatch(/^Paused at step \d+\.$/);
+    const loss = (await page.locator("#train-loss").textContent())!;
+    const [, now, first] = /^([\d.]+) \(first step ([\d.]+)\)$/.exec(loss)!;
+    expect(Number(first)).toBeGreaterThan(1.5);
+    expect(Number(now)).toBeLessThan(0.8 * Number(first));
+    await page.screenshot({ path: join(screenshots, "train-webgpu.png"), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+});

@@ -4,14 +4,16 @@
 // isolated) can start.
 import {
   argmax,
+  type DeviceName,
   getBackend,
   getNumThreads,
+  initBackend,
   manualSeed,
   noGrad,
   type Tensor,
 } from "@tensortape/core";
 import { DataLoader, type Mnist, mnistFromBuffers, TensorDataset } from "@tensortape/data";
-import { Adam, accuracy, crossEntropy, MLP } from "@tensortape/nn";
+import { Adam, crossEntropy, MLP } from "@tensortape/nn";
 import type { FromWorker, ToWorker, Weights } from "./protocol.js";
 
 /** The part of a dedicated worker's global scope used here (the site's types are the DOM's). */
@@ -37,6 +39,22 @@ let paused = false;
 let running = false;
 let resume: (() => void) | undefined;
 
+/**
+ * Where the model trains: the GPU where the browser has WebGPU and an adapter, else the CPU
+ * (the WebAssembly backend). Every read below is `await t.read()`, which works on both; a
+ * GPU tensor cannot be read synchronously off a thread that may not block.
+ */
+async function pickDevice(): Promise<DeviceName> {
+  if (!("gpu" in navigator)) return "cpu";
+  try {
+    await initBackend("webgpu");
+    return "webgpu";
+  } catch {
+    return "cpu";
+  }
+}
+const device = pickDevice();
+
 async function fetchBytes(dataUrl: string, name: string): Promise<Uint8Array> {
   const response = await fetch(new URL(name, dataUrl));
   if (!response.ok) throw new Error(`could not fetch ${name}: HTTP ${response.status}`);
@@ -59,16 +77,23 @@ async function loadMnist(dataUrl: string): Promise<Mnist> {
   return mnist;
 }
 
+/** The share of rows whose largest score is at the label, computed where the tensors are. */
+async function accuracyOf(scores: Tensor, labels: Tensor): Promise<number> {
+  const hits = noGrad(() => argmax(scores, 1).eq(labels).cast("float32").mean());
+  return (await hits.read())[0]!;
+}
+
 /** Accuracy on the first EVALUATION_SIZE test digits. */
-function evaluate(net: MLP, data: Mnist): number {
+async function evaluate(net: MLP, data: Mnist, on: DeviceName): Promise<number> {
   net.eval();
-  const x = data.test.images.slice([0], [EVALUATION_SIZE]);
-  const y = data.test.labels.slice([0], [EVALUATION_SIZE]);
-  const predicted = noGrad(() => argmax(net.forward(x), 1));
+  const x = data.test.images.slice([0], [EVALUATION_SIZE]).to(on);
+  const y = data.test.labels.slice([0], [EVALUATION_SIZE]).to(on);
+  const accuracy = await accuracyOf(
+    noGrad(() => net.forward(x)),
+    y,
+  );
   net.train();
-  let correct = 0;
-  for (let i = 0; i < EVALUATION_SIZE; i++) if (predicted.data[i] === y.data[i]) correct++;
-  return correct / EVALUATION_SIZE;
+  return accuracy;
 }
 
 const yieldToEventLoop = () => new Promise<void>((done) => setTimeout(done, 0));
@@ -79,7 +104,8 @@ async function train(options: Extract<ToWorker, { type: "start" }>): Promise<voi
   post({ type: "loading", message: "Training…" });
   manualSeed(0);
   hidden = options.hidden;
-  const net = new MLP([784, ...hidden, 10], { activation: "relu" });
+  const on = await device;
+  const net = new MLP([784, ...hidden, 10], { activation: "relu" }).to(on);
   model = net;
   const optimizer = new Adam(net.parameters(), { lr: options.lr });
   const loader = new DataLoader(new TensorDataset(data.train.images, data.train.labels), {
@@ -101,7 +127,8 @@ async function train(options: Extract<ToWorker, { type: "start" }>): Promise<voi
     for (;;) {
       const next = batches.next();
       if (next.done) break;
-      const { x, y } = next.value as { x: Tensor; y: Tensor };
+      const batch = next.value as { x: Tensor; y: Tensor };
+      const [x, y] = [batch.x.to(on), batch.y.to(on)];
       const logits = net.forward(x);
       const loss = crossEntropy(logits, y);
       optimizer.zeroGrad();
@@ -109,8 +136,8 @@ async function train(options: Extract<ToWorker, { type: "start" }>): Promise<voi
       optimizer.step();
       step++;
       samples += y.shape[0]!;
-      losses.push(loss.item());
-      accuracies.push(accuracy(logits, y));
+      losses.push((await loss.read())[0]!);
+      accuracies.push(await accuracyOf(logits, y));
       const evaluateNow = step % EVALUATE_EVERY === 0 || step === totalSteps;
       if (evaluateNow || performance.now() - sliceStart > SLICE_MS) {
         computeMs += performance.now() - sliceStart;
@@ -124,7 +151,9 @@ async function train(options: Extract<ToWorker, { type: "start" }>): Promise<voi
         });
         losses = [];
         accuracies = [];
-        if (evaluateNow) post({ type: "evaluated", step, testAccuracy: evaluate(net, data) });
+        if (evaluateNow) {
+          post({ type: "evaluated", step, testAccuracy: await evaluate(net, data, on) });
+        }
         await yieldToEventLoop();
         if (paused) {
           post({ type: "paused", step });
@@ -138,11 +167,11 @@ async function train(options: Extract<ToWorker, { type: "start" }>): Promise<voi
   post({ type: "done", step, seconds: (performance.now() - started) / 1000 });
 }
 
-function weights(): void {
+async function weights(): Promise<void> {
   if (!model || !mnist) return;
   const state: Weights = {};
   for (const [name, t] of Object.entries(model.stateDict())) {
-    state[name] = { shape: [...t.shape], data: Float32Array.from(t.data as Float32Array) };
+    state[name] = { shape: [...t.shape], data: Float32Array.from(await t.read()) };
   }
   const { mean, std } = mnist.normalization!;
   post(
@@ -167,13 +196,15 @@ scope.onmessage = (event) => {
     resume?.();
     resume = undefined;
   } else if (message.type === "weights") {
-    weights();
+    void weights();
   }
 };
 
-post({
-  type: "ready",
-  backend: getBackend().name,
-  threads: getNumThreads(),
-  isolated: scope.crossOriginIsolated,
-});
+void device.then((on) =>
+  post({
+    type: "ready",
+    backend: on === "webgpu" ? "webgpu" : getBackend().name,
+    threads: getNumThreads(),
+    isolated: scope.crossOriginIsolated,
+  }),
+);
