@@ -241,13 +241,7 @@ export interface Backend<S = TypedArray, I = Int32Array> {
   ): void;
 
   /** Reduces `x` of `shape` over the sorted `axes`; out holds the kept dimensions in order. */
-  reduce(
-    op: ReduceKernel,
-    x: S,
-    shape: readonly number[],
-    axes: readonly number[],
-    out: S,
-  ): void;
+  reduce(op: ReduceKernel, x: S, shape: readonly number[], axes: readonly number[], out: S): void;
 
   /**
    * out[o, j, i] = x[o, 0, i] ⊕ … ⊕ x[o, j, i] for x and out viewed as [outer, axisLen,
@@ -266,13 +260,7 @@ export interface Backend<S = TypedArray, I = Int32Array> {
   ): void;
 
   /** Index of the largest (smallest) element along `axis`; ties pick the first. */
-  argReduce(
-    op: "argmax" | "argmin",
-    x: S,
-    shape: readonly number[],
-    axis: number,
-    out: I,
-  ): void;
+  argReduce(op: "argmax" | "argmin", x: S, shape: readonly number[], axis: number, out: I): void;
 
   /** out[p] (contiguous [m, n]) = op(a[p]) · op(b[p]) for each product p. */
   matmul(a: S, b: S, out: S, args: MatmulArgs): void;
@@ -375,26 +363,14 @@ export interface Backend<S = TypedArray, I = Int32Array> {
    * θ = θ − lr·d. `momentumBuffer` is null without momentum. All arrays share one float
    * dtype and length; float32 parameters are updated in float32 arithmetic, as in PyTorch.
    */
-  sgdUpdate(
-    param: S,
-    grad: S,
-    momentumBuffer: S | null,
-    h: SgdUpdate,
-  ): void;
+  sgdUpdate(param: S, grad: S, momentumBuffer: S | null, h: SgdUpdate): void;
 
   /**
    * One Adam step in place, elementwise: θ = decay·θ; d = g + l2·θ; m = β1·m + (1 − β1)·d;
    * v = β2·v + (1 − β2)·d·d; v̂ = max(vMax, v) with AMSGrad (stored back in `maxExpAvgSq`,
    * else null) or v; θ = θ − stepSize·m / (√v̂ / bias2Sqrt + ε). Dtypes as for sgdUpdate.
    */
-  adamUpdate(
-    param: S,
-    grad: S,
-    expAvg: S,
-    expAvgSq: S,
-    maxExpAvgSq: S | null,
-    h: AdamUpdate,
-  ): void;
+  adamUpdate(param: S, grad: S, expAvg: S, expAvgSq: S, maxExpAvgSq: S | null, h: AdamUpdate): void;
 
   /**
    * One RMSprop step in place, elementwise: d = g + λ·θ; v = α·v + (1 − α)·d·d; centered
