@@ -336,3 +336,41 @@ describe("where and copy", () => {
     });
   });
 });
+
+describe("trigonometry of large arguments", () => {
+  test("sin, cos and tan reduce every float32 exactly, up to 3.4e38 and near multiples of π/2", async () => {
+    await withErrors(async () => {
+      const k = await gpuKernels();
+      const generator = new Generator(99);
+      const values: number[] = [];
+      // Magnitudes from 1 to 2^127, both signs, and the float32s nearest k·π/2 for large k,
+      // where the reduced argument is tiny and only an exact reduction keeps it accurate.
+      for (let i = 0; i < 2000; i++) {
+        const magnitude = 2 ** (generator.uniform() * 127);
+        values.push(generator.uniform() < 0.5 ? -magnitude : magnitude);
+      }
+      for (const multiple of [1e3, 1e5, 12345678, 2 ** 40, 2 ** 90]) {
+        values.push(Math.fround(multiple * (Math.PI / 2)));
+      }
+      values.push(2147483647, 3.4e38, -3.4e38, 65536, 1e4);
+      const x = Float32Array.from(values);
+      for (const op of ["sin", "cos", "tan"] as const) {
+        const out = k.allocate("float32", x.length);
+        k.unary(op, uploadAt(k, x), out);
+        const got = await k.read(out);
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i]!;
+          const exact = op === "sin" ? Math.sin(v) : op === "cos" ? Math.cos(v) : Math.tan(v);
+          // A few float32 roundings of the result; tan's grows with its slope 1 + tan².
+          const bound =
+            op === "tan"
+              ? 6e-7 * (1 + exact * exact)
+              : 6e-7 * Math.max(Math.abs(exact), 1e-7) + 1e-12;
+          if (!(Math.abs(got[i]! - exact) <= bound)) {
+            throw new Error(`${op}(${v}) is ${got[i]}, expected ${exact} (allowed ±${bound})`);
+          }
+        }
+      }
+    });
+  });
+});

@@ -196,17 +196,81 @@ fn cos_poly(r: f32) -> f32 {
     + z * -0.00000027557319)));
 }
 
-// sin (which 0), cos (1) or tan (2): x reduced by multiples of pi/2 in three parts (each
-// product exact), then a polynomial chosen by the quadrant. GPUs' own sin is accurate only
-// in absolute terms, which fails sin near 0 relatively.
+// The bits of 2/pi after the binary point, 32 at a time (fdlibm's table).
+var<private> TWO_OVER_PI: array<u32, 9> = array<u32, 9>(0xA2F9836Eu, 0x4E441529u, 0xFC2757D1u,
+  0xF534DDC0u, 0xDB629599u, 0x3C439041u, 0xFE5163ABu, 0xDEBBC561u, 0xB7246E3Au);
+
+// Adds v, whose lowest bit weighs 2^e, into a fixed-point number kept as 16-bit digits
+// (digit d holds the weights 2^(15 - 16d) .. 2^(-16d)); digits past either end are dropped.
+fn fixed_add(acc: ptr<function, array<u32, 8>>, v: u32, e: i32) {
+  for (var t = 0; t < 2; t++) {
+    let chunk = (v >> u32(16 * t)) & 0xffffu;
+    let w = e + 16 * t;
+    let d = (15 - w) >> 4u;
+    let shifted = chunk << u32(w + 16 * d);
+    if (d >= 0 && d < 8) { (*acc)[d] += shifted & 0xffffu; }
+    if (d >= 1 && d < 9) { (*acc)[d - 1] += shifted >> 16u; }
+  }
+}
+
+struct Reduced { q: i32, r: f32 }
+
+// a = q·(pi/2) + r with |r| <= pi/4 and q mod 4, for finite a >= pi/4, by Payne and Hanek's
+// method: a's 24-bit significand times 2/pi's bits in exact integer arithmetic (16-bit digits,
+// so no product needs more than 32 bits), keeping 112 bits of the fraction, so that r is
+// accurate relatively even where a lies close to a multiple of pi/2, for every float32.
+fn reduce_half_pi(a: f32) -> Reduced {
+  let bits = bitcast<u32>(a);
+  let m = (bits & 0x7fffffu) | 0x800000u;
+  let e = i32((bits >> 23u) & 0xffu) - 150;
+  let m0 = m & 0xffffu;
+  let m1 = m >> 16u;
+  var acc: array<u32, 8>;
+  for (var j = 0; j < 9; j++) {
+    let low = e - 32 * (j + 1);
+    if (low >= 2) { continue; }
+    if (low + 56 < -128) { break; }
+    let w0 = TWO_OVER_PI[j] & 0xffffu;
+    let w1 = TWO_OVER_PI[j] >> 16u;
+    fixed_add(&acc, m0 * w0, low);
+    fixed_add(&acc, m0 * w1, low + 16);
+    fixed_add(&acc, m1 * w0, low + 16);
+    fixed_add(&acc, m1 * w1, low + 32);
+  }
+  for (var d = 7; d > 0; d--) {
+    acc[d - 1] += acc[d] >> 16u;
+    acc[d] &= 0xffffu;
+  }
+  var q = i32(acc[0] & 3u);
+  // A fraction of a half or more is taken from the next multiple, 1 − fraction, in the
+  // integers: subtracting in float32 would cancel the leading bits r needs.
+  let above = acc[1] >= 0x8000u;
+  if (above) {
+    q = q + 1;
+    var carry = 1u;
+    for (var d = 7; d >= 1; d--) {
+      let v = (0xffffu - acc[d]) + carry;
+      acc[d] = v & 0xffffu;
+      carry = v >> 16u;
+    }
+  }
+  var f = 0.0;
+  for (var d = 7; d >= 1; d--) { f = (f + f32(acc[d])) * 0.0000152587890625; }
+  let r = f * 1.5707964;
+  return Reduced(q & 3, select(r, -r, above));
+}
+
+// sin (which 0), cos (1) or tan (2): x reduced by multiples of pi/2 (reduce_half_pi), then a
+// polynomial chosen by the quadrant. GPUs' own sin is accurate only in absolute terms, which
+// fails sin near 0 relatively, and reduces large arguments poorly.
 fn trig_(x: f32, which: u32) -> f32 {
   if (is_nan(x) || is_inf(x)) { return f_nan(); }
   var r = x;
   var q = 0;
   if (abs(x) > 0.7853982) {
-    let k = round(x * 0.63661975);
-    r = ((x - k * 1.5707855225) - k * 1.0804273188e-05) - k * 6.0770999344e-11;
-    q = i32(k) & 3;
+    let reduced = reduce_half_pi(abs(x));
+    r = select(reduced.r, -reduced.r, sign_bit(x));
+    q = select(reduced.q, (4 - reduced.q) & 3, sign_bit(x));
   }
   let s = sin_poly(r);
   let c = cos_poly(r);
