@@ -14,7 +14,6 @@ import {
   atan,
   atan2,
   atanh,
-  ceil,
   copysign,
   cosh,
   DTypeError,
@@ -24,7 +23,6 @@ import {
   exp2,
   expm1,
   floor,
-  floorDivide,
   fmod,
   frac,
   hypot,
@@ -35,36 +33,19 @@ import {
   logaddexp,
   logicalAnd,
   logicalOr,
-  logicalXor,
   reciprocal,
   remainder,
   round,
   rsqrt,
   sinh,
   type Tensor,
-  type TensorLike,
   tan,
   tensor,
-  trunc,
 } from "@tensortape/core";
 import { gradcheck, gradgradcheck, randomTensor } from "@tensortape/core/testing";
 import { describe, expect, test } from "vitest";
+import { binaryOps, expectMatches, flat, type Nested, unaryOps } from "./elementwise-fixture.js";
 import fixture from "./fixtures/elementwise.json";
-
-type Encoded = number | string | boolean;
-type Nested = Encoded | Nested[];
-
-/**
- * A fixture number: "inf", "-inf", "nan" and "-0" stand for what JSON cannot hold, and
- * bool results read as 1 and 0.
- */
-function decode(v: Encoded): number {
-  if (typeof v === "number") return v;
-  if (typeof v === "boolean") return Number(v);
-  return { inf: Infinity, "-inf": -Infinity, nan: Number.NaN, "-0": -0 }[v] ?? Number.NaN;
-}
-
-const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [decode(v)]);
 
 function shapeOf(v: Nested): number[] {
   return Array.isArray(v) ? [v.length, ...shapeOf(v[0]!)] : [];
@@ -72,70 +53,6 @@ function shapeOf(v: Nested): number[] {
 
 const f64 = (v: Nested, requiresGrad = false) =>
   tensor(flat(v), { shape: shapeOf(v), dtype: "float64", requiresGrad });
-
-/**
- * Holds `actual` to PyTorch's `expected` element by element: NaN for NaN, infinities and
- * zeros exactly (zeros with their sign unless `anyZeroSign`), others to `rtol` relatively.
- */
-function expectMatches(
-  actual: ArrayLike<number>,
-  expected: readonly number[],
-  label: string,
-  rtol = 1e-15,
-  anyZeroSign = false,
-): void {
-  expect(actual.length, label).toBe(expected.length);
-  expected.forEach((e, i) => {
-    const a = actual[i]!;
-    const where = `${label}: element ${i} is ${a}, PyTorch gives ${e}`;
-    if (Number.isNaN(e) || !Number.isFinite(e)) expect(Object.is(a, e), where).toBe(true);
-    else if (e === 0) expect(anyZeroSign ? a === 0 : Object.is(a, e), where).toBe(true);
-    // Subnormal results carry fewer bits, so they are held to an absolute 1e-320 instead.
-    else
-      expect(Math.abs(a - e) <= rtol * Math.abs(e) || Math.abs(a - e) < 1e-320, where).toBe(true);
-  });
-}
-
-const unaryOps: Record<string, (x: Tensor) => Tensor> = {
-  floor,
-  ceil,
-  round,
-  trunc,
-  frac,
-  tan,
-  asin,
-  acos,
-  atan,
-  sinh,
-  cosh,
-  asinh,
-  acosh,
-  atanh,
-  log2,
-  log10,
-  log1p,
-  exp2,
-  expm1,
-  rsqrt,
-  reciprocal,
-  erf,
-  erfc,
-  erfinv,
-};
-
-/** Our name of each op PyTorch's fixture names in snake case. */
-const binaryOps: Record<string, (a: TensorLike, b: TensorLike) => Tensor> = {
-  atan2,
-  remainder,
-  fmod,
-  floor_divide: floorDivide,
-  copysign,
-  hypot,
-  logaddexp,
-  logical_and: logicalAnd,
-  logical_or: logicalOr,
-  logical_xor: logicalXor,
-};
 
 describe("lerp", () => {
   test("a tensor weight broadcast three ways, on both sides of ½ and beyond 1, as PyTorch", () => {
