@@ -44,56 +44,79 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Chromium's flags for every run: no sandbox (root), no network chatter, a fresh profile. */
+const BASE_FLAGS = [
+  "--no-sandbox",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** The built site under `vite preview` in a fresh headless Chromium, and how to close both. */
+interface Session {
+  readonly page: Page;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the built site and opens it in headless Chromium with `flags` besides the base
+ * ones; console messages of the kinds in `reported` (the page's and its workers') and
+ * uncaught errors go into `problems`.
+ */
+async function openPlayground(
+  flags: readonly string[],
+  reported: readonly string[],
+  problems: string[],
+): Promise<Session> {
+  if (!existsSync(join(root, "dist", "index.html"))) {
+    throw new Error("no built site in examples/web/dist: run `pnpm playground:build` first");
+  }
+  mkdirSync(screenshots, { recursive: true });
+  const port = await freePort();
+  const server: PreviewServer = await preview({
+    root,
+    configFile: join(root, "vite.config.ts"),
+    logLevel: "warn",
+    preview: { host: "127.0.0.1", port, strictPort: true, open: false },
+  });
+  const profile = mkdtempSync(join(tmpdir(), "tensortape-chromium-"));
+  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    viewport: { width: 1200, height: 900 },
+    args: [...BASE_FLAGS, ...flags],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on("console", (message) => {
+    if (reported.includes(message.type())) problems.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.locator("#runtime").filter({ hasText: "Backend" }).waitFor();
+  return {
+    page,
+    close: async () => {
+      await context.close();
+      await server.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
 describe.skipIf(!available)("the playground in Chromium", () => {
-  let server: PreviewServer;
-  let context: BrowserContext;
+  let session: Session | undefined;
   let page: Page;
-  let profile: string;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(root, "dist", "index.html"))) {
-      throw new Error("no built site in examples/web/dist: run `pnpm playground:build` first");
-    }
-    mkdirSync(screenshots, { recursive: true });
-    const port = await freePort();
-    server = await preview({
-      root,
-      configFile: join(root, "vite.config.ts"),
-      logLevel: "warn",
-      preview: { host: "127.0.0.1", port, strictPort: true, open: false },
-    });
-    profile = mkdtempSync(join(tmpdir(), "tensortape-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath,
-      headless: true,
-      viewport: { width: 1200, height: 900 },
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    // Console messages of the page and of its workers.
-    page.on("console", (message) => {
-      if (message.type() === "error" || message.type() === "warning") {
-        problems.push(`${message.type()}: ${message.text()}`);
-      }
-    });
-    page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.locator("#runtime").filter({ hasText: "Backend" }).waitFor();
+    session = await openPlayground(["--disable-gpu"], ["error", "warning"], problems);
+    page = session.page;
   });
 
   afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await session?.close();
   });
 
   test("the page is cross-origin isolated and runs the WebAssembly backend", async () => {
@@ -292,51 +315,23 @@ describe.skipIf(!available)("the playground in Chromium", () => {
  * GPU and reads every value with `await t.read()` (a worker's reads never block on the GPU).
  */
 describe.skipIf(!available)("the playground on WebGPU in Chromium", () => {
-  let server: PreviewServer;
-  let context: BrowserContext;
+  let session: Session | undefined;
   let page: Page;
-  let profile: string;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    server = await preview({
-      root,
-      configFile: join(root, "vite.config.ts"),
-      logLevel: "warn",
-      preview: { host: "127.0.0.1", port, strictPort: true, open: false },
-    });
-    profile = mkdtempSync(join(tmpdir(), "tensortape-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath,
-      headless: true,
-      viewport: { width: 1200, height: 900 },
-      args: [
-        "--no-sandbox",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--enable-unsafe-webgpu",
-        "--enable-features=Vulkan",
-        "--use-webgpu-adapter=swiftshader",
-        "--use-angle=swiftshader",
-      ],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.locator("#runtime").filter({ hasText: "Backend" }).waitFor();
+    const webgpu = [
+      "--enable-unsafe-webgpu",
+      "--enable-features=Vulkan",
+      "--use-webgpu-adapter=swiftshader",
+      "--use-angle=swiftshader",
+    ];
+    session = await openPlayground(webgpu, ["error"], problems);
+    page = session.page;
   });
 
   afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await session?.close();
   });
 
   test("training runs on the GPU and the loss falls", async () => {
