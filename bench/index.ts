@@ -1,7 +1,8 @@
 /**
- * tensortape against TF.js, in one process on one machine: matmul, an MLP training step,
- * tape overhead, a convolutional and a transformer training step, and MNIST training, for tensortape's WebAssembly backend on 1 and 2 threads
- * and its reference backend, and for TF.js's wasm and cpu backends.
+ * tensortape against TF.js and jax-js, in one process on one machine: matmul, an MLP
+ * training step, tape overhead, a convolutional and a transformer training step, and MNIST
+ * training, for tensortape's WebAssembly backend on 1 and 2 threads and its reference
+ * backend, for TF.js's wasm and cpu backends, and for jax-js's wasm device.
  *
  *     pnpm bench            # everything, 3 rounds (about ten minutes on two cores)
  *     pnpm bench --quick    # 1 round of short samples; the slowest runs skipped or estimated
@@ -11,7 +12,7 @@
  * (TF.js's wasm backend has no convolution gradients) is reported with its error. Each figure is the median over rounds of a
  * Benchmark.js median; the frameworks take turns within each round, so that a burst of
  * load from elsewhere on the machine does not fall on one of them alone. The slow ones
- * (tensortape's reference backend, TF.js cpu) run one round.
+ * (tensortape's reference backend, TF.js cpu; jax-js on the conv step) run one round.
  */
 import { cpus, loadavg } from "node:os";
 import { epochOrder, initialWeights, loadMnist, type Mnist, randomBatch } from "./data.js";
@@ -20,13 +21,15 @@ import { medianMs } from "./measure.js";
 import { trainMnist } from "./mnist.js";
 import { tensortape } from "./tensortape.js";
 
-// TF.js lives in bench/peers, installed by `pnpm bench` on first use rather than with the
-// workspace; the specifier is not a literal so that type-checking the workspace does not
-// need it installed.
+// TF.js and jax-js live in bench/peers, installed by `pnpm bench` on first use rather than
+// with the workspace; the specifiers are not literals so that type-checking the workspace
+// does not need them installed.
 const peerModule: string = "./peers/tfjs.js";
 const { tfjs } = (await import(peerModule)) as {
   tfjs: (backend: "wasm" | "cpu") => Framework;
 };
+const jaxModule: string = "./peers/jaxjs.js";
+const { jaxjs } = (await import(jaxModule)) as { jaxjs: () => Framework };
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -41,7 +44,8 @@ const tt2 = tensortape("wasm", 2);
 const reference = tensortape("reference", 1);
 const tfWasm = tfjs("wasm");
 const tfCpu = tfjs("cpu");
-const frameworks: Framework[] = [tt1, tt2, reference, tfWasm, tfCpu];
+const jax = jaxjs();
+const frameworks: Framework[] = [tt1, tt2, reference, tfWasm, tfCpu, jax];
 const slow = new Set([reference, tfCpu]);
 
 /** A measurement of one framework: a number, or a note such as "—" or "29 est.". */
@@ -73,23 +77,31 @@ function cell(figures: Figure[] | undefined): Figure | undefined {
 }
 
 /**
- * Measures one workload on every framework, `rounds` times in turn (slow frameworks once).
- * `measure` returns the figure, or a string for a note.
+ * Measures one workload on every framework, `rounds` times in turn (those in `once`, by
+ * default the slow frameworks, once). `measure` returns the figure, or a string for a note.
  */
 async function workload(
   label: string,
   unit: string,
   higherIsBetter: boolean,
   measure: (f: Framework) => Figure,
+  once: ReadonlySet<Framework> = slow,
 ): Promise<void> {
   const row: Row = { label, unit, higherIsBetter, figures: new Map() };
   rows.push(row);
   for (let round = 0; round < rounds; round++) {
     for (const f of frameworks) {
-      if (round > 0 && slow.has(f)) continue;
+      if (round > 0 && once.has(f)) continue;
       await f.activate();
       const figures = row.figures.get(f) ?? [];
-      figures.push(measure(f));
+      // A peer that throws gets its error in the cell; the benchmark goes on.
+      let figure: Figure;
+      try {
+        figure = measure(f);
+      } catch (error) {
+        figure = failure(error);
+      }
+      figures.push(figure);
       row.figures.set(f, figures);
       process.stdout.write(".");
     }
@@ -145,25 +157,28 @@ function failure(error: unknown): string {
 
 /**
  * A training step of a larger model on every framework that can run it: the median of a few
- * steps; a note where a framework is skipped (minutes per step) or has no such model, and the
- * error where it throws, so that one peer's failure never stops the benchmark.
+ * steps; a note where a framework is skipped (minutes per step) or has no such model, and
+ * (through `workload`) the error where it throws.
  */
 async function trainingStep(
   label: string,
   make: (f: Framework) => (() => void) | string,
   skipped: ReadonlyMap<Framework, string>,
+  once: ReadonlySet<Framework> = slow,
 ): Promise<void> {
   const stepTiming = quick ? { seconds: 1, samples: 3 } : { seconds: 4, samples: 5 };
-  await workload(label, "ms", false, (f) => {
-    const skip = skipped.get(f);
-    if (skip) return skip;
-    try {
+  await workload(
+    label,
+    "ms",
+    false,
+    (f) => {
+      const skip = skipped.get(f);
+      if (skip) return skip;
       const step = make(f);
       return typeof step === "string" ? step : medianMs(step, stepTiming);
-    } catch (error) {
-      return failure(error);
-    }
-  });
+    },
+    once,
+  );
 }
 
 async function convSection(): Promise<void> {
@@ -175,6 +190,8 @@ async function convSection(): Promise<void> {
       // Measured once by hand on this machine: 113 s for one step.
       [tfCpu, "— (≈113 s per step)"],
     ]),
+    // jax-js takes about 20 s a step here (and as long again to compile it): one round.
+    new Set([...slow, jax]),
   );
 }
 
@@ -226,13 +243,15 @@ function printTables(): void {
     });
     console.log(`| ${r.label} | ${r.unit} | ${cells.join(" | ")} |`);
   }
-  // How many times faster tensortape's fast backend is than each TF.js backend.
-  console.log("\nSpeed-up of tensortape wasm over TF.js (×, higher is better):\n");
+  // How many times faster tensortape's fast backend is than each peer.
+  console.log("\nSpeed-up of tensortape wasm over TF.js and jax-js (×, higher is better):\n");
   const pairs = [
     [tt1, tfWasm],
     [tt2, tfWasm],
     [tt1, tfCpu],
     [tt2, tfCpu],
+    [tt1, jax],
+    [tt2, jax],
   ] as const;
   const names = pairs.map(([a, b]) => `${a.name.replace("tensortape ", "")} vs ${b.name}`);
   console.log(`| workload | ${names.join(" | ")} |`);

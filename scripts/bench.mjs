@@ -1,8 +1,8 @@
-// `pnpm bench [flags]`: installs the peer frameworks the benchmark compares against (TF.js,
-// into bench/peers, from its lockfile) on first use, then runs bench/index.ts. Keeping them
+// `pnpm bench [flags]`: installs the peer frameworks the benchmark compares against (TF.js
+// and jax-js, into bench/peers, from its lockfile) on first use, then runs bench/index.ts. Keeping them
 // out of the workspace keeps the main job's and the tests' install small.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -32,7 +32,14 @@ if (backendAt >= 0 && args[backendAt + 1] === "webgpu") {
   process.exit(0);
 }
 
-if (!existsSync(join(peers, "node_modules", "@tensorflow", "tfjs-core"))) {
+// Installed again whenever a pinned peer is missing or at another version than package.json
+// names, so that adding or upgrading a peer reaches checkouts that already have the others.
+const pinned = JSON.parse(readFileSync(join(peers, "package.json"), "utf8")).dependencies;
+const stale = Object.entries(pinned).some(([name, version]) => {
+  const installed = join(peers, "node_modules", name, "package.json");
+  return !existsSync(installed) || JSON.parse(readFileSync(installed, "utf8")).version !== version;
+});
+if (stale) {
   console.log("installing the benchmark's peer frameworks into bench/peers (once)...");
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
   run(npm, ["ci", "--no-audit", "--no-fund", "--silent"], { cwd: peers });
