@@ -38,7 +38,8 @@ const zerosLike = (params: readonly Arr[]): Arr[] =>
 
 /**
  * One Adam (or, with `decay`, AdamW) update of every parameter, PyTorch's formulas:
- * m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², p ← p·(1 − lr·λ) − (lr / (1−β1ᵗ))·m / (√v / √(1−β2ᵗ) + ε).
+ * m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², and
+ * p ← p·(1 − lr·λ) − (lr / (1−β1ᵗ))·m / (√v / √(1−β2ᵗ) + ε).
  * `stepSize` is lr / (1−β1ᵗ) and `rootBias2` is √(1−β2ᵗ), computed outside the jitted step
  * so that the step count does not retrace it. Consumes params, grads and state.
  */
