@@ -4,17 +4,19 @@
  * MLP's, a small character-level transformer's (width 48, context 32, batch 16), and the rest
  * of bench/'s workloads: an MNIST epoch (bench/mnist.ts), the conv step (bench/conv-step.ts),
  * the GPT step (bench/gpt-step.ts) and attention forward and backward (bench/attention.ts's
- * shapes). Each
- * round times every workload on 1 thread and on the default, one after the other (the
- * default first in odd rounds), so that load from elsewhere falls on both; the table gives
- * the medians over rounds and their ratio (above 1: the default is faster). With `--busy N` the script starts N busy processes of its own
+ * shapes). For each workload, each of `--pairs` pairs times a block of calls (0.4 s, or
+ * two calls of the long workloads) on 1 thread and one on the default, back to back (the
+ * default first in odd pairs), so that a change in the machine's load falls on both; the
+ * table gives the medians of the blocks' times and of the pairs' ratios (above 1: the
+ * default is faster), with the ratios' quartiles, since on a shared machine one ratio says
+ * little. With `--busy N` the script starts N busy processes of its own
  * beside the measurement (and stops them at the end). With `--force-threads` the default
  * uses its threads even when the machine is busy (as the backend did before it checked),
  * to measure what they would cost there (every call large enough splits). With
  * `--assume-load L` the backend takes L for the load average, so `--assume-load 0` uses the
  * threads whatever the machine's load, with its measured choice of which calls to split.
  *
- *     node --conditions=@tensortape/source --import tsx bench/threads.ts [--rounds 3] [--busy 3]
+ *     node --conditions=@tensortape/source --import tsx bench/threads.ts [--pairs 9] [--busy 3]
  *       [--force-threads] [--assume-load 0] [--only matmul]
  *
  * `--only` takes a comma-separated list of label fragments (`--only conv,GPT`).
@@ -46,7 +48,6 @@ import { getPool, threadTesting } from "../packages/core/src/backend/wasm/thread
 import { convStep } from "./conv-step.js";
 import { epochOrder, initialWeights, loadMnist } from "./data.js";
 import { gptStep } from "./gpt-step.js";
-import { medianMs } from "./measure.js";
 import { tensortape } from "./tensortape.js";
 
 const args = process.argv.slice(2);
@@ -54,11 +55,32 @@ const option = (name: string, fallback: number) => {
   const at = args.indexOf(name);
   return at >= 0 ? Number(args[at + 1]) : fallback;
 };
-const rounds = option("--rounds", 3);
+const pairs = option("--pairs", 9);
 const busyCount = option("--busy", 0);
-const timing = { seconds: 0.6, samples: 5 };
-/** For workloads of a second or so per call: fewer samples, so a round stays short. */
-const longTiming = { seconds: 2, samples: 3 };
+/** How a workload is timed: the default block for calls of up to a few milliseconds. */
+interface Block {
+  /** Calls made first and not timed (after a thread switch: compile, wake the workers). */
+  readonly warm: number;
+  /** Time calls until this many seconds have passed... */
+  readonly seconds: number;
+  /** ...and at least this many calls. */
+  readonly calls: number;
+}
+const shortBlock: Block = { warm: 3, seconds: 0.4, calls: 3 };
+/** For workloads of a second or so per call. */
+const longBlock: Block = { warm: 1, seconds: 2, calls: 2 };
+
+/** Milliseconds per call of `fn` over one block. */
+function blockMs(fn: () => void, { warm, seconds, calls }: Block): number {
+  for (let i = 0; i < warm; i++) fn();
+  const start = performance.now();
+  let done = 0;
+  while (done < calls || performance.now() - start < seconds * 1000) {
+    fn();
+    done++;
+  }
+  return (performance.now() - start) / done;
+}
 if (args.includes("--force-threads")) threadTesting.busy = false;
 const assumedLoad = option("--assume-load", Number.NaN);
 if (!Number.isNaN(assumedLoad)) threadTesting.loadAverage = assumedLoad;
@@ -192,8 +214,8 @@ function attention(n: number, h: number, l: number, e: number): () => void {
   };
 }
 
-/** Label, a function making the workload (run only when selected), and its timing if not the default. */
-const workloads: [string, () => () => void, typeof timing?][] = [
+/** Label, a function making the workload (run only when selected), and its block if not the default. */
+const workloads: [string, () => () => void, Block?][] = [
   ["matmul 64×64×64", () => product(64, 64, 64)],
   ["matmul 96×96×96", () => product(96, 96, 96)],
   ["matmul 128×128×128", () => product(128, 128, 128)],
@@ -208,9 +230,9 @@ const workloads: [string, () => () => void, typeof timing?][] = [
   ["attention [8, 4, 32, 16] fwd+bwd", () => attention(8, 4, 32, 16)],
   ["attention [4, 8, 128, 64] fwd+bwd", () => attention(4, 8, 128, 64)],
   ["attention [1, 8, 512, 64] fwd+bwd", () => attention(1, 8, 512, 64)],
-  ["conv step (MNIST CNN, batch 64, Adam)", () => convStep(), longTiming],
-  ["GPT step (char-gpt, batch 32, AdamW)", () => gptStep().step, longTiming],
-  ["MNIST epoch (784-128-10, Adam, batch 128)", () => mnistEpoch(), longTiming],
+  ["conv step (MNIST CNN, batch 64, Adam)", () => convStep(), longBlock],
+  ["GPT step (char-gpt, batch 32, AdamW)", () => gptStep().step, longBlock],
+  ["MNIST epoch (784-128-10, Adam, batch 128)", () => mnistEpoch(), longBlock],
 ];
 
 const onlyAt = args.indexOf("--only");
@@ -232,34 +254,54 @@ for (let i = 0; i < busyCount; i++)
   busy.push(spawn(process.execPath, ["-e", spin], { stdio: "ignore" }));
 try {
   const fns = selected.map(([, make]) => make());
-  const times = selected.map(() => ({ one: [] as number[], all: [] as number[] }));
   const loads: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    selected.forEach(([, , how], i) => {
-      const fn = fns[i]!;
-      // Odd rounds time the default first, so that neither always runs after the other.
-      for (const threads of round % 2 ? [defaultThreads, 1] : [1, defaultThreads]) {
+  const rows = selected.map(([label, , how], i) => {
+    const fn = fns[i]!;
+    const block = how ?? shortBlock;
+    const one: number[] = [];
+    const all: number[] = [];
+    const ratios: number[] = [];
+    for (let pair = 0; pair < pairs; pair++) {
+      // Each pair times a block on one thread and a block on the default back to back, in
+      // turns first, so that a change in the machine's load falls on both; its ratio is one
+      // sample.
+      const order = pair % 2 ? [defaultThreads, 1] : [1, defaultThreads];
+      const ms: Record<number, number> = {};
+      for (const threads of order) {
         use(threads);
-        (threads === 1 ? times[i]!.one : times[i]!.all).push(medianMs(fn, how ?? timing));
+        ms[threads] = blockMs(fn, block);
       }
+      one.push(ms[1]!);
+      all.push(ms[defaultThreads]!);
+      ratios.push(ms[1]! / ms[defaultThreads]!);
       loads.push(loadavg()[0]!);
-    });
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+    }
+    return { label, one, all, ratios };
+  });
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const median = (xs: number[]) => sorted(xs)[xs.length >> 1]!;
+  const quartiles = (xs: number[]) => {
+    const s = sorted(xs);
+    return [s[Math.floor((s.length - 1) / 4)]!, s[Math.ceil((3 * (s.length - 1)) / 4)]!];
+  };
   console.log(
     `${availableParallelism()} cores, default ${defaultThreads} threads` +
       `${threadTesting.busy === false ? " (forced on)" : ""}` +
       `${Number.isNaN(assumedLoad) ? "" : ` (load average taken as ${assumedLoad})`}, ` +
       `${busyCount} busy processes, ` +
-      `load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}, ${rounds} rounds\n`,
+      `load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}, ${pairs} pairs\n`,
   );
-  console.log(`| workload | 1 thread (ms) | default (ms) | 1 thread / default |`);
-  console.log(`| --- | --- | --- | --- |`);
-  selected.forEach(([label], i) => {
-    const one = median(times[i]!.one);
-    const all = median(times[i]!.all);
-    console.log(`| ${label} | ${one.toFixed(3)} | ${all.toFixed(3)} | ${(one / all).toFixed(2)} |`);
-  });
+  console.log(
+    `| workload | 1 thread (ms) | default (ms) | 1 thread / default (median) | quartiles |`,
+  );
+  console.log(`| --- | --- | --- | --- | --- |`);
+  for (const { label, one, all, ratios } of rows) {
+    const [low, high] = quartiles(ratios);
+    console.log(
+      `| ${label} | ${median(one).toFixed(3)} | ${median(all).toFixed(3)} | ` +
+        `${median(ratios).toFixed(2)} | ${low.toFixed(2)}–${high.toFixed(2)} |`,
+    );
+  }
 } finally {
   for (const child of busy) child.kill("SIGKILL");
 }

@@ -5,7 +5,7 @@
  * a machine whose load changes gets the other way back. Times are given, not measured.
  */
 import { expect, test } from "vitest";
-import { SplitChoices } from "../../src/backend/wasm/split.js";
+import { MIN_SPLIT_MS, SplitChoices } from "../../src/backend/wasm/split.js";
 
 /** Makes `calls` calls of shape `key`, each taking `ms(split)`; returns which ways they went. */
 function calls(
@@ -64,4 +64,23 @@ test("shapes are timed apart", () => {
   calls(choices, "b", 10, (split) => (split ? 2 : 1));
   expect(calls(choices, "a", 3, (split) => (split ? 1 : 2))).toEqual([true, true, true]);
   expect(calls(choices, "b", 3, (split) => (split ? 2 : 1))).toEqual([false, false, false]);
+});
+
+test("a shape faster than MIN_SPLIT_MS on the calling thread is never split", () => {
+  const choices = new SplitChoices();
+  const short = MIN_SPLIT_MS / 2;
+  const ways = calls(choices, "short", 300, (split) => (split ? short / 4 : short));
+  expect(ways.every((split) => !split)).toBe(true);
+  // Once its calls take longer (a busier machine, say), splitting is tried.
+  const later = calls(choices, "short", 20, (split) => (split ? MIN_SPLIT_MS : 4 * MIN_SPLIT_MS));
+  expect(later.filter((split) => split).length).toBeGreaterThan(10);
+});
+
+test("a split only a little faster than the calling thread is not taken", () => {
+  const choices = new SplitChoices();
+  const ways = calls(choices, "shape", 200, (split) => (split ? 1.9 : 2));
+  // Only the retries, at intervals of 8, 16, 32 and 64 calls.
+  expect(ways.slice(6).filter((split) => split).length).toBe(4);
+  const clearly = calls(choices, "other", 200, (split) => (split ? 1.6 : 2));
+  expect(clearly.slice(6).filter((split) => !split).length).toBe(4);
 });

@@ -122,13 +122,22 @@ test("a slice that throws on the calling thread still waits for the workers' sli
   expect(runtime.f32[(scratch + 256) >> 2]).toBe(9);
 });
 
-/** A product of `m`·`k`·`n` with seeded operands; its float32 result. */
-function product(m: number, k: number, n: number, transB = false): Float32Array {
-  const generator = new Generator(m * 31 + k * 7 + n);
-  const a = randomF32(m * k, generator);
-  const b = randomF32(k * n, generator);
-  const out = new Float32Array(m * n);
-  const args: MatmulArgs = { aOffsets: [0], bOffsets: [0], m, k, n, transA: false, transB };
+/** A batch of `batch` products of `m`·`k`·`n` with seeded operands; its float32 result. */
+function product(m: number, k: number, n: number, transB = false, batch = 1): Float32Array {
+  const generator = new Generator(m * 31 + k * 7 + n + batch * 1013);
+  const a = randomF32(batch * m * k, generator);
+  const b = randomF32(batch * k * n, generator);
+  const out = new Float32Array(batch * m * n);
+  const offsets = (size: number) => Array.from({ length: batch }, (_, p) => p * size);
+  const args: MatmulArgs = {
+    aOffsets: offsets(m * k),
+    bOffsets: offsets(k * n),
+    m,
+    k,
+    n,
+    transA: transB,
+    transB,
+  };
   wasmBackend.matmul(a, b, out, args);
   return out;
 }
@@ -143,21 +152,49 @@ function firstDifference(a: Float32Array, b: Float32Array): number {
 }
 
 test("1 to 4 threads give the same bits, with every worker started", () => {
-  const shapes: [number, number, number, boolean][] = [
-    [301, 517, 67, true],
-    [45, 390, 333, false],
-    [257, 256, 255, false],
+  // Split by rows, by columns, and by whole products into more slices than threads (an odd
+  // batch, so the slices differ in size).
+  const shapes: [number, number, number, boolean, number][] = [
+    [301, 517, 67, true, 1],
+    [45, 390, 333, false, 1],
+    [257, 256, 255, false, 1],
+    [67, 96, 45, true, 13],
+    [40, 200, 72, false, 3],
   ];
   setNumThreads(1);
-  const expected = shapes.map(([m, k, n, t]) => product(m, k, n, t));
+  const expected = shapes.map(([m, k, n, t, batch]) => product(m, k, n, t, batch));
   for (const threads of [2, 3, 4]) {
     setNumThreads(threads);
-    expect(getPool(getRuntime()!)!.waitReady(20_000)).toBe(true);
-    shapes.forEach(([m, k, n, t], i) => {
-      const label = `${threads} threads, ${m}×${k}×${n}`;
-      expect(firstDifference(product(m, k, n, t), expected[i]!), label).toBe(-1);
+    const pool = getPool(getRuntime()!)!;
+    expect(pool.waitReady(20_000)).toBe(true);
+    const before = pool.workerSlices;
+    shapes.forEach(([m, k, n, t, batch], i) => {
+      const label = `${threads} threads, ${batch}×${m}×${k}×${n}`;
+      expect(firstDifference(product(m, k, n, t, batch), expected[i]!), label).toBe(-1);
     });
+    expect(pool.workerSlices).toBeGreaterThan(before);
   }
+});
+
+test("a job of more slices than threads runs every slice, and more than MAX_SLICES is refused", () => {
+  setNumThreads(2);
+  const runtime = getRuntime()!;
+  const pool = getPool(runtime)!;
+  expect(pool.waitReady(20_000)).toBe(true);
+  for (let round = 0; round < 50; round++) {
+    runtime.reset();
+    const scratch = runtime.allocate(1 << 20);
+    const outputs = runtime.allocate(64 * 256);
+    runtime.f32[scratch >> 2] = 3;
+    runtime.i32.fill(0, (scratch + 64) >> 2, (scratch + 72) >> 2);
+    runtime.f32.fill(-1, outputs >> 2, (outputs + 64 * 256) >> 2);
+    // Slice s writes A·B = 9 into its own padded tile of C, 256 bytes apart.
+    const slices = Array.from({ length: 64 }, (_, s) => unitSlice(scratch, outputs + 256 * s));
+    pool.run("matmulBatchF32", slices);
+    for (let s = 0; s < 64; s++) expect(runtime.f32[(outputs + 256 * s) >> 2]).toBe(9);
+  }
+  const tooMany = Array.from({ length: 65 }, () => unitSlice(0, 0));
+  expect(() => pool.run("matmulBatchF32", tooMany)).toThrow(/at most 64 slices; got 65/);
 });
 
 test("setNumThreads accepts any count, but the pool never runs more threads than cores", () => {

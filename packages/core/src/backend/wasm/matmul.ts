@@ -6,8 +6,8 @@
  */
 import type { MatmulArgs } from "../backend.js";
 import type { KernelRuntime } from "./runtime.js";
-import { endSplitTiming, runtimeFor } from "./split.js";
-import { getPool } from "./thread-pool.js";
+import { endSplitTiming, runtimeFor, SLICES_PER_THREAD } from "./split.js";
+import { getPool, MAX_SLICES } from "./thread-pool.js";
 
 /**
  * The fewest multiply-adds worth giving a thread of its own: a product is split into at most
@@ -26,10 +26,14 @@ const NARROW_ROW = 32;
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
-/** [start, end) of part `t` of `count` split into `parts` pieces that are multiples of `unit`. */
+/**
+ * [start, end) of part `t` of `count` split into `parts` pieces as even as whole multiples of
+ * `unit` allow (none empty while `parts` is at most count / unit, rounded up).
+ */
 function share(count: number, parts: number, unit: number, t: number): [number, number] {
-  const step = roundUp(Math.ceil(count / parts), unit);
-  return [Math.min(count, t * step), Math.min(count, (t + 1) * step)];
+  const units = Math.ceil(count / unit);
+  const at = (part: number) => Math.min(count, Math.floor((units * part) / parts) * unit);
+  return [at(t), at(t + 1)];
 }
 
 /** Multiply-adds in a product of `args`: batch·m·n·k, with k at least 1 (zeroing C is work). */
@@ -92,16 +96,22 @@ export function matmulFloat(
   const mp = roundUp(m, MR);
   const np = roundUp(n, NR);
 
-  // How to split: into parts of at least SLICE_MIN_MACS each, no more than the threads that
-  // are ready; by whole products when there are enough of them, else by C's rows or columns,
-  // whichever is longer (each thread then packs all of the smaller operand).
+  // How to split: into parts of at least SLICE_MIN_MACS each, up to SLICES_PER_THREAD per
+  // thread that is ready (so that a worker waking late takes fewer of them); by whole products
+  // when there are as many as threads, else by C's rows or columns, whichever is longer (each
+  // part then packs all of the smaller operand, so those parts are fewer: two per thread).
   const macs = macsOf(args);
   const pool = runtime.shared && macs >= 2 * SLICE_MIN_MACS ? getPool(runtime) : null;
-  const threads = pool ? Math.min(pool.threads(), Math.floor(macs / SLICE_MIN_MACS)) : 1;
+  const threads = pool ? pool.threads() : 1;
   const byProduct = batch >= threads;
   const splitRows = !byProduct && m >= n;
-  let parts = threads;
-  if (!byProduct) parts = Math.min(threads, Math.ceil((splitRows ? m / MR : n / NR) / 2));
+  let parts = 1;
+  if (threads > 1) {
+    const most = Math.min(MAX_SLICES, Math.floor(macs / SLICE_MIN_MACS));
+    parts = byProduct
+      ? Math.min(most, batch, threads * SLICES_PER_THREAD)
+      : Math.min(most, 2 * threads, Math.ceil((splitRows ? m / MR : n / NR) / 2));
+  }
 
   const aPtr = runtime.allocate(a.length * bytes);
   const bPtr = runtime.allocate(b.length * bytes);

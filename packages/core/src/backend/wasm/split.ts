@@ -16,7 +16,13 @@
  */
 import type { KernelRuntime } from "./runtime.js";
 import { getLocalRuntime, getRuntime, now } from "./runtime.js";
-import { getPool, type ParallelKernel, threadTesting, usableThreads } from "./thread-pool.js";
+import {
+  getPool,
+  MAX_SLICES,
+  type ParallelKernel,
+  threadTesting,
+  usableThreads,
+} from "./thread-pool.js";
 
 /** Recent times of one call shape on the calling thread alone ([0]) and split ([1]). */
 export interface ShapeTimes {
@@ -30,8 +36,31 @@ export interface ShapeTimes {
   every: number;
 }
 
+/**
+ * Slices per thread a split call is cut into where its size allows: a worker that wakes late
+ * then takes fewer of them instead of holding the caller up (see ThreadPool.run).
+ */
+export const SLICES_PER_THREAD = 4;
+
 /** Calls timed each way (after the first) before the faster is taken. */
 const WARM_CALLS = 2;
+
+/**
+ * A call shape that takes less than this many milliseconds on the calling thread alone is
+ * never split. Inside a training step, on a two-core virtual machine, splits of shorter calls
+ * lost where the same calls timed back to back won: a worker idle for the milliseconds
+ * between them takes 50–100 µs and more to wake, its caches are cold, and while it runs it
+ * takes the core V8's garbage collector threads would have used. A transformer step whose
+ * 0.5–0.9 ms products were split was 4–10 % slower than on one thread.
+ */
+export const MIN_SPLIT_MS = 1;
+
+/**
+ * A split must be measured at least this much faster than the calling thread alone (the
+ * ratio of their times) to be taken: what a split costs beyond its own call (the garbage
+ * collector's lost core, a descheduled worker) does not show in the call's time.
+ */
+const SPLIT_MARGIN = 0.85;
 /** The slower way is tried again every TRY_MIN to TRY_MAX calls; the interval doubles each time it loses again. */
 const TRY_MIN = 8;
 const TRY_MAX = 128;
@@ -43,6 +72,11 @@ export interface SplitChoice {
   readonly times: ShapeTimes;
   readonly split: boolean;
   readonly retry: boolean;
+}
+
+/** Whether `times` say splitting pays: faster by SPLIT_MARGIN. */
+function splitFaster(times: ShapeTimes): boolean {
+  return times.ms[1] < SPLIT_MARGIN * times.ms[0];
 }
 
 /** Per call shape, the recent times of calls split and not, and the choice they make. */
@@ -60,9 +94,11 @@ export class SplitChoices {
       times = { ms: [Number.NaN, Number.NaN], seen: [0, 0], since: 0, every: TRY_MIN };
       this.#shapes.set(key, times);
     }
-    if (times.seen[0] <= WARM_CALLS) return { times, split: false, retry: false };
+    if (times.seen[0] <= WARM_CALLS || !(times.ms[0] >= MIN_SPLIT_MS)) {
+      return { times, split: false, retry: false };
+    }
     if (times.seen[1] <= WARM_CALLS) return { times, split: true, retry: false };
-    const faster = times.ms[1] < times.ms[0];
+    const faster = splitFaster(times);
     const retry = ++times.since >= times.every;
     if (retry) times.since = 0;
     return { times, split: retry ? !faster : faster, retry };
@@ -71,14 +107,14 @@ export class SplitChoices {
   /** Records that the call `choice` was made for took `ms` milliseconds, copies included. */
   record({ times, split, retry }: SplitChoice, ms: number): void {
     const way = split ? 1 : 0;
-    const faster = times.ms[1] < times.ms[0];
+    const faster = splitFaster(times);
     const seen = times.seen[way]++;
     if (seen === 0) return;
     // A retry's time replaces more of the old average: it is the news of a changed machine.
     const old = times.ms[way];
     times.ms[way] = seen === 1 ? ms : old + (ms - old) * (retry ? 0.5 : 0.25);
     if (retry) {
-      const still = times.ms[1] < times.ms[0] === faster;
+      const still = splitFaster(times) === faster;
       times.every = still ? Math.min(2 * times.every, TRY_MAX) : TRY_MIN;
     }
   }
@@ -138,8 +174,8 @@ export function runtimeFor(
 
 /**
  * Runs `kernel` over [0, count) in contiguous slices, `args(start, end)` giving each slice's
- * arguments: on the calling thread alone for a private runtime, else split over the pool's
- * threads with at least `minCount` of the range per slice. Call after the operands are in
+ * arguments: on the calling thread alone for a private runtime, else in up to
+ * SLICES_PER_THREAD slices per thread of the pool, with at least `minCount` of the range per slice. Call after the operands are in
  * `runtime`'s memory (after its reset): a pool holds the memory it started on.
  */
 export function runSplit(
@@ -151,7 +187,14 @@ export function runSplit(
 ): void {
   const pool = runtime.shared ? getPool(runtime) : null;
   const parts = pool
-    ? Math.max(1, Math.min(pool.threads(), Math.floor(count / Math.max(1, minCount))))
+    ? Math.max(
+        1,
+        Math.min(
+          pool.threads() * SLICES_PER_THREAD,
+          MAX_SLICES,
+          Math.floor(count / Math.max(1, minCount)),
+        ),
+      )
     : 1;
   if (!pool || parts < 2) {
     (runtime.exports[kernel] as (...a: number[]) => void)(...args(0, count));

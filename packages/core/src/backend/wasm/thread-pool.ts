@@ -7,7 +7,8 @@
  * A call is a *job* of slices. The caller writes every slice's arguments, publishes the job,
  * and then it and the workers *claim* slices one at a time by a compare-and-swap on one word
  * that holds the job's number and the next slice's index; the caller returns once every slice
- * is done. So nothing waits for a worker that is asleep, still booting or descheduled on a
+ * is done. A job has several slices per thread, so a worker that wakes late takes fewer of them
+ * and the caller waits at most for the slices in flight. So nothing waits for a worker that is asleep, still booting or descheduled on a
  * busy machine: whatever the workers have not claimed the caller computes itself, and since
  * a slice computes the same elements the same way on any thread, results never depend on who
  * ran what. A worker that wakes late finds the claim word moved on to a later job (or past
@@ -108,10 +109,26 @@ const BOOT_TIMEOUT_MS = 15_000;
 const WORKER_SPIN_US = 300;
 
 /**
- * Iterations (about 10 µs) the caller polls for the workers' last slices before it sleeps:
- * bounded, since when both share one core its polling only delays the worker it waits for.
+ * Iterations (about 10 µs) the caller polls for the workers' last slices before it sleeps on
+ * a crowded machine: bounded, since when both share one core its polling only delays the
+ * worker it waits for.
  */
 const CALLER_SPIN = 1000;
+
+/**
+ * Otherwise the caller polls for the workers' last slices for up to this many times as long
+ * as its own slowest slice of the job took (a worker's slice in flight needs no longer),
+ * before it sleeps: a sleeping thread on a virtual machine takes tens to hundreds of
+ * microseconds to wake, about as long as a slice.
+ */
+const CALLER_SPIN_SLICES = 2;
+
+/**
+ * Slices a job may have. More slices than threads balance the load: a worker that wakes
+ * late (tens to hundreds of microseconds on a virtual machine) or is descheduled takes only
+ * the slices still unclaimed, and the caller waits at most for the slices in flight.
+ */
+export const MAX_SLICES = 64;
 
 /** How often the caller rereads the load average to decide whether the machine is busy. */
 const LOAD_CHECK_MS = 500;
@@ -275,9 +292,25 @@ export const threadTesting: {
   warned: boolean;
 } = { warned: false };
 
-/** The number of logical cores: os.availableParallelism in Node, hardwareConcurrency elsewhere. */
+let cores = 0;
+let coresReadAt = Number.NEGATIVE_INFINITY;
+
+/**
+ * The number of logical cores: os.availableParallelism in Node, hardwareConcurrency
+ * elsewhere. Reread at most every LOAD_CHECK_MS (a process's affinity can change, but kernels
+ * ask on every large call and the read is a system call).
+ */
 export function coreCount(): number {
   if (threadTesting.cores !== undefined) return threadTesting.cores;
+  const time = now();
+  if (time - coresReadAt >= LOAD_CHECK_MS) {
+    cores = readCoreCount();
+    coresReadAt = time;
+  }
+  return cores;
+}
+
+function readCoreCount(): number {
   const os = nodeOs();
   if (os?.availableParallelism) return os.availableParallelism();
   if (os?.cpus) return Math.max(1, os.cpus().length);
@@ -325,7 +358,7 @@ export class ThreadPool {
   private constructor(runtime: KernelRuntime, workers: number, factory: WorkerFactory) {
     this.#runtime = runtime;
     this.memory = runtime.memory;
-    const slices = workers + 1;
+    const slices = MAX_SLICES;
     this.#failedAt = HEADER + workers;
     this.#argsAt = this.#failedAt + slices;
     this.#control = new Int32Array(
@@ -441,15 +474,13 @@ export class ThreadPool {
       for (const args of slices) run(...args);
       return;
     }
-    if (count > this.#workers.length + 1) {
-      throw new ValueError(
-        "ThreadPool.run",
-        `expects at most ${this.size + 1} slices; got ${count}`,
-      );
+    if (count > MAX_SLICES) {
+      throw new ValueError("ThreadPool.run", `expects at most ${MAX_SLICES} slices; got ${count}`);
     }
     const control = this.#control;
     control[KERNEL] = KERNELS.indexOf(kernel);
-    control[SPIN] = machineCrowded() ? 0 : WORKER_SPIN_US;
+    const crowdedNow = machineCrowded();
+    control[SPIN] = crowdedNow ? 0 : WORKER_SPIN_US;
     control[COUNT] = count;
     control[FINISHED] = 0;
     for (let s = 0; s < count; s++) {
@@ -468,6 +499,7 @@ export class ThreadPool {
 
     let error: unknown;
     let failed = false;
+    let slowest = 0;
     for (;;) {
       const claim = Atomics.load(control, CLAIM);
       const index = claim & 0xff;
@@ -475,20 +507,28 @@ export class ThreadPool {
       if (Atomics.compareExchange(control, CLAIM, claim, claim + 1) !== claim) continue;
       // After an error, the slices nobody has claimed are cancelled rather than run.
       if (!failed) {
+        const start = now();
         try {
           run(...slices[index]!);
         } catch (e) {
           error = e;
           failed = true;
         }
+        slowest = Math.max(slowest, now() - start);
       }
       Atomics.add(control, FINISHED, 1);
     }
     // Every slice is claimed; wait for those still running in workers, so that none of them
     // outlives this call and writes into memory the next call reuses.
     let done = Atomics.load(control, FINISHED);
-    for (let i = 0; i < CALLER_SPIN && done !== count; i++) {
-      done = Atomics.load(control, FINISHED);
+    if (crowdedNow) {
+      for (let i = 0; i < CALLER_SPIN && done !== count; i++)
+        done = Atomics.load(control, FINISHED);
+    } else {
+      const sleepAt = now() + CALLER_SPIN_SLICES * slowest;
+      while (done !== count && now() < sleepAt) {
+        for (let i = 0; i < 100 && done !== count; i++) done = Atomics.load(control, FINISHED);
+      }
     }
     // A thread that may not sleep (a browser's main thread) polls on: a slice is short.
     const blocking = canBlock();
