@@ -7,11 +7,11 @@
  * A call is a *job* of slices. The caller writes every slice's arguments, publishes the job,
  * and then it and the workers *claim* slices one at a time by a compare-and-swap on one word
  * that holds the job's number and the next slice's index; the caller returns once every slice
- * is done. A job has several slices per thread, so a worker that wakes late takes fewer of them
- * and the caller waits at most for the slices in flight. So nothing waits for a worker that is asleep, still booting or descheduled on a
- * busy machine: whatever the workers have not claimed the caller computes itself, and since
- * a slice computes the same elements the same way on any thread, results never depend on who
- * ran what. A worker that wakes late finds the claim word moved on to a later job (or past
+ * is done. A job has several slices per thread, so a worker that wakes late takes fewer of
+ * them and the caller waits at most for the slices in flight. So nothing waits for a worker
+ * that is asleep, still booting or descheduled on a busy machine: whatever the workers have
+ * not claimed the caller computes itself, and since a slice computes the same elements the
+ * same way on any thread, results never depend on who ran what. A worker that wakes late finds the claim word moved on to a later job (or past
  * the last slice) and claims nothing, so it can never run a finished slice again over memory
  * the caller has since reused.
  *
