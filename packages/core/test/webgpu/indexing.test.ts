@@ -139,6 +139,9 @@ describe("sort", () => {
         [2, 1, 3],
         [0, 4, 1],
         [4, 33, 5],
+        // Longer than RANK_SORT_MAX: the bitonic network, padded to a power of two.
+        [1, 1025, 1],
+        [2, 1500, 3],
       ]) {
         const n = outer! * len! * inner!;
         const floats = randomFloats(n, generator, -2, 2, 0.3).map((v) => Math.round(v * 4) / 4);

@@ -313,9 +313,17 @@ ${entry(WORKGROUP)}
 }
 
 /**
- * Sorts each line of [outer, axisLen, inner] along the middle axis by ranking: each element's
- * place is the number of elements that come before it (smaller, or equal and earlier), which
- * is a stable order with NaN last (first when descending) and −0 equal to 0.
+ * Lines longer than this are sorted by a bitonic network (O(L log² L) work per line) instead of
+ * by ranking (O(L²) work, but one pass with a thread per element, faster for short lines).
+ */
+export const RANK_SORT_MAX = 1024;
+
+/**
+ * Sorts each line of [outer, axisLen, inner] along the middle axis in a stable order with NaN
+ * last (first when descending) and −0 equal to 0: short lines by ranking, each element's place
+ * being the number of elements that come before it (smaller, or equal and earlier); longer
+ * ones by a bitonic network over (value, position) pairs (`bitonicSort`), which gives the same
+ * order.
  */
 export function sort(
   host: KernelHost,
@@ -329,25 +337,17 @@ export function sort(
 ): void {
   const n = outer * axisLen * inner;
   if (n === 0) return;
+  if (axisLen > RANK_SORT_MAX) {
+    bitonicSort(host, x, outer, axisLen, inner, values, indices, descending);
+    return;
+  }
   const type = wgslType(x.dtype);
   const bindings = [
     bind("x", x, "read"),
     bind("values", values, "read_write"),
     bind("indices", indices, "read_write"),
   ];
-  const compare =
-    type === "f32"
-      ? `
-fn cmp(a: f32, b: f32) -> i32 {
-  let an = is_nan(a);
-  let bn = is_nan(b);
-  if (an || bn) { if (an == bn) { return 0; } return select(-1, 1, an); }
-  if (a < b) { return -1; }
-  if (a > b) { return 1; }
-  return 0;
-}`
-      : `
-fn cmp(a: ${type}, b: ${type}) -> i32 { return select(select(0, 1, a > b), -1, a < b); }`;
+  const compare = compareSource(type);
   const program: Program = {
     key: `sort:${x.dtype}:${values.dtype}:${descending}`,
     bindings,
@@ -377,4 +377,156 @@ ${entry(WORKGROUP)}
     new Params().u(n).u(axisLen).u(inner).u(x.offset).u(values.offset).u(indices.offset),
     { groups: groupsFor(n, WORKGROUP) },
   );
+}
+
+/** WGSL `cmp(a, b)`: −1, 0 or 1 in ascending order, NaN above every number and equal to NaN. */
+function compareSource(type: "f32" | "i32" | "u32"): string {
+  return type === "f32"
+    ? `
+fn cmp(a: f32, b: f32) -> i32 {
+  let an = is_nan(a);
+  let bn = is_nan(b);
+  if (an || bn) { if (an == bn) { return 0; } return select(-1, 1, an); }
+  if (a < b) { return -1; }
+  if (a > b) { return 1; }
+  return 0;
+}`
+    : `
+fn cmp(a: ${type}, b: ${type}) -> i32 { return select(select(0, 1, a > b), -1, a < b); }`;
+}
+
+/**
+ * The long-line path of `sort`: each line is copied into a scratch row of a power of two P ≥
+ * axisLen of (value, position) pairs, the rest padded with pairs that sort after everything
+ * (position −1), and sorted by Batcher's bitonic network, log₂P·(log₂P + 1)/2 passes of P/2
+ * compare-exchanges per line. Pairs compare by value and then by position, so equal values
+ * keep their order: the same stable order as ranking.
+ */
+function bitonicSort(
+  host: KernelHost,
+  x: GpuArray,
+  outer: number,
+  axisLen: number,
+  inner: number,
+  values: GpuArray,
+  indices: GpuArray,
+  descending: boolean,
+): void {
+  const lines = outer * inner;
+  const width = 2 ** Math.ceil(Math.log2(axisLen));
+  const type = wgslType(x.dtype);
+  const keys = host.allocate(x.dtype, lines * width);
+  const places = host.allocate("int32", lines * width);
+
+  // Load: pairs in line-major rows of `width`; positions past the line are −1.
+  const loadBindings = [
+    bind("x", x, "read"),
+    bind("keys", keys, "read_write"),
+    bind("places", places, "read_write"),
+  ];
+  const load: Program = {
+    key: `sortLoad:${x.dtype}`,
+    bindings: loadBindings,
+    words: 5,
+    source: () => `${header(5, loadBindings)}${entry(WORKGROUP)}
+  if (gid >= pu(0u)) { return; }
+  let width = pu(1u);
+  let len = pu(2u);
+  let inner = pu(3u);
+  let line = gid / width;
+  let j = gid % width;
+  if (j >= len) { places[gid] = -1; return; }
+  keys[gid] = x[pu(4u) + (line / inner) * len * inner + j * inner + line % inner];
+  places[gid] = i32(j);
+}`,
+  };
+  const total = lines * width;
+  host.run(
+    load,
+    [x.buffer, keys.buffer, places.buffer],
+    new Params().u(total).u(width).u(axisLen).u(inner).u(x.offset),
+    { groups: groupsFor(total, WORKGROUP) },
+  );
+
+  // One pass of the network: pairs (p, p + j) within blocks of k, ascending where p & k is 0.
+  const passBindings = [bind("keys", keys, "read_write"), bind("places", places, "read_write")];
+  const pass: Program = {
+    key: `sortPass:${x.dtype}:${descending}`,
+    bindings: passBindings,
+    words: 4,
+    source: () => `${header(4, passBindings)}${compareSource(type)}
+// Whether pair a comes before pair b: padding last, then by value, then by position.
+fn before(ka: ${type}, pa: i32, kb: ${type}, pb: i32) -> bool {
+  if (pa < 0) { return false; }
+  if (pb < 0) { return true; }
+  let c = ${descending ? "-" : ""}cmp(ka, kb);
+  if (c != 0) { return c < 0; }
+  return pa < pb;
+}
+${entry(WORKGROUP)}
+  if (gid >= pu(0u)) { return; }
+  let width = pu(1u);
+  let k = pu(2u);
+  let j = pu(3u);
+  let half = width / 2u;
+  let line = gid / half;
+  let r = gid % half;
+  let p = 2u * j * (r / j) + r % j;
+  let a = line * width + p;
+  let b = a + j;
+  let ka = keys[a];
+  let pa = places[a];
+  let kb = keys[b];
+  let pb = places[b];
+  let ascending = (p & k) == 0u;
+  if (before(kb, pb, ka, pa) == ascending) {
+    keys[a] = kb;
+    places[a] = pb;
+    keys[b] = ka;
+    places[b] = pa;
+  }
+}`,
+  };
+  const pairs = lines * (width / 2);
+  for (let k = 2; k <= width; k *= 2) {
+    for (let j = k / 2; j >= 1; j /= 2) {
+      host.run(pass, [keys.buffer, places.buffer], new Params().u(pairs).u(width).u(k).u(j), {
+        groups: groupsFor(pairs, WORKGROUP),
+      });
+    }
+  }
+
+  // Store: the first axisLen pairs of each row, back in x's layout.
+  const storeBindings = [
+    bind("keys", keys, "read"),
+    bind("places", places, "read"),
+    bind("values", values, "read_write"),
+    bind("indices", indices, "read_write"),
+  ];
+  const store: Program = {
+    key: `sortStore:${x.dtype}:${values.dtype}`,
+    bindings: storeBindings,
+    words: 6,
+    source: () => `${header(6, storeBindings)}${entry(WORKGROUP)}
+  if (gid >= pu(0u)) { return; }
+  let width = pu(1u);
+  let len = pu(2u);
+  let inner = pu(3u);
+  let line = gid / len;
+  let j = gid % len;
+  let src = line * width + j;
+  let dst = (line / inner) * len * inner + j * inner + line % inner;
+  values[pu(4u) + dst] = ${convert("keys[src]", type, values.dtype)};
+  indices[pu(5u) + dst] = places[src];
+}`,
+  };
+  const n = lines * axisLen;
+  host.run(
+    store,
+    [keys.buffer, places.buffer, values.buffer, indices.buffer],
+    new Params().u(n).u(width).u(axisLen).u(inner).u(values.offset).u(indices.offset),
+    { groups: groupsFor(n, WORKGROUP) },
+  );
+  host.release(keys);
+  host.release(places);
 }
