@@ -66,10 +66,10 @@ export interface DeviceRuntime {
   /** A copy of `data` on the device. */
   upload(data: TypedArray, dtype: DType): DeviceArray;
   /**
-   * The elements, waiting for the device; throws a BlockingReadError, naming `op`, where the
-   * thread may not block.
+   * The elements, waiting for the device; throws a BlockingReadError, naming `op` and the
+   * async call to use `instead` (by default `t.read()`), where the thread may not block.
    */
-  readSync(array: DeviceArray, op: string): TypedArray;
+  readSync(array: DeviceArray, op: string, instead?: string): TypedArray;
   /** The elements, once the device has computed them. */
   read(array: DeviceArray): Promise<TypedArray>;
   /**

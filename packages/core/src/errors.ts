@@ -311,17 +311,20 @@ export class DeviceError extends TensortapeError {
 }
 
 /**
- * A synchronous read of device data (`t.data`, `item()`, `toString()`) where the thread may
- * not block: a browser's main thread. The message names the async call to use instead.
+ * A synchronous read of device data (`t.data`, `item()`, `toString()`, or an op whose output
+ * shape depends on its data, such as `nonzero`) where the thread may not block: a browser's
+ * main thread. The message names the async call to use instead.
  */
 export class BlockingReadError extends TensortapeError {
   /** Always `"BlockingReadError"`, for logs and stack traces. */
   override name = "BlockingReadError";
   constructor(
-    /** The property or method that needed the data. */
+    /** The property, method or op that needed the data. */
     readonly op: string,
     /** The device the data lives on. */
     readonly device: string,
+    /** The async call that does the same without blocking, as the hint names it. */
+    readonly instead = "`await t.read()` (or `await t.toArrayAsync()`)",
   ) {
     super(
       compose(
@@ -329,7 +332,7 @@ export class BlockingReadError extends TensortapeError {
         `cannot read ${device} data synchronously on a thread that may not block (a browser's main thread)`,
         undefined,
         undefined,
-        "use `await t.read()` (or `await t.toArrayAsync()`), or run the model in a Web Worker",
+        `use ${instead}, or run the model in a Web Worker`,
       ),
     );
   }

@@ -64,16 +64,21 @@ export { gather } from "./gather.js";
 export { identity } from "./identity.js";
 export { indexSelect } from "./indexing/index-select.js";
 export { maskedFill } from "./indexing/masked-fill.js";
-export { maskedSelect } from "./indexing/masked-select.js";
-export { nonzero } from "./indexing/nonzero.js";
-export { oneHot } from "./indexing/one-hot.js";
+export { maskedSelect, maskedSelectAsync } from "./indexing/masked-select.js";
+export { nonzero, nonzeroAsync } from "./indexing/nonzero.js";
+export { oneHot, oneHotAsync } from "./indexing/one-hot.js";
 export { scatter } from "./indexing/scatter.js";
 export {
   type ScatterReduceOptions,
   type ScatterReduction,
   scatterReduce,
 } from "./indexing/scatter-reduce.js";
-export { type IndexItem, type IndexRange, index } from "./indexing/tensor-index.js";
+export {
+  type IndexItem,
+  type IndexRange,
+  index,
+  indexAsync,
+} from "./indexing/tensor-index.js";
 export { log } from "./log.js";
 export { logSoftmax } from "./log-softmax.js";
 export { type MatmulOptions, matmul } from "./matmul.js";
@@ -129,7 +134,7 @@ export { flip } from "./shape/flip.js";
 export { movedim } from "./shape/movedim.js";
 export { type PadMode, type PadOptions, pad } from "./shape/pad.js";
 export { repeat } from "./shape/repeat.js";
-export { repeatInterleave } from "./shape/repeat-interleave.js";
+export { repeatInterleave, repeatInterleaveAsync } from "./shape/repeat-interleave.js";
 export { roll } from "./shape/roll.js";
 export { split } from "./shape/split.js";
 export { tile } from "./shape/tile.js";
@@ -148,7 +153,12 @@ export { median } from "./sorting/median.js";
 export { type SearchsortedOptions, searchsorted } from "./sorting/searchsorted.js";
 export { type SortOptions, sort, type ValuesAndIndices } from "./sorting/sort.js";
 export { type TopkOptions, topk } from "./sorting/topk.js";
-export { type UniqueOptions, type UniqueResult, unique } from "./sorting/unique.js";
+export {
+  type UniqueOptions,
+  type UniqueResult,
+  unique,
+  uniqueAsync,
+} from "./sorting/unique.js";
 export { sqrt } from "./sqrt.js";
 export { sub } from "./sub.js";
 export { sum } from "./sum.js";

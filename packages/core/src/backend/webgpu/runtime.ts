@@ -16,8 +16,11 @@ import { type ArrayRef, CHECK_FAILED, type Command, type DeviceHost } from "./de
 export interface Transport {
   /** Queues commands, to run in order before any later read. */
   send(command: Command): void;
-  /** The elements of `ref`, waiting for them; throws where this thread may not block. */
-  readSync(ref: ArrayRef, dtype: DType, op: string): TypedArray;
+  /**
+   * The elements of `ref`, waiting for them; throws where this thread may not block, naming
+   * `op` and the async call to use `instead`.
+   */
+  readSync(ref: ArrayRef, dtype: DType, op: string, instead?: string): TypedArray;
   /** The elements of `ref`, once computed. */
   read(ref: ArrayRef, dtype: DType): Promise<TypedArray>;
 }
@@ -128,13 +131,12 @@ export class WebGpuRuntime implements DeviceRuntime {
     return this.#handle(id, dtype, data.length);
   }
 
-  readSync(array: DeviceArray, op: string): TypedArray {
+  readSync(array: DeviceArray, op: string, instead?: string): TypedArray {
     if (array.length === 0) return allocate(array.dtype, 0);
-    // The flags stay referenced until the host has read them, with the data.
-    const flags = this.#checkFlags;
+    // The flags stay referenced until the host has read them, with the data; a read refused
+    // because the thread may not block (BlockingReadError) leaves them for the next read.
+    const data = this.#transport.readSync(refOf(array), array.dtype, op, instead);
     this.#checkFlags = [];
-    const data = this.#transport.readSync(refOf(array), array.dtype, op);
-    flags.length = 0;
     return data;
   }
 
@@ -225,8 +227,8 @@ export class CallerThreadTransport implements Transport {
     this.#host.run([command]);
   }
 
-  readSync(_ref: ArrayRef, _dtype: DType, op: string): TypedArray {
-    throw new BlockingReadError(op, "webgpu");
+  readSync(_ref: ArrayRef, _dtype: DType, op: string, instead?: string): TypedArray {
+    throw new BlockingReadError(op, "webgpu", instead);
   }
 
   async read(ref: ArrayRef): Promise<TypedArray> {

@@ -1,9 +1,11 @@
+import type { TypedArray } from "../../dtype.js";
 import { DTypeError, ShapeError, ValueError } from "../../errors.js";
 import { broadcastShapes, formatShape, sizeOf } from "../../shape.js";
 import { Tensor, type TensorLike } from "../../tensor.js";
 import { add } from "../add.js";
 import { broadcastTo } from "../broadcast-to.js";
 import { lt } from "../comparison.js";
+import { finishLater, finishNow, type HostPlan } from "../host-read.js";
 import { asTensor, fromHost, onDevice } from "../kernels.js";
 import { mul } from "../mul.js";
 import { reshape } from "../reshape.js";
@@ -11,7 +13,7 @@ import { slice } from "../slice.js";
 import { transpose } from "../transpose.js";
 import { where } from "../where.js";
 import { checkIndexValues, indexSelect } from "./index-select.js";
-import { nonzero } from "./nonzero.js";
+import { nonzeroOf } from "./nonzero.js";
 
 /** A Python slice `start:stop:step`; a missing or null bound means "from the start"/"to the end". */
 export interface IndexRange {
@@ -111,18 +113,7 @@ function consumes(it: Item): number {
   return 0;
 }
 
-/**
- * NumPy/PyTorch-style indexing, `x[...items]`: integers select (and drop) an axis, ranges
- * slice with positive steps, `null` adds an axis, "..." stands for the axes not named, int32
- * tensors pick elements with broadcasting between them, and bool masks pick the positions
- * where they are true. Integers and tensor indices may be negative (from the end). The
- * advanced (tensor) dimensions replace the indexed axes in place when those are adjacent and
- * go first otherwise, as in PyTorch (integers are applied first and do not separate them).
- * The gradient adds g back into each position read (index_put with accumulate).
- * x: [A, B, C]; (0, "1:3") → [2, C]; (idx [K], ":", idx [K]) → [K, B]
- * @example index(tensor([[1, 2], [3, 4]]), ":", 1) // tensor([2., 4.])
- */
-export function index(x: TensorLike, ...items: IndexItem[]): Tensor {
+function indexPlan(x: TensorLike, items: readonly IndexItem[]): HostPlan<Tensor> {
   const t = asTensor(x);
   let parsed = items.map(parse);
   const ellipses = parsed.filter((it) => it.kind === "ellipsis").length;
@@ -145,7 +136,17 @@ export function index(x: TensorLike, ...items: IndexItem[]): Tensor {
   const at = parsed.findIndex((it) => it.kind === "ellipsis");
   parsed =
     at < 0 ? [...parsed, ...fill] : [...parsed.slice(0, at), ...fill, ...parsed.slice(at + 1)];
+  // Bool masks are the index's one data-dependent part: how many elements each keeps decides
+  // the output's shape, so they are read on the host; everything else stays on x's device.
+  const masks = parsed.flatMap((it) => (it.kind === "mask" ? [it.mask] : []));
+  return {
+    reads: masks,
+    finish: (data) => indexWith(t, parsed, new Map(masks.map((m, k) => [m, data[k]!]))),
+  };
+}
 
+/** `index` of `t` by the parsed items, given the elements of each bool mask among them. */
+function indexWith(t: Tensor, parsed: readonly Item[], maskData: Map<Tensor, TypedArray>): Tensor {
   // Basic indexing first: one slice over x's axes (an integer as a length-1 range), then one
   // reshape that drops the integer axes and inserts the new ones.
   const begin: number[] = [];
@@ -189,16 +190,13 @@ export function index(x: TensorLike, ...items: IndexItem[]): Tensor {
       d++;
     } else if (it.kind === "mask") {
       const m = it.mask;
+      const data = maskData.get(m)!;
       if (m.rank === 0) {
         // A 0-d mask adds an axis of size 1 and keeps it (true) or none of it (false).
+        const keep = data[0] !== 0;
         advanced.push({
           axis: kept.length,
-          index: fromHost(
-            "index",
-            Int32Array.from(m.item() ? [0] : []),
-            [m.item() ? 1 : 0],
-            "int32",
-          ),
+          index: fromHost("index", Int32Array.from(keep ? [0] : []), [keep ? 1 : 0], "int32"),
         });
         kept.push(1);
         continue;
@@ -212,7 +210,7 @@ export function index(x: TensorLike, ...items: IndexItem[]): Tensor {
         );
       }
       // A mask is the int indices of its true positions, one per axis it covers.
-      const where_ = nonzero(m);
+      const where_ = nonzeroOf(m, data);
       for (let k = 0; k < m.rank; k++) {
         sliced(null, null, 1);
         const column = slice(where_, [0, k], [null, k + 1]);
@@ -266,4 +264,31 @@ export function index(x: TensorLike, ...items: IndexItem[]): Tensor {
     ...Array.from({ length: out.rank - b - before }, (_, k) => b + before + k),
   ];
   return transpose(out, order);
+}
+
+/**
+ * NumPy/PyTorch-style indexing, `x[...items]`: integers select (and drop) an axis, ranges
+ * slice with positive steps, `null` adds an axis, "..." stands for the axes not named, int32
+ * tensors pick elements with broadcasting between them, and bool masks pick the positions
+ * where they are true. Integers and tensor indices may be negative (from the end). The
+ * advanced (tensor) dimensions replace the indexed axes in place when those are adjacent and
+ * go first otherwise, as in PyTorch (integers are applied first and do not separate them).
+ * The gradient adds g back into each position read (index_put with accumulate). A bool mask
+ * decides the output's shape, so a GPU mask is read back at once; on a browser's main thread,
+ * which may not wait, use `indexAsync`.
+ * x: [A, B, C]; (0, "1:3") → [2, C]; (idx [K], ":", idx [K]) → [K, B]
+ * @example index(tensor([[1, 2], [3, 4]]), ":", 1) // tensor([2., 4.])
+ */
+export function index(x: TensorLike, ...items: IndexItem[]): Tensor {
+  return finishNow("index", "indexAsync", indexPlan(x, items));
+}
+
+/**
+ * `index` that awaits the data of its bool masks instead of blocking for it, so mask indexing
+ * of GPU tensors works on a browser's main thread. Same result and gradient as `index`.
+ * x: [A, B]; (mask [A, B]) → [K] for K true elements
+ * @example await indexAsync(tensor([[1, 2], [3, 4]]), tensor([[1, 0], [0, 1]], { dtype: "bool" })) // tensor([1., 4.])
+ */
+export async function indexAsync(x: TensorLike, ...items: IndexItem[]): Promise<Tensor> {
+  return finishLater(indexPlan(x, items));
 }

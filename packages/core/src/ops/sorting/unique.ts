@@ -8,6 +8,7 @@ import { cast } from "../cast.js";
 import { ne } from "../comparison.js";
 import { concat } from "../concat.js";
 import { gather } from "../gather.js";
+import { finishLater, finishNow, type HostPlan } from "../host-read.js";
 import {
   asTensor,
   constantStorage,
@@ -72,12 +73,13 @@ function scatterInto(
 /**
  * The group of each row of `rows` ([n, m], in sorted order): a row starts a new group when any
  * element differs from the previous row's (NaN differs from everything, as in PyTorch).
- * Returns each row's group and the number of groups.
+ * Returns each row's group and a one-element tensor holding the number of groups (null when
+ * there are no rows, hence no groups).
  */
-function groupsOf(rows: Tensor): { group: Tensor; count: number } {
+function groupsOf(rows: Tensor): { group: Tensor; groups: Tensor | null } {
   const n = rows.shape[0]!;
   const group = empty([n], "int32");
-  if (n === 0) return { group, count: 0 };
+  if (n === 0) return { group, groups: null };
   const m = rows.shape[1]!;
   const differs = cast(
     sum(cast(ne(slice(rows, [1]), slice(rows, [0], [n - 1])), "int32"), 1),
@@ -95,27 +97,19 @@ function groupsOf(rows: Tensor): { group: Tensor; count: number } {
     group.storage,
     [n],
   );
-  // The number of unique values decides the output's shape: the one read of the data
-  // (a GPU backend will need a read-back here).
-  return { group, count: running.data[n - 1]! };
+  // The number of unique values decides the output's shape: the one element read on the host.
+  return { group, groups: slice(running, [n - 1]) };
 }
 
-/**
- * The unique elements of `x` (flattened), in ascending order, or with `axis` the unique
- * slices along that axis in lexicographic order, optionally with the inverse (where each
- * element or slice went) and the counts. NaN is never equal to NaN, so each NaN is its own
- * unique value, as in PyTorch. Carries no gradient.
- * x: [N, C] → values [U]; with axis 0 → values [U, C], inverse [N], counts [U]
- * @example unique(tensor([3, 1, 3])).values // tensor([1., 3.])
- */
-export function unique(x: TensorLike, options: UniqueOptions = {}): UniqueResult {
+function uniquePlan(x: TensorLike, options: UniqueOptions): HostPlan<UniqueResult> {
   checkOptions("unique", options, ["sorted", "returnInverse", "returnCounts", "axis"]);
   const t = asTensor(x);
   booleanOption("unique", "sorted", options.sorted, true);
   const returnInverse = booleanOption("unique", "returnInverse", options.returnInverse, false);
   const returnCounts = booleanOption("unique", "returnCounts", options.returnCounts, false);
-  // Outside an op's forward: the kernels and the tensors made here go to x's device.
-  return onDevice(t.device, () =>
+  // Outside an op's forward: the kernels and the tensors made here go to x's device, before
+  // and after the number of unique values is read.
+  const sorted = onDevice(t.device, () =>
     noGrad(() => {
       let rows: Tensor;
       let move: number[] | undefined;
@@ -140,38 +134,75 @@ export function unique(x: TensorLike, options: UniqueOptions = {}): UniqueResult
       }
       const sortedRows =
         n === 0 ? rows : gather(rows, 0, reshape(order, [n, 1]).broadcastTo([n, m]));
-      const { group, count } = groupsOf(sortedRows);
-      // Each group's rows are equal: writing them all to the group's slot leaves that row.
-      const values2d = empty([count, m], t.dtype);
-      getBackend().scatterReduce(
-        "assign",
-        contiguousView(sortedRows),
-        contiguousView(reshape(group, [n, 1]).broadcastTo([n, m])),
-        values2d.storage,
-        stridesOf([count, m]),
-        [n, m],
-        0,
-        true,
-      );
-      let values: Tensor;
-      if (move === undefined) {
-        values = reshape(values2d, [count]);
-      } else {
-        const movedShape = move.map((a) => t.shape[a] ?? 1);
-        movedShape[0] = count;
-        const inverseMove = move.map((_, a) => move!.indexOf(a));
-        values = transpose(reshape(values2d, movedShape), inverseMove);
-      }
-      const result: { values: Tensor; inverse?: Tensor; counts?: Tensor } = { values };
-      if (returnInverse) {
-        const inverse = scatterInto("assign", group, order, n, "int32");
-        result.inverse = move === undefined ? reshape(inverse, t.shape) : inverse;
-      }
-      if (returnCounts) {
-        const ones = empty([n], "int32").onesLike();
-        result.counts = scatterInto("sum", ones, group, count, "int32");
-      }
-      return result;
+      return { move, n, m, order, sortedRows, ...groupsOf(sortedRows) };
     }),
   );
+  const { move, n, m, order, sortedRows, group, groups } = sorted;
+  const finish = (count: number): UniqueResult =>
+    onDevice(t.device, () =>
+      noGrad(() => {
+        // Each group's rows are equal: writing them all to the group's slot leaves that row.
+        const values2d = empty([count, m], t.dtype);
+        getBackend().scatterReduce(
+          "assign",
+          contiguousView(sortedRows),
+          contiguousView(reshape(group, [n, 1]).broadcastTo([n, m])),
+          values2d.storage,
+          stridesOf([count, m]),
+          [n, m],
+          0,
+          true,
+        );
+        let values: Tensor;
+        if (move === undefined) {
+          values = reshape(values2d, [count]);
+        } else {
+          const movedShape = move.map((a) => t.shape[a] ?? 1);
+          movedShape[0] = count;
+          const inverseMove = move.map((_, a) => move!.indexOf(a));
+          values = transpose(reshape(values2d, movedShape), inverseMove);
+        }
+        const result: { values: Tensor; inverse?: Tensor; counts?: Tensor } = { values };
+        if (returnInverse) {
+          const inverse = scatterInto("assign", group, order, n, "int32");
+          result.inverse = move === undefined ? reshape(inverse, t.shape) : inverse;
+        }
+        if (returnCounts) {
+          const ones = empty([n], "int32").onesLike();
+          result.counts = scatterInto("sum", ones, group, count, "int32");
+        }
+        return result;
+      }),
+    );
+  return {
+    reads: groups ? [groups] : [],
+    finish: ([count]) => finish(count ? count[0]! : 0),
+  };
+}
+
+/**
+ * The unique elements of `x` (flattened), in ascending order, or with `axis` the unique
+ * slices along that axis in lexicographic order, optionally with the inverse (where each
+ * element or slice went) and the counts. NaN is never equal to NaN, so each NaN is its own
+ * unique value, as in PyTorch. Carries no gradient. The number of unique values decides the
+ * output's shape, so on a GPU it is read back at once; on a browser's main thread, which may
+ * not wait, use `uniqueAsync`.
+ * x: [N, C] → values [U]; with axis 0 → values [U, C], inverse [N], counts [U]
+ * @example unique(tensor([3, 1, 3])).values // tensor([1., 3.])
+ */
+export function unique(x: TensorLike, options: UniqueOptions = {}): UniqueResult {
+  return finishNow("unique", "uniqueAsync", uniquePlan(x, options));
+}
+
+/**
+ * `unique` that awaits the number of unique values instead of blocking for it, so it works on
+ * a GPU tensor on a browser's main thread. Same result as `unique`.
+ * x: [N, C] → values [U]; with axis 0 → values [U, C], inverse [N], counts [U]
+ * @example (await uniqueAsync(tensor([3, 1, 3]))).values // tensor([1., 3.])
+ */
+export async function uniqueAsync(
+  x: TensorLike,
+  options: UniqueOptions = {},
+): Promise<UniqueResult> {
+  return finishLater(uniquePlan(x, options));
 }
