@@ -94,11 +94,16 @@ describe("argReduce and scan", () => {
         [[2, 5, 3], 1],
         [[0, 4], 1],
         [[4, 1], 1],
+        // Long lines: a workgroup per line.
+        [[2, 3000], 1],
+        [[3, 1500, 2], 1],
       ] as [number[], number][]) {
         const x = randomFloats(sizeOf(shape), generator, -2, 2, 0.3).map((v) => Math.round(v));
         const xi = Int32Array.from(x, (v) => (Number.isNaN(v) ? 5 : Math.max(-9, Math.min(9, v))));
+        // Without NaN, where ties of the largest value decide.
+        const xf = x.map((v) => (Number.isNaN(v) ? 1 : v));
         for (const op of ["argmax", "argmin"] as const) {
-          for (const data of [x, xi]) {
+          for (const data of [x, xi, xf]) {
             const lines = sizeOf(shape) / (shape[axis]! || 1);
             const expected = new Int32Array(
               shape[axis] === 0 ? sizeOf(shape.filter((_, d) => d !== axis)) : lines,

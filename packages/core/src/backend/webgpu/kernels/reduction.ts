@@ -207,6 +207,10 @@ export function argReduce(
   const type = wgslType(x.dtype);
   const better = op === "argmax" ? "v > best" : "v < best";
   const bindings = [binding("x", x, "read"), binding("out", out, "read_write")];
+  if (len >= ARG_SPLIT_MIN_LEN && lines < ARG_SPLIT_MAX_LINES) {
+    argReduceByWorkgroup(host, op, x, out, lines, len, inner);
+    return;
+  }
   const program: Program = {
     key: `argReduce:${op}:${x.dtype}`,
     bindings,
@@ -233,6 +237,94 @@ export function argReduce(
     [x.buffer, out.buffer],
     new Params().u(lines).u(len).u(inner).u(x.offset).u(out.offset),
     { groups: groupsFor(lines, WORKGROUP) },
+  );
+}
+
+/**
+ * Lines at least this long, when there are fewer than ARG_SPLIT_MAX_LINES of them, are reduced
+ * by a workgroup each instead of a thread each: one thread walking 50 000 logits alone leaves
+ * the GPU idle.
+ */
+const ARG_SPLIT_MIN_LEN = 1024;
+const ARG_SPLIT_MAX_LINES = 4096;
+/** Threads of the workgroup that reduces one line. */
+const ARG_GROUP = 64;
+
+/**
+ * argReduce with a workgroup per line: each thread keeps the best of the elements j ≡ lid
+ * (mod ARG_GROUP) in order, then the group combines pairs by a tree in which the better value
+ * wins and a tie (or two NaNs) goes to the smaller position. That is the first best element
+ * (the first NaN, for floats), as the one-thread loop finds it.
+ */
+function argReduceByWorkgroup(
+  host: KernelHost,
+  op: "argmax" | "argmin",
+  x: GpuArray,
+  out: GpuArray,
+  lines: number,
+  len: number,
+  inner: number,
+): void {
+  const float = x.dtype === "float32";
+  const type = wgslType(x.dtype);
+  const beats = op === "argmax" ? ">" : "<";
+  const bindings = [binding("x", x, "read"), binding("out", out, "read_write")];
+  const program: Program = {
+    key: `argReduceGroup:${op}:${x.dtype}`,
+    bindings,
+    words: 5,
+    source: () => `${header(5, bindings)}
+var<workgroup> best_value: array<${type}, ${ARG_GROUP}>;
+var<workgroup> best_place: array<i32, ${ARG_GROUP}>;
+// Whether (v, j) comes before (w, k): the better value, else on a tie the smaller position.
+fn wins(v: ${type}, j: i32, w: ${type}, k: i32) -> bool {
+  if (k < 0) { return j >= 0; }
+  if (j < 0) { return false; }
+  ${
+    float
+      ? `let vn = is_nan(v);
+  let wn = is_nan(w);
+  if (vn || wn) { if (vn && wn) { return j < k; } return vn; }`
+      : ""
+  }
+  if (v ${beats} w) { return true; }
+  if (v == w) { return j < k; }
+  return false;
+}
+${entry(ARG_GROUP)}
+  let line = wg;
+  if (line >= pu(0u)) { return; }
+  let len = pu(1u);
+  let inner = pu(2u);
+  let base = pu(3u) + (line / inner) * len * inner + line % inner;
+  var best: ${type} = ${type}(0);
+  var at = -1;
+  for (var j = lid; j < len; j = j + ${ARG_GROUP}u) {
+    let v = x[base + j * inner];
+    if (wins(v, i32(j), best, at)) { best = v; at = i32(j); }
+  }
+  best_value[lid] = best;
+  best_place[lid] = at;
+  workgroupBarrier();
+  for (var s = ${ARG_GROUP / 2}u; s > 0u; s = s / 2u) {
+    if (lid < s) {
+      let v = best_value[lid + s];
+      let j = best_place[lid + s];
+      if (wins(v, j, best_value[lid], best_place[lid])) {
+        best_value[lid] = v;
+        best_place[lid] = j;
+      }
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { out[pu(4u) + line] = max(best_place[0], 0); }
+}`,
+  };
+  host.run(
+    program,
+    [x.buffer, out.buffer],
+    new Params().u(lines).u(len).u(inner).u(x.offset).u(out.offset),
+    { groups: lines },
   );
 }
 
