@@ -4,7 +4,7 @@ import { ValueError } from "../../errors.js";
 import { formatShape, stridesOf } from "../../shape.js";
 import type { Tensor } from "../../tensor.js";
 import { finishLater, finishNow, type HostPlan } from "../host-read.js";
-import { checkOnDevice, constantStorage, empty, onDevice } from "../kernels.js";
+import { constantStorage, empty, onDevice } from "../kernels.js";
 import { requireInt32 } from "./index-select.js";
 
 /**
@@ -73,24 +73,8 @@ function oneHotPlan(index: Tensor, numClasses: number): HostPlan<Tensor> {
       `numClasses must be a non-negative integer, or -1 to infer it; got ${numClasses}`,
     );
   }
-  if (numClasses !== -1 && index.device !== "cpu") {
-    // The shape is known: a device's index is checked where it lives and reports at the next
-    // read, as gather's is, so nothing waits for the data.
-    return {
-      reads: [],
-      finish: () => {
-        const bad = index.lt(0).logicalOr(index.ge(numClasses)).any();
-        checkOnDevice(
-          "oneHot",
-          bad,
-          `class values must be in 0..${numClasses - 1} (numClasses ${numClasses}); got one outside in index ${formatShape(index.shape)}`,
-        );
-        return oneHotOf(index, numClasses);
-      },
-    };
-  }
-  // The inferred class count decides the output's shape, so the index is read on the host;
-  // on the CPU, where it is at hand anyway, the check names the bad value and its position.
+  // The inferred class count decides the output's shape, so the index is read on the host,
+  // where the range check also names the bad value and its position.
   return {
     reads: [index],
     finish: ([data]) => oneHotOf(index, classesOf(index, data!, numClasses)),
@@ -100,9 +84,9 @@ function oneHotPlan(index: Tensor, numClasses: number): HostPlan<Tensor> {
 /**
  * A one at each class index, zeros elsewhere, along a new last axis of `numClasses` (by
  * default one more than the largest index), as int32 (torch.nn.functional.one_hot). Carries
- * no gradient. Without numClasses the data decides the output's shape, so a GPU index is read
- * back at once; on a browser's main thread, which may not wait, pass numClasses or use
- * `oneHotAsync`.
+ * no gradient. The index is read on the host (to infer the class count, which decides the
+ * output's shape, and to check its range), so a GPU index is read back at once; on a
+ * browser's main thread, which may not wait, use `oneHotAsync`.
  * index: [N] (int32) → [N, numClasses] (int32)
  * @example oneHot(tensor([0, 2], { dtype: "int32" })) // tensor([[1, 0, 0], [0, 0, 1]], dtype=int32)
  */
