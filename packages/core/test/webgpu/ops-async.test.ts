@@ -7,18 +7,21 @@
  */
 import {
   BlockingReadError,
+  cumprod,
   gradients,
   index,
   indexAsync,
   initBackend,
   maskedSelect,
   maskedSelectAsync,
+  multinomial,
   nonzero,
   nonzeroAsync,
   oneHot,
   oneHotAsync,
   repeatInterleave,
   repeatInterleaveAsync,
+  scaledDotProductAttention,
   type Tensor,
   tensor,
   unique,
@@ -55,6 +58,12 @@ async function expectOnGpu(got: Tensor, want: Tensor): Promise<void> {
   expect(got.shape).toEqual(want.shape);
   expect(got.dtype).toBe(want.dtype);
   expect(await got.toArrayAsync()).toEqual(want.toArray());
+}
+
+/** Float32 results from the GPU close to the CPU's. */
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 5);
 }
 
 describe("a thread that may not block", () => {
@@ -157,5 +166,64 @@ describe("a thread that may not block", () => {
     );
     // A number of repeats decides the shape without data: the sync op works.
     await expectOnGpu(repeatInterleave(gpu(x), 2, 0), repeatInterleave(x, 2, 0));
+  });
+
+  // Ops that once read a value to pick a route or to validate, and on a device no longer do.
+  test("attention with a fully masked query row runs without a read, giving zeros there", async () => {
+    const q = tensor([
+      [
+        [1, 0],
+        [0, 1],
+      ],
+    ]);
+    const k = tensor([
+      [
+        [1, 2],
+        [3, -1],
+        [0, 1],
+      ],
+    ]);
+    const v = tensor([
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+    ]);
+    // The second query may attend to no key: its weights are 0, not NaN, as PyTorch's.
+    const mask = bools([
+      [1, 0, 1],
+      [0, 0, 0],
+    ]);
+    const got = scaledDotProductAttention(gpu(q), gpu(k), gpu(v), { attnMask: gpu(mask) });
+    const want = scaledDotProductAttention(q, k, v, { attnMask: mask });
+    expect(got.device).toBe("webgpu");
+    const values = await got.read();
+    expectClose(values, want.data);
+    expect(Array.from(values.slice(2))).toEqual([0, 0]);
+  });
+
+  test("cumprod's gradient runs without a read, exact with and without zeros", async () => {
+    for (const values of [
+      [2, 3, 0.5, 4],
+      [2, 0, 3, 0],
+    ]) {
+      const x = tensor(values, { requiresGrad: true, device: "webgpu" });
+      const cpu = tensor(values, { requiresGrad: true });
+      const g = tensor([1, -2, 3, 0.5]);
+      const [gx] = gradients(cumprod(x, 0), [x], gpu(g));
+      const [gc] = gradients(cumprod(cpu, 0), [cpu], g);
+      expectClose(await gx!.read(), gc!.data);
+    }
+  });
+
+  test("multinomial checks its probabilities on the device, reporting at the next read", async () => {
+    const drawn = multinomial(gpu(tensor([0, 1, 0])), 2, { replacement: true });
+    expect(drawn.device).toBe("webgpu");
+    expect(Array.from(await drawn.read())).toEqual([1, 1]);
+    const bad = multinomial(gpu(tensor([1, -1])), 1);
+    await expect(bad.read()).rejects.toThrow(
+      "multinomial: the probabilities must be finite and non-negative; got inf, NaN or an element < 0",
+    );
   });
 });

@@ -64,8 +64,10 @@ function safeSoftmax(scores: Tensor): Tensor {
   if (weights.size === 0) return weights;
   // A row is all −∞ exactly when its maximum is: one reduction finds them.
   const noKey = eq(max(scores, -1, true), Number.NEGATIVE_INFINITY);
-  // Such rows are rare: skip the pass over the weights when there are none.
-  if (!any(noKey).item()) return weights;
+  // Such rows are rare: on the CPU, skip the pass over the weights when there are none. On a
+  // device the pass costs less than waiting for the answer, which a browser's main thread
+  // cannot do at all.
+  if (scores.device === "cpu" && !any(noKey).item()) return weights;
   return where(noKey, Tensor.scalar(0, scores.dtype), weights);
 }
 

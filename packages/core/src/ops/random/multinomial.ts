@@ -12,7 +12,7 @@ import { isfinite } from "../elementwise/isfinite.js";
 import { log1p } from "../elementwise/log1p.js";
 import { logicalNot } from "../elementwise/logical-not.js";
 import { logicalOr } from "../elementwise/logical-or.js";
-import { requireFloat } from "../kernels.js";
+import { checkOnDevice, requireFloat } from "../kernels.js";
 import { neg } from "../neg.js";
 import { any } from "../reduction/any.js";
 import { cumsum } from "../reduction/cumsum.js";
@@ -38,13 +38,17 @@ export interface MultinomialOptions {
   readonly generator?: Generator;
 }
 
+/**
+ * Throws unless every probability is finite and non-negative and every row sums to more than
+ * 0. On a device the checks stay there and report at the next read (checkOnDevice), so that
+ * drawing costs no wait and works where the thread may not block.
+ */
 function checkProbabilities(p: Tensor, shape: readonly number[]): void {
-  if (any(logicalOr(logicalNot(isfinite(p)), lt(p, 0))).item()) {
-    throw new ValueError(
-      OP,
-      `the probabilities ${p.rank === 1 ? "" : "of every row "}must be finite and non-negative; got inf, NaN or an element < 0`,
-    );
-  }
+  checkOnDevice(
+    OP,
+    any(logicalOr(logicalNot(isfinite(p)), lt(p, 0))),
+    `the probabilities ${shape.length === 1 ? "" : "of every row "}must be finite and non-negative; got inf, NaN or an element < 0`,
+  );
   const c = p.shape[p.rank - 1]!;
   const total = cumsum(p, -1);
   const sums = slice(
@@ -52,12 +56,11 @@ function checkProbabilities(p: Tensor, shape: readonly number[]): void {
     p.shape.map((_, a) => (a === p.rank - 1 ? c - 1 : 0)),
     p.shape,
   );
-  if (any(le(sums, 0)).item()) {
-    throw new ValueError(
-      OP,
-      `every row's probabilities must have a positive sum; got a row that sums to 0 in probs ${formatShape(shape)}`,
-    );
-  }
+  checkOnDevice(
+    OP,
+    any(le(sums, 0)),
+    `every row's probabilities must have a positive sum; got a row that sums to 0 in probs ${formatShape(shape)}`,
+  );
 }
 
 /**

@@ -30,7 +30,10 @@ function cumprodGradient(g: Tensor, x: Tensor, out: Tensor, axis: number): Tenso
   // A 0-d tensor is its own running product.
   if (x.rank === 0) return g;
   const isZero = eq(x, 0);
-  if (!any(isZero).item()) return div(reverseCumsum(mul(g, out), axis), x);
+  // Whether x holds a zero is read on the CPU only: on a device, waiting for the answer would
+  // stall the backward pass (and a browser's main thread may not wait), so the routes that are
+  // exact either way are taken.
+  if (x.device === "cpu" && !any(isZero).item()) return div(reverseCumsum(mul(g, out), axis), x);
   return isGradEnabled() ? omittedProducts(g, x, axis) : splitAtFirstZero(g, x, out, isZero, axis);
 }
 
