@@ -51,9 +51,11 @@ const WARM_CALLS = 2;
  * lost where the same calls timed back to back won: a worker idle for the milliseconds
  * between them takes 50–100 µs and more to wake, its caches are cold, and while it runs it
  * takes the core V8's garbage collector threads would have used. A transformer step whose
- * 0.5–0.9 ms products were split was 4–10 % slower than on one thread.
+ * 0.5–0.9 ms products were split was 4–10 % slower than on one thread, and an MNIST epoch
+ * whose 1.2–1.5 ms products were split 3–9 % slower; steps whose split products take 2.5 ms
+ * and more gained (1.1–1.3× for a 784-256-128-10 MLP, 1.2× for the GPT step).
  */
-export const MIN_SPLIT_MS = 1;
+export const MIN_SPLIT_MS = 2;
 
 /**
  * A split must be measured at least this much faster than the calling thread alone (the
