@@ -14,7 +14,7 @@ import {
   type Tensor,
   tensor,
 } from "@tensortape/core";
-import { Adam, Conv2d, crossEntropy, Dense, LayerNorm, Module, SGD } from "@tensortape/nn";
+import { Adam, bceLoss, Conv2d, crossEntropy, Dense, LayerNorm, Module, SGD } from "@tensortape/nn";
 import { beforeAll, expect, test } from "vitest";
 
 beforeAll(async () => {
@@ -149,4 +149,12 @@ test("a bad index found on the GPU is a ValueError naming the op at the next rea
   const target = tensor([0, 7], { dtype: "int32" }).to("webgpu");
   const loss = crossEntropy(logits, target);
   expect(() => loss.item()).toThrow(/crossEntropy: a target is not a class index in \[0, 3\)/);
+  // bceLoss checks its probabilities there too, with no read at the call.
+  const probabilities = tensor([0.5, 1.5]).to("webgpu");
+  const bce = bceLoss(probabilities, tensor([0, 1]).to("webgpu"));
+  expect(() => bce.item()).toThrow(/bceLoss: every input must be a probability in \[0, 1\]/);
+  expect(bceLoss(tensor([0.25, 1]).to("webgpu"), tensor([0, 1]).to("webgpu")).item()).toBeCloseTo(
+    -Math.log(0.75) / 2,
+    5,
+  );
 });

@@ -1,4 +1,4 @@
-import { defineOp, noGrad, type Tensor, ValueError } from "@tensortape/core";
+import { checkOnDevice, defineOp, noGrad, type Tensor, ValueError } from "@tensortape/core";
 import { checkBroadcastWeight, requireSameShape } from "./checks.js";
 import { type LossOptions, lossOptions, type Reduction, reduce } from "./reduction.js";
 
@@ -70,14 +70,12 @@ export function bceLossWith(
 ): Tensor {
   requireSameShape(op, input, target);
   const weight = checkBroadcastWeight(op, "weight", options.weight, input);
-  const inRange = noGrad(() => input.ge(0).logicalAnd(input.le(1)).all().item());
-  if (!inRange) {
-    throw new ValueError(
-      op,
-      "every input must be a probability in [0, 1]",
-      "for logits use binaryCrossEntropyWithLogits, or apply sigmoid first",
-    );
-  }
+  const outOfRange = noGrad(() => input.ge(0).logicalAnd(input.le(1)).all().logicalNot());
+  const problem = "every input must be a probability in [0, 1]";
+  const hint = "for logits use binaryCrossEntropyWithLogits, or apply sigmoid first";
+  // On a device the check stays there and reports at the next read, costing no wait.
+  if (input.device !== "cpu") checkOnDevice(op, outOfRange, `${problem}\nhint: ${hint}`);
+  else if (outOfRange.item()) throw new ValueError(op, problem, hint);
   const loss = bceOp(input, target);
   return reduce(op, weight ? loss.mul(weight) : loss, options.reduction);
 }
