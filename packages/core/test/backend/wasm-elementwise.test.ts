@@ -377,6 +377,31 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
     }
   });
 
+  test("neg, abs, sqrt, exp and erf of large float32 arrays (the WebAssembly kernel) over every range of their algorithms, tails of 0 to 3", () => {
+    const generator = new Generator(12);
+    // exp: the overflow and underflow thresholds, |x| around ln2/2 and 1.5·ln2 (the reduction's
+    // branches), 1 (returned as e), 2^-28 and subnormal results; erf: the breaks at 0.84375,
+    // 1.25, 1/0.35 and 6, and tiny and subnormal arguments.
+    const edges = [88.72, 88.73, -103.9, -87.5, 0.3465, -0.3466, 1.0397, -1.0398, 2 ** -28];
+    edges.push(2 ** -29, 0.84375, -0.84374, 1.25, 1.2499, 2.857, 2.858, 5.999, -6, 1e-40, -1e-45);
+    for (const size of [1024, 1025, 1027, 4099]) {
+      const x = new Float32Array(size);
+      for (let i = 0; i < size; i++) {
+        // Magnitudes from 1e-6 to 1e2 and both signs reach every branch many times over.
+        x[i] = (generator.uniform() < 0.5 ? -1 : 1) * 10 ** (generator.uniform() * 8 - 6);
+      }
+      const specials = [...SPECIAL, ...edges];
+      for (let i = 0; i < size; i += 7) x[i] = specials[(i / 7) % specials.length]!;
+      for (const op of ["neg", "abs", "sqrt", "exp", "erf"] as const) {
+        const fast = new Float32Array(size);
+        const expected = new Float32Array(size);
+        wasmBackend.unary(op, x, fast);
+        referenceBackend.unary(op, x, expected);
+        expectSame(fast, expected, `${op} float32 [${size}]`);
+      }
+    }
+  });
+
   test("float32 sums over leading axes (the SIMD column sum), and reductions it leaves alone", () => {
     const generator = new Generator(8);
     const cases: [number[], number[]][] = [

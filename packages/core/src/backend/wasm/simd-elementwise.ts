@@ -44,6 +44,37 @@ export function reluSimd(runtime: KernelRuntime, x: Float32Array, out: Float32Ar
   return true;
 }
 
+const unaryCodes: Partial<Record<UnaryKernel, number>> = {
+  neg: 0,
+  abs: 1,
+  sqrt: 2,
+  exp: 3,
+  erf: 4,
+};
+
+/**
+ * out = f(x) in WebAssembly for f one of −x, |x| and √x (SIMD) or eˣ and erf x (the
+ * reference's float64 evaluation, without a call into the engine per element); false
+ * (nothing written) for other ops and small arrays.
+ */
+export function unarySimd(
+  runtime: KernelRuntime,
+  op: UnaryKernel,
+  x: Float32Array,
+  out: Float32Array,
+): boolean {
+  const code = unaryCodes[op];
+  const n = x.length;
+  if (code === undefined || n < SIMD_MIN_ELEMENTS) return false;
+  runtime.reset();
+  const at = runtime.allocate(n * 4);
+  if (at < 0) return false;
+  runtime.f32.set(x, at >> 2);
+  runtime.exports.unaryF32(code, at, at, n);
+  out.set(runtime.f32.subarray(at >> 2, (at >> 2) + n));
+  return true;
+}
+
 const roundingCodes: Partial<Record<UnaryKernel, number>> = {
   floor: 0,
   ceil: 1,

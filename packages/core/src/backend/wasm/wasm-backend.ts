@@ -1,8 +1,8 @@
 /**
  * The fast backend: float32 and float64 matrix products in WebAssembly SIMD (threaded when
  * large), ReLU and comparisons as branch-free SIMD, float32 + − × ÷ and copysign, floor,
- * ceil, trunc and round (float32 and float64), column sums, float32 softmax and the
- * optimizers' updates in SIMD, float32 im2col, col2im and pooling in WebAssembly (softmax and
+ * ceil, trunc and round (float32 and float64), float32 −x, |x|, √x, eˣ and erf x, column
+ * sums, float32 softmax and the optimizers' updates in SIMD, float32 im2col, col2im and pooling in WebAssembly (softmax and
  * the window kernels split over the threads when large), copies of any rank in typed loops,
  * and the other elementwise and reduction kernels as one JavaScript loop per op. Whatever it does not accelerate (integer products, operands that
  * do not collapse to two dimensions) it hands to the reference backend, which it is tested
@@ -28,6 +28,7 @@ import {
   reluSimd,
   roundSimd,
   sumColumnsSimd,
+  unarySimd,
 } from "./simd-elementwise.js";
 import { softmaxFast } from "./softmax.js";
 import { sortFast } from "./sort.js";
@@ -50,14 +51,8 @@ export const wasmBackend: Backend = {
   name: "wasm",
   unary(op, x, out) {
     const runtime = getLocalRuntime();
-    if (
-      op === "relu" &&
-      runtime &&
-      x instanceof Float32Array &&
-      out instanceof Float32Array &&
-      reluSimd(runtime, x, out)
-    ) {
-      return;
+    if (runtime && x instanceof Float32Array && out instanceof Float32Array) {
+      if (op === "relu" ? reluSimd(runtime, x, out) : unarySimd(runtime, op, x, out)) return;
     }
     if (
       runtime &&
