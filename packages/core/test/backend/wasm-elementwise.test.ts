@@ -480,6 +480,30 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
     }
   });
 
+  test("row reductions (four rows side by side, then the rest one by one) with NaN, ±0 and ±∞ in every row", () => {
+    const generator = new Generator(13);
+    const specials = [Number.NaN, 0, -0, Infinity, -Infinity];
+    for (const rows of [4, 5, 7, 8, 11]) {
+      for (const n of [1, 2, 9]) {
+        for (const kind of ["float32", "float64", "int32"] as const) {
+          const x = randomArray(kind, rows * n, generator);
+          if (kind !== "int32") {
+            for (let i = 0; i < rows * n; i++) {
+              if (generator.uniform() < 0.2) x[i] = specials[Math.floor(generator.uniform() * 5)]!;
+            }
+          }
+          for (const op of reduceOps) {
+            const fast = blank(kind, rows);
+            const expected = blank(kind, rows);
+            wasmBackend.reduce(op, x, [rows, n], [1], fast);
+            referenceBackend.reduce(op, x, [rows, n], [1], expected);
+            expectSame(fast, expected, `${op} ${kind} [${rows}, ${n}] over axis 1`);
+          }
+        }
+      }
+    }
+  });
+
   test("reductions over every subset of axes, empty axes and NaN included", () => {
     const generator = new Generator(4);
     const shapes = [[], [0], [5], [3, 4], [2, 1, 3], [2, 3, 4, 2], [3, 0, 2], [1, 1]];

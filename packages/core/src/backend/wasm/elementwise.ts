@@ -374,9 +374,61 @@ function reduceColumns(
   }
 }
 
-/** acc[o] = acc[o] ⊕ x[o·n] ⊕ … ⊕ x[o·n + n − 1] for o < rows: each row reduced in order. */
+/**
+ * acc[o] = acc[o] ⊕ x[o·n] ⊕ … ⊕ x[o·n + n − 1] for o < rows: each row reduced in order. Sums,
+ * maxima and minima take four rows side by side, so that each step of one row's chain (a
+ * float64 add waits for the previous one) overlaps with the other three's; each row still
+ * sees its elements in order, so the results are the reference's.
+ */
 function reduceRows(op: ReduceKernel, acc: Float64Array, x: TypedArray, rows: number, n: number) {
-  for (let o = 0; o < rows; o++) {
+  let o = 0;
+  if (op !== "prod") {
+    for (; o + 4 <= rows; o += 4) {
+      const b0 = o * n;
+      const b1 = b0 + n;
+      const b2 = b1 + n;
+      const b3 = b2 + n;
+      let a0 = acc[o]!;
+      let a1 = acc[o + 1]!;
+      let a2 = acc[o + 2]!;
+      let a3 = acc[o + 3]!;
+      if (op === "sum") {
+        for (let i = 0; i < n; i++) {
+          a0 += x[b0 + i]!;
+          a1 += x[b1 + i]!;
+          a2 += x[b2 + i]!;
+          a3 += x[b3 + i]!;
+        }
+      } else if (op === "max") {
+        for (let i = 0; i < n; i++) {
+          const v0 = x[b0 + i]!;
+          const v1 = x[b1 + i]!;
+          const v2 = x[b2 + i]!;
+          const v3 = x[b3 + i]!;
+          a0 = v0 > a0 || Number.isNaN(v0) ? v0 : a0;
+          a1 = v1 > a1 || Number.isNaN(v1) ? v1 : a1;
+          a2 = v2 > a2 || Number.isNaN(v2) ? v2 : a2;
+          a3 = v3 > a3 || Number.isNaN(v3) ? v3 : a3;
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const v0 = x[b0 + i]!;
+          const v1 = x[b1 + i]!;
+          const v2 = x[b2 + i]!;
+          const v3 = x[b3 + i]!;
+          a0 = v0 < a0 || Number.isNaN(v0) ? v0 : a0;
+          a1 = v1 < a1 || Number.isNaN(v1) ? v1 : a1;
+          a2 = v2 < a2 || Number.isNaN(v2) ? v2 : a2;
+          a3 = v3 < a3 || Number.isNaN(v3) ? v3 : a3;
+        }
+      }
+      acc[o] = a0;
+      acc[o + 1] = a1;
+      acc[o + 2] = a2;
+      acc[o + 3] = a3;
+    }
+  }
+  for (; o < rows; o++) {
     let a = acc[o]!;
     const end = (o + 1) * n;
     switch (op) {
