@@ -146,6 +146,15 @@ describe("strided copies of any rank match the reference bit for bit", () => {
     // A row broadcast over two leading axes (stride 0), and a long run under a permutation.
     compare({ data, offset: 7, strides: [0, 0, 1] }, [3, 4, 130], "float32", "broadcast");
     compare({ data, offset: 7, strides: [0, 0, 1] }, [3, 4, 130], "float64", "broadcast cast");
+    // One value per row broadcast along it (a per-row statistic expanded), in both float
+    // types and cast, and short contiguous runs under a permutation (attention's head split).
+    for (const kind of ["float32", "float64"] as const) {
+      const own = random(kind, 4 * 5 * 130, generator);
+      compare({ data: own, offset: 2, strides: [5, 1, 0] }, [4, 5, 70], kind, `${kind} row fill`);
+      const heads = permuted(own, [4, 6, 5, 7], [0, 2, 1, 3], 9);
+      compare(heads.view, heads.shape, kind, `${kind} short runs`);
+    }
+    compare({ data, offset: 2, strides: [5, 1, 0] }, [4, 5, 70], "float64", "row fill cast");
     const runs = permuted(data, [4, 5, 130], [1, 0, 2]);
     compare(runs.view, runs.shape, "float32", "long runs");
     compare({ data, offset: 0, strides: [650, 130, 1] }, [4, 0, 130], "float32", "empty");

@@ -53,6 +53,20 @@ const blockF32: Block<Float32Array, Float32Array> = (
       const s = sBase + r * sRow;
       to.set(from.subarray(s, s + n), dBase + r * dRow);
     }
+  } else if (sStep === 1 && dStep === 1) {
+    // Short runs (a head's features): the loop without strides, which the engine compiles
+    // to fewer instructions per element.
+    for (let r = 0; r < rows; r++) {
+      const s = sBase + r * sRow;
+      const d = dBase + r * dRow;
+      for (let j = 0; j < n; j++) to[d + j] = from[s + j]!;
+    }
+  } else if (sStep === 0 && dStep === 1) {
+    // A value broadcast along the row (a per-row statistic expanded over the features).
+    for (let r = 0; r < rows; r++) {
+      const d = dBase + r * dRow;
+      to.fill(from[sBase + r * sRow]!, d, d + n);
+    }
   } else if (sStep !== 1 && rows >= TILE && n >= TILE && Math.abs(sRow) < Math.abs(sStep)) {
     for (let r0 = 0; r0 < rows; r0 += TILE) {
       const r1 = Math.min(rows, r0 + TILE);
@@ -90,6 +104,20 @@ const blockF64: Block<Float64Array, Float64Array> = (
     for (let r = 0; r < rows; r++) {
       const s = sBase + r * sRow;
       to.set(from.subarray(s, s + n), dBase + r * dRow);
+    }
+  } else if (sStep === 1 && dStep === 1) {
+    // Short runs (a head's features): the loop without strides, which the engine compiles
+    // to fewer instructions per element.
+    for (let r = 0; r < rows; r++) {
+      const s = sBase + r * sRow;
+      const d = dBase + r * dRow;
+      for (let j = 0; j < n; j++) to[d + j] = from[s + j]!;
+    }
+  } else if (sStep === 0 && dStep === 1) {
+    // A value broadcast along the row (a per-row statistic expanded over the features).
+    for (let r = 0; r < rows; r++) {
+      const d = dBase + r * dRow;
+      to.fill(from[sBase + r * sRow]!, d, d + n);
     }
   } else if (sStep !== 1 && rows >= TILE && n >= TILE && Math.abs(sRow) < Math.abs(sStep)) {
     for (let r0 = 0; r0 < rows; r0 += TILE) {
