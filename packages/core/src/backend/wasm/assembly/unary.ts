@@ -372,103 +372,121 @@ function horner(z: v128, c: i32, n: i32): v128 {
   return step(c, z, acc);
 }
 
-/** Each lane by a scalar function. */
-function perLane(x: v128, exp: bool): v128 {
-  const x0 = f64x2.extract_lane(x, 0);
-  const x1 = f64x2.extract_lane(x, 1);
-  return f64x2.replace_lane(
-    f64x2.splat(exp ? expF64(x0) : erfF64(x0)),
-    1,
-    exp ? expF64(x1) : erfF64(x1),
-  );
-}
-
 /**
- * eˣ for two lanes as expF64 computes each. Within 2^-28 ≤ |x| < 700 (x ≠ 1) its three
- * reductions are one: with k = 0 (|x| ≤ ln2/2) hi = x − 0·ln2hi = x and lo = +0 make the
- * general formula's 1 − ((lo − xc/(2 − c)) − hi) equal fdlibm's 1 − (xc/(c − 2) − x), and with
- * k = ±1 (|x| < 1.5·ln2) x − k·ln2hi and k·ln2lo are fdlibm's x ∓ ln2hi and ±ln2lo exactly.
+ * The two-lane (float64) forms, inlined where they are used: the engine spills every SIMD
+ * register around a call, which made a call per pair cost as much as the arithmetic. A class
+ * of static methods because `@inline` decorates methods (the formatter rejects it on plain
+ * functions).
  */
-function expLanes(x: v128): v128 {
-  const a = f64x2.abs(x);
-  const common = v128.and(
-    v128.and(f64x2.ge(a, lanes(C_TINY)), f64x2.lt(a, lanes(C_EXP_MAX))),
-    f64x2.ne(x, lanes(C_ONE)),
-  );
-  if (!i64x2.all_true(common)) return perLane(x, true);
-  const sign = v128.and(x, lanes(C_SIGN));
-  const reduced = f64x2.ge(a, lanes(C_HALF_LN2));
-  const nearLn2 = v128.and(reduced, f64x2.lt(a, lanes(C_THREE_HALVES_LN2)));
-  // k = (int)(x/ln2 ± 1/2), or ±1 near ln2, or 0 below ln2/2.
-  const general = f64x2.trunc(
-    f64x2.add(f64x2.mul(lanes(C_INV_LN2), x), v128.or(lanes(C_HALF), sign)),
-  );
-  const k = v128.and(v128.bitselect(v128.or(lanes(C_ONE), sign), general, nearLn2), reduced);
-  const hi = f64x2.sub(x, f64x2.mul(k, lanes(C_LN2_HI)));
-  const lo = f64x2.mul(k, lanes(C_LN2_LO));
-  const r = f64x2.sub(hi, lo);
-  const t = f64x2.mul(r, r);
-  const c = f64x2.sub(r, f64x2.mul(t, horner(t, C_EXP_P, 5)));
-  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(lanes(C_TWO), c));
-  const y = f64x2.sub(lanes(C_ONE), f64x2.sub(f64x2.sub(lo, q), hi));
-  // 2^k: k + 1.5·2^52 holds k in its low bits (two's complement), and the exponent field
-  // takes the low 11 bits of k + 1023 (|k| ≤ 1010).
-  const kBits = f64x2.add(k, lanes(C_ROUNDING));
-  return f64x2.mul(y, i64x2.shl(i64x2.add(kBits, lanes(C_EXPONENT_BIAS)), 52));
+// biome-ignore lint/complexity/noStaticOnlyClass: AssemblyScript inlines only decorated members here
+class Lanes {
+  /** Each lane by the scalar code: expF64 (exp) or erfF64. */
+  static each(x: v128, exp: bool): v128 {
+    const x0 = f64x2.extract_lane(x, 0);
+    const x1 = f64x2.extract_lane(x, 1);
+    return f64x2.replace_lane(
+      f64x2.splat(exp ? expF64(x0) : erfF64(x0)),
+      1,
+      exp ? expF64(x1) : erfF64(x1),
+    );
+  }
+
+  /**
+   * eˣ for two lanes as expF64 computes each. Within 2^-28 ≤ |x| < 700 (x ≠ 1) its three
+   * reductions are one: with k = 0 (|x| ≤ ln2/2) hi = x − 0·ln2hi = x and lo = +0 make the
+   * general formula's 1 − ((lo − xc/(2 − c)) − hi) equal fdlibm's 1 − (xc/(c − 2) − x), and with
+   * k = ±1 (|x| < 1.5·ln2) x − k·ln2hi and k·ln2lo are fdlibm's x ∓ ln2hi and ±ln2lo exactly.
+   */
+  @inline
+  static exp(x: v128): v128 {
+    const a = f64x2.abs(x);
+    const common = v128.and(
+      v128.and(f64x2.ge(a, lanes(C_TINY)), f64x2.lt(a, lanes(C_EXP_MAX))),
+      f64x2.ne(x, lanes(C_ONE)),
+    );
+    if (!i64x2.all_true(common)) return Lanes.each(x, true);
+    const sign = v128.and(x, lanes(C_SIGN));
+    const reduced = f64x2.ge(a, lanes(C_HALF_LN2));
+    const nearLn2 = v128.and(reduced, f64x2.lt(a, lanes(C_THREE_HALVES_LN2)));
+    // k = (int)(x/ln2 ± 1/2), or ±1 near ln2, or 0 below ln2/2.
+    const general = f64x2.trunc(
+      f64x2.add(f64x2.mul(lanes(C_INV_LN2), x), v128.or(lanes(C_HALF), sign)),
+    );
+    const k = v128.and(v128.bitselect(v128.or(lanes(C_ONE), sign), general, nearLn2), reduced);
+    const hi = f64x2.sub(x, f64x2.mul(k, lanes(C_LN2_HI)));
+    const lo = f64x2.mul(k, lanes(C_LN2_LO));
+    const r = f64x2.sub(hi, lo);
+    const t = f64x2.mul(r, r);
+    const c = f64x2.sub(r, f64x2.mul(t, horner(t, C_EXP_P, 5)));
+    const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(lanes(C_TWO), c));
+    const y = f64x2.sub(lanes(C_ONE), f64x2.sub(f64x2.sub(lo, q), hi));
+    // 2^k: k + 1.5·2^52 holds k in its low bits (two's complement), and the exponent field
+    // takes the low 11 bits of k + 1023 (|k| ≤ 1010).
+    const kBits = f64x2.add(k, lanes(C_ROUNDING));
+    return f64x2.mul(y, i64x2.shl(i64x2.add(kBits, lanes(C_EXPONENT_BIAS)), 52));
+  }
+
+  /**
+   * erf for two lanes as erfF64 computes each, for 2^-28 ≤ |x| < 1.25 (the rational forms near
+   * 0 and near 1, which a GELU's inputs almost always fall in); a pair with a lane beyond (the
+   * tail, which takes two exps, NaN, tiny arguments) goes to the scalar code.
+   */
+  @inline
+  static erf(x: v128): v128 {
+    const a = f64x2.abs(x);
+    const common = v128.and(f64x2.ge(a, lanes(C_TINY)), f64x2.lt(a, lanes(C_ERF_NEAR)));
+    if (!i64x2.all_true(common)) return Lanes.each(x, false);
+    // x + x·R(z)/S(z) below 0.84375.
+    const z = f64x2.mul(x, x);
+    const ratio = f64x2.div(horner(z, C_ERF_R, 5), horner(z, C_ERF_S, 6));
+    const nearZero = f64x2.add(x, f64x2.mul(x, ratio));
+    const small = f64x2.lt(a, lanes(C_ERF_SMALL));
+    if (i64x2.all_true(small)) return nearZero;
+    // ±(erx + P(s)/Q(s)), s = |x| − 1, up to 1.25; y > 0, so x's sign bit on y makes −y.
+    const s = f64x2.sub(a, lanes(C_ONE));
+    const y = f64x2.add(lanes(C_ERX), f64x2.div(horner(s, C_ERF_P, 7), horner(s, C_ERF_Q, 7)));
+    const nearOne = v128.or(y, v128.and(x, lanes(C_SIGN)));
+    return v128.bitselect(nearZero, nearOne, small);
+  }
 }
 
-/**
- * erf for two lanes as erfF64 computes each, for 2^-28 ≤ |x| < 1.25 (the rational forms near
- * 0 and near 1, which a GELU's inputs almost always fall in); a pair with a lane beyond (the
- * tail, which takes two exps, NaN, tiny arguments) goes to the scalar code.
- */
-function erfLanes(x: v128): v128 {
-  const a = f64x2.abs(x);
-  const common = v128.and(f64x2.ge(a, lanes(C_TINY)), f64x2.lt(a, lanes(C_ERF_NEAR)));
-  if (!i64x2.all_true(common)) return perLane(x, false);
-  // x + x·R(z)/S(z) below 0.84375.
-  const z = f64x2.mul(x, x);
-  const ratio = f64x2.div(horner(z, C_ERF_R, 5), horner(z, C_ERF_S, 6));
-  const nearZero = f64x2.add(x, f64x2.mul(x, ratio));
-  const small = f64x2.lt(a, lanes(C_ERF_SMALL));
-  if (i64x2.all_true(small)) return nearZero;
-  // ±(erx + P(s)/Q(s)), s = |x| − 1, up to 1.25; y > 0, so x's sign bit on y makes −y.
-  const s = f64x2.sub(a, lanes(C_ONE));
-  const y = f64x2.add(lanes(C_ERX), f64x2.div(horner(s, C_ERF_P, 7), horner(s, C_ERF_Q, 7)));
-  const nearOne = v128.or(y, v128.and(x, lanes(C_SIGN)));
-  return v128.bitselect(nearZero, nearOne, small);
+/** Two float32s at `at`, as float64 lanes. */
+function load2(at: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(at));
 }
 
-function unaryLanes(op: i32, x: v128): v128 {
-  if (op === NEG) return f32x4.neg(x);
-  if (op === ABS) return f32x4.abs(x);
-  if (op === SQRT) return f32x4.sqrt(x);
-  // Four float32 lanes as two pairs of float64, each rounded back once.
-  const low = f64x2.promote_low_f32x4(x);
-  const high = f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1));
-  const fLow = op === EXP ? expLanes(low) : erfLanes(low);
-  const fHigh = op === EXP ? expLanes(high) : erfLanes(high);
-  return i32x4.shuffle(f32x4.demote_f64x2_zero(fLow), f32x4.demote_f64x2_zero(fHigh), 0, 1, 4, 5);
+/** Two float64 lanes rounded once each to float32, stored at `at`. */
+function store2(at: usize, v: v128): void {
+  v128.store64_lane(at, f32x4.demote_f64x2_zero(v), 0);
 }
 
-function unaryScalar(op: i32, x: f32): f32 {
-  if (op === NEG) return -x;
-  if (op === ABS) return abs<f32>(x);
-  if (op === SQRT) return sqrt<f32>(x);
-  if (op === EXP) return <f32>expF64(<f64>x);
-  return <f32>erfF64(<f64>x);
-}
-
-function unaryRows(op: i32, x: usize, out: usize, n: i32): void {
+/** −x, |x| or √x, four lanes at a time. */
+function signRows(op: i32, x: usize, out: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const at = (<usize>i) << 2;
-    v128.store(out + at, unaryLanes(op, v128.load(x + at)));
+    const v = v128.load(x + at);
+    v128.store(out + at, op === NEG ? f32x4.neg(v) : op === ABS ? f32x4.abs(v) : f32x4.sqrt(v));
   }
   for (; i < n; i++) {
     const at = (<usize>i) << 2;
-    store<f32>(out + at, unaryScalar(op, load<f32>(x + at)));
+    const v = load<f32>(x + at);
+    store<f32>(out + at, op === NEG ? -v : op === ABS ? abs<f32>(v) : sqrt<f32>(v));
   }
+}
+
+/** eˣ, two elements at a time (the last one alone). */
+function expRows(x: usize, out: usize, n: i32): void {
+  const pairs = (<usize>(n >> 1)) << 3;
+  for (let at: usize = 0; at < pairs; at += 8) store2(out + at, Lanes.exp(load2(x + at)));
+  if (n & 1) store<f32>(out + pairs, <f32>expF64(load<f32>(x + pairs)));
+}
+
+/** erf x, two elements at a time (the last one alone). */
+function erfRows(x: usize, out: usize, n: i32): void {
+  const pairs = (<usize>(n >> 1)) << 3;
+  for (let at: usize = 0; at < pairs; at += 8) store2(out + at, Lanes.erf(load2(x + at)));
+  if (n & 1) store<f32>(out + pairs, <f32>erfF64(load<f32>(x + pairs)));
 }
 
 /**
@@ -477,9 +495,9 @@ function unaryRows(op: i32, x: usize, out: usize, n: i32): void {
  * rounded once). `out` may be `x`.
  */
 export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
-  if (op === NEG) unaryRows(NEG, x, out, n);
-  else if (op === ABS) unaryRows(ABS, x, out, n);
-  else if (op === SQRT) unaryRows(SQRT, x, out, n);
-  else if (op === EXP) unaryRows(EXP, x, out, n);
-  else unaryRows(ERF, x, out, n);
+  if (op === NEG) signRows(NEG, x, out, n);
+  else if (op === ABS) signRows(ABS, x, out, n);
+  else if (op === SQRT) signRows(SQRT, x, out, n);
+  else if (op === EXP) expRows(x, out, n);
+  else if (op === ERF) erfRows(x, out, n);
 }
