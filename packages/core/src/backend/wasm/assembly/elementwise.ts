@@ -92,54 +92,75 @@ const RELU_GRAD = 4;
 /** a with the sign bit of b. */
 const COPYSIGN = 5;
 
-function arithmeticLanes(op: i32, a: v128, b: v128): v128 {
-  if (op === ADD) return f32x4.add(a, b);
-  if (op === SUB) return f32x4.sub(a, b);
-  if (op === MUL) return f32x4.mul(a, b);
-  if (op === DIV) return f32x4.div(a, b);
-  // The sign bit from b, every other bit from a.
-  if (op === COPYSIGN) return v128.bitselect(b, a, f32x4.splat(-0.0));
-  // The mask of b > 0 (all ones or all zeros per lane) keeps a's bits or clears them to +0.
-  return v128.and(a, f32x4.gt(b, f32x4.splat(0)));
-}
+/**
+ * The arithmetic kernel's loops, inlined at each call with `op` and the operands' layouts as
+ * constants: the optimizer otherwise keeps one loop for every op, which computed +, − and ×
+ * (and, for ReLU's gradient, ÷) before branching to the op's own result, and tested both
+ * layouts, at every step. A class of static methods because `@inline` decorates methods.
+ */
+// biome-ignore lint/complexity/noStaticOnlyClass: AssemblyScript inlines only decorated members here
+class Arithmetic {
+  @inline
+  static lanes(op: i32, a: v128, b: v128): v128 {
+    if (op === ADD) return f32x4.add(a, b);
+    if (op === SUB) return f32x4.sub(a, b);
+    if (op === MUL) return f32x4.mul(a, b);
+    if (op === DIV) return f32x4.div(a, b);
+    // The sign bit from b, every other bit from a.
+    if (op === COPYSIGN) return v128.bitselect(b, a, f32x4.splat(-0.0));
+    // The mask of b > 0 (all ones or all zeros per lane) keeps a's bits or clears them to +0.
+    return v128.and(a, f32x4.gt(b, f32x4.splat(0)));
+  }
 
-function arithmeticScalar(op: i32, a: f32, b: f32): f32 {
-  if (op === ADD) return a + b;
-  if (op === SUB) return a - b;
-  if (op === MUL) return a * b;
-  if (op === DIV) return a / b;
-  if (op === COPYSIGN) return copysign<f32>(a, b);
-  return b > 0 ? a : 0;
-}
+  @inline
+  static scalar(op: i32, a: f32, b: f32): f32 {
+    if (op === ADD) return a + b;
+    if (op === SUB) return a - b;
+    if (op === MUL) return a * b;
+    if (op === DIV) return a / b;
+    if (op === COPYSIGN) return copysign<f32>(a, b);
+    return b > 0 ? a : 0;
+  }
 
-/** arithmeticF32 for one operation, called with `op` a constant so the optimizer can fold its tests. */
-function arithmeticRows(
-  op: i32,
-  a: usize,
-  aRow: i32,
-  aStep: i32,
-  b: usize,
-  bRow: i32,
-  bStep: i32,
-  out: usize,
-  rows: i32,
-  n: i32,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const pa = a + <usize>(r * aRow) * 4;
-    const pb = b + <usize>(r * bRow) * 4;
-    const po = out + <usize>(r * n) * 4;
+  /** One row of n: a and b each read with a step of 1 (`aRun`, `bRun`) or broadcast (0). */
+  @inline
+  static row(op: i32, aRun: bool, bRun: bool, pa: usize, pb: usize, po: usize, n: i32): void {
     let j = 0;
     for (; j + 4 <= n; j += 4) {
       const at = (<usize>j) << 2;
-      const va = aStep ? v128.load(pa + at) : v128.load32_splat(pa);
-      const vb = bStep ? v128.load(pb + at) : v128.load32_splat(pb);
-      v128.store(po + at, arithmeticLanes(op, va, vb));
+      const va = aRun ? v128.load(pa + at) : v128.load32_splat(pa);
+      const vb = bRun ? v128.load(pb + at) : v128.load32_splat(pb);
+      v128.store(po + at, Arithmetic.lanes(op, va, vb));
     }
     for (; j < n; j++) {
-      const va = load<f32>(pa + <usize>(j * aStep) * 4);
-      const vb = load<f32>(pb + <usize>(j * bStep) * 4);
-      store<f32>(po + ((<usize>j) << 2), arithmeticScalar(op, va, vb));
+      const at = (<usize>j) << 2;
+      const va = load<f32>(aRun ? pa + at : pa);
+      const vb = load<f32>(bRun ? pb + at : pb);
+      store<f32>(po + at, Arithmetic.scalar(op, va, vb));
+    }
+  }
+
+  @inline
+  static rows(
+    op: i32,
+    a: usize,
+    aRow: i32,
+    aStep: i32,
+    b: usize,
+    bRow: i32,
+    bStep: i32,
+    out: usize,
+    rows: i32,
+    n: i32,
+  ): void {
+    for (let r = 0; r < rows; r++) {
+      const pa = a + <usize>(r * aRow) * 4;
+      const pb = b + <usize>(r * bRow) * 4;
+      const po = out + <usize>(r * n) * 4;
+      if (aStep && bStep) Arithmetic.row(op, true, true, pa, pb, po, n);
+      else if (aStep) Arithmetic.row(op, true, false, pa, pb, po, n);
+      else if (bStep) Arithmetic.row(op, false, true, pa, pb, po, n);
+      else Arithmetic.row(op, false, false, pa, pb, po, n);
     }
   }
 }
@@ -163,12 +184,12 @@ export function arithmeticF32(
   rows: i32,
   n: i32,
 ): void {
-  if (op === ADD) arithmeticRows(ADD, a, aRow, aStep, b, bRow, bStep, out, rows, n);
-  else if (op === SUB) arithmeticRows(SUB, a, aRow, aStep, b, bRow, bStep, out, rows, n);
-  else if (op === MUL) arithmeticRows(MUL, a, aRow, aStep, b, bRow, bStep, out, rows, n);
-  else if (op === DIV) arithmeticRows(DIV, a, aRow, aStep, b, bRow, bStep, out, rows, n);
-  else if (op === COPYSIGN) arithmeticRows(COPYSIGN, a, aRow, aStep, b, bRow, bStep, out, rows, n);
-  else arithmeticRows(RELU_GRAD, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+  if (op === ADD) Arithmetic.rows(ADD, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+  else if (op === SUB) Arithmetic.rows(SUB, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+  else if (op === MUL) Arithmetic.rows(MUL, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+  else if (op === DIV) Arithmetic.rows(DIV, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+  else if (op === COPYSIGN) Arithmetic.rows(COPYSIGN, a, aRow, aStep, b, bRow, bStep, out, rows, n);
+  else Arithmetic.rows(RELU_GRAD, a, aRow, aStep, b, bRow, bStep, out, rows, n);
 }
 
 /**
