@@ -242,11 +242,17 @@ const selected =
     ? workloads.filter(([label]) => only.some((part) => label.includes(part)))
     : workloads;
 const defaultThreads = getNumThreads();
-/** Switches the thread count and waits for the pool's workers, as a long run would have them. */
+/**
+ * Switches the thread count and waits for the pool's workers, as a long run would have them;
+ * then idles a moment, so that starting or stopping workers (V8 isolates, on their own
+ * threads) does not fall into the next block's time.
+ */
 function use(threads: number): void {
   setNumThreads(threads);
   if (threads > 1) getPool(getRuntime()!)?.waitReady(10_000);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_MS);
 }
+const SETTLE_MS = 300;
 
 const busy: ChildProcess[] = [];
 const spin = "const end = Date.now() + 900000; while (Date.now() < end);";
