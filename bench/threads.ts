@@ -16,7 +16,7 @@
  * `--assume-load L` the backend takes L for the load average, so `--assume-load 0` uses the
  * threads whatever the machine's load, with its measured choice of which calls to split.
  *
- *     node --conditions=@tensortape/source --import tsx bench/threads.ts [--pairs 9] [--busy 3]
+ *     node --conditions=@tensortape/source --import tsx bench/threads.ts [--pairs 8] [--busy 3]
  *       [--force-threads] [--assume-load 0] [--only matmul]
  *
  * `--only` takes a comma-separated list of label fragments (`--only conv,GPT`).
@@ -55,7 +55,7 @@ const option = (name: string, fallback: number) => {
   const at = args.indexOf(name);
   return at >= 0 ? Number(args[at + 1]) : fallback;
 };
-const pairs = option("--pairs", 9);
+const pairs = option("--pairs", 8);
 const busyCount = option("--busy", 0);
 /** How a workload is timed: the default block for calls of up to a few milliseconds. */
 interface Block {
@@ -267,6 +267,7 @@ try {
     const one: number[] = [];
     const all: number[] = [];
     const ratios: number[] = [];
+    let workerSlices = 0;
     for (let pair = 0; pair < pairs; pair++) {
       // Each pair times a block on one thread and a block on the default back to back, in
       // turns first, so that a change in the machine's load falls on both; its ratio is one
@@ -275,14 +276,17 @@ try {
       const ms: Record<number, number> = {};
       for (const threads of order) {
         use(threads);
+        const pool = threads > 1 ? getPool(getRuntime()!) : null;
+        const before = pool?.workerSlices ?? 0;
         ms[threads] = blockMs(fn, block);
+        workerSlices += (pool?.workerSlices ?? 0) - before;
       }
       one.push(ms[1]!);
       all.push(ms[defaultThreads]!);
       ratios.push(ms[1]! / ms[defaultThreads]!);
       loads.push(loadavg()[0]!);
     }
-    return { label, one, all, ratios };
+    return { label, one, all, ratios, workerSlices };
   });
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
   const median = (xs: number[]) => sorted(xs)[xs.length >> 1]!;
@@ -298,14 +302,15 @@ try {
       `load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}, ${pairs} pairs\n`,
   );
   console.log(
-    `| workload | 1 thread (ms) | default (ms) | 1 thread / default (median) | quartiles |`,
+    "| workload | 1 thread (ms) | default (ms) | 1 thread / default (median) | quartiles | " +
+      "slices run by workers |",
   );
-  console.log(`| --- | --- | --- | --- | --- |`);
-  for (const { label, one, all, ratios } of rows) {
+  console.log(`| --- | --- | --- | --- | --- | --- |`);
+  for (const { label, one, all, ratios, workerSlices } of rows) {
     const [low, high] = quartiles(ratios);
     console.log(
       `| ${label} | ${median(one).toFixed(3)} | ${median(all).toFixed(3)} | ` +
-        `${median(ratios).toFixed(2)} | ${low.toFixed(2)}–${high.toFixed(2)} |`,
+        `${median(ratios).toFixed(2)} | ${low.toFixed(2)}–${high.toFixed(2)} | ${workerSlices} |`,
     );
   }
 } finally {
