@@ -129,6 +129,9 @@ describe.skipIf(!available)("the playground in Chromium", () => {
     await expect
       .poll(() => page.locator("#train-backend").textContent())
       .toMatch(/^wasm, \d+ threads?/);
+    // Batches of 512 make products of 51 M multiply-adds, milliseconds each, which the backend
+    // tries split over its threads (smaller ones it never splits, so it starts no workers).
+    await page.locator("#train-batch").selectOption("512");
     await page.locator("#train-start").click();
     const step = async () =>
       Number((await page.locator("#train-step").textContent())?.split(" ")[0]);
