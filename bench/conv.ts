@@ -8,15 +8,9 @@
  *
  *     pnpm run-ts bench/conv.ts [seconds per thread count]
  */
-import {
-  type Backend,
-  type MatmulArgs,
-  registerBackend,
-  setBackend,
-  setNumThreads,
-  wasmBackend,
-} from "@tensortape/core";
+import { type MatmulArgs, setBackend, setNumThreads } from "@tensortape/core";
 import { CONV_BATCH, convStep } from "./conv-step.js";
+import { useTimedBackend } from "./timed-backend.js";
 
 const seconds = Number(process.argv[2] ?? 6);
 const batch = CONV_BATCH;
@@ -48,25 +42,16 @@ const totals = new Map<string, number>();
 /** The same by kernel, op and operand sizes, e.g. "binary add 2359296/64/2359296". */
 const calls = new Map<string, number>();
 let matmulFlops = 0;
-const timed: Record<string, unknown> = { ...wasmBackend, name: "timed" };
-for (const [kernel, fn] of Object.entries(wasmBackend)) {
-  if (typeof fn !== "function") continue;
-  timed[kernel] = (...args: unknown[]) => {
-    const start = performance.now();
-    (fn as (...a: unknown[]) => void)(...args);
-    const elapsed = performance.now() - start;
-    totals.set(kernel, (totals.get(kernel) ?? 0) + elapsed);
-    const sizes = args.filter(ArrayBuffer.isView).map((a) => (a as Float32Array).length);
-    const key = `${kernel}${typeof args[0] === "string" ? ` ${args[0]}` : ""} ${sizes.join("/")}`;
-    calls.set(key, (calls.get(key) ?? 0) + elapsed);
-    if (kernel === "matmul") {
-      const a = args[3] as MatmulArgs;
-      matmulFlops += 2 * a.aOffsets.length * a.m * a.n * a.k;
-    }
-  };
-}
-registerBackend(timed as unknown as Backend);
-setBackend("timed");
+useTimedBackend("timed", (kernel, args, elapsed) => {
+  totals.set(kernel, (totals.get(kernel) ?? 0) + elapsed);
+  const sizes = args.filter(ArrayBuffer.isView).map((a) => (a as Float32Array).length);
+  const key = `${kernel}${typeof args[0] === "string" ? ` ${args[0]}` : ""} ${sizes.join("/")}`;
+  calls.set(key, (calls.get(key) ?? 0) + elapsed);
+  if (kernel === "matmul") {
+    const a = args[3] as MatmulArgs;
+    matmulFlops += 2 * a.aOffsets.length * a.m * a.n * a.k;
+  }
+});
 for (let i = 0; i < 3; i++) step();
 totals.clear();
 calls.clear();

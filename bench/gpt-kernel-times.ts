@@ -5,15 +5,9 @@
  *
  *     node --conditions=@tensortape/source --import tsx bench/gpt-kernel-times.ts [steps] [threads]
  */
-import {
-  type Backend,
-  registerBackend,
-  type StridedView,
-  setBackend,
-  setNumThreads,
-  wasmBackend,
-} from "@tensortape/core";
+import { type StridedView, setNumThreads } from "@tensortape/core";
 import { gptStep } from "./gpt-step.js";
+import { useTimedBackend } from "./timed-backend.js";
 
 const steps = Number(process.argv[2] ?? 5);
 setNumThreads(Number(process.argv[3] ?? 1));
@@ -21,35 +15,26 @@ setNumThreads(Number(process.argv[3] ?? 1));
 /** Total milliseconds and calls per kernel and operand sizes. */
 const totals = new Map<string, { ms: number; calls: number }>();
 const perKernel = new Map<string, number>();
-const timed: Record<string, unknown> = { ...wasmBackend, name: "timed" };
-for (const [kernel, fn] of Object.entries(wasmBackend)) {
-  if (typeof fn !== "function") continue;
-  timed[kernel] = (...args: unknown[]) => {
-    const start = performance.now();
-    (fn as (...a: unknown[]) => void)(...args);
-    const elapsed = performance.now() - start;
-    const sizes = args
-      .map((a) =>
-        ArrayBuffer.isView(a)
-          ? `${(a as Float32Array).constructor.name.slice(0, 3)}${(a as Float32Array).length}`
-          : a && typeof a === "object" && "strides" in a
-            ? `v${(a as StridedView).data.length}[${(a as StridedView).strides}]`
-            : Array.isArray(a)
-              ? `[${a}]`
-              : "",
-      )
-      .filter((s) => s);
-    const op = typeof args[0] === "string" ? ` ${args[0]}` : "";
-    const key = `${kernel}${op} ${sizes.join(" ")}`;
-    const t = totals.get(key) ?? { ms: 0, calls: 0 };
-    t.ms += elapsed;
-    t.calls++;
-    totals.set(key, t);
-    perKernel.set(`${kernel}${op}`, (perKernel.get(`${kernel}${op}`) ?? 0) + elapsed);
-  };
-}
-registerBackend(timed as unknown as Backend);
-setBackend("timed");
+useTimedBackend("timed", (kernel, args, elapsed) => {
+  const sizes = args
+    .map((a) =>
+      ArrayBuffer.isView(a)
+        ? `${(a as Float32Array).constructor.name.slice(0, 3)}${(a as Float32Array).length}`
+        : a && typeof a === "object" && "strides" in a
+          ? `v${(a as StridedView).data.length}[${(a as StridedView).strides}]`
+          : Array.isArray(a)
+            ? `[${a}]`
+            : "",
+    )
+    .filter((s) => s);
+  const op = typeof args[0] === "string" ? ` ${args[0]}` : "";
+  const key = `${kernel}${op} ${sizes.join(" ")}`;
+  const t = totals.get(key) ?? { ms: 0, calls: 0 };
+  t.ms += elapsed;
+  t.calls++;
+  totals.set(key, t);
+  perKernel.set(`${kernel}${op}`, (perKernel.get(`${kernel}${op}`) ?? 0) + elapsed);
+});
 
 const { step } = gptStep();
 step();

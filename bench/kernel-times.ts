@@ -6,9 +6,9 @@
  *
  *     node --conditions=@tensortape/source --import tsx bench/kernel-times.ts [threads] [large]
  */
-import { type Backend, registerBackend, setBackend, wasmBackend } from "@tensortape/core";
 import { initialWeights, randomBatch } from "./data.js";
 import { tensortape } from "./tensortape.js";
+import { useTimedBackend } from "./timed-backend.js";
 
 const threads = Number(process.argv[2] ?? 1);
 const large = process.argv.includes("large");
@@ -18,26 +18,16 @@ const [warmup, steps] = large ? [3, 20] : [200, 1000];
 
 /** Total milliseconds per kernel and operand sizes, e.g. "matmul 100352/16384/100352". */
 const totals = new Map<string, number>();
-const inner = wasmBackend;
-const timed: Record<string, unknown> = { ...inner, name: "timed" };
-for (const [kernel, fn] of Object.entries(inner)) {
-  if (typeof fn !== "function") continue;
-  timed[kernel] = (...args: unknown[]) => {
-    const start = performance.now();
-    (fn as (...a: unknown[]) => void)(...args);
-    const elapsed = performance.now() - start;
-    const sizes = args.filter(ArrayBuffer.isView).map((a) => (a as Float32Array).length);
-    const op = typeof args[0] === "string" ? ` ${args[0]}` : "";
-    const key = `${kernel}${op} ${sizes.join("/")}`;
-    totals.set(key, (totals.get(key) ?? 0) + elapsed);
-  };
-}
-registerBackend(timed as unknown as Backend);
 
 // The benchmark's own trainer (tensortape.ts, with nn's SGD), on the timed backend.
 const framework = tensortape("wasm", threads);
 await framework.activate();
-setBackend("timed");
+useTimedBackend("timed", (kernel, args, elapsed) => {
+  const sizes = args.filter(ArrayBuffer.isView).map((a) => (a as Float32Array).length);
+  const op = typeof args[0] === "string" ? ` ${args[0]}` : "";
+  const key = `${kernel}${op} ${sizes.join("/")}`;
+  totals.set(key, (totals.get(key) ?? 0) + elapsed);
+});
 const trainer = framework.mlp(sizes, initialWeights(sizes, 1), { kind: "sgd", lr: 0.01 });
 const { x, y } = randomBatch(batch, 3);
 let stepMs = 0;
