@@ -4,7 +4,7 @@
 // LayerNorm, and a linear head that may share its weight with the token embedding.
 import {
   arange,
-  erf,
+  gelu,
   scaledDotProductAttention,
   swapAxes,
   type Tensor,
@@ -73,16 +73,6 @@ export class CausalSelfAttention extends Module {
   }
 }
 
-/**
- * GELU in its exact form, x·Φ(x) = ½x(1 + erf(x/√2)), as nanoGPT's `nn.GELU()`. Written out
- * rather than taken from @tensortape/nn, whose `gelu` is the tanh form built with x³ through
- * `pow`, which costs about three times as much here (bench/gpt.ts).
- * x: [...S] → [...S]
- */
-export function exactGelu(x: Tensor): Tensor {
-  return x.mul(0.5).mul(erf(x.mul(Math.SQRT1_2)).add(1));
-}
-
 /** The feed-forward half of a block: width → 4·width, GELU, → width. x: [B, T, C] → [B, T, C] */
 export class FeedForward extends Module {
   fc: Linear;
@@ -97,7 +87,7 @@ export class FeedForward extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return this.dropout.forward(this.proj.forward(exactGelu(this.fc.forward(x))));
+    return this.dropout.forward(this.proj.forward(gelu(this.fc.forward(x))));
   }
 }
 

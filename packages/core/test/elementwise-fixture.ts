@@ -23,6 +23,7 @@ import {
   floorDivide,
   fmod,
   frac,
+  gelu,
   hypot,
   log1p,
   log2,
@@ -106,6 +107,7 @@ export const unaryOps: Record<string, (x: Tensor) => Tensor> = {
   erf,
   erfc,
   erfinv,
+  gelu: (x) => gelu(x),
 };
 
 /** Our name of each op PyTorch's fixture names in snake case. */

@@ -36,6 +36,7 @@ import {
   fold,
   gather,
   ge,
+  gelu,
   gt,
   hypot,
   identity,
@@ -238,6 +239,10 @@ export const cases: Record<OpName, OpCases> = {
   eq: { noGradient: (x) => eq(x, 0), inputs: () => [r([3])] },
   exp: unary("exp", (x) => x.exp()),
   flatten: [{ name: "flatten 1..2", f: (x) => flatten(x, 1, 2), inputs: [r([2, 3, 2, 2])] }],
+  gelu: [
+    ...unary("gelu", (x) => gelu(x)),
+    { name: "gelu tanh [2, 3]", f: (x) => gelu(x, { approximate: "tanh" }), inputs: [r([2, 3])] },
+  ],
   gather: [
     {
       name: "gather axis 1",

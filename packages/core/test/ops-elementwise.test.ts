@@ -20,6 +20,7 @@ import {
   floorDivide,
   fmod,
   frac,
+  gelu,
   hypot,
   isfinite,
   isinf,
@@ -167,6 +168,7 @@ test("float32 results are PyTorch's float32 results to within one float32 roundi
     erf,
     erfinv,
     rsqrt,
+    gelu: (x) => gelu(x),
   };
   for (const [name, c] of Object.entries(fixture.float32)) {
     const y = ops[name]!(tensor(c.x));

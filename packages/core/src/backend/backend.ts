@@ -41,12 +41,15 @@ export type UnaryKernel =
   | "expm1"
   | "erf"
   | "erfc"
-  | "erfinv";
+  | "erfinv"
+  // GELU, x·Φ(x) = ½x(1 + erf(x/√2)): one pass where the composite took five.
+  | "gelu";
 
 /**
  * out = f(a, b) elementwise over a broadcast shape. Comparisons write 0 or 1. `reluGrad` is
  * ReLU's vector-Jacobian product, a where b > 0 and 0 elsewhere (a the gradient, b ReLU's
- * input), one pass instead of a comparison and a product.
+ * input), one pass instead of a comparison and a product; `geluGrad` is GELU's, a·(Φ(b) +
+ * b·φ(b)), one pass instead of a dozen.
  */
 export type BinaryKernel =
   | "add"
@@ -63,6 +66,7 @@ export type BinaryKernel =
   | "gt"
   | "ge"
   | "reluGrad"
+  | "geluGrad"
   | "atan2"
   // `remainder` takes the sign of b (Python's %), `fmod` the sign of a (C's fmod);
   // `floorDivide` is Python's float //, which stays consistent with `remainder`.

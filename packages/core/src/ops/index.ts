@@ -102,6 +102,7 @@ export {
   convTranspose2d,
 } from "./nn/conv-transpose.js";
 export { fold } from "./nn/fold.js";
+export { type GeluApproximate, type GeluOptions, gelu } from "./nn/gelu.js";
 export { type InterpolateMode, type InterpolateOptions, interpolate } from "./nn/interpolate.js";
 export { type MaxPoolOptions, maxPool1d, maxPool2d } from "./nn/max-pool.js";
 export {

@@ -59,6 +59,7 @@ const table = {
   fold: ops.fold,
   frac: ops.frac,
   gather: ops.gather,
+  gelu: ops.gelu,
   ge: ops.ge,
   gt: ops.gt,
   hypot: ops.hypot,

@@ -99,6 +99,7 @@ const unaryOps: UnaryKernel[] = [
   "erf",
   "erfc",
   "erfinv",
+  "gelu",
 ];
 const binaryOps: BinaryKernel[] = [
   "add",
@@ -115,6 +116,7 @@ const binaryOps: BinaryKernel[] = [
   "gt",
   "ge",
   "reluGrad",
+  "geluGrad",
   "atan2",
   "remainder",
   "fmod",
@@ -377,7 +379,7 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
     }
   });
 
-  test("neg, abs, sqrt, exp and erf of large float32 arrays (the WebAssembly kernel) over every range of their algorithms, tails of 0 to 3", () => {
+  test("neg, abs, sqrt, exp, erf and gelu of large float32 arrays (the WebAssembly kernel) over every range of their algorithms, tails of 0 to 3", () => {
     const generator = new Generator(12);
     // exp: the overflow and underflow thresholds, |x| around ln2/2 and 1.5·ln2 (the reduction's
     // branches), 1 (returned as e), 2^-28 and subnormal results; erf: the breaks at 0.84375,
@@ -392,12 +394,45 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
       }
       const specials = [...SPECIAL, ...edges];
       for (let i = 0; i < size; i += 7) x[i] = specials[(i / 7) % specials.length]!;
-      for (const op of ["neg", "abs", "sqrt", "exp", "erf"] as const) {
+      for (const op of ["neg", "abs", "sqrt", "exp", "erf", "gelu"] as const) {
         const fast = new Float32Array(size);
         const expected = new Float32Array(size);
         wasmBackend.unary(op, x, fast);
         referenceBackend.unary(op, x, expected);
         expectSame(fast, expected, `${op} float32 [${size}]`);
+      }
+    }
+  });
+
+  test("GELU's gradient of large float32 arrays (the WebAssembly kernel) over erf's and exp's ranges, and the layouts it leaves to JavaScript", () => {
+    const generator = new Generator(13);
+    // x/√2 across erf's breaks (0.84375, 1.25, 1/0.35, 6), −x²/2 across exp's (2^-28, ln2/2,
+    // 1.5·ln2, the underflow near −745), tiny and subnormal x, and the specials.
+    const edges = [1.1932, -1.1933, 1.7677, -1.7678, 4.0406, 8.4852, -8.4853, 2 ** -14];
+    edges.push(0.8326, -0.8327, 1.4891, 38.6, -38.7, 1e-40, -1e-45, 2 ** -28);
+    for (const size of [1024, 1025, 1027, 4099]) {
+      const x = new Float32Array(size);
+      const g = new Float32Array(size);
+      for (let i = 0; i < size; i++) {
+        x[i] = (generator.uniform() < 0.5 ? -1 : 1) * 10 ** (generator.uniform() * 6 - 4);
+        g[i] = generator.normal();
+      }
+      const specials = [...SPECIAL, ...edges];
+      for (let i = 0; i < size; i += 7) x[i] = specials[(i / 7) % specials.length]!;
+      for (let i = 3; i < size; i += 11) g[i] = SPECIAL[(i / 11) % SPECIAL.length]!;
+      const view = (data: Float32Array, strides: number[]) => ({ data, offset: 0, strides });
+      const cases: [string, StridedView, StridedView, number[]][] = [
+        ["contiguous", view(g, [1]), view(x, [1]), [size]],
+        // A broadcast gradient and a transposed input go to the JavaScript loop.
+        ["broadcast", view(g, [0]), view(x, [1]), [size]],
+        ["reversed", view(g, [1]), { data: x, offset: size - 1, strides: [-1] }, [size]],
+      ];
+      for (const [label, a, b, shape] of cases) {
+        const fast = new Float32Array(size);
+        const expected = new Float32Array(size);
+        wasmBackend.binary("geluGrad", a, b, fast, shape);
+        referenceBackend.binary("geluGrad", a, b, expected, shape);
+        expectSame(fast, expected, `geluGrad ${label} [${size}]`);
       }
     }
   });

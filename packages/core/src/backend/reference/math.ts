@@ -43,7 +43,26 @@ export const unaryFns: Record<UnaryKernel, (x: number) => number> = {
   erf,
   erfc,
   erfinv,
+  gelu,
 };
+
+/** GELU, x·Φ(x), as PyTorch evaluates it: x·½·(1 + erf(x/√2)). */
+export function gelu(x: number): number {
+  return x * 0.5 * (1 + erf(x * Math.SQRT1_2));
+}
+
+/** 1/√(2π), as PyTorch forms it: M_2_SQRTPI · M_SQRT1_2 · ½. */
+export const INV_SQRT_2PI = 1.1283791670955126 * Math.SQRT1_2 * 0.5;
+
+/**
+ * GELU's vector-Jacobian product g·(Φ(x) + x·φ(x)), φ the normal density, as PyTorch's
+ * gelu_backward evaluates it.
+ */
+export function geluGrad(g: number, x: number): number {
+  const cdf = 0.5 * (1 + erf(x * Math.SQRT1_2));
+  const pdf = Math.exp(-0.5 * x * x) * INV_SQRT_2PI;
+  return g * (cdf + x * pdf);
+}
 
 /**
  * Rounds to the nearest integer, ties to even (torch.round, IEEE roundTiesToEven). Math.round
@@ -127,6 +146,7 @@ export const binaryFns: Record<BinaryKernel, (a: number, b: number) => number> =
   gt: (a, b) => (a > b ? 1 : 0),
   ge: (a, b) => (a >= b ? 1 : 0),
   reluGrad: (g, x) => (x > 0 ? g : 0),
+  geluGrad,
   atan2: Math.atan2,
   remainder,
   // JavaScript's % is C's fmod: exact, with the sign of a.

@@ -13,6 +13,8 @@ import { erf, erfc, erfinv } from "../reference/erf.js";
 import {
   copysign,
   floorDivide,
+  gelu,
+  geluGrad,
   logaddexp,
   pow,
   remainder,
@@ -113,6 +115,9 @@ function binaryRow(
       return;
     case "reluGrad":
       for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = b[bi]! > 0 ? a[ai]! : 0;
+      return;
+    case "geluGrad":
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = geluGrad(a[ai]!, b[bi]!);
       return;
     case "atan2":
       for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = Math.atan2(a[ai]!, b[bi]!);
@@ -332,6 +337,9 @@ export function unaryFast(op: UnaryKernel, x: TypedArray, out: TypedArray): void
       return;
     case "erfinv":
       for (let i = 0; i < n; i++) out[i] = erfinv(x[i]!);
+      return;
+    case "gelu":
+      for (let i = 0; i < n; i++) out[i] = gelu(x[i]!);
       return;
   }
 }

@@ -43,6 +43,7 @@ export interface KernelExports {
   matmulBatchF64(...args: number[]): void;
   reluF32(x: number, out: number, n: number): void;
   unaryF32(op: number, x: number, out: number, n: number): void;
+  geluGradF32(g: number, x: number, out: number, n: number): void;
   roundF32(op: number, x: number, out: number, n: number): void;
   roundF64(op: number, x: number, out: number, n: number): void;
   sumColumnsF32(x: number, rows: number, n: number, acc: number, out: number): void;

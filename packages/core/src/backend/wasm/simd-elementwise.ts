@@ -50,10 +50,11 @@ const unaryCodes: Partial<Record<UnaryKernel, number>> = {
   sqrt: 2,
   exp: 3,
   erf: 4,
+  gelu: 5,
 };
 
 /**
- * out = f(x) in WebAssembly for f one of −x, |x| and √x (SIMD) or eˣ and erf x (the
+ * out = f(x) in WebAssembly for f one of −x, |x| and √x (SIMD) or eˣ, erf x and GELU (the
  * reference's float64 evaluation, without a call into the engine per element); false
  * (nothing written) for other ops and small arrays.
  */
@@ -72,6 +73,34 @@ export function unarySimd(
   runtime.f32.set(x, at >> 2);
   runtime.exports.unaryF32(code, at, at, n);
   out.set(runtime.f32.subarray(at >> 2, (at >> 2) + n));
+  return true;
+}
+
+/**
+ * out = GELU's vector-Jacobian product g·(Φ(x) + x·φ(x)) in WebAssembly when g and x are
+ * float32 and contiguous over `shape` (as the gradient and the saved input are); false
+ * (nothing written) otherwise.
+ */
+export function geluGradSimd(
+  runtime: KernelRuntime,
+  g: StridedView,
+  x: StridedView,
+  out: Float32Array,
+  shape: readonly number[],
+): boolean {
+  const n = out.length;
+  if (n < SIMD_MIN_ELEMENTS || !(g.data instanceof Float32Array)) return false;
+  if (!(x.data instanceof Float32Array)) return false;
+  const c = collapse(shape, [g.strides, x.strides]);
+  if (c.shape.length !== 1 || c.strides[0]![0] !== 1 || c.strides[1]![0] !== 1) return false;
+  runtime.reset();
+  const gAt = runtime.allocate(n * 4);
+  const xAt = runtime.allocate(n * 4);
+  if (gAt < 0 || xAt < 0) return false;
+  runtime.f32.set(g.data.subarray(g.offset, g.offset + n), gAt >> 2);
+  runtime.f32.set(x.data.subarray(x.offset, x.offset + n), xAt >> 2);
+  runtime.exports.geluGradF32(gAt, xAt, gAt, n);
+  out.set(runtime.f32.subarray(gAt >> 2, (gAt >> 2) + n));
   return true;
 }
 

@@ -1,12 +1,13 @@
 /**
  * The fast backend: float32 and float64 matrix products in WebAssembly SIMD (threaded when
  * large), ReLU and comparisons as branch-free SIMD, float32 + − × ÷ and copysign, floor,
- * ceil, trunc and round (float32 and float64), float32 −x, |x|, √x, eˣ and erf x, column
- * sums, float32 softmax and the optimizers' updates in SIMD, float32 im2col, col2im and pooling in WebAssembly (softmax and
- * the window kernels split over the threads when large), copies of any rank in typed loops,
- * and the other elementwise and reduction kernels as one JavaScript loop per op. Whatever it does not accelerate (integer products, operands that
- * do not collapse to two dimensions) it hands to the reference backend, which it is tested
- * against kernel by kernel.
+ * ceil, trunc and round (float32 and float64), float32 −x, |x|, √x, eˣ, erf x, GELU and
+ * GELU's gradient, column sums, float32 softmax and the optimizers' updates in SIMD, float32
+ * im2col, col2im and pooling in WebAssembly (softmax and the window kernels split over the
+ * threads when large), copies of any rank in typed loops, and the other elementwise and
+ * reduction kernels as one JavaScript loop per op. Whatever it does not accelerate (integer
+ * products, operands that do not collapse to two dimensions) it hands to the reference
+ * backend, which it is tested against kernel by kernel.
  */
 import type { Backend } from "../backend.js";
 import { referenceBackend } from "../reference/reference-backend.js";
@@ -25,6 +26,7 @@ import { scatterReduceFast } from "./scatter-reduce.js";
 import {
   arithmeticSimd,
   compareSimd,
+  geluGradSimd,
   reluSimd,
   roundSimd,
   sumColumnsSimd,
@@ -68,6 +70,14 @@ export const wasmBackend: Backend = {
     const runtime = getLocalRuntime();
     if (runtime && out instanceof Uint8Array && compareSimd(runtime, op, a, b, out, shape)) return;
     if (runtime && out instanceof Float32Array && arithmeticSimd(runtime, op, a, b, out, shape)) {
+      return;
+    }
+    if (
+      op === "geluGrad" &&
+      runtime &&
+      out instanceof Float32Array &&
+      geluGradSimd(runtime, a, b, out, shape)
+    ) {
       return;
     }
     if (!binaryFast(op, a, b, out, shape)) referenceBackend.binary(op, a, b, out, shape);

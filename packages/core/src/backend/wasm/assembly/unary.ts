@@ -11,6 +11,7 @@ const ABS = 1;
 const SQRT = 2;
 const EXP = 3;
 const ERF = 4;
+const GELU = 5;
 
 // fdlibm's e_exp.c constants.
 const O_THRESHOLD: f64 = 709.782712893384;
@@ -251,6 +252,24 @@ const C_SIGN = 43;
 const C_ROUNDING = 44;
 /** The int64 1023 in both lanes. */
 const C_EXPONENT_BIAS = 45;
+/** 1/√2, −½ and 1/√(2π), GELU's constants. */
+const C_SQRT1_2 = 46;
+const C_MINUS_HALF = 47;
+const C_INV_SQRT_2PI = 48;
+/** erf's tail, 1.25 ≤ |x| < 6: where it ends, where its second rational form starts
+ * (1/0.35, as the scalar code's test), 0.5625, and the mask that keeps a double's high word. */
+const C_ERF_TAIL_END = 49;
+const C_ERF_FAR = 50;
+const C_NINE_SIXTEENTHS = 51;
+const C_HIGH_WORD = 52;
+/** The tail's R (8 coefficients) and S (9) below 1/0.35, and above it, each padded with a
+ * leading 0 to the same count: a Horner step from 0 gives the next coefficient exactly. */
+const C_TAIL_R_NEAR = 53;
+const C_TAIL_S_NEAR = 61;
+const C_TAIL_R_FAR = 70;
+const C_TAIL_S_FAR = 78;
+/** 1/√(2π) as PyTorch forms it (M_2_SQRTPI · M_SQRT1_2 · ½), and so the reference. */
+const INV_SQRT_2PI: f64 = 1.1283791670955126 * Math.SQRT1_2 * 0.5;
 
 const LANES: usize = memory.data<f64>([
   TINY,
@@ -345,6 +364,88 @@ const LANES: usize = memory.data<f64>([
   6755399441055744.0,
   reinterpret<f64>(1023),
   reinterpret<f64>(1023),
+  Math.SQRT1_2,
+  Math.SQRT1_2,
+  -0.5,
+  -0.5,
+  INV_SQRT_2PI,
+  INV_SQRT_2PI,
+  6.0,
+  6.0,
+  2.8571434020996094,
+  2.8571434020996094,
+  0.5625,
+  0.5625,
+  reinterpret<f64>(0xffffffff00000000),
+  reinterpret<f64>(0xffffffff00000000),
+  -0.009864944034847148,
+  -0.009864944034847148,
+  -0.6938585727071818,
+  -0.6938585727071818,
+  -10.558626225323291,
+  -10.558626225323291,
+  -62.375332450326006,
+  -62.375332450326006,
+  -162.39666946257347,
+  -162.39666946257347,
+  -184.60509290671104,
+  -184.60509290671104,
+  -81.2874355063066,
+  -81.2874355063066,
+  -9.814329344169145,
+  -9.814329344169145,
+  1.0,
+  1.0,
+  19.651271667439257,
+  19.651271667439257,
+  137.65775414351904,
+  137.65775414351904,
+  434.56587747522923,
+  434.56587747522923,
+  645.3872717332679,
+  645.3872717332679,
+  429.00814002756783,
+  429.00814002756783,
+  108.63500554177944,
+  108.63500554177944,
+  6.570249770319282,
+  6.570249770319282,
+  -0.0604244152148581,
+  -0.0604244152148581,
+  -0.0098649429247001,
+  -0.0098649429247001,
+  -0.799283237680523,
+  -0.799283237680523,
+  -17.757954917754752,
+  -17.757954917754752,
+  -160.63638485582192,
+  -160.63638485582192,
+  -637.5664433683896,
+  -637.5664433683896,
+  -1025.0951316110772,
+  -1025.0951316110772,
+  -483.5191916086514,
+  -483.5191916086514,
+  0.0,
+  0.0,
+  1.0,
+  1.0,
+  30.33806074348246,
+  30.33806074348246,
+  325.7925129965739,
+  325.7925129965739,
+  1536.729586084437,
+  1536.729586084437,
+  3199.8582195085955,
+  3199.8582195085955,
+  2553.0504064331644,
+  2553.0504064331644,
+  474.52854120695537,
+  474.52854120695537,
+  -22.44095244658582,
+  -22.44095244658582,
+  0.0,
+  0.0,
 ]);
 
 /** Constant number `c` in both lanes. */
@@ -370,6 +471,19 @@ function horner(z: v128, c: i32, n: i32): v128 {
   acc = step(c + 2, z, acc);
   acc = step(c + 1, z, acc);
   return step(c, z, acc);
+}
+
+/**
+ * Horner's form over n coefficients as `horner`, each lane taking its coefficients from the
+ * set at `far` where `useFar` is set and from the set at `near` elsewhere.
+ */
+function hornerSelect(z: v128, near: i32, far: i32, n: i32, useFar: v128): v128 {
+  let acc = v128.bitselect(lanes(far + n - 1), lanes(near + n - 1), useFar);
+  for (let i = n - 2; i >= 0; i--) {
+    const c = v128.bitselect(lanes(far + i), lanes(near + i), useFar);
+    acc = f64x2.add(c, f64x2.mul(z, acc));
+  }
+  return acc;
 }
 
 /**
@@ -427,26 +541,60 @@ class Lanes {
   }
 
   /**
-   * erf for two lanes as erfF64 computes each, for 2^-28 ≤ |x| < 1.25 (the rational forms near
-   * 0 and near 1, which a GELU's inputs almost always fall in); a pair with a lane beyond (the
-   * tail, which takes two exps, NaN, tiny arguments) goes to the scalar code.
+   * erf for two lanes as erfF64 computes each, for 2^-28 ≤ |x| < 6 (the rational forms near 0
+   * and near 1 and the tail's two exps, which a GELU's inputs almost always fall in), each
+   * form computed only when a lane needs it; a pair with a lane beyond (NaN, tiny arguments,
+   * |x| ≥ 6) goes to the scalar code.
    */
   @inline
   static erf(x: v128): v128 {
     const a = f64x2.abs(x);
-    const common = v128.and(f64x2.ge(a, lanes(C_TINY)), f64x2.lt(a, lanes(C_ERF_NEAR)));
+    const common = v128.and(f64x2.ge(a, lanes(C_TINY)), f64x2.lt(a, lanes(C_ERF_TAIL_END)));
     if (!i64x2.all_true(common)) return Lanes.each(x, false);
-    // x + x·R(z)/S(z) below 0.84375.
-    const z = f64x2.mul(x, x);
-    const ratio = f64x2.div(horner(z, C_ERF_R, 5), horner(z, C_ERF_S, 6));
-    const nearZero = f64x2.add(x, f64x2.mul(x, ratio));
     const small = f64x2.lt(a, lanes(C_ERF_SMALL));
-    if (i64x2.all_true(small)) return nearZero;
-    // ±(erx + P(s)/Q(s)), s = |x| − 1, up to 1.25; y > 0, so x's sign bit on y makes −y.
-    const s = f64x2.sub(a, lanes(C_ONE));
-    const y = f64x2.add(lanes(C_ERX), f64x2.div(horner(s, C_ERF_P, 7), horner(s, C_ERF_Q, 7)));
-    const nearOne = v128.or(y, v128.and(x, lanes(C_SIGN)));
-    return v128.bitselect(nearZero, nearOne, small);
+    // x + x·R(z)/S(z) below 0.84375.
+    let nearZero = x;
+    if (v128.any_true(small)) {
+      const z = f64x2.mul(x, x);
+      const ratio = f64x2.div(horner(z, C_ERF_R, 5), horner(z, C_ERF_S, 6));
+      nearZero = f64x2.add(x, f64x2.mul(x, ratio));
+      if (i64x2.all_true(small)) return nearZero;
+    }
+    // The others compute y = erf |x| > 0; x's sign bit on y then makes −y for x < 0.
+    const nearOne = f64x2.lt(a, lanes(C_ERF_NEAR));
+    let y = a;
+    if (v128.any_true(v128.andnot(nearOne, small))) {
+      // erx + P(s)/Q(s), s = |x| − 1, up to 1.25.
+      const s = f64x2.sub(a, lanes(C_ONE));
+      y = f64x2.add(lanes(C_ERX), f64x2.div(horner(s, C_ERF_P, 7), horner(s, C_ERF_Q, 7)));
+    }
+    if (!i64x2.all_true(nearOne)) y = v128.bitselect(y, Lanes.erfTail(a), nearOne);
+    return v128.bitselect(nearZero, v128.or(y, v128.and(x, lanes(C_SIGN))), small);
+  }
+
+  /**
+   * 1 − erfc a for two lanes, 1.25 ≤ a < 6, as the scalar code's 1 − tail(a): erfc a =
+   * e^(−z² − 0.5625)·e^((z − a)(z + a) + R/S)/a, z being a with its low word cleared, and R/S a
+   * rational function of 1/a² with one set of coefficients below 1/0.35 and another above.
+   */
+  @inline
+  static erfTail(a: v128): v128 {
+    const s = f64x2.div(lanes(C_ONE), f64x2.mul(a, a));
+    const far = f64x2.ge(a, lanes(C_ERF_FAR));
+    const r = hornerSelect(s, C_TAIL_R_NEAR, C_TAIL_R_FAR, 8, far);
+    const q = hornerSelect(s, C_TAIL_S_NEAR, C_TAIL_S_FAR, 9, far);
+    const z = v128.and(a, lanes(C_HIGH_WORD));
+    const e0 = Lanes.exp(f64x2.sub(f64x2.mul(f64x2.neg(z), z), lanes(C_NINE_SIXTEENTHS)));
+    const arg = f64x2.add(f64x2.mul(f64x2.sub(z, a), f64x2.add(z, a)), f64x2.div(r, q));
+    const e1 = Lanes.exp(arg);
+    return f64x2.sub(lanes(C_ONE), f64x2.div(f64x2.mul(e0, e1), a));
+  }
+
+  /** Φ(x) = ½·(1 + erf(x/√2)) for two lanes, as the reference's gelu and geluGrad form it. */
+  @inline
+  static normalCdf(x: v128): v128 {
+    const e = Lanes.erf(f64x2.mul(x, lanes(C_SQRT1_2)));
+    return f64x2.mul(lanes(C_HALF), f64x2.add(lanes(C_ONE), e));
   }
 }
 
@@ -489,10 +637,57 @@ function erfRows(x: usize, out: usize, n: i32): void {
   if (n & 1) store<f32>(out + pairs, <f32>erfF64(load<f32>(x + pairs)));
 }
 
+/** GELU as the reference's gelu: x·½·(1 + erf(x/√2)). */
+function geluF64(x: f64): f64 {
+  return x * 0.5 * (1 + erfF64(x * Math.SQRT1_2));
+}
+
+/** GELU's vector-Jacobian product as the reference's geluGrad: g·(Φ(x) + x·φ(x)). */
+function geluGradF64(g: f64, x: f64): f64 {
+  const cdf = 0.5 * (1 + erfF64(x * Math.SQRT1_2));
+  const pdf = expF64(-0.5 * x * x) * INV_SQRT_2PI;
+  return g * (cdf + x * pdf);
+}
+
+/**
+ * GELU, two elements at a time (the last one alone). x·½·(1 + e) rather than x·Φ(x): the
+ * reference multiplies in that order, and (x·½)·(1 + e) rounds differently from x·(½·(1 + e)).
+ */
+function geluRows(x: usize, out: usize, n: i32): void {
+  const pairs = (<usize>(n >> 1)) << 3;
+  for (let at: usize = 0; at < pairs; at += 8) {
+    const v = load2(x + at);
+    const e = Lanes.erf(f64x2.mul(v, lanes(C_SQRT1_2)));
+    store2(out + at, f64x2.mul(f64x2.mul(v, lanes(C_HALF)), f64x2.add(lanes(C_ONE), e)));
+  }
+  if (n & 1) store<f32>(out + pairs, <f32>geluF64(load<f32>(x + pairs)));
+}
+
+/**
+ * out[i] = g[i]·(Φ(x[i]) + x[i]·φ(x[i])), GELU's vector-Jacobian product, for float32 g and x
+ * of n elements each, evaluated in float64 as the reference's geluGrad and rounded once. One
+ * pass where the composite backward made a dozen; `out` may be `g` or `x`.
+ */
+export function geluGradF32(g: usize, x: usize, out: usize, n: i32): void {
+  const pairs = (<usize>(n >> 1)) << 3;
+  for (let at: usize = 0; at < pairs; at += 8) {
+    const v = load2(x + at);
+    const cdf = Lanes.normalCdf(v);
+    const density = f64x2.mul(
+      Lanes.exp(f64x2.mul(f64x2.mul(lanes(C_MINUS_HALF), v), v)),
+      lanes(C_INV_SQRT_2PI),
+    );
+    store2(out + at, f64x2.mul(load2(g + at), f64x2.add(cdf, f64x2.mul(v, density))));
+  }
+  if (n & 1) {
+    store<f32>(out + pairs, <f32>geluGradF64(load<f32>(g + pairs), load<f32>(x + pairs)));
+  }
+}
+
 /**
  * out[i] = f(x[i]) for i < n, f one of −x, |x|, √x (exact in float32: √ of a float32 rounded
  * once to float32 equals the float64 root rounded to float32), eˣ and erf x (in float64, then
- * rounded once). `out` may be `x`.
+ * rounded once) and GELU (likewise). `out` may be `x`.
  */
 export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
   if (op === NEG) signRows(NEG, x, out, n);
@@ -500,4 +695,5 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
   else if (op === SQRT) signRows(SQRT, x, out, n);
   else if (op === EXP) expRows(x, out, n);
   else if (op === ERF) erfRows(x, out, n);
+  else if (op === GELU) geluRows(x, out, n);
 }

@@ -397,6 +397,21 @@ fn erf_(x: f32) -> f32 {
   return select(y, -y, x < 0.0);
 }
 
+// GELU and its vector-Jacobian product. Φ(x) is ½·erfc(−x/√2) rather than ½·(1 + erf(x/√2)):
+// in float32 the sum cancels to 0 below x ≈ −5, where erfc keeps Φ's relative precision.
+fn normal_cdf_(x: f32) -> f32 {
+  return 0.5 * erfc_(-x * 0.70710678118654752);
+}
+
+fn gelu_(x: f32) -> f32 {
+  return x * normal_cdf_(x);
+}
+
+fn gelu_grad_(g: f32, x: f32) -> f32 {
+  let density = exp_(-0.5 * x * x) * 0.3989422804014327;
+  return g * (normal_cdf_(x) + x * density);
+}
+
 fn erfc_(x: f32) -> f32 {
   if (is_nan(x)) { return x; }
   let a = abs(x);
@@ -686,6 +701,7 @@ export const UNARY_F32: Record<UnaryKernel, string> = {
   erf: "erf_(v)",
   erfc: "erfc_(v)",
   erfinv: "erfinv_(v)",
+  gelu: "gelu_(v)",
 };
 
 /**
@@ -720,6 +736,7 @@ export const BINARY_F32: Record<BinaryKernel, string> = {
   gt: "b2f(lt_(b, a))",
   ge: "b2f(le_(b, a))",
   reluGrad: "select(0.0, a, b > 0.0 && !is_nan(b))",
+  geluGrad: "gelu_grad_(a, b)",
   atan2: "atan2_(a, b)",
   remainder: "remainder_(a, b)",
   fmod: "fmod_(a, b)",
