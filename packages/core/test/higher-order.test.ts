@@ -1,5 +1,5 @@
-import { grad, gradients, graphOf, type Tensor, tensor } from "@tensortape/core";
-import { assertClose, randomTensor } from "@tensortape/core/testing";
+import { grad, gradients, graphOf, layerNorm, type Tensor, tensor } from "@tensortape/core";
+import { assertClose, gradgradcheck, randomTensor } from "@tensortape/core/testing";
 import { describe, expect, test } from "vitest";
 
 const EPS = 1e-5;
@@ -276,5 +276,16 @@ describe("grad with numbers", () => {
     // (x³)' = 3x², (x³)'' = 6x at x = 2
     expect(grad(cube)(2).item()).toBe(12);
     expect(grad(grad(cube))(2).item()).toBe(12);
+  });
+});
+
+describe("fused ops' backward rules are differentiable", () => {
+  test("layerNorm: second derivatives in x, weight and bias against finite differences", () => {
+    const x = randomTensor([3, 4], { seed: 41 });
+    const w = randomTensor([4], { seed: 42, low: 0.5, high: 2 });
+    const b = randomTensor([4], { seed: 43 });
+    const result = gradgradcheck((x, w, b) => layerNorm(x!, 4, w, b), [x, w, b]);
+    expect(result.passed).toBe(true);
+    expect(gradgradcheck((x) => layerNorm(x!, [2, 2]), [x.reshape([3, 2, 2])]).passed).toBe(true);
   });
 });

@@ -46,6 +46,7 @@ import {
   isinf,
   isnan,
   kthvalue,
+  layerNorm,
   le,
   lerp,
   logaddexp,
@@ -390,6 +391,24 @@ export const cases: Record<OpName, OpCases> = {
   ],
   argsort: { noGradient: (x) => argsort(x), inputs: () => [r([2, 3])] },
   topk: [{ name: "topk 2 of axis -1", f: (x) => topk(x, 2).values, inputs: [r([3, 4])] }],
+  layerNorm: [
+    { name: "layerNorm last axis", f: (x) => layerNorm(x!, 4), inputs: [r([3, 4])] },
+    {
+      name: "layerNorm two axes, weight and bias",
+      f: (x, w, b) => layerNorm(x!, [2, 3], w, b),
+      inputs: [r([2, 2, 3]), r([2, 3], 0.5, 2), r([2, 3])],
+    },
+    {
+      name: "layerNorm of a vector, weight only, eps 0.1",
+      f: (x, w) => layerNorm(x!, [5], w, null, { eps: 0.1 }),
+      inputs: [r([5]), r([5], 0.5, 2)],
+    },
+    {
+      name: "layerNorm bias only",
+      f: (x, b) => layerNorm(x!, 3, null, b),
+      inputs: [r([2, 3]), r([3])],
+    },
+  ],
   kthvalue: [
     { name: "kthvalue 2 keepDims", f: (x) => kthvalue(x, 2, 0, true).values, inputs: [r([3, 4])] },
   ],

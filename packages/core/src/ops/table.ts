@@ -71,6 +71,7 @@ const table = {
   isinf: ops.isinf,
   isnan: ops.isnan,
   kthvalue: ops.kthvalue,
+  layerNorm: ops.layerNorm,
   le: ops.le,
   lerp: ops.lerp,
   log: ops.log,

@@ -1,6 +1,7 @@
 import {
   checkOptions,
   type Generator,
+  layerNorm,
   ShapeError,
   shapesEqual,
   type Tensor,
@@ -67,13 +68,7 @@ export class LayerNorm extends Module {
         { x: x.shape, normalizedShape: this.normalizedShape },
       );
     }
-    const axes = this.normalizedShape.map((_, i) => x.rank - k + i);
-    const centred = x.sub(x.mean(axes, true));
-    const variance = centred.square().mean(axes, true);
-    let y = centred.div(variance.add(this.eps).sqrt());
-    if (this.weight) y = y.mul(this.weight);
-    if (this.bias) y = y.add(this.bias);
-    return y;
+    return layerNorm(x, this.normalizedShape, this.weight, this.bias, { eps: this.eps });
   }
 
   override extraRepr(): string {

@@ -1,0 +1,153 @@
+import { applyOp, type OpSpec } from "../../autograd/apply.js";
+import { isGradEnabled } from "../../autograd/grad-mode.js";
+import { checkOptions, ShapeError, ValueError } from "../../errors.js";
+import { shapesEqual } from "../../shape.js";
+import type { Tensor, TensorLike } from "../../tensor.js";
+import { add } from "../add.js";
+import { div } from "../div.js";
+import { rsqrt } from "../elementwise/rsqrt.js";
+import { asTensor, requireFloat } from "../kernels.js";
+import { mul } from "../mul.js";
+import { sub } from "../sub.js";
+import { sum } from "../sum.js";
+
+/** Options of `layerNorm`, as PyTorch's `F.layer_norm` takes them. */
+export interface LayerNormOptions {
+  /** Added to the variance before its square root. Default 1e-5. */
+  readonly eps?: number;
+}
+
+interface LayerNormAttrs {
+  /** The trailing axes normalised over. */
+  readonly axes: readonly number[];
+  /** The leading axes, over which the weight's and bias's gradients sum. */
+  readonly leading: readonly number[];
+  /** Elements per normalised group. */
+  readonly count: number;
+  readonly eps: number;
+  readonly hasWeight: boolean;
+  readonly hasBias: boolean;
+}
+
+/** The normalised input x̂ = (x − mean)·rstd and rstd = 1/√(var + eps), per group. */
+interface Normalized {
+  readonly xhat: Tensor;
+  readonly rstd: Tensor;
+}
+
+/** The weight and bias among an op's inputs after x, each present or not. */
+function affineOf(
+  affine: readonly Tensor[],
+  { hasWeight, hasBias }: LayerNormAttrs,
+): { weight?: Tensor; bias?: Tensor } {
+  return {
+    weight: hasWeight ? affine[0] : undefined,
+    bias: hasBias ? affine[hasWeight ? 1 : 0] : undefined,
+  };
+}
+
+/** x̂ and rstd from tensor ops: recorded when grad mode is on, for second derivatives. */
+function normalize(x: Tensor, { axes, count, eps }: LayerNormAttrs): Normalized {
+  const centred = sub(x, div(sum(x, axes, true), count));
+  const variance = div(sum(mul(centred, centred), axes, true), count);
+  const rstd = rsqrt(add(variance, eps));
+  return { xhat: mul(centred, rstd), rstd };
+}
+
+const layerNormOp: OpSpec<LayerNormAttrs, Normalized> = {
+  name: "layerNorm",
+  // One node on the tape for the whole normalisation: the composite recorded eleven ops and
+  // its backward made about fifteen passes over the activations, this one eleven.
+  forward: ([x, ...affine], attrs) => {
+    const { weight, bias } = affineOf(affine, attrs);
+    const normalized = normalize(x!, attrs);
+    let y = normalized.xhat;
+    if (weight) y = mul(y, weight);
+    if (bias) y = add(y, bias);
+    return { output: y, saved: normalized };
+  },
+  // With ĝ = g·w: dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), dw = Σ g·x̂, db = Σ g, the sums over
+  // the leading axes. When the backward is itself recorded (second derivatives), x̂ and rstd
+  // are recomputed from x so that their dependence on x is on the tape too.
+  backward: (g, { inputs, saved, attrs }) => {
+    const [x, ...affine] = inputs;
+    const { weight, bias } = affineOf(affine, attrs);
+    const { xhat, rstd } = isGradEnabled() ? normalize(x!, attrs) : saved;
+    const { axes, leading, count } = attrs;
+    const scaled = weight ? mul(g, weight) : g;
+    let dx: Tensor | null = null;
+    if (x!.requiresGrad) {
+      const meanGrad = div(sum(scaled, axes, true), count);
+      const meanProjection = div(sum(mul(scaled, xhat), axes, true), count);
+      dx = mul(sub(sub(scaled, meanGrad), mul(xhat, meanProjection)), rstd);
+    }
+    const overLeading = (t: Tensor) => (leading.length > 0 ? sum(t, leading) : t);
+    const grads: (Tensor | null)[] = [dx];
+    if (weight) grads.push(weight.requiresGrad ? overLeading(mul(g, xhat)) : null);
+    if (bias) grads.push(bias.requiresGrad ? overLeading(g) : null);
+    return grads;
+  },
+};
+
+/**
+ * Layer normalisation over the trailing `normalizedShape` dimensions, as PyTorch's
+ * `F.layer_norm`: each group of those dimensions is shifted to mean 0 and scaled to variance
+ * 1 (the biased variance, plus `eps`), then multiplied by `weight` and shifted by `bias`
+ * (each of shape `normalizedShape`), when given. One op on the tape, with its own backward.
+ * x: [...B, ...N] → [...B, ...N], N = normalizedShape
+ * @example layerNorm(tensor([[1, 2, 3]]), [3]) // tensor([[-1.2247, 0., 1.2247]])
+ */
+export function layerNorm(
+  x: TensorLike,
+  normalizedShape: number | readonly number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  options: LayerNormOptions = {},
+): Tensor {
+  checkOptions("layerNorm", options, ["eps"]);
+  const t = asTensor(x as Tensor | number);
+  requireFloat("layerNorm", t);
+  const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+  const k = shape.length;
+  if (k === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new ValueError(
+      "layerNorm",
+      `normalizedShape must be one or more positive integers; got [${shape.join(", ")}]`,
+    );
+  }
+  if (t.rank < k || !shapesEqual(t.shape.slice(t.rank - k), shape)) {
+    throw new ShapeError(
+      "layerNorm",
+      "the input's trailing dimensions must equal normalizedShape",
+      { x: t.shape, normalizedShape: shape },
+    );
+  }
+  for (const [name, p] of [
+    ["weight", weight],
+    ["bias", bias],
+  ] as const) {
+    if (p && !shapesEqual(p.shape, shape)) {
+      throw new ShapeError("layerNorm", `${name} must have the shape normalizedShape`, {
+        [name]: p.shape,
+        normalizedShape: shape,
+      });
+    }
+  }
+  const eps = options.eps ?? 1e-5;
+  if (typeof eps !== "number" || !(eps >= 0)) {
+    throw new ValueError("layerNorm", `eps must be a number ≥ 0; got ${String(eps)}`);
+  }
+  const rank = t.rank;
+  const attrs: LayerNormAttrs = {
+    axes: shape.map((_, i) => rank - k + i),
+    leading: Array.from({ length: rank - k }, (_, i) => i),
+    count: shape.reduce((a, b) => a * b, 1),
+    eps,
+    hasWeight: weight != null,
+    hasBias: bias != null,
+  };
+  const inputs: Tensor[] = [t];
+  if (weight) inputs.push(weight);
+  if (bias) inputs.push(bias);
+  return applyOp(layerNormOp, inputs, attrs);
+}
