@@ -126,6 +126,15 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const attrs = { transA: options.transA === true, transB: options.transB === true };
   const aVector = a.rank === 1;
   const bVector = b.rank === 1;
+  const k = a.shape[a.rank - 1]!;
+  if (a.rank > 2 && b.rank === 2 && !attrs.transA && b.shape[attrs.transB ? 1 : 0] === k) {
+    // A batch of matrices times one matrix (a linear layer on [B, T, C]) is one product of
+    // B·T rows: its backward then forms the weight's gradient as one product of depth B·T,
+    // where a batched backward made B products and summed them over the batch.
+    const rows = reshape(a, [sizeOf(a.shape.slice(0, -1)), k]);
+    const out = applyOp(matmulOp, [rows, b], attrs);
+    return reshape(out, [...a.shape.slice(0, -1), out.shape[1]!]);
+  }
   const a2 = aVector ? reshape(a, [1, a.size]) : a;
   const b2 = bVector ? reshape(b, [b.size, 1]) : b;
   const out = applyOp(matmulOp, [a2, b2], attrs);
