@@ -4,11 +4,14 @@ import {
   type ReduceKernel,
   referenceBackend,
   type StridedView,
+  setNumThreads,
   type TypedArray,
   type UnaryKernel,
   wasmBackend,
 } from "@tensortape/core";
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
+import { getRuntime } from "../../src/backend/wasm/runtime.js";
+import { getPool, threadTesting } from "../../src/backend/wasm/thread-pool.js";
 
 // The JavaScript kernels evaluate the reference's expressions in the reference's order, so
 // they are held to bit-identical results (NaN where the reference gives NaN).
@@ -563,6 +566,51 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
           }
         }
       }
+    }
+  });
+});
+
+describe("the float64-lane kernels split over threads", () => {
+  afterEach(() => {
+    threadTesting.cores = undefined;
+    threadTesting.busy = undefined;
+    setNumThreads(2);
+  });
+
+  test("exp, erf, gelu and GELU's gradient give the reference's bits on 1 and 3 threads", () => {
+    threadTesting.cores = 4;
+    threadTesting.busy = false;
+    const generator = new Generator(21);
+    const size = 100_003;
+    const x = Float32Array.from({ length: size }, () => 3 * generator.normal());
+    const g = Float32Array.from({ length: size }, () => generator.normal());
+    for (let i = 0; i < size; i += 101) x[i] = SPECIAL[(i / 101) % SPECIAL.length]!;
+    const view = (data: Float32Array) => ({ data, offset: 0, strides: [1] });
+    const expected = (op: "exp" | "erf" | "gelu" | "geluGrad") => {
+      const out = new Float32Array(size);
+      if (op === "geluGrad") referenceBackend.binary(op, view(g), view(x), out, [size]);
+      else referenceBackend.unary(op, x, out);
+      return out;
+    };
+    const fast = (op: "exp" | "erf" | "gelu" | "geluGrad") => {
+      const out = new Float32Array(size);
+      if (op === "geluGrad") wasmBackend.binary(op, view(g), view(x), out, [size]);
+      else wasmBackend.unary(op, x, out);
+      return out;
+    };
+    for (const op of ["exp", "erf", "gelu", "geluGrad"] as const) {
+      const reference = expected(op);
+      setNumThreads(1);
+      expectSame(fast(op), reference, `${op} on one thread`);
+      setNumThreads(3);
+      const pool = getPool(getRuntime()!)!;
+      expect(pool.waitReady(20_000)).toBe(true);
+      const before = pool.workerSlices;
+      // The caller may finish every slice before a sleeping worker wakes: call until one ran.
+      for (let call = 0; call < 50 && pool.workerSlices === before; call++) {
+        expectSame(fast(op), reference, `${op} on three threads`);
+      }
+      expect(pool.workerSlices, `${op}: slices run by workers`).toBeGreaterThan(before);
     }
   });
 });

@@ -9,6 +9,7 @@
 import type { BinaryKernel, ReduceKernel, StridedView, UnaryKernel } from "../backend.js";
 import { collapse, reductionLayout } from "./elementwise.js";
 import type { KernelRuntime } from "./runtime.js";
+import { endSplitTiming, runSplit, runtimeFor } from "./split.js";
 
 /** Below this many elements the JavaScript loop is faster than the copies. */
 const SIMD_MIN_ELEMENTS = 1024;
@@ -54,9 +55,19 @@ const unaryCodes: Partial<Record<UnaryKernel, number>> = {
 };
 
 /**
+ * The unary ops evaluated in float64 lanes, each element a polynomial, a division or two and
+ * often a scalar fallback (5–20 ns per element here): enough work per element that splitting
+ * them over the threads pays, unlike −x, |x| and √x, which only stream memory.
+ */
+const COMPUTE_BOUND = new Set<UnaryKernel>(["exp", "erf", "gelu"]);
+
+/** Elements per thread below which splitting a float64-lane kernel costs more than it saves. */
+const LANE_SLICE_MIN_ELEMENTS = 1 << 15;
+
+/**
  * out = f(x) in WebAssembly for f one of −x, |x| and √x (SIMD) or eˣ, erf x and GELU (the
- * reference's float64 evaluation, without a call into the engine per element); false
- * (nothing written) for other ops and small arrays.
+ * reference's float64 evaluation, without a call into the engine per element; split over the
+ * worker threads when large); false (nothing written) for other ops and small arrays.
  */
 export function unarySimd(
   runtime: KernelRuntime,
@@ -67,19 +78,29 @@ export function unarySimd(
   const code = unaryCodes[op];
   const n = x.length;
   if (code === undefined || n < SIMD_MIN_ELEMENTS) return false;
+  if (COMPUTE_BOUND.has(op)) {
+    const chosen = runtimeFor(n, LANE_SLICE_MIN_ELEMENTS, () => `unary ${op} ${n}`);
+    if (chosen) runtime = chosen;
+  }
   runtime.reset();
   const at = runtime.allocate(n * 4);
   if (at < 0) return false;
   runtime.f32.set(x, at >> 2);
-  runtime.exports.unaryF32(code, at, at, n);
+  runSplit(runtime, "unaryF32", n, LANE_SLICE_MIN_ELEMENTS, (e0, e1) => [
+    code,
+    at + 4 * e0,
+    at + 4 * e0,
+    e1 - e0,
+  ]);
   out.set(runtime.f32.subarray(at >> 2, (at >> 2) + n));
+  endSplitTiming();
   return true;
 }
 
 /**
  * out = GELU's vector-Jacobian product g·(Φ(x) + x·φ(x)) in WebAssembly when g and x are
- * float32 and contiguous over `shape` (as the gradient and the saved input are); false
- * (nothing written) otherwise.
+ * float32 and contiguous over `shape` (as the gradient and the saved input are), split over
+ * the worker threads when large; false (nothing written) otherwise.
  */
 export function geluGradSimd(
   runtime: KernelRuntime,
@@ -93,14 +114,21 @@ export function geluGradSimd(
   if (!(x.data instanceof Float32Array)) return false;
   const c = collapse(shape, [g.strides, x.strides]);
   if (c.shape.length !== 1 || c.strides[0]![0] !== 1 || c.strides[1]![0] !== 1) return false;
+  runtime = runtimeFor(n, LANE_SLICE_MIN_ELEMENTS, () => `geluGrad ${n}`) ?? runtime;
   runtime.reset();
   const gAt = runtime.allocate(n * 4);
   const xAt = runtime.allocate(n * 4);
   if (gAt < 0 || xAt < 0) return false;
   runtime.f32.set(g.data.subarray(g.offset, g.offset + n), gAt >> 2);
   runtime.f32.set(x.data.subarray(x.offset, x.offset + n), xAt >> 2);
-  runtime.exports.geluGradF32(gAt, xAt, gAt, n);
+  runSplit(runtime, "geluGradF32", n, LANE_SLICE_MIN_ELEMENTS, (e0, e1) => [
+    gAt + 4 * e0,
+    xAt + 4 * e0,
+    gAt + 4 * e0,
+    e1 - e0,
+  ]);
   out.set(runtime.f32.subarray(gAt >> 2, (gAt >> 2) + n));
+  endSplitTiming();
   return true;
 }
 

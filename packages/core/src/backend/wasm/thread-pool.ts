@@ -88,6 +88,8 @@ const KERNELS = [
   "col2imF32",
   "windowMaxF32",
   "windowSumF32",
+  "unaryF32",
+  "geluGradF32",
 ] as const;
 export type ParallelKernel = (typeof KERNELS)[number];
 
