@@ -197,6 +197,33 @@ test("a job of more slices than threads runs every slice, and more than MAX_SLIC
   expect(() => pool.run("matmulBatchF32", tooMany)).toThrow(/at most 64 slices; got 65/);
 });
 
+test("thousands of back-to-back jobs of growing and shrinking slice counts each run every slice once", () => {
+  // A worker leaving one job while the next, larger one was being set up could once claim a
+  // slice past the old job's end and count it in the new job, whose caller then waited
+  // forever. Jobs of alternating small and large counts, back to back, give it every chance.
+  setNumThreads(3);
+  const runtime = getRuntime()!;
+  const pool = getPool(runtime)!;
+  expect(pool.waitReady(20_000)).toBe(true);
+  runtime.reset();
+  const scratch = runtime.allocate(1 << 20);
+  const outputs = runtime.allocate(64 * 256);
+  runtime.f32[scratch >> 2] = 3;
+  runtime.i32.fill(0, (scratch + 64) >> 2, (scratch + 72) >> 2);
+  const generator = new Generator(5);
+  for (let job = 0; job < 4000; job++) {
+    const count = job % 2 === 0 ? 2 + generator.integer(0, 3) : 20 + generator.integer(0, 45);
+    runtime.f32.fill(-1, outputs >> 2, (outputs + 64 * 256) >> 2);
+    const slices = Array.from({ length: count }, (_, s) => unitSlice(scratch, outputs + 256 * s));
+    pool.run("matmulBatchF32", slices);
+    for (let s = 0; s < count; s++) {
+      if (runtime.f32[(outputs + 256 * s) >> 2] !== 9) {
+        expect.fail(`job ${job}: slice ${s} of ${count} was not run before run() returned`);
+      }
+    }
+  }
+}, 60_000);
+
 test("setNumThreads accepts any count, but the pool never runs more threads than cores", () => {
   threadTesting.cores = 2;
   setNumThreads(64);

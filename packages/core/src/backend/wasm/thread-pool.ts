@@ -480,11 +480,18 @@ export class ThreadPool {
       throw new ValueError("ThreadPool.run", `expects at most ${MAX_SLICES} slices; got ${count}`);
     }
     const control = this.#control;
+    // Close the last job's claims before anything of this one is written. A worker leaving
+    // the last job may have read its claim word (every slice taken) and then read this job's
+    // larger COUNT: its compare-exchange on that stale word would claim a slice that does not
+    // exist, run it, and count it in this job's FINISHED, which then passes COUNT and is
+    // waited on forever. An index of 255 is past any COUNT, and the exchange on the old word
+    // now fails.
+    Atomics.store(control, CLAIM, (this.#job << 8) | 0xff);
     control[KERNEL] = KERNELS.indexOf(kernel);
     const crowdedNow = machineCrowded();
     control[SPIN] = crowdedNow ? 0 : WORKER_SPIN_US;
-    control[COUNT] = count;
-    control[FINISHED] = 0;
+    Atomics.store(control, COUNT, count);
+    Atomics.store(control, FINISHED, 0);
     for (let s = 0; s < count; s++) {
       const args = slices[s]!;
       const at = this.#argsAt + s * MAX_ARGS;
