@@ -76,25 +76,9 @@ export function unarySimd(
   out: Float32Array,
 ): boolean {
   const code = unaryCodes[op];
-  const n = x.length;
-  if (code === undefined || n < SIMD_MIN_ELEMENTS) return false;
-  if (COMPUTE_BOUND.has(op)) {
-    const chosen = runtimeFor(n, LANE_SLICE_MIN_ELEMENTS, () => `unary ${op} ${n}`);
-    if (chosen) runtime = chosen;
-  }
-  runtime.reset();
-  const at = runtime.allocate(n * 4);
-  if (at < 0) return false;
-  runtime.f32.set(x, at >> 2);
-  runSplit(runtime, "unaryF32", n, LANE_SLICE_MIN_ELEMENTS, (e0, e1) => [
-    code,
-    at + 4 * e0,
-    at + 4 * e0,
-    e1 - e0,
-  ]);
-  out.set(runtime.f32.subarray(at >> 2, (at >> 2) + n));
-  endSplitTiming();
-  return true;
+  if (code === undefined || x.length < SIMD_MIN_ELEMENTS) return false;
+  const key = COMPUTE_BOUND.has(op) ? () => `unary ${op} ${x.length}` : undefined;
+  return elementsInPlace(runtime, "unaryF32", key, [code], [x], out);
 }
 
 /**
@@ -114,20 +98,37 @@ export function geluGradSimd(
   if (!(x.data instanceof Float32Array)) return false;
   const c = collapse(shape, [g.strides, x.strides]);
   if (c.shape.length !== 1 || c.strides[0]![0] !== 1 || c.strides[1]![0] !== 1) return false;
-  runtime = runtimeFor(n, LANE_SLICE_MIN_ELEMENTS, () => `geluGrad ${n}`) ?? runtime;
+  const inputs = [g.data.subarray(g.offset, g.offset + n), x.data.subarray(x.offset, x.offset + n)];
+  return elementsInPlace(runtime, "geluGradF32", () => `geluGrad ${n}`, [], inputs, out);
+}
+
+/**
+ * Runs an elementwise kernel `kernel(...leading, input addresses..., out address, count)` over
+ * the n elements of `inputs` (float32 each), writing over the first input, and copies that
+ * back into `out`. With a `splitKey`, the threads' runtime takes the call when splitting that
+ * shape pays (see split.ts) and the elements are cut into slices; without, it runs here.
+ */
+function elementsInPlace(
+  runtime: KernelRuntime,
+  kernel: "unaryF32" | "geluGradF32",
+  splitKey: (() => string) | undefined,
+  leading: readonly number[],
+  inputs: readonly Float32Array[],
+  out: Float32Array,
+): boolean {
+  const n = out.length;
+  if (splitKey) runtime = runtimeFor(n, LANE_SLICE_MIN_ELEMENTS, splitKey) ?? runtime;
   runtime.reset();
-  const gAt = runtime.allocate(n * 4);
-  const xAt = runtime.allocate(n * 4);
-  if (gAt < 0 || xAt < 0) return false;
-  runtime.f32.set(g.data.subarray(g.offset, g.offset + n), gAt >> 2);
-  runtime.f32.set(x.data.subarray(x.offset, x.offset + n), xAt >> 2);
-  runSplit(runtime, "geluGradF32", n, LANE_SLICE_MIN_ELEMENTS, (e0, e1) => [
-    gAt + 4 * e0,
-    xAt + 4 * e0,
-    gAt + 4 * e0,
+  const at = inputs.map(() => runtime.allocate(n * 4));
+  if (at.some((address) => address < 0)) return false;
+  inputs.forEach((input, i) => runtime.f32.set(input, at[i]! >> 2));
+  runSplit(runtime, kernel, n, LANE_SLICE_MIN_ELEMENTS, (e0, e1) => [
+    ...leading,
+    ...at.map((address) => address + 4 * e0),
+    at[0]! + 4 * e0,
     e1 - e0,
   ]);
-  out.set(runtime.f32.subarray(gAt >> 2, (gAt >> 2) + n));
+  out.set(runtime.f32.subarray(at[0]! >> 2, (at[0]! >> 2) + n));
   endSplitTiming();
   return true;
 }
