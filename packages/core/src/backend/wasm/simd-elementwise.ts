@@ -121,7 +121,7 @@ function elementsInPlace(
   runtime.reset();
   const at = inputs.map(() => runtime.allocate(n * 4));
   if (at.some((address) => address < 0)) return false;
-  inputs.forEach((input, i) => runtime.f32.set(input, at[i]! >> 2));
+  for (let i = 0; i < inputs.length; i++) runtime.f32.set(inputs[i]!, at[i]! >> 2);
   runSplit(runtime, kernel, n, LANE_SLICE_MIN_ELEMENTS, (e0, e1) => [
     ...leading,
     ...at.map((address) => address + 4 * e0),
