@@ -142,6 +142,21 @@ export interface MatmulArgs {
   readonly transA: boolean;
   /** b is stored as [n, k] (row-major) and read transposed. */
   readonly transB: boolean;
+  /**
+   * When set, b holds image planes, and the matrix product p reads is their im2col: the
+   * `bWindow.planes` planes that start at element bOffsets[p] give the columns
+   * [planes·taps, positions] (see `im2col`), stored as [k, n], or as [n, k] with transB. A
+   * convolution's product (W·im2col(x)) and its weight gradient (g·im2col(x)ᵀ); a backend may
+   * read x through the window instead of materialising the columns.
+   */
+  readonly bWindow?: WindowGeometry;
+  /**
+   * When set, out holds image planes and receives the col2im of the products rather than the
+   * products: product p's [m, n] result, read as columns [planes·taps, positions], is added
+   * into the `outWindow.planes` planes that start at element p·planes·inSize of out, which
+   * start zeroed (see `col2im`). A convolution's input gradient, col2im(Wᵀ·g).
+   */
+  readonly outWindow?: WindowGeometry;
 }
 
 /**
@@ -266,7 +281,11 @@ export interface Backend<S = TypedArray, I = Int32Array> {
   /** Index of the largest (smallest) element along `axis`; ties pick the first. */
   argReduce(op: "argmax" | "argmin", x: S, shape: readonly number[], axis: number, out: I): void;
 
-  /** out[p] (contiguous [m, n]) = op(a[p]) · op(b[p]) for each product p. */
+  /**
+   * out[p] (contiguous [m, n]) = op(a[p]) · op(b[p]) for each product p; with `bWindow` or
+   * `outWindow` set, op(b[p]) is an im2col of b and out the col2im of the products (see
+   * `MatmulArgs`).
+   */
   matmul(a: S, b: S, out: S, args: MatmulArgs): void;
 
   /** Copies the view `src` of shape `shape` into the view `dst` (also used to cast). */

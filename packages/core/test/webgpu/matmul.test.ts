@@ -84,6 +84,92 @@ describe("matmul", () => {
     });
   });
 
+  test("window arguments: a convolution's product, weight gradient and input gradient", async () => {
+    await withErrors(async () => {
+      const kernels = await gpuKernels();
+      const generator = new Generator(24);
+      // Two samples × two groups of 3 channels, 9×8 planes, a 3×2 kernel with stride 2 and
+      // padding 1: 5×5 = 25 positions, 18 rows of columns per group, 4 output channels each.
+      const window = {
+        planes: 3,
+        inShape: [9, 8],
+        outShape: [5, 5],
+        kernel: [3, 2],
+        stride: [2, 2],
+        dilation: [1, 1],
+        padding: [1, 1],
+      };
+      const [products, m, kg, positions, inSize] = [4, 4, 18, 25, 72];
+      const range = [0, 1, 2, 3];
+      const weight = uniform(2 * m * kg, generator);
+      const planes = uniform(products * 3 * inSize, generator);
+      const gradient = uniform(products * m * positions, generator);
+      const cases: [string, Float32Array, Float32Array, number, MatmulArgs][] = [
+        [
+          "W·im2col(x)",
+          weight,
+          planes,
+          products * m * positions,
+          {
+            aOffsets: range.map((p) => (p % 2) * m * kg),
+            bOffsets: range.map((p) => p * 3 * inSize),
+            m,
+            k: kg,
+            n: positions,
+            transA: false,
+            transB: false,
+            bWindow: window,
+          },
+        ],
+        [
+          "g·im2col(x)ᵀ",
+          gradient,
+          planes,
+          products * m * kg,
+          {
+            aOffsets: range.map((p) => p * m * positions),
+            bOffsets: range.map((p) => p * 3 * inSize),
+            m,
+            k: positions,
+            n: kg,
+            transA: false,
+            transB: true,
+            bWindow: window,
+          },
+        ],
+        [
+          "col2im(Wᵀ·g)",
+          weight,
+          gradient,
+          products * 3 * inSize,
+          {
+            aOffsets: range.map((p) => (p % 2) * m * kg),
+            bOffsets: range.map((p) => p * m * positions),
+            m: kg,
+            k: m,
+            n: positions,
+            transA: true,
+            transB: false,
+            outWindow: window,
+          },
+        ],
+      ];
+      for (const [label, a, b, size, args] of cases) {
+        const expected = new Float32Array(size);
+        referenceBackend.matmul(a, b, expected, args);
+        const out = kernels.allocate("float32", size);
+        kernels.matmul(uploadAt(kernels, a), uploadAt(kernels, b), out, args);
+        // col2im then adds up to six of those sums into one element: allow for its rounding too.
+        const sums = bound(a, b, args);
+        expectClose(await kernels.read(out), expected, label, {
+          rtol: 1,
+          atol: 0,
+          scale: (i) => 2 * sums(i),
+        });
+      }
+    });
+  });
+
   test("int32 products are exact while the sums stay in range", async () => {
     await withErrors(async () => {
       const kernels = await gpuKernels();

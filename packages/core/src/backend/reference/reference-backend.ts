@@ -11,6 +11,7 @@ import type {
   StridedView,
   UnaryKernel,
 } from "../backend.js";
+import { windowedMatmul } from "../windowed-matmul.js";
 import { binaryFns, unaryFns } from "./math.js";
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { scan } from "./scan.js";
@@ -157,6 +158,10 @@ function argReduce(
 }
 
 function matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs): void {
+  if (args.bWindow || args.outWindow) {
+    windowedMatmul(referenceBackend, a, b, out, args);
+    return;
+  }
   const { m, k, n, transA, transB } = args;
   // Row of the left operand and a contiguous [k, n] right operand keep the inner loop simple.
   const row = new Float64Array(k);

@@ -5,9 +5,11 @@
  * products, so every thread count gives bit-identical results.
  */
 import type { MatmulArgs } from "../backend.js";
+import { checkWindows, windowSizes } from "../windowed-matmul.js";
 import type { KernelRuntime } from "./runtime.js";
-import { endSplitTiming, runtimeFor, SLICES_PER_THREAD } from "./split.js";
+import { endSplitTiming, runSplit, runtimeFor, SLICES_PER_THREAD } from "./split.js";
 import { getPool, MAX_SLICES } from "./thread-pool.js";
+import { as2d, geometryArgs, minPlanes, type Window2d } from "./window.js";
 
 /**
  * The fewest multiply-adds worth giving a thread of its own: a product is split into at most
@@ -49,8 +51,9 @@ function macsOf(args: MatmulArgs): number {
  */
 export function matmulRuntime(args: MatmulArgs): KernelRuntime | null {
   const { m, k, n, transA, transB } = args;
+  const windows = `${args.bWindow ? " im2col" : ""}${args.outWindow ? " col2im" : ""}`;
   const key = () =>
-    `matmul ${args.aOffsets.length}×${m}×${k}×${n} ${transA ? "T" : "N"}${transB ? "T" : "N"}`;
+    `matmul ${args.aOffsets.length}×${m}×${k}×${n} ${transA ? "T" : "N"}${transB ? "T" : "N"}${windows}`;
   return runtimeFor(macsOf(args), SLICE_MIN_MACS, key);
 }
 
@@ -70,10 +73,19 @@ export function sameFloat(a: unknown, b: unknown, out: unknown): FloatArrays | u
   return undefined;
 }
 
+/** A window of one or two spatial axes over float32 planes, which the kernels unfold. */
+function kernelWindow(window: MatmulArgs["bWindow"], bytes: number): Window2d | null | undefined {
+  if (!window) return undefined;
+  return bytes === 4 ? as2d(window) : null;
+}
+
 /**
  * out (contiguous [batch, m, n]) = op(a)·op(b) in float32 or float64; false (nothing
- * written) when the operands do not fit the kernel memory, so the caller can use the
- * reference backend.
+ * written) when the operands do not fit the kernel memory, or when a window (`bWindow`,
+ * `outWindow`) is not one the kernels unfold (float64, three spatial axes), so the caller
+ * can lower the product another way. A float32 window's columns stay in the kernel memory:
+ * b's planes are copied in and unfolded there, and with `outWindow` the products are folded
+ * there and only the planes copied out.
  */
 export function matmulFloat(
   runtime: KernelRuntime,
@@ -82,11 +94,15 @@ export function matmulFloat(
 ): boolean {
   const { m, k, n, transA, transB } = args;
   const batch = args.aOffsets.length;
+  const bytes = a.BYTES_PER_ELEMENT;
+  const bWindow = kernelWindow(args.bWindow, bytes);
+  const outWindow = kernelWindow(args.outWindow, bytes);
+  if (bWindow === null || outWindow === null) return false;
+  if (bWindow || outWindow) checkWindows(args, b.length, out.length);
   if (batch === 0 || m === 0 || n === 0) return true;
   // First: reset may replace the memory and the instance (see KernelRuntime.reset).
   runtime.reset();
   const exports = runtime.exports;
-  const bytes = a.BYTES_PER_ELEMENT;
   const MR = exports.MR.value as number;
   // A panel row is two vectors: 8 float32s or 4 float64s.
   const NR = ((exports.NR.value as number) * 4) / bytes;
@@ -113,9 +129,16 @@ export function matmulFloat(
       : Math.min(most, 2 * threads, Math.ceil((splitRows ? m / MR : n / NR) / 2));
   }
 
+  // b's planes and their columns, or b itself; the planes out's window folds the products into.
+  const unfold = bWindow && windowSizes(args.bWindow!);
+  const bPlanes = unfold ? Math.floor(b.length / unfold.inSize) : 0;
   const aPtr = runtime.allocate(a.length * bytes);
-  const bPtr = runtime.allocate(b.length * bytes);
+  const bPtr = runtime.allocate((unfold ? bPlanes * unfold.inSize : b.length) * bytes);
+  const colsPtr = unfold ? runtime.allocate(bPlanes * unfold.taps * unfold.positions * bytes) : 0;
   const cPtr = runtime.allocate(batch * mp * np * bytes);
+  const fold = outWindow && windowSizes(args.outWindow!);
+  const outPlanes = outWindow ? batch * outWindow.planes : 0;
+  const planesPtr = fold ? runtime.allocate(outPlanes * fold.inSize * bytes) : 0;
   const offsetsPtr = runtime.allocate(batch * 8);
   const packAPtrs: number[] = [];
   const packBPtrs: number[] = [];
@@ -123,15 +146,34 @@ export function matmulFloat(
     packAPtrs.push(runtime.allocate(MC * KC * bytes));
     packBPtrs.push(runtime.allocate(KC * Math.min(NC, np) * bytes));
   }
-  if (Math.min(aPtr, bPtr, cPtr, offsetsPtr, ...packAPtrs, ...packBPtrs) < 0) return false;
+  const addresses = [aPtr, bPtr, colsPtr, cPtr, planesPtr, offsetsPtr, ...packAPtrs, ...packBPtrs];
+  if (Math.min(...addresses) < 0) return false;
 
   const heap = bytes === 4 ? runtime.f32 : runtime.f64;
   const i32 = runtime.i32;
   heap.set(a, aPtr / bytes);
-  heap.set(b, bPtr / bytes);
+  // Where each product's b starts: in b, or in the columns unfolded from b's planes.
+  let bAt = args.bOffsets;
+  let right = bPtr;
+  if (bWindow && unfold) {
+    heap.set(b.subarray(0, bPlanes * unfold.inSize), bPtr / bytes);
+    const work = bPlanes * (unfold.inSize + unfold.taps * unfold.positions);
+    const geometry = geometryArgs(bWindow);
+    runSplit(runtime, "im2colF32", bPlanes, minPlanes(work, bPlanes), (p0, p1) => [
+      bPtr,
+      colsPtr,
+      p0,
+      p1,
+      ...geometry,
+    ]);
+    bAt = args.bOffsets.map((o) => (o / unfold.inSize) * unfold.taps * unfold.positions);
+    right = colsPtr;
+  } else {
+    heap.set(b, bPtr / bytes);
+  }
   for (let p = 0; p < batch; p++) {
     i32[(offsetsPtr >> 2) + 2 * p] = args.aOffsets[p]! * bytes;
-    i32[(offsetsPtr >> 2) + 2 * p + 1] = args.bOffsets[p]! * bytes;
+    i32[(offsetsPtr >> 2) + 2 * p + 1] = bAt[p]! * bytes;
   }
 
   const slices: number[][] = [];
@@ -141,16 +183,42 @@ export function matmulFloat(
     else if (splitRows) [i0, i1] = share(m, parts, MR, t);
     else [j0, j1] = share(n, parts, NR, t);
     const flags = [transA ? 1 : 0, transB ? 1 : 0];
-    slices.push([aPtr, bPtr, cPtr, offsetsPtr, p0, p1, m, k, n, ...flags, i0, i1, j0, j1]);
+    slices.push([aPtr, right, cPtr, offsetsPtr, p0, p1, m, k, n, ...flags, i0, i1, j0, j1]);
     slices[t]!.push(packAPtrs[t]!, packBPtrs[t]!);
   }
   const kernel = bytes === 4 ? "matmulBatchF32" : "matmulBatchF64";
   if (pool && parts > 1) pool.run(kernel, slices);
   else exports[kernel](...slices[0]!);
 
-  // C is padded to whole tiles; copy back the m×n corner of each product.
   const view = bytes === 4 ? runtime.f32 : runtime.f64;
   const c = cPtr / bytes;
+  if (outWindow && fold) {
+    // C is padded to whole tiles: close the gaps so that each product is its columns, fold
+    // them into zeroed planes (out starts zeroed) and copy those out.
+    if (mp !== m || np !== n) {
+      for (let p = 0; p < batch; p++) {
+        for (let i = 0; i < m; i++) {
+          const src = c + p * mp * np + i * np;
+          view.copyWithin(c + (p * m + i) * n, src, src + n);
+        }
+      }
+    }
+    const planes = planesPtr / bytes;
+    view.fill(0, planes, planes + outPlanes * fold.inSize);
+    const work = outPlanes * (fold.inSize + fold.taps * fold.positions);
+    const geometry = geometryArgs(outWindow);
+    runSplit(runtime, "col2imF32", outPlanes, minPlanes(work, outPlanes), (p0, p1) => [
+      cPtr,
+      planesPtr,
+      p0,
+      p1,
+      ...geometry,
+    ]);
+    out.set(view.subarray(planes, planes + outPlanes * fold.inSize));
+    endSplitTiming();
+    return true;
+  }
+  // C is padded to whole tiles; copy back the m×n corner of each product.
   for (let p = 0; p < batch; p++) {
     const from = c + p * mp * np;
     if (np === n) {

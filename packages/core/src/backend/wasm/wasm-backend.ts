@@ -11,6 +11,7 @@
  */
 import type { Backend } from "../backend.js";
 import { referenceBackend } from "../reference/reference-backend.js";
+import { windowedMatmul } from "../windowed-matmul.js";
 import { copyStrided } from "./copy.js";
 import { binaryFast, reduceFast, unaryFast } from "./elementwise.js";
 import { matmulFloat, matmulRuntime, sameFloat } from "./matmul.js";
@@ -109,7 +110,10 @@ export const wasmBackend: Backend = {
     const arrays = sameFloat(a, b, out);
     const runtime = arrays && matmulRuntime(args);
     if (arrays && runtime && matmulFloat(runtime, arrays, args)) return;
-    referenceBackend.matmul(a, b, out, args);
+    // A window the kernels do not unfold (float64, three spatial axes): through this
+    // backend's own im2col, products and col2im.
+    if (args.bWindow || args.outWindow) windowedMatmul(wasmBackend, a, b, out, args);
+    else referenceBackend.matmul(a, b, out, args);
   },
   sgdUpdate(param, grad, momentumBuffer, h) {
     const runtime = getLocalRuntime();

@@ -19,7 +19,7 @@ import { endSplitTiming, runSplit, runtimeFor } from "./split.js";
 const SLICE_MIN_ELEMENTS = 1 << 17;
 
 /** The geometry over exactly two spatial axes, [height, width]. */
-interface Window2d {
+export interface Window2d {
   readonly planes: number;
   readonly h: number;
   readonly w: number;
@@ -36,7 +36,7 @@ interface Window2d {
 }
 
 /** The geometry as two spatial axes, or null for more than two. */
-function as2d(g: WindowGeometry): Window2d | null {
+export function as2d(g: WindowGeometry): Window2d | null {
   const rank = g.inShape.length;
   if (rank > 2) return null;
   // One axis (or none) becomes the width, under a height of 1.
@@ -259,7 +259,7 @@ function windowSum2d(x: TypedArray, out: TypedArray, g: Window2d): void {
 }
 
 /** The geometry's sizes in the order the WebAssembly kernels take them, after the planes. */
-function geometryArgs(g: Window2d): number[] {
+export function geometryArgs(g: Window2d): number[] {
   return [g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ph, g.pw];
 }
 
@@ -294,7 +294,7 @@ function takeBack(runtime: KernelRuntime, address: number, out: Float32Array | I
 }
 
 /** Planes per slice so that a slice moves at least SLICE_MIN_ELEMENTS. */
-function minPlanes(elements: number, planes: number): number {
+export function minPlanes(elements: number, planes: number): number {
   return Math.ceil((SLICE_MIN_ELEMENTS * planes) / Math.max(1, elements));
 }
 

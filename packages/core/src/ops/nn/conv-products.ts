@@ -1,7 +1,7 @@
 /**
- * The three products a convolution's forward and backward passes are made of, each lowered
- * onto im2col/col2im and the batched matmul, a few samples at a time through one reused
- * column buffer:
+ * The three products a convolution's forward and backward passes are made of, each one
+ * batched matmul per few samples whose window arguments say how the columns relate to the
+ * planes (see `MatmulArgs.bWindow` and `outWindow`):
  *
  *   conv(x, W)          = W · im2col(x)                  (the convolution)
  *   convTranspose(g, W) = col2im(Wᵀ · g)                 (its gradient in x; the transposed convolution)
@@ -11,9 +11,9 @@
  * than composed from `unfold` and `matmul` for memory: the composition keeps the whole
  * batch's columns (C·k·k times the input; 42 MB for the MNIST network's second convolution)
  * alive from the forward pass to the backward and builds as large a column gradient there,
- * where these keep only x and W and reuse one buffer of a few samples' columns. They
- * recompute the columns for the weight gradient instead; bench/conv.ts timed a training step
- * the same both ways (within the noise of a shared machine).
+ * where these keep only x and W. The backend unfolds the columns a chunk of samples at a
+ * time, in its own memory where it can (the WebAssembly kernels never copy them out); the
+ * weight gradient recomputes them rather than keeping them.
  */
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import type { MatmulArgs } from "../../backend/backend.js";
@@ -30,8 +30,9 @@ export interface Lowering {
 }
 
 /**
- * Column-buffer elements per chunk: 8 MB of float32. Much smaller chunks made the step slower
- * (more, smaller products); larger ones gained nothing.
+ * Column elements per chunk: 8 MB of float32, which bounds the scratch memory a backend
+ * unfolds them in. Much smaller chunks made the step slower (more, smaller products); larger
+ * ones gained nothing.
  */
 const CHUNK_ELEMENTS = 1 << 21;
 
@@ -44,19 +45,17 @@ function sizesOf({ window: w, groups }: Lowering, inChannels: number, outChannel
     taps,
     length,
     inSize: product(w.inShape),
-    // Per group: W is [m, kg], the columns [kg, length].
+    // Per group: W is [m, kg], the columns [kg, length], unfolded from planesPerGroup planes.
     m: outChannels / groups,
     kg: (inChannels / groups) * taps,
+    planesPerGroup: inChannels / groups,
     perSample,
   };
 }
 
-/** Samples per chunk, and the column buffer they share. */
-function chunking(batch: number, perSample: number, like: Storage, dtype: Tensor["dtype"]) {
-  const step = Math.max(1, Math.min(batch, Math.floor(CHUNK_ELEMENTS / Math.max(perSample, 1))));
-  const buffer =
-    batch === 0 ? like.subarray(0, 0) : allocateOn(targetDevice(), dtype, step * perSample);
-  return { step, buffer };
+/** Samples per chunk: as many as keep the chunk's columns within CHUNK_ELEMENTS (at least one). */
+function chunkSamples(batch: number, perSample: number): number {
+  return Math.max(1, Math.min(batch, Math.floor(CHUNK_ELEMENTS / Math.max(perSample, 1))));
 }
 
 /** Matmul arguments for `samples` × `groups` products with the given operand offsets. */
@@ -65,7 +64,7 @@ function products(
   groups: number,
   aOffset: (sample: number, group: number) => number,
   bOffset: (sample: number, group: number) => number,
-  shape: Pick<MatmulArgs, "m" | "k" | "n" | "transA" | "transB">,
+  shape: Pick<MatmulArgs, "m" | "k" | "n" | "transA" | "transB" | "bWindow" | "outWindow">,
 ): MatmulArgs {
   const aOffsets: number[] = [];
   const bOffsets: number[] = [];
@@ -89,22 +88,28 @@ const convOp: OpSpec<Lowering> = {
     const [n, cin] = x.shape as [number, number];
     const cout = weight.shape[0]!;
     const { window: w, groups } = lowering;
-    const { length, inSize, m, kg, perSample } = sizesOf(lowering, cin, cout);
+    const { length, inSize, m, kg, planesPerGroup, perSample } = sizesOf(lowering, cin, cout);
     const y = empty([n, cout, ...w.outShape], x.dtype);
-    const { step, buffer } = chunking(n, perSample, x.storage, x.dtype);
+    const step = chunkSamples(n, perSample);
     const backend = getBackend();
     for (let n0 = 0; n0 < n; n0 += step) {
       const count = Math.min(step, n - n0);
-      const cols = buffer.subarray(0, count * perSample);
-      backend.im2col(samplesOf(x.storage, n0, count, cin * inSize), cols, geometry(count * cin, w));
       const args = products(
         count,
         groups,
         (_, g) => g * m * kg,
-        (s, g) => (s * groups + g) * kg * length,
-        { m, k: kg, n: length, transA: false, transB: false },
+        (s, g) => (s * groups + g) * planesPerGroup * inSize,
+        {
+          m,
+          k: kg,
+          n: length,
+          transA: false,
+          transB: false,
+          bWindow: geometry(planesPerGroup, w),
+        },
       );
-      backend.matmul(weight.storage, cols, samplesOf(y.storage, n0, count, cout * length), args);
+      const planes = samplesOf(x.storage, n0, count, cin * inSize);
+      backend.matmul(weight.storage, planes, samplesOf(y.storage, n0, count, cout * length), args);
     }
     return y;
   },
@@ -122,26 +127,33 @@ const convTransposeOp: OpSpec<Lowering> = {
     const [n, cout] = g.shape as [number, number];
     const { window: w, groups } = lowering;
     const cin = weight.shape[1]! * groups;
-    const { length, inSize, m, kg, perSample } = sizesOf(lowering, cin, cout);
+    const { length, inSize, m, kg, planesPerGroup, perSample } = sizesOf(lowering, cin, cout);
+    // Zeroed: the products' col2im adds into it, each sample's planes once.
     const dx = empty([n, cin, ...w.inShape], g.dtype);
-    const { step, buffer } = chunking(n, perSample, g.storage, g.dtype);
+    const step = chunkSamples(n, perSample);
     const backend = getBackend();
     for (let n0 = 0; n0 < n; n0 += step) {
       const count = Math.min(step, n - n0);
-      const cols = buffer.subarray(0, count * perSample);
       const args = products(
         count,
         groups,
         (_, gr) => gr * m * kg,
         (s, gr) => (s * groups + gr) * m * length,
-        { m: kg, k: m, n: length, transA: true, transB: false },
+        {
+          m: kg,
+          k: m,
+          n: length,
+          transA: true,
+          transB: false,
+          outWindow: geometry(planesPerGroup, w),
+        },
       );
-      backend.matmul(weight.storage, samplesOf(g.storage, n0, count, cout * length), cols, args);
-      // col2im adds into dx, which starts zeroed and receives each sample once.
-      backend.col2im(
-        cols,
+      const gradients = samplesOf(g.storage, n0, count, cout * length);
+      backend.matmul(
+        weight.storage,
+        gradients,
         samplesOf(dx.storage, n0, count, cin * inSize),
-        geometry(count * cin, w),
+        args,
       );
     }
     return dx;
@@ -160,26 +172,32 @@ const convWeightOp: OpSpec<Lowering> = {
     const [n, cin] = x.shape as [number, number];
     const cout = g.shape[1]!;
     const { window: w, groups } = lowering;
-    const { length, inSize, m, kg, perSample } = sizesOf(lowering, cin, cout);
+    const { length, inSize, m, kg, planesPerGroup, perSample } = sizesOf(lowering, cin, cout);
     const dw = empty([cout, cin / groups, ...w.kernel], x.dtype);
-    const { step, buffer } = chunking(n, perSample, x.storage, x.dtype);
+    const step = chunkSamples(n, perSample);
     const partial = allocateOn(targetDevice(), x.dtype, step * cout * kg);
     const chunkSum = allocateOn(targetDevice(), x.dtype, cout * kg);
     const flat = { offset: 0, strides: [1] };
     const backend = getBackend();
     for (let n0 = 0; n0 < n; n0 += step) {
       const count = Math.min(step, n - n0);
-      const cols = buffer.subarray(0, count * perSample);
-      backend.im2col(samplesOf(x.storage, n0, count, cin * inSize), cols, geometry(count * cin, w));
       const args = products(
         count,
         groups,
         (s, gr) => (s * groups + gr) * m * length,
-        (s, gr) => (s * groups + gr) * kg * length,
-        { m, k: length, n: kg, transA: false, transB: true },
+        (s, gr) => (s * groups + gr) * planesPerGroup * inSize,
+        {
+          m,
+          k: length,
+          n: kg,
+          transA: false,
+          transB: true,
+          bWindow: geometry(planesPerGroup, w),
+        },
       );
       const parts = partial.subarray(0, count * cout * kg);
-      backend.matmul(samplesOf(g.storage, n0, count, cout * length), cols, parts, args);
+      const planes = samplesOf(x.storage, n0, count, cin * inSize);
+      backend.matmul(samplesOf(g.storage, n0, count, cout * length), planes, parts, args);
       // Sum the chunk's per-sample products, then add that into the total.
       backend.reduce("sum", parts, [count, cout * kg], [0], chunkSum);
       const total = { data: dw.storage, ...flat };
