@@ -170,6 +170,21 @@ describe("the fast window kernels match the reference bit for bit", () => {
     compare(g, "float32", generator);
     compare({ ...g, outShape: [13, 13], kernel: [2, 2], stride: [2, 2] }, "float32", generator);
   });
+
+  test("2×2 max pooling of stride 2 across, four windows at a time and the rest one by one", () => {
+    // A taller stride, an odd width (a column never read) and 9 windows per row (two groups
+    // of four and one left over), with NaN, ±∞, zeros and ties among the values.
+    const g: Geometry = {
+      planes: 5,
+      inShape: [11, 19],
+      outShape: [4, 9],
+      kernel: [2, 2],
+      stride: [3, 2],
+      dilation: [1, 1],
+      padding: [0, 0],
+    };
+    for (let trial = 0; trial < 4; trial++) compare(g, "float32", generator);
+  });
 });
 
 describe("the fast gather and scatter-add match the reference bit for bit", () => {
