@@ -298,6 +298,39 @@ export interface Backend<S = TypedArray, I = Int32Array> {
   softmax(x: S, rows: number, cols: number, out: S, log: boolean): void;
 
   /**
+   * Layer normalisation of each contiguous row of length `cols`: xhat[r, j] = (x[r, j] −
+   * mean_r)·rstd[r], rstd[r] = 1/√(var_r + eps) (the biased variance), and out[r, j] =
+   * xhat[r, j]·weight[j] + bias[j], each of `weight` and `bias` (length `cols`) where given
+   * (out is xhat's value without both). The CPU kernels sum in float64 and round each output
+   * once.
+   */
+  layerNorm(
+    x: S,
+    rows: number,
+    cols: number,
+    weight: S | null,
+    bias: S | null,
+    eps: number,
+    out: S,
+    xhat: S,
+    rstd: S,
+  ): void;
+
+  /**
+   * The input gradient of `layerNorm` from the output's gradient g, with ĝ = g·weight (or g):
+   * dx[r, j] = rstd[r]·(ĝ[r, j] − mean_j ĝ[r, ·] − xhat[r, j]·mean_j (ĝ·xhat)[r, ·]).
+   */
+  layerNormBackward(
+    g: S,
+    xhat: S,
+    rstd: S,
+    weight: S | null,
+    rows: number,
+    cols: number,
+    dx: S,
+  ): void;
+
+  /**
    * out[o, j, i] = x[o, index[o, j, i], i] for x viewed as [outer, axisLen, inner] and index
    * and out as [outer, indexLen, inner]. Indices are already checked to be in range.
    */

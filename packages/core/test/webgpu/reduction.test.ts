@@ -196,3 +196,54 @@ describe("softmax", () => {
     });
   }
 });
+
+describe("layerNorm", () => {
+  test("rows wider and narrower than a workgroup, with and without weight and bias, and the gradient", async () => {
+    await withErrors(async () => {
+      const k = await gpuKernels();
+      const generator = new Generator(15);
+      for (const [rows, cols, affine] of [
+        [5, 130, true],
+        [3, 7, false],
+        [70000, 2, true],
+        [0, 4, true],
+      ] as const) {
+        const n = rows * cols;
+        const x = randomFloats(n, generator, -3, 3, 0);
+        // Rows whose values nearly coincide have a variance float32 cannot resolve (a pair
+        // 1e-4 apart normalises to ±0.95 or ±0.99 depending on the last bits): keep each
+        // row's first two values at least 1 apart.
+        for (let r = 0; r < rows && cols > 1; r++)
+          x[r * cols + 1] = x[r * cols]! + 1 + Math.abs(x[r * cols + 1]!);
+        const w = affine ? randomFloats(cols, generator, -2, 2, 0) : null;
+        const b = affine ? randomFloats(cols, generator, -2, 2, 0) : null;
+        const g = randomFloats(n, generator, -1, 1, 0);
+        const expected = [
+          new Float32Array(n),
+          new Float32Array(n),
+          new Float32Array(rows),
+        ] as const;
+        referenceBackend.layerNorm(x, rows, cols, w, b, 1e-5, ...expected);
+        const dxExpected = new Float32Array(n);
+        referenceBackend.layerNormBackward(g, expected[1], expected[2], w, rows, cols, dxExpected);
+        const outs = [
+          k.allocate("float32", n),
+          k.allocate("float32", n),
+          k.allocate("float32", rows),
+        ];
+        const [wGpu, bGpu] = [w && uploadAt(k, w), b && uploadAt(k, b)];
+        k.layerNorm(uploadAt(k, x), rows, cols, wGpu, bGpu, 1e-5, outs[0]!, outs[1]!, outs[2]!);
+        const label = `layerNorm [${rows}, ${cols}]`;
+        for (let i = 0; i < 3; i++) {
+          expectClose(await k.read(outs[i]!), expected[i], `${label} output ${i}`, {
+            rtol: 2e-5,
+            atol: 2e-5,
+          });
+        }
+        const dx = k.allocate("float32", n);
+        k.layerNormBackward(uploadAt(k, g), outs[1]!, outs[2]!, wGpu, rows, cols, dx);
+        expectClose(await k.read(dx), dxExpected, `${label} gradient`, { rtol: 1e-4, atol: 1e-4 });
+      }
+    });
+  });
+});

@@ -188,6 +188,74 @@ function matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs)
   }
 }
 
+/**
+ * Σ f(j) over a row's columns in the order the kernels take it: four partial sums, one per
+ * column modulo 4, added as (s0 + s1) + (s2 + s3), then the columns past the last multiple
+ * of four one by one (the WebAssembly kernel's float64 lanes, bit for bit).
+ */
+function rowSum(cols: number, f: (j: number) => number): number {
+  let [s0, s1, s2, s3] = [0, 0, 0, 0];
+  const full = cols - (cols % 4);
+  for (let j = 0; j < full; j += 4) {
+    s0 += f(j);
+    s1 += f(j + 1);
+    s2 += f(j + 2);
+    s3 += f(j + 3);
+  }
+  let sum = s0 + s1 + (s2 + s3);
+  for (let j = full; j < cols; j++) sum += f(j);
+  return sum;
+}
+
+function layerNorm(
+  x: TypedArray,
+  rows: number,
+  cols: number,
+  weight: TypedArray | null,
+  bias: TypedArray | null,
+  eps: number,
+  out: TypedArray,
+  xhat: TypedArray,
+  rstd: TypedArray,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const mean = rowSum(cols, (j) => x[base + j]!) / cols;
+    const squares = rowSum(cols, (j) => (x[base + j]! - mean) * (x[base + j]! - mean));
+    const scale = 1 / Math.sqrt(squares / cols + eps);
+    rstd[r] = scale;
+    for (let j = 0; j < cols; j++) {
+      // out from the unrounded x̂: one rounding per output.
+      let h = (x[base + j]! - mean) * scale;
+      xhat[base + j] = h;
+      if (weight) h *= weight[j]!;
+      if (bias) h += bias[j]!;
+      out[base + j] = h;
+    }
+  }
+}
+
+function layerNormBackward(
+  g: TypedArray,
+  xhat: TypedArray,
+  rstd: TypedArray,
+  weight: TypedArray | null,
+  rows: number,
+  cols: number,
+  dx: TypedArray,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const scaled = (j: number) => (weight ? g[base + j]! * weight[j]! : g[base + j]!);
+    const meanGrad = rowSum(cols, scaled) / cols;
+    const meanProjection = rowSum(cols, (j) => scaled(j) * xhat[base + j]!) / cols;
+    const scale = rstd[r]!;
+    for (let j = 0; j < cols; j++) {
+      dx[base + j] = scale * (scaled(j) - meanGrad - xhat[base + j]! * meanProjection);
+    }
+  }
+}
+
 function copy(src: StridedView, dst: StridedView, shape: readonly number[]): void {
   const rank = shape.length;
   const n = rank === 0 ? 1 : shape[rank - 1]!;
@@ -273,6 +341,8 @@ export const referenceBackend: Backend = {
   matmul,
   copy,
   softmax,
+  layerNorm,
+  layerNormBackward,
   gather,
   scatterAdd,
   sort,

@@ -80,6 +80,28 @@ export interface KernelExports {
   ): void;
   adagradF32(p: number, g: number, sum: number, n: number, ...hyperparameters: number[]): void;
   softmaxF32(x: number, out: number, r0: number, r1: number, cols: number, log: number): void;
+  layerNormF32(
+    x: number,
+    out: number,
+    xhat: number,
+    rstd: number,
+    weight: number,
+    bias: number,
+    r0: number,
+    r1: number,
+    cols: number,
+    eps: number,
+  ): void;
+  layerNormBackwardF32(
+    g: number,
+    xhat: number,
+    rstd: number,
+    weight: number,
+    dx: number,
+    r0: number,
+    r1: number,
+    cols: number,
+  ): void;
   im2colF32(x: number, cols: number, p0: number, p1: number, ...geometry: number[]): void;
   col2imF32(cols: number, x: number, p0: number, p1: number, ...geometry: number[]): void;
   windowMaxF32(

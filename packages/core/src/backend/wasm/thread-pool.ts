@@ -90,6 +90,8 @@ const KERNELS = [
   "windowSumF32",
   "unaryF32",
   "geluGradF32",
+  "layerNormF32",
+  "layerNormBackwardF32",
 ] as const;
 export type ParallelKernel = (typeof KERNELS)[number];
 

@@ -2,7 +2,7 @@
  * The fast backend: float32 and float64 matrix products in WebAssembly SIMD (threaded when
  * large), ReLU and comparisons as branch-free SIMD, float32 + − × ÷ and copysign, floor,
  * ceil, trunc and round (float32 and float64), float32 −x, |x|, √x, eˣ, erf x, GELU and
- * GELU's gradient, column sums, float32 softmax and the optimizers' updates in SIMD, float32
+ * GELU's gradient, column sums, float32 softmax, layer norm and the optimizers' updates in SIMD, float32
  * im2col, col2im and pooling in WebAssembly (softmax and the window kernels split over the
  * threads when large), copies of any rank in typed loops, and the other elementwise and
  * reduction kernels as one JavaScript loop per op. Whatever it does not accelerate (integer
@@ -14,6 +14,7 @@ import { referenceBackend } from "../reference/reference-backend.js";
 import { windowedMatmul } from "../windowed-matmul.js";
 import { copyStrided } from "./copy.js";
 import { binaryFast, reduceFast, unaryFast } from "./elementwise.js";
+import { layerNormBackwardFast, layerNormFast } from "./layer-norm.js";
 import { matmulFloat, matmulRuntime, sameFloat } from "./matmul.js";
 import {
   adagradUpdateSimd,
@@ -85,6 +86,8 @@ export const wasmBackend: Backend = {
   },
   copy: copyStrided,
   softmax: softmaxFast,
+  layerNorm: layerNormFast,
+  layerNormBackward: layerNormBackwardFast,
   reduce(op, x, shape, axes, out) {
     const runtime = getLocalRuntime();
     if (

@@ -41,7 +41,14 @@ import type { Grid, KernelHost, Params, Program } from "./kernels/host.js";
 import { gather, scatterAdd, scatterReduce, sort } from "./kernels/indexing.js";
 import { matmul } from "./kernels/matmul.js";
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from "./kernels/optimizers.js";
-import { argReduce, reduce, scan, softmax } from "./kernels/reduction.js";
+import {
+  argReduce,
+  layerNorm,
+  layerNormBackward,
+  reduce,
+  scan,
+  softmax,
+} from "./kernels/reduction.js";
 import { col2im, im2col, windowMax, windowSum } from "./kernels/window.js";
 import { MAX_GROUPS_PER_DIMENSION } from "./wgsl/prelude.js";
 
@@ -300,6 +307,32 @@ export class WebGpuKernels implements Backend<GpuArray, GpuArray> {
 
   softmax(x: GpuArray, rows: number, cols: number, out: GpuArray, log: boolean): void {
     softmax(this.#host, x, rows, cols, out, log);
+  }
+
+  layerNorm(
+    x: GpuArray,
+    rows: number,
+    cols: number,
+    weight: GpuArray | null,
+    bias: GpuArray | null,
+    eps: number,
+    out: GpuArray,
+    xhat: GpuArray,
+    rstd: GpuArray,
+  ): void {
+    layerNorm(this.#host, x, rows, cols, weight, bias, eps, out, xhat, rstd);
+  }
+
+  layerNormBackward(
+    g: GpuArray,
+    xhat: GpuArray,
+    rstd: GpuArray,
+    weight: GpuArray | null,
+    rows: number,
+    cols: number,
+    dx: GpuArray,
+  ): void {
+    layerNormBackward(this.#host, g, xhat, rstd, weight, rows, cols, dx);
   }
 
   gather(

@@ -36,6 +36,8 @@ const KERNELS = [
   "matmul",
   "copy",
   "softmax",
+  "layerNorm",
+  "layerNormBackward",
   "gather",
   "scatterAdd",
   "im2col",

@@ -1,12 +1,13 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import { isGradEnabled } from "../../autograd/grad-mode.js";
+import { getBackend } from "../../backend/registry.js";
 import { checkOptions, ShapeError, ValueError } from "../../errors.js";
 import { shapesEqual } from "../../shape.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
 import { add } from "../add.js";
 import { div } from "../div.js";
 import { rsqrt } from "../elementwise/rsqrt.js";
-import { asTensor, requireFloat } from "../kernels.js";
+import { asTensor, empty, onDevice, requireFloat } from "../kernels.js";
 import { mul } from "../mul.js";
 import { sub } from "../sub.js";
 import { sum } from "../sum.js";
@@ -56,30 +57,64 @@ function normalize(x: Tensor, { axes, count, eps }: LayerNormAttrs): Normalized 
 
 const layerNormOp: OpSpec<LayerNormAttrs, Normalized> = {
   name: "layerNorm",
-  // One node on the tape for the whole normalisation: the composite recorded eleven ops and
-  // its backward made about fifteen passes over the activations, this one eleven.
+  // One node on the tape and one kernel pass over the rows (the composite recorded eleven ops
+  // and made seven passes over the activations); x̂ and rstd are kept for the backward.
   forward: ([x, ...affine], attrs) => {
     const { weight, bias } = affineOf(affine, attrs);
-    const normalized = normalize(x!, attrs);
-    let y = normalized.xhat;
-    if (weight) y = mul(y, weight);
-    if (bias) y = add(y, bias);
-    return { output: y, saved: normalized };
+    const { count, axes, eps } = attrs;
+    const rows = count === 0 ? 0 : x!.size / count;
+    const out = empty(x!.shape, x!.dtype);
+    const xhat = empty(x!.shape, x!.dtype);
+    const rstd = empty(
+      x!.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
+      x!.dtype,
+    );
+    getBackend().layerNorm(
+      x!.storage,
+      rows,
+      count,
+      weight?.storage ?? null,
+      bias?.storage ?? null,
+      eps,
+      out.storage,
+      xhat.storage,
+      rstd.storage,
+    );
+    return { output: out, saved: { xhat, rstd } };
   },
   // With ĝ = g·w: dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), dw = Σ g·x̂, db = Σ g, the sums over
-  // the leading axes. When the backward is itself recorded (second derivatives), x̂ and rstd
-  // are recomputed from x so that their dependence on x is on the tape too.
+  // the leading axes; dx in one kernel pass. When the backward is itself recorded (second
+  // derivatives), x̂ and rstd are recomputed from x with tensor ops, and dx formed from them,
+  // so that their dependence on x is on the tape too.
   backward: (g, { inputs, saved, attrs }) => {
     const [x, ...affine] = inputs;
     const { weight, bias } = affineOf(affine, attrs);
-    const { xhat, rstd } = isGradEnabled() ? normalize(x!, attrs) : saved;
+    const recorded = isGradEnabled();
+    const { xhat, rstd } = recorded ? normalize(x!, attrs) : saved;
     const { axes, leading, count } = attrs;
-    const scaled = weight ? mul(g, weight) : g;
     let dx: Tensor | null = null;
-    if (x!.requiresGrad) {
+    if (x!.requiresGrad && recorded) {
+      const scaled = weight ? mul(g, weight) : g;
       const meanGrad = div(sum(scaled, axes, true), count);
       const meanProjection = div(sum(mul(scaled, xhat), axes, true), count);
       dx = mul(sub(sub(scaled, meanGrad), mul(xhat, meanProjection)), rstd);
+    } else if (x!.requiresGrad) {
+      // Outside an op's forward: the kernel and dx go to x's device explicitly.
+      dx = onDevice(x!.device, () => {
+        const out = empty(x!.shape, x!.dtype);
+        const rows = count === 0 ? 0 : x!.size / count;
+        const w = weight?.storage ?? null;
+        getBackend().layerNormBackward(
+          g.storage,
+          xhat.storage,
+          rstd.storage,
+          w,
+          rows,
+          count,
+          out.storage,
+        );
+        return out;
+      });
     }
     const overLeading = (t: Tensor) => (leading.length > 0 ? sum(t, leading) : t);
     const grads: (Tensor | null)[] = [dx];

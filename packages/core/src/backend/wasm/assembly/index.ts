@@ -8,6 +8,7 @@ export {
   roundF64,
   sumColumnsF32,
 } from "./elementwise";
+export { layerNormBackwardF32, layerNormF32 } from "./layer-norm";
 export { KC, MC, MR, matmulBatchF32, matmulBatchF64, NC, NR } from "./matmul";
 export { adagradF32, adamF32, rmspropF32, sgdF32 } from "./optimizers";
 export { softmaxF32 } from "./softmax";

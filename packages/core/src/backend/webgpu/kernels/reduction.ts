@@ -481,3 +481,145 @@ ${entry(g)}
     { groups: rows },
   );
 }
+
+/**
+ * WGSL summing `value(j)` over the row's columns into `name`: each thread a strided share,
+ * then the shares added pairwise in the workgroup's memory (the same tree for every row).
+ */
+function rowSum(name: string, value: string, group: number): string {
+  return `  var ${name}_own = 0.0;
+  for (var j = lid; j < cols; j = j + ${group}u) { ${name}_own = ${name}_own + ${value}; }
+  partial[lid] = ${name}_own;
+  workgroupBarrier();
+  for (var s = ${group / 2}u; s > 0u; s = s / 2u) {
+    if (lid < s) { partial[lid] = partial[lid] + partial[lid + s]; }
+    workgroupBarrier();
+  }
+  let ${name} = partial[0];
+  workgroupBarrier();`;
+}
+
+/** Layer normalisation of each contiguous row, one workgroup per row (see `Backend.layerNorm`). */
+export function layerNorm(
+  host: KernelHost,
+  x: GpuArray,
+  rows: number,
+  cols: number,
+  weight: GpuArray | null,
+  bias: GpuArray | null,
+  eps: number,
+  out: GpuArray,
+  xhat: GpuArray,
+  rstd: GpuArray,
+): void {
+  if (rows === 0 || cols === 0) return;
+  const g = SOFTMAX_GROUP;
+  const bindings = [
+    binding("x", x, "read"),
+    binding("out", out, "read_write"),
+    binding("xhat", xhat, "read_write"),
+    binding("rstd", rstd, "read_write"),
+  ];
+  if (weight) bindings.push(binding("weight", weight, "read"));
+  if (bias) bindings.push(binding("bias", bias, "read"));
+  const scaled = weight ? "h * weight[pu(7u) + j]" : "h";
+  const shifted = bias ? `${scaled} + bias[pu(8u) + j]` : scaled;
+  const program: Program = {
+    key: `layerNorm:${weight !== null}:${bias !== null}`,
+    bindings,
+    words: 10,
+    source: () => `${header(10, bindings)}
+var<workgroup> partial: array<f32, ${g}>;
+${entry(g)}
+  let row = wg;
+  if (row >= pu(0u)) { return; }
+  let cols = pu(1u);
+  let base = pu(2u) + row * cols;
+  let outBase = pu(3u) + row * cols;
+  let hatBase = pu(4u) + row * cols;
+${rowSum("total", "x[base + j]", g)}
+  let mean = total / f32(cols);
+${rowSum("squares", "(x[base + j] - mean) * (x[base + j] - mean)", g)}
+  let scale = inverseSqrt(squares / f32(cols) + pf(9u));
+  if (lid == 0u) { rstd[pu(5u) + row] = scale; }
+  for (var j = lid; j < cols; j = j + ${g}u) {
+    let h = (x[base + j] - mean) * scale;
+    xhat[hatBase + j] = h;
+    out[outBase + j] = ${shifted};
+  }
+}`,
+  };
+  const params = new Params()
+    .u(rows)
+    .u(cols)
+    .u(x.offset)
+    .u(out.offset)
+    .u(xhat.offset)
+    .u(rstd.offset)
+    .u(0)
+    .u(weight ? weight.offset : 0)
+    .u(bias ? bias.offset : 0)
+    .f(eps);
+  const buffers = [x.buffer, out.buffer, xhat.buffer, rstd.buffer];
+  if (weight) buffers.push(weight.buffer);
+  if (bias) buffers.push(bias.buffer);
+  host.run(program, buffers, params, { groups: rows });
+}
+
+/** The input gradient of `layerNorm`, one workgroup per row (see `Backend.layerNormBackward`). */
+export function layerNormBackward(
+  host: KernelHost,
+  g: GpuArray,
+  xhat: GpuArray,
+  rstd: GpuArray,
+  weight: GpuArray | null,
+  rows: number,
+  cols: number,
+  dx: GpuArray,
+): void {
+  if (rows === 0 || cols === 0) return;
+  const size = SOFTMAX_GROUP;
+  const bindings = [
+    binding("g", g, "read"),
+    binding("xhat", xhat, "read"),
+    binding("rstd", rstd, "read"),
+    binding("dx", dx, "read_write"),
+  ];
+  if (weight) bindings.push(binding("weight", weight, "read"));
+  const scaled = weight ? "(g[gBase + j] * weight[pu(7u) + j])" : "g[gBase + j]";
+  const program: Program = {
+    key: `layerNormBackward:${weight !== null}`,
+    bindings,
+    words: 8,
+    source: () => `${header(8, bindings)}
+var<workgroup> partial: array<f32, ${size}>;
+${entry(size)}
+  let row = wg;
+  if (row >= pu(0u)) { return; }
+  let cols = pu(1u);
+  let gBase = pu(2u) + row * cols;
+  let hatBase = pu(3u) + row * cols;
+  let dxBase = pu(5u) + row * cols;
+${rowSum("total", scaled, size)}
+${rowSum("projection", `${scaled} * xhat[hatBase + j]`, size)}
+  let meanGrad = total / f32(cols);
+  let meanProjection = projection / f32(cols);
+  let scale = rstd[pu(4u) + row];
+  for (var j = lid; j < cols; j = j + ${size}u) {
+    dx[dxBase + j] = scale * (${scaled} - meanGrad - xhat[hatBase + j] * meanProjection);
+  }
+}`,
+  };
+  const params = new Params()
+    .u(rows)
+    .u(cols)
+    .u(g.offset)
+    .u(xhat.offset)
+    .u(rstd.offset)
+    .u(dx.offset)
+    .u(0)
+    .u(weight ? weight.offset : 0);
+  const buffers = [g.buffer, xhat.buffer, rstd.buffer, dx.buffer];
+  if (weight) buffers.push(weight.buffer);
+  host.run(program, buffers, params, { groups: rows });
+}
