@@ -39,3 +39,15 @@ export function expectWithin(
 export function absolute(x: ArrayLike<number>): Float64Array {
   return Float64Array.from(x, Math.abs);
 }
+
+/** Asserts the arrays hold the same values bit for bit (Object.is), naming the first that differs. */
+export function expectSame(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string) {
+  if (actual.length !== expected.length) {
+    throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
+  }
+  for (let i = 0; i < actual.length; i++) {
+    if (!Object.is(actual[i], expected[i])) {
+      throw new Error(`${label}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
+}

@@ -15,6 +15,7 @@ import {
 } from "@tensortape/core";
 import { afterEach, describe, expect, test } from "vitest";
 import { threadTesting } from "../../src/backend/wasm/thread-pool.js";
+import { expectSame } from "./kernel-check.js";
 
 function random(size: number, generator: Generator, spread = 3): Float64Array {
   return Float64Array.from({ length: size }, () => (generator.uniform() * 2 - 1) * spread + 0.5);
@@ -166,13 +167,11 @@ describe("the WebAssembly layerNorm kernels", () => {
         wasmBackend.layerNorm(x, rows, cols, weight, bias, 1e-5, ...fast);
         const label = `${threads} thread(s), weight ${weight !== null}, bias ${bias !== null}`;
         for (let k = 0; k < 3; k++) {
-          expect(Array.from(fast[k]), `forward output ${k}, ${label}`).toEqual(
-            Array.from(reference[k]),
-          );
+          expectSame(fast[k], reference[k], `forward output ${k}, ${label}`);
         }
         const dx = new Float32Array(n);
         wasmBackend.layerNormBackward(g, fast[1], fast[2], weight, rows, cols, dx);
-        expect(Array.from(dx), `backward, ${label}`).toEqual(Array.from(dxReference));
+        expectSame(dx, dxReference, `backward, ${label}`);
       }
     }
   });

@@ -117,6 +117,35 @@ describe("strided copies of any rank match the reference bit for bit", () => {
     }
   });
 
+  test("large float32 permutations with short rows, through the WebAssembly kernel", () => {
+    const generator = new Generator(25);
+    // 65536 elements and more (the kernel's threshold): the GPT's heads, rows of 30 (a scalar
+    // tail after seven vectors), reversed strides with an offset, three axes, and a view
+    // reading a slice (every other row) that is still copied through the kernel.
+    const cases: [number[], number[], number][] = [
+      [[8, 64, 4, 32], [0, 2, 1, 3], 0],
+      [[4, 70, 8, 30], [0, 2, 1, 3], 5],
+      [[256, 9, 30], [1, 0, 2], 1],
+    ];
+    for (const [stored, order, offset] of cases) {
+      const size = stored.reduce((a, b) => a * b, 1);
+      const data = random("float32", size + offset + 1, generator);
+      const { view, shape } = permuted(data, stored, order, offset);
+      compare(view, shape, "float32", `permute ${JSON.stringify([stored, order])}`);
+      const reversed = {
+        data,
+        offset: offset + (shape[0]! - 1) * view.strides[0]!,
+        strides: [-view.strides[0]!, ...view.strides.slice(1)],
+      };
+      compare(reversed, shape, "float32", `reversed ${JSON.stringify([stored, order])}`);
+    }
+    const rows = random("float32", 2 * 2048 * 48 + 1, generator);
+    const everyOther = { data: rows, offset: 1, strides: [96, 1] };
+    compare(everyOther, [2048, 48], "float32", "every other row of 48");
+    const wide = { data: rows, offset: 0, strides: [4 * 48, 1] };
+    compare(wide, [1024, 48], "float32", "every fourth row: too sparse for the kernel");
+  });
+
   test("transposed inner axes copied in tiles: square, ragged and batched", () => {
     const generator = new Generator(23);
     for (const [batch, m, n] of [

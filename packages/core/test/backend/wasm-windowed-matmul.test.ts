@@ -17,7 +17,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { getRuntime } from "../../src/backend/wasm/runtime.js";
 import { getPool, threadTesting } from "../../src/backend/wasm/thread-pool.js";
 import { windowedMatmul } from "../../src/backend/windowed-matmul.js";
-import { absolute, expectWithin, randomF32 } from "./kernel-check.js";
+import { absolute, expectSame, expectWithin, randomF32 } from "./kernel-check.js";
 
 type Geometry = Parameters<Backend["im2col"]>[2];
 
@@ -28,13 +28,6 @@ afterEach(() => {
 });
 
 const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
-
-function expectSame(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string) {
-  const first = Array.from(actual).findIndex((v, i) => !Object.is(v, expected[i]));
-  expect(first, `${label}: element ${first} is ${actual[first]}, expected ${expected[first]}`).toBe(
-    -1,
-  );
-}
 
 /** A convolution's window over `planes` channels (per group). */
 interface ConvCase {
