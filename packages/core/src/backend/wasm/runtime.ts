@@ -299,17 +299,20 @@ export class KernelRuntime {
    * memory back even if it never calls another kernel. The timer is unref'd (it never keeps a
    * process alive) and runs between kernel calls, never during one.
    */
-  #scheduleRelease(): void {
+  #scheduleRelease(delay = IDLE_RELEASE_MS + 10): void {
     const timers = globalThis as unknown as Partial<TimerApi>;
     if (this.#releaseTimer || typeof timers.setTimeout !== "function") return;
     this.#releaseTimer = true;
     const check = () => {
       this.#releaseTimer = false;
       if (this.byteLength <= KEEP_BYTES) return;
-      if (now() - this.#lastLargeUse > IDLE_RELEASE_MS) this.release();
-      else this.#scheduleRelease();
+      const idle = now() - this.#lastLargeUse;
+      if (idle > IDLE_RELEASE_MS) this.release();
+      // Checked again when the last large use will be IDLE_RELEASE_MS old, not a whole interval
+      // later: a large call's allocations can straddle the first check by a few milliseconds.
+      else this.#scheduleRelease(IDLE_RELEASE_MS - idle + 10);
     };
-    const timer = timers.setTimeout(check, IDLE_RELEASE_MS + 10);
+    const timer = timers.setTimeout(check, delay);
     if (typeof timer === "object") timer.unref?.();
   }
 
