@@ -49,44 +49,60 @@ export function checkWindows(args: MatmulArgs, bLength: number, outLength: numbe
   }
 }
 
-/** A fresh zeroed array of `like`'s type. */
-function alike(like: TypedArray, length: number): TypedArray {
-  const Kind = like.constructor as new (length: number) => TypedArray;
-  return new Kind(length);
+/** Scratch space for a backend's own storage: zeroed arrays and leading parts of arrays. */
+export interface Scratch<S> {
+  /** A zeroed array of `length` elements of `like`'s dtype. */
+  allocate(like: S, length: number): S;
+  /** The first `length` elements of `array`, in place. */
+  prefix(array: S, length: number): S;
+  /** Gives back what `allocate` handed out, once the work using it is recorded. */
+  release(array: S): void;
 }
+
+/** Scratch on the CPU: fresh typed arrays, left to the garbage collector. */
+export const cpuScratch: Scratch<TypedArray> = {
+  allocate: (like, length) => new (like.constructor as new (n: number) => TypedArray)(length),
+  prefix: (array, length) => array.subarray(0, length),
+  release: () => {},
+};
 
 /**
  * out = the product `args` describes, windows included, through `backend`'s im2col, plain
  * matmul and col2im: b's planes are unfolded into one column buffer (each product's offset
  * moved from its planes to their columns), and with `outWindow` the products go to a buffer
- * that col2im folds into out.
+ * that col2im folds into out. Every backend's lowering where it has no faster way.
  */
-export function windowedMatmul(
-  backend: Pick<Backend, "im2col" | "col2im" | "matmul">,
-  a: TypedArray,
-  b: TypedArray,
-  out: TypedArray,
+export function windowedMatmul<S extends { readonly length: number }>(
+  backend: Pick<Backend<S>, "im2col" | "col2im" | "matmul">,
+  scratch: Scratch<S>,
+  a: S,
+  b: S,
+  out: S,
   args: MatmulArgs,
 ): void {
   checkWindows(args, b.length, out.length);
   const { bWindow, outWindow, ...plain } = args;
+  const buffers: S[] = [];
   let right = b;
   let bOffsets = args.bOffsets;
   if (bWindow) {
     const { taps, positions, inSize } = windowSizes(bWindow);
     const planes = Math.floor(b.length / inSize);
-    right = alike(b, planes * taps * positions);
-    backend.im2col(b.subarray(0, planes * inSize), right, { ...bWindow, planes });
+    right = scratch.allocate(b, planes * taps * positions);
+    buffers.push(right);
+    backend.im2col(scratch.prefix(b, planes * inSize), right, { ...bWindow, planes });
     bOffsets = args.bOffsets.map((offset) => (offset / inSize) * taps * positions);
   }
-  if (!outWindow) {
+  if (outWindow) {
+    const products = args.aOffsets.length;
+    const columns = scratch.allocate(out, products * args.m * args.n);
+    buffers.push(columns);
+    backend.matmul(a, right, columns, { ...plain, bOffsets });
+    const planes = products * outWindow.planes;
+    const { inSize } = windowSizes(outWindow);
+    backend.col2im(columns, scratch.prefix(out, planes * inSize), { ...outWindow, planes });
+  } else {
     backend.matmul(a, right, out, { ...plain, bOffsets });
-    return;
   }
-  const products = args.aOffsets.length;
-  const columns = alike(out, products * args.m * args.n);
-  backend.matmul(a, right, columns, { ...plain, bOffsets });
-  const planes = products * outWindow.planes;
-  const { inSize } = windowSizes(outWindow);
-  backend.col2im(columns, out.subarray(0, planes * inSize), { ...outWindow, planes });
+  for (const buffer of buffers) scratch.release(buffer);
 }

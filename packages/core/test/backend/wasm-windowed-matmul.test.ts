@@ -16,7 +16,7 @@ import {
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { getRuntime } from "../../src/backend/wasm/runtime.js";
 import { getPool, threadTesting } from "../../src/backend/wasm/thread-pool.js";
-import { windowedMatmul } from "../../src/backend/windowed-matmul.js";
+import { cpuScratch, windowedMatmul } from "../../src/backend/windowed-matmul.js";
 import { absolute, expectSame, expectWithin, randomF32 } from "./kernel-check.js";
 
 type Geometry = Parameters<Backend["im2col"]>[2];
@@ -171,7 +171,7 @@ function argsOf(c: ConvCase, o: Operands) {
 /** The explicit lowering through the wasm backend's own kernels (its im2col, plain matmul, col2im). */
 function explicit(a: Float32Array, b: Float32Array, outSize: number, args: MatmulArgs) {
   const out = new Float32Array(outSize);
-  windowedMatmul(wasmBackend, a, b, out, args);
+  windowedMatmul(wasmBackend, cpuScratch, a, b, out, args);
   return out;
 }
 
@@ -262,7 +262,7 @@ describe("window arguments of the WebAssembly matmul", () => {
       expect(unfold).toHaveBeenCalledOnce();
       vi.restoreAllMocks();
       const expected = new Float64Array(size);
-      windowedMatmul(wasmBackend, wide(a), wide(b), expected, args);
+      windowedMatmul(wasmBackend, cpuScratch, wide(a), wide(b), expected, args);
       expectSame(fused, expected, `float64 ${args.outWindow ? "col2im" : "forward"}`);
     }
   });

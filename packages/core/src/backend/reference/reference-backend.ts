@@ -11,7 +11,7 @@ import type {
   StridedView,
   UnaryKernel,
 } from "../backend.js";
-import { windowedMatmul } from "../windowed-matmul.js";
+import { cpuScratch, windowedMatmul } from "../windowed-matmul.js";
 import { binaryFns, unaryFns } from "./math.js";
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { scan } from "./scan.js";
@@ -159,7 +159,7 @@ function argReduce(
 
 function matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs): void {
   if (args.bWindow || args.outWindow) {
-    windowedMatmul(referenceBackend, a, b, out, args);
+    windowedMatmul(referenceBackend, cpuScratch, a, b, out, args);
     return;
   }
   const { m, k, n, transA, transB } = args;

@@ -6,29 +6,14 @@
  */
 import type { TypedArray } from "../../dtype.js";
 import { referenceBackend } from "../reference/reference-backend.js";
-import type { KernelRuntime } from "./runtime.js";
 import { endSplitTiming, runSplit, runtimeFor } from "./split.js";
+import { place, takeBack } from "./window.js";
 
 /** Elements per thread below which splitting a row kernel costs more than it saves. */
 const SLICE_MIN_ELEMENTS = 1 << 16;
 
-/** Copies the arrays (null ones take no room, address 0) into a fresh allocation each. */
-function place(runtime: KernelRuntime, arrays: readonly (Float32Array | null)[]): number[] | null {
-  runtime.reset();
-  const at: number[] = [];
-  for (const a of arrays) {
-    if (!a) {
-      at.push(0);
-      continue;
-    }
-    const address = runtime.allocate(a.length * 4);
-    if (address < 0) return null;
-    at.push(address);
-  }
-  return at;
-}
-
-const f32 = (a: TypedArray | null): a is Float32Array => a instanceof Float32Array;
+/** A float32 operand, or an absent optional one. */
+const float32OrAbsent = (a: TypedArray | null) => a === null || a instanceof Float32Array;
 
 /** The fast layerNorm; see `Backend.layerNorm`. */
 export function layerNormFast(
@@ -42,12 +27,13 @@ export function layerNormFast(
   xhat: TypedArray,
   rstd: TypedArray,
 ): void {
-  const arrays = [x, out, xhat, rstd];
-  const float32 = arrays.every(f32) && (!weight || f32(weight)) && (!bias || f32(bias));
-  if (rows > 0 && cols > 0 && float32) {
+  const arrays = [x, out, xhat, rstd, weight, bias];
+  if (rows > 0 && cols > 0 && arrays.every(float32OrAbsent)) {
     const n = rows * cols;
     const runtime = runtimeFor(n, SLICE_MIN_ELEMENTS, () => `layerNorm ${rows}×${cols}`);
-    const at = runtime && place(runtime, [x, out, xhat, rstd, weight, bias] as Float32Array[]);
+    const at =
+      runtime &&
+      place(runtime, arrays as (Float32Array | null)[], [true, false, false, false, true, true]);
     if (runtime && at) {
       const [xAt, outAt, hatAt, rstdAt, wAt, bAt] = at as [
         number,
@@ -57,9 +43,6 @@ export function layerNormFast(
         number,
         number,
       ];
-      runtime.f32.set(x.subarray(0, n), xAt >> 2);
-      if (weight) runtime.f32.set(weight.subarray(0, cols), wAt >> 2);
-      if (bias) runtime.f32.set(bias.subarray(0, cols), bAt >> 2);
       const minRows = Math.ceil(SLICE_MIN_ELEMENTS / cols);
       runSplit(runtime, "layerNormF32", rows, minRows, (r0, r1) => [
         xAt,
@@ -73,10 +56,9 @@ export function layerNormFast(
         cols,
         eps,
       ]);
-      const view = runtime.f32;
-      out.set(view.subarray(outAt >> 2, (outAt >> 2) + n));
-      xhat.set(view.subarray(hatAt >> 2, (hatAt >> 2) + n));
-      rstd.set(view.subarray(rstdAt >> 2, (rstdAt >> 2) + rows));
+      takeBack(runtime, outAt, out as Float32Array);
+      takeBack(runtime, hatAt, xhat as Float32Array);
+      takeBack(runtime, rstdAt, rstd as Float32Array);
       endSplitTiming();
       return;
     }
@@ -94,18 +76,14 @@ export function layerNormBackwardFast(
   cols: number,
   dx: TypedArray,
 ): void {
-  const float32 = [g, xhat, rstd, dx].every(f32) && (!weight || f32(weight));
-  if (rows > 0 && cols > 0 && float32) {
+  const arrays = [g, xhat, rstd, weight, dx];
+  if (rows > 0 && cols > 0 && arrays.every(float32OrAbsent)) {
     const n = rows * cols;
     const runtime = runtimeFor(n, SLICE_MIN_ELEMENTS, () => `layerNormBackward ${rows}×${cols}`);
-    const at = runtime && place(runtime, [g, xhat, rstd, weight, dx] as Float32Array[]);
+    const at =
+      runtime && place(runtime, arrays as (Float32Array | null)[], [true, true, true, true, false]);
     if (runtime && at) {
       const [gAt, hatAt, rstdAt, wAt, dxAt] = at as [number, number, number, number, number];
-      const view = runtime.f32;
-      view.set(g.subarray(0, n), gAt >> 2);
-      view.set(xhat.subarray(0, n), hatAt >> 2);
-      view.set(rstd.subarray(0, rows), rstdAt >> 2);
-      if (weight) view.set(weight.subarray(0, cols), wAt >> 2);
       const minRows = Math.ceil(SLICE_MIN_ELEMENTS / cols);
       runSplit(runtime, "layerNormBackwardF32", rows, minRows, (r0, r1) => [
         gAt,
@@ -117,7 +95,7 @@ export function layerNormBackwardFast(
         r1,
         cols,
       ]);
-      dx.set(runtime.f32.subarray(dxAt >> 2, (dxAt >> 2) + n));
+      takeBack(runtime, dxAt, dx as Float32Array);
       endSplitTiming();
       return;
     }

@@ -11,7 +11,7 @@
  */
 import type { Backend } from "../backend.js";
 import { referenceBackend } from "../reference/reference-backend.js";
-import { windowedMatmul } from "../windowed-matmul.js";
+import { cpuScratch, windowedMatmul } from "../windowed-matmul.js";
 import { copyStrided } from "./copy.js";
 import { binaryFast, reduceFast, unaryFast } from "./elementwise.js";
 import { layerNormBackwardFast, layerNormFast } from "./layer-norm.js";
@@ -115,7 +115,7 @@ export const wasmBackend: Backend = {
     if (arrays && runtime && matmulFloat(runtime, arrays, args)) return;
     // A window the kernels do not unfold (float64, three spatial axes): through this
     // backend's own im2col, products and col2im.
-    if (args.bWindow || args.outWindow) windowedMatmul(wasmBackend, a, b, out, args);
+    if (args.bWindow || args.outWindow) windowedMatmul(wasmBackend, cpuScratch, a, b, out, args);
     else referenceBackend.matmul(a, b, out, args);
   },
   sgdUpdate(param, grad, momentumBuffer, h) {

@@ -265,22 +265,23 @@ export function geometryArgs(g: Window2d): number[] {
 
 /**
  * Copies `arrays` (float32 or int32, by element count) into a fresh allocation each, or
- * returns null when the memory is full. `copy` says which hold input to copy in.
+ * returns null when the memory is full. `copy` says which hold input to copy in; a null array
+ * (an absent optional operand) takes no room and gets address 0.
  */
-function place(
+export function place(
   runtime: KernelRuntime,
-  arrays: readonly (Float32Array | Int32Array)[],
+  arrays: readonly (Float32Array | Int32Array | null)[],
   copy: readonly boolean[],
 ): number[] | null {
   runtime.reset();
   const at: number[] = [];
   for (const a of arrays) {
-    const address = runtime.allocate(a.length * 4);
+    const address = a ? runtime.allocate(a.length * 4) : 0;
     if (address < 0) return null;
     at.push(address);
   }
   arrays.forEach((a, i) => {
-    if (!copy[i]) return;
+    if (!a || !copy[i]) return;
     if (a instanceof Float32Array) runtime.f32.set(a, at[i]! >> 2);
     else runtime.i32.set(a, at[i]! >> 2);
   });
@@ -288,7 +289,11 @@ function place(
 }
 
 /** Copies a kernel's result at `address` back into `out`. */
-function takeBack(runtime: KernelRuntime, address: number, out: Float32Array | Int32Array): void {
+export function takeBack(
+  runtime: KernelRuntime,
+  address: number,
+  out: Float32Array | Int32Array,
+): void {
   const from = out instanceof Float32Array ? runtime.f32 : runtime.i32;
   out.set(from.subarray(address >> 2, (address >> 2) + out.length));
 }

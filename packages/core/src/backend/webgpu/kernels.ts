@@ -33,7 +33,7 @@ import type {
   UnaryKernel,
   WindowGeometry,
 } from "../backend.js";
-import { checkWindows, windowSizes } from "../windowed-matmul.js";
+import { windowedMatmul } from "../windowed-matmul.js";
 import type { GpuArray, GpuDType } from "./gpu-array.js";
 import { customKernel } from "./kernels/custom.js";
 import { binary, copy, unary, where } from "./kernels/elementwise.js";
@@ -271,34 +271,21 @@ export class WebGpuKernels implements Backend<GpuArray, GpuArray> {
       matmul(this.#host, a, b, out, args);
       return;
     }
-    // A window's columns live in a pooled scratch array between the im2col, the product and
-    // the col2im: on the device nothing is copied, so this costs only the columns' memory.
-    checkWindows(args, b.length, out.length);
+    // The columns live in pooled scratch arrays between the im2col, the product and the
+    // col2im: on the device nothing is copied, so this costs only the columns' memory.
     const host = this.#host;
-    const { bWindow, outWindow, ...plain } = args;
-    const scratch: GpuArray[] = [];
-    let right = b;
-    let bOffsets = args.bOffsets;
-    if (bWindow) {
-      const { taps, positions, inSize } = windowSizes(bWindow);
-      const planes = Math.floor(b.length / inSize);
-      right = host.allocate(b.dtype, planes * taps * positions);
-      scratch.push(right);
-      im2col(host, { ...b, length: planes * inSize }, right, { ...bWindow, planes });
-      bOffsets = args.bOffsets.map((offset) => (offset / inSize) * taps * positions);
-    }
-    if (outWindow) {
-      const products = args.aOffsets.length;
-      const columns = host.allocate(out.dtype, products * args.m * args.n);
-      scratch.push(columns);
-      matmul(host, a, right, columns, { ...plain, bOffsets });
-      const planes = products * outWindow.planes;
-      const { inSize } = windowSizes(outWindow);
-      col2im(host, columns, { ...out, length: planes * inSize }, { ...outWindow, planes });
-    } else {
-      matmul(host, a, right, out, { ...plain, bOffsets });
-    }
-    for (const array of scratch) host.release(array);
+    windowedMatmul(
+      this,
+      {
+        allocate: (like, length) => host.allocate(like.dtype, length),
+        prefix: (array, length) => ({ ...array, length }),
+        release: (array) => host.release(array),
+      },
+      a,
+      b,
+      out,
+      args,
+    );
   }
 
   copy(src: StridedView<GpuArray>, dst: StridedView<GpuArray>, shape: readonly number[]): void {
