@@ -13,6 +13,7 @@ export { type GradOptions, grad, valueAndGrad } from "./autograd/functional.js";
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/grad-mode.js";
 export { type GraphEntry, graphOf, toDot } from "./autograd/graph.js";
 export type { Node, VJP } from "./autograd/node.js";
+export type { RegionGradient } from "./autograd/region-gradient.js";
 export type {
   AdagradUpdate,
   AdamUpdate,

@@ -1,5 +1,6 @@
 /** The tape and the generic backward pass: accumulation, release, deep graphs, modes. */
 import {
+  concat,
   enableGrad,
   GradientError,
   gradients,
@@ -217,4 +218,113 @@ test("with createGraph, leaves sharing one gradient tensor both keep it on the t
   c.zeroGrad();
   ga.sum().add(gb.sum()).backward();
   expect(c.grad?.toArray()).toEqual([2, 2]);
+});
+
+describe("gradients of slices, placed together", () => {
+  // The same graph's gradients with the backward pass recorded (createGraph), where each slice's
+  // rule returns its zero-padded tensor and the engine adds those, as the reference.
+  const viaPaddedSums = (x: Tensor, loss: (x: Tensor) => Tensor) =>
+    gradients(loss(x), [x], undefined, { createGraph: true })[0]!.detach();
+
+  const data = (n: number) => Array.from({ length: n }, (_, i) => Math.sin(i + 1));
+
+  test("the pieces of a split, each used, give each piece's gradient in its own columns", () => {
+    const x = tensor(data(2 * 3 * 12), { shape: [2, 3, 12], requiresGrad: true });
+    const loss = (t: Tensor) => {
+      const [q, k, v] = t.split(4, -1) as [Tensor, Tensor, Tensor];
+      return q.mul(k).add(v.mul(v)).sum();
+    };
+    const [grad] = gradients(loss(x), [x]);
+    expect(grad!.toArray()).toEqual(viaPaddedSums(x, loss).toArray());
+    // q·k + v²: ∂/∂q = k, ∂/∂k = q, ∂/∂v = 2v.
+    const [q, k, v] = x.detach().split(4, -1) as [Tensor, Tensor, Tensor];
+    assertClose(grad!, concat([k, q, v.mul(2)], -1));
+  });
+
+  test("overlapping slices add where they overlap", () => {
+    const x = tensor([1, 2, 3, 4, 5], { requiresGrad: true });
+    x.slice([0], [3])
+      .mul(2)
+      .sum()
+      .add(x.slice([1], [5]).mul(3).sum())
+      .backward();
+    expect(x.grad!.toArray()).toEqual([2, 5, 5, 3, 3]);
+  });
+
+  test("strided slices: interleaved ones are placed, same-residue ones added", () => {
+    const x = tensor(data(10), { requiresGrad: true });
+    const loss = (t: Tensor) =>
+      t
+        .slice([0], undefined, [2])
+        .mul(2)
+        .sum()
+        .add(t.slice([1], undefined, [2]).mul(3).sum())
+        .add(t.slice([2], [9], [2]).mul(5).sum());
+    const [grad] = gradients(loss(x), [x]);
+    expect(grad!.toArray()).toEqual([2, 3, 7, 3, 7, 3, 7, 3, 7, 3]);
+    expect(grad!.toArray()).toEqual(viaPaddedSums(x, loss).toArray());
+  });
+
+  test("slices and whole uses of one tensor sum to the same bits as padded gradients", () => {
+    const x = tensor(data(4 * 6), { shape: [4, 6], requiresGrad: true });
+    const loss = (t: Tensor) => {
+      const [a, b, c] = t.chunk(3, 1) as [Tensor, Tensor, Tensor];
+      return a
+        .exp()
+        .sum()
+        .add(t.mul(t).sum())
+        .add(b.mul(c).sum())
+        .add(t.slice([1, 2]).tanh().sum());
+    };
+    const [grad] = gradients(loss(x), [x]);
+    expect(grad!.toArray()).toEqual(viaPaddedSums(x, loss).toArray());
+  });
+
+  test("overlapping slices beside whole uses sum in the order the gradients arrive", () => {
+    const x = tensor(data(7), { requiresGrad: true });
+    const slices = (t: Tensor) =>
+      t
+        .slice([0], [5])
+        .exp()
+        .sum()
+        .add(t.slice([2], [7]).sin().sum());
+    const losses = [
+      (t: Tensor) => t.mul(t).sum().add(slices(t)),
+      (t: Tensor) => slices(t).add(t.mul(t).sum()),
+      (t: Tensor) =>
+        slices(t)
+          .add(t.tanh().sum())
+          .add(
+            t
+              .slice([1], [6])
+              .mul(t.slice([0], [5]))
+              .sum(),
+          ),
+    ];
+    for (const loss of losses) {
+      const [grad] = gradients(loss(x), [x]);
+      expect(grad!.toArray()).toEqual(viaPaddedSums(x, loss).toArray());
+    }
+  });
+
+  test("a leaf sliced into pieces gets one .grad, and a second backward adds to it", () => {
+    const w = tensor(data(8), { shape: [2, 4], requiresGrad: true });
+    const run = () => {
+      const [top, bottom] = w.unbind(0) as [Tensor, Tensor];
+      top.mul(bottom).sum().backward();
+    };
+    run();
+    const once = w.grad!.toArray();
+    run();
+    expect(w.grad!.toArray()).toEqual((once as number[][]).map((r) => r.map((v) => 2 * v)));
+  });
+
+  test("only a slice of a tensor used: zeros outside it", () => {
+    const x = tensor(data(6), { shape: [2, 3], requiresGrad: true });
+    x.slice([0, 1], [1, 3]).mul(4).sum().backward();
+    expect(x.grad!.toArray()).toEqual([
+      [0, 4, 4],
+      [0, 0, 0],
+    ]);
+  });
 });

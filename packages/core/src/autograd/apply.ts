@@ -11,6 +11,7 @@ import {
 } from "./anomaly.js";
 import { isGradEnabled, setGradEnabled } from "./grad-mode.js";
 import { Node } from "./node.js";
+import type { RegionGradient } from "./region-gradient.js";
 
 /** What a backward rule can see of its op's forward computation. */
 export interface OpContext<A, S> {
@@ -55,6 +56,17 @@ export interface OpSpec<A = undefined, S = undefined> {
    * Omitted by ops whose output carries no gradient (comparisons, argmax).
    */
   backward?(g: Tensor, ctx: OpContext<A, S>): readonly (Tensor | null | undefined)[];
+}
+
+/**
+ * @internal A built-in op whose rule may also return a `RegionGradient` (slice's, while the
+ * backward pass is not recorded); users' ops return tensors.
+ */
+export interface RegionOpSpec<A = undefined, S = undefined> extends Omit<OpSpec<A, S>, "backward"> {
+  backward?(
+    g: Tensor,
+    ctx: OpContext<A, S>,
+  ): readonly (Tensor | RegionGradient | null | undefined)[];
 }
 
 /** Converts numbers to tensors: each takes the dtype of the first float tensor input. */
@@ -192,18 +204,19 @@ class VersionCheckedContext<A, S> implements OpContext<A, S> {
  */
 function checkedRule<A, S>(
   op: string,
-  rule: NonNullable<OpSpec<A, S>["backward"]>,
+  rule: NonNullable<RegionOpSpec<A, S>["backward"]>,
   g: Tensor,
   ctx: OpContext<A, S>,
   createdAt: string | undefined,
-): readonly (Tensor | null | undefined)[] {
+): readonly (Tensor | RegionGradient | null | undefined)[] {
   const grads = insideOp(() => rule(g, ctx));
   grads.forEach((grad, k) => {
-    if (grad instanceof Tensor && ctx.inputs[k]?.requiresGrad) {
+    const values = grad instanceof Tensor ? grad : grad?.values;
+    if (values && ctx.inputs[k]?.requiresGrad) {
       checkFinite(
         op,
         "backward",
-        grad.data,
+        values.data,
         ctx.inputs.map((t) => t.shape),
         createdAt,
       );
@@ -216,7 +229,11 @@ function checkedRule<A, S>(
  * Runs an op and, when any input needs a gradient and recording is on, records it on the tape.
  * This is the one place every op, built-in or user-defined, passes through.
  */
-export function applyOp<A, S>(spec: OpSpec<A, S>, args: readonly TensorLike[], attrs: A): Tensor {
+export function applyOp<A, S>(
+  spec: OpSpec<A, S> | RegionOpSpec<A, S>,
+  args: readonly TensorLike[],
+  attrs: A,
+): Tensor {
   const inputs = toTensors(spec.name, args);
   const device = deviceOfInputs(spec.name, inputs);
   const backward = spec.backward;

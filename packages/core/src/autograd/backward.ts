@@ -8,12 +8,14 @@ import { isFloat } from "../dtype.js";
 import { BackwardRuleError, checkOptions, GradientError, ShapeError } from "../errors.js";
 import { add } from "../ops/add.js";
 import { identity } from "../ops/identity.js";
+import { placeRegions, regionsOverlap } from "../ops/slice-scatter.js";
 import { sumTo } from "../ops/sum-to.js";
 import { broadcastsTo, formatShape, shapesEqual } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkFinite, isAnomalyEnabled } from "./anomaly.js";
 import { setGradEnabled } from "./grad-mode.js";
 import type { Node } from "./node.js";
+import { RegionGradient } from "./region-gradient.js";
 import { postOrder } from "./traverse.js";
 
 /** Whether `backward()` keeps the graph, and whether it records the backward pass itself. */
@@ -25,7 +27,23 @@ export interface BackwardOptions {
 }
 
 /** Brings a rule's gradient to its input's shape, or says which rule is wrong. */
-function fitGradient(node: Node, index: number, input: Tensor, grad: Tensor): Tensor {
+function fitGradient(
+  node: Node,
+  index: number,
+  input: Tensor,
+  grad: Tensor | RegionGradient,
+): Tensor | RegionGradient {
+  if (grad instanceof RegionGradient) {
+    // A region gradient is already of its input's shape: only a wrong rule makes it otherwise.
+    if (!shapesEqual(grad.shape, input.shape) || grad.values.dtype !== input.dtype) {
+      throw new BackwardRuleError(
+        node.op,
+        `returned a ${grad.values.dtype} region gradient of shape ${formatShape(grad.shape)} for a ${input.dtype} input of shape ${formatShape(input.shape)}`,
+        index,
+      );
+    }
+    return grad;
+  }
   let fitted = grad;
   if (!shapesEqual(grad.shape, input.shape)) {
     if (!node.broadcast || !broadcastsTo(input.shape, grad.shape)) {
@@ -45,6 +63,50 @@ function fitGradient(node: Node, index: number, input: Tensor, grad: Tensor): Te
     );
   }
   return fitted;
+}
+
+/**
+ * Gradients that reached one tensor as regions (see RegionGradient), not yet placed, after
+ * the sum of those that came before them.
+ */
+class PendingGradient {
+  constructor(
+    readonly before: Tensor | undefined,
+    readonly regions: RegionGradient[],
+  ) {}
+}
+
+/**
+ * `existing` (what reached a tensor so far) with `grad` added. The sum comes out in the same
+ * bits as adding each zero-padded region as it arrives would give: x + 0 is x, regions are
+ * placed in arrival order and added where they overlap, and a whole gradient is added only
+ * after the regions before it are placed.
+ */
+function accumulate(
+  existing: Tensor | PendingGradient | undefined,
+  grad: Tensor | RegionGradient,
+): Tensor | PendingGradient {
+  if (grad instanceof RegionGradient) {
+    if (existing instanceof PendingGradient) {
+      existing.regions.push(grad);
+      return existing;
+    }
+    return new PendingGradient(existing, [grad]);
+  }
+  return existing ? add(resolve(existing), grad) : grad;
+}
+
+/** The gradient `accumulate` gathered, as one tensor. */
+function resolve(pending: Tensor | PendingGradient): Tensor {
+  if (pending instanceof Tensor) return pending;
+  const { before, regions } = pending;
+  const shape = regions[0]!.shape;
+  if (!before) return placeRegions(shape, regions);
+  if (!regionsOverlap(regions)) return add(before, placeRegions(shape, regions));
+  // Overlapping regions after a whole gradient: each is added in turn, as it arrived.
+  let sum = before;
+  for (const r of regions) sum = add(sum, placeRegions(shape, [r]));
+  return sum;
 }
 
 /**
@@ -69,7 +131,7 @@ function run(
       if (targets.has(t) || t.node?.inputs.some((i) => needed!.has(i))) needed.add(t);
     }
   }
-  const grads: (Tensor | undefined)[] = new Array(order.length);
+  const grads: (Tensor | PendingGradient | undefined)[] = new Array(order.length);
   grads[order.length - 1] = seed;
   const captured = new Map<Tensor, Tensor>();
   const assignedToLeaves = new Set<Tensor>();
@@ -78,9 +140,10 @@ function run(
   try {
     for (let i = order.length - 1; i >= 0; i--) {
       const tensor = order[i]!;
-      const g = grads[i];
-      if (!g) continue;
+      const pending = grads[i];
+      if (!pending) continue;
       grads[i] = undefined;
+      const g = resolve(pending);
       if (targets?.has(tensor)) captured.set(tensor, g);
       const node = tensor.node;
       if (!node) {
@@ -118,7 +181,7 @@ function run(
           checkFinite(
             node.op,
             "backward",
-            grad.data,
+            (grad instanceof RegionGradient ? grad.values : grad).data,
             node.inputs.map((t) => t.shape),
             node.createdAt,
           );
@@ -126,8 +189,7 @@ function run(
         const at = position.get(input);
         // Every input that requires grad was walked; one whose flag a rule flipped was not.
         if (at === undefined) continue;
-        const existing = grads[at];
-        grads[at] = existing ? add(existing, grad) : grad;
+        grads[at] = accumulate(grads[at], grad);
       }
     }
   } finally {

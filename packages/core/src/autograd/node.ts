@@ -1,7 +1,11 @@
 import type { Tensor } from "../tensor.js";
+import type { RegionGradient } from "./region-gradient.js";
 
-/** A vector-Jacobian product: the upstream gradient in, one gradient per input out. */
-export type VJP = (g: Tensor) => readonly (Tensor | null | undefined)[];
+/**
+ * A vector-Jacobian product: the upstream gradient in, one gradient per input out (a
+ * `RegionGradient` where the gradient is zero outside a slice of the input).
+ */
+export type VJP = (g: Tensor) => readonly (Tensor | RegionGradient | null | undefined)[];
 
 /**
  * One recorded op application: the tape entry behind every tensor that an op made while

@@ -1,4 +1,6 @@
-import { applyOp, type OpSpec } from "../autograd/apply.js";
+import { applyOp, type RegionOpSpec } from "../autograd/apply.js";
+import { isGradEnabled } from "../autograd/grad-mode.js";
+import { RegionGradient } from "../autograd/region-gradient.js";
 import { getBackend } from "../backend/registry.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { type Shape, stridesOf } from "../shape.js";
@@ -60,7 +62,7 @@ function normalizeSlice(
   return { starts, steps, shape };
 }
 
-const sliceOp: OpSpec<SliceSpec> = {
+const sliceOp: RegionOpSpec<SliceSpec> = {
   name: "slice",
   forward: ([x], spec) => {
     const out = empty(spec.shape, x.dtype);
@@ -71,8 +73,11 @@ const sliceOp: OpSpec<SliceSpec> = {
     );
     return out;
   },
-  // d slice(x) = g placed back where the slice came from, zeros elsewhere
-  backward: (g, { inputs: [x], attrs }) => [sliceScatter(g, x.shape, attrs)],
+  // d slice(x) = g placed back where the slice came from, zeros elsewhere. Unless this pass is
+  // recorded, the engine places it, together with the other slices' (see RegionGradient).
+  backward: (g, { inputs: [x], attrs }) => [
+    isGradEnabled() ? sliceScatter(g, x.shape, attrs) : new RegionGradient(g, x.shape, attrs),
+  ],
 };
 
 /**
