@@ -440,6 +440,37 @@ describe("wasm backend elementwise kernels are bit-identical to the reference", 
     }
   });
 
+  test("exp, erf, gelu and GELU's gradient over runs with every value in the vector forms' range, edges included", () => {
+    // Chunks of 64 pairs with no NaN, infinity or out-of-range value run the loop without the
+    // scalar fallback, so 1 + x below 2^-28 and e at 1 come from the vector forms themselves;
+    // for GELU's gradient, −x²/2 falls below 2^-28 for |x| under 2^-13.5 while x/√2 is in range.
+    const generator = new Generator(14);
+    const edges = [1, -1, 2 ** -28, 2 ** -29, -(2 ** -30), 0.3465, -0.3466, 1.0397, -1.0398];
+    edges.push(1e-5, -7e-5, 8.6e-5, -8.7e-5, 3e-8, 0.8326, -1.7678, 4.0406, 8.48);
+    for (const size of [1024, 1027, 4099]) {
+      const x = new Float32Array(size);
+      const g = new Float32Array(size);
+      for (let i = 0; i < size; i++) {
+        x[i] = generator.uniform() * 12 - 6;
+        g[i] = generator.normal();
+      }
+      for (let i = 5; i < size; i += 13) x[i] = edges[Math.floor(i / 13) % edges.length]!;
+      for (const op of ["exp", "erf", "gelu"] as const) {
+        const fast = new Float32Array(size);
+        const expected = new Float32Array(size);
+        wasmBackend.unary(op, x, fast);
+        referenceBackend.unary(op, x, expected);
+        expectSame(fast, expected, `${op} in range [${size}]`);
+      }
+      const view = (data: Float32Array) => ({ data, offset: 0, strides: [1] });
+      const fast = new Float32Array(size);
+      const expected = new Float32Array(size);
+      wasmBackend.binary("geluGrad", view(g), view(x), fast, [size]);
+      referenceBackend.binary("geluGrad", view(g), view(x), expected, [size]);
+      expectSame(fast, expected, `geluGrad in range [${size}]`);
+    }
+  });
+
   test("float32 sums over leading axes (the SIMD column sum), and reductions it leaves alone", () => {
     const generator = new Generator(8);
     const cases: [number[], number[]][] = [
