@@ -1,18 +1,18 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
-import { arange, rand } from "../../creation.js";
+import { rand } from "../../creation.js";
 import type { DeviceName } from "../../device.js";
+import { allocate } from "../../dtype.js";
 import { checkOptions, DTypeError, ShapeError, ValueError } from "../../errors.js";
 import type { Generator } from "../../random.js";
 import { broadcastShapes, broadcastsTo, formatShape } from "../../shape.js";
 import { Tensor } from "../../tensor.js";
 import { add } from "../add.js";
-import { eq, le, lt } from "../comparison.js";
+import { eq, lt } from "../comparison.js";
 import { requireFloat } from "../kernels.js";
 import { matmul } from "../matmul.js";
 import { max } from "../max.js";
 import { mul } from "../mul.js";
 import { any } from "../reduction/any.js";
-import { reshape } from "../reshape.js";
 import { softmax } from "../softmax.js";
 import { sub } from "../sub.js";
 import { sum } from "../sum.js";
@@ -44,6 +44,8 @@ export interface ScaledDotProductAttentionOptions {
 
 interface AttentionAttrs {
   readonly scale: number;
+  /** The mask is the causal one, which leaves every query at least its first key. */
+  readonly causal: boolean;
   readonly dropoutP: number;
   readonly generator: Generator | undefined;
 }
@@ -58,10 +60,12 @@ interface AttentionSaved {
 /**
  * Softmax along the last axis, giving 0 rather than NaN in a row whose scores are all −∞ (a
  * query with no key to attend to), as PyTorch's `_safe_softmax` does in its math backend.
+ * A causal mask leaves every query its first key, so its rows need no such check (nor does
+ * PyTorch's fused CPU kernel, which takes causal attention, make one).
  */
-function safeSoftmax(scores: Tensor): Tensor {
+function safeSoftmax(scores: Tensor, causal: boolean): Tensor {
   const weights = softmax(scores, -1);
-  if (weights.size === 0) return weights;
+  if (weights.size === 0 || causal) return weights;
   // A row is all −∞ exactly when its maximum is: one reduction finds them.
   const noKey = eq(max(scores, -1, true), Number.NEGATIVE_INFINITY);
   // Such rows are rare: on the CPU, skip the pass over the weights when there are none. On a
@@ -127,10 +131,10 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
   name: OP,
   // Batch dimensions broadcast, and the mask broadcasts to [..., L, S].
   broadcast: true,
-  forward: ([q, k, v, mask], { scale, dropoutP, generator }) => {
+  forward: ([q, k, v, mask], { scale, causal, dropoutP, generator }) => {
     let scores = mul(matmul(q!, k!, { transB: true }), scale);
     if (mask) scores = add(scores, mask);
-    const weights = safeSoftmax(scores);
+    const weights = safeSoftmax(scores, causal);
     const dropMask =
       dropoutP > 0 ? dropoutMask(weights.shape, dropoutP, generator, q!.dtype, q!.device) : null;
     const output = matmul(dropMask ? mul(weights, dropMask) : weights, v!);
@@ -160,11 +164,14 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
   },
 };
 
-/** The causal mask of [L, S] as additive scores: 0 where key ≤ query, −∞ above the diagonal. */
+/**
+ * The causal mask of [L, S] as additive scores: 0 where key ≤ query, −∞ above the diagonal.
+ * Written on the host and placed once (a few ops on [L, S] cost more than the loop).
+ */
 function causalScores(l: number, s: number, dtype: Tensor["dtype"], device: DeviceName): Tensor {
-  const on = { device };
-  const offset = sub(arange(0, s, 1, on), reshape(arange(0, l, 1, on), [l, 1]));
-  return where(le(offset, 0), Tensor.scalar(0, dtype), Tensor.scalar(-Infinity, dtype));
+  const scores = allocate(dtype, l * s);
+  for (let i = 0; i < l; i++) scores.fill(Number.NEGATIVE_INFINITY, i * s + i + 1, (i + 1) * s);
+  return to(new Tensor(scores, [l, s], dtype), device);
 }
 
 function checkInputs(q: Tensor, k: Tensor, v: Tensor): readonly number[] {
@@ -296,5 +303,10 @@ export function scaledDotProductAttention(
       ? maskScores(attnMask, q, k, batch)
       : null;
   const inputs = mask ? [q, k, v, mask] : [q, k, v];
-  return applyOp(attentionOp, inputs, { scale, dropoutP, generator: options.generator });
+  return applyOp(attentionOp, inputs, {
+    scale,
+    causal: isCausal,
+    dropoutP,
+    generator: options.generator,
+  });
 }
