@@ -49,6 +49,7 @@ import {
   layerNorm,
   le,
   lerp,
+  linear,
   logaddexp,
   logicalAnd,
   logicalNot,
@@ -407,6 +408,18 @@ export const cases: Record<OpName, OpCases> = {
       name: "layerNorm bias only",
       f: (x, b) => layerNorm(x!, 3, null, b),
       inputs: [r([2, 3]), r([3])],
+    },
+  ],
+  linear: [
+    {
+      name: "linear with bias, batch axes",
+      f: (x, w, b) => linear(x!, w!, b),
+      inputs: [r([2, 3, 4]), r([5, 4]), r([5])],
+    },
+    {
+      name: "linear without bias, a vector",
+      f: (x, w) => linear(x!, w!),
+      inputs: [r([4]), r([3, 4])],
     },
   ],
   kthvalue: [

@@ -17,15 +17,24 @@ import {
   convTranspose1d,
   convTranspose2d,
   fold,
+  Generator,
+  gradients,
   interpolate,
   matmul,
   maxPool1d,
   maxPool2d,
+  randn,
   type Tensor,
   tensor,
   unfold,
 } from "@tensortape/core";
-import { gradcheck, gradgradcheck, maxAbsDiff, randomTensor } from "@tensortape/core/testing";
+import {
+  assertClose,
+  gradcheck,
+  gradgradcheck,
+  maxAbsDiff,
+  randomTensor,
+} from "@tensortape/core/testing";
 import { describe, expect, test } from "vitest";
 
 let seed = 100;
@@ -120,5 +129,24 @@ describe("batches split into chunks of samples", () => {
     const t = convTranspose2d(g, w.detach());
     const columns = matmul(w.detach().reshape([2, 64]), g.reshape([3, 2, 12000]), { transA: true });
     expect(maxAbsDiff(t, fold(columns, [1, 12063], [1, 64]))).toBeLessThan(1e-9);
+  });
+});
+
+describe("the bias added with a convolution's products", () => {
+  test("gives the bits of the convolution and then the bias added, and the same gradients", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const x = randn([3, 4, 9, 8], { dtype, generator: new Generator(5) }).requireGrad();
+      const w = randn([6, 4, 3, 3], { dtype, generator: new Generator(6) }).requireGrad();
+      const b = randn([6], { dtype, generator: new Generator(7) }).requireGrad();
+      const fused = conv2d(x, w, b, { padding: 1, stride: [1, 2] });
+      const apart = conv2d(x, w, null, { padding: 1, stride: [1, 2] }).add(b.reshape([6, 1, 1]));
+      expect(fused.toArray()).toEqual(apart.toArray());
+      const upstream = randn(fused.shape, { dtype, generator: new Generator(8) });
+      const [gx, gw, gb] = gradients(fused, [x, w, b], upstream);
+      const [ax, aw, ab] = gradients(apart, [x, w, b], upstream);
+      expect(gx!.toArray()).toEqual(ax!.toArray());
+      expect(gw!.toArray()).toEqual(aw!.toArray());
+      assertClose(gb!, ab!, { rtol: dtype === "float32" ? 1e-6 : 1e-14 });
+    }
   });
 });

@@ -48,8 +48,8 @@ describe("a step between forward and backward", () => {
     const error = caught(() => loss.backward());
     expect(error).toBeInstanceOf(InplaceModificationError);
     const e = error as InplaceModificationError;
-    // matmul(x, weight) kept the weight, its second input, for the gradient of x.
-    expect(e.op).toBe("matmul");
+    // linear(x, weight, bias) kept the weight, its second input, for the gradient of x.
+    expect(e.op).toBe("linear");
     expect(e.which).toBe("input 1");
     expect(e.shape).toEqual([2, 3]);
     expect(e.savedVersion).toBe(before);
@@ -100,7 +100,7 @@ describe("loading weights between forward and backward", () => {
     const error = caught(() => loss.backward());
     expect(error).toBeInstanceOf(InplaceModificationError);
     const e = error as InplaceModificationError;
-    expect(e.op).toBe("matmul");
+    expect(e.op).toBe("linear");
     expect(e.shape).toEqual([2, 3]);
     expect(e.savedVersion).toBe(0);
     expect(e.currentVersion).toBe(1);

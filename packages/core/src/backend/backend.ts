@@ -157,6 +157,13 @@ export interface MatmulArgs {
    * start zeroed (see `col2im`). A convolution's input gradient, col2im(Wᵀ·g).
    */
   readonly outWindow?: WindowGeometry;
+  /**
+   * With a `bias` array passed to `matmul`: whether it holds one value per row of each
+   * product ("rows", m values: a convolution's channels) or per column ("cols", n values: a
+   * linear layer's features). Each output is the product plus its bias, rounded once more as
+   * a separate addition would round it. Not with `outWindow`.
+   */
+  readonly biasAxis?: "rows" | "cols";
 }
 
 /**
@@ -282,11 +289,11 @@ export interface Backend<S = TypedArray, I = Int32Array> {
   argReduce(op: "argmax" | "argmin", x: S, shape: readonly number[], axis: number, out: I): void;
 
   /**
-   * out[p] (contiguous [m, n]) = op(a[p]) · op(b[p]) for each product p; with `bWindow` or
-   * `outWindow` set, op(b[p]) is an im2col of b and out the col2im of the products (see
-   * `MatmulArgs`).
+   * out[p] (contiguous [m, n]) = op(a[p]) · op(b[p]) for each product p, plus `bias` along
+   * `args.biasAxis` when given; with `bWindow` or `outWindow` set, op(b[p]) is an im2col of b
+   * and out the col2im of the products (see `MatmulArgs`).
    */
-  matmul(a: S, b: S, out: S, args: MatmulArgs): void;
+  matmul(a: S, b: S, out: S, args: MatmulArgs, bias?: S): void;
 
   /** Copies the view `src` of shape `shape` into the view `dst` (also used to cast). */
   copy(src: StridedView<S>, dst: StridedView<S>, shape: readonly number[]): void;

@@ -59,6 +59,21 @@ export interface Scratch<S> {
   release(array: S): void;
 }
 
+/**
+ * Throws unless `bias` (of `length` values) fits the product `args` describes: an axis
+ * named, m values for "rows" or n for "cols", and no `outWindow`, whose products are folded.
+ */
+export function checkMatmulBias(args: MatmulArgs, length: number): void {
+  const { m, n, biasAxis } = args;
+  const fail = (what: string) => {
+    throw new Error(`matmul: ${what} (m=${m}, n=${n}, biasAxis=${biasAxis})`);
+  };
+  if (biasAxis !== "rows" && biasAxis !== "cols") fail('a bias needs biasAxis "rows" or "cols"');
+  if (args.outWindow) fail("a bias cannot be added to products that are folded (outWindow)");
+  const needed = biasAxis === "rows" ? m : n;
+  if (length < needed) fail(`the bias holds ${length} values, fewer than the ${needed} needed`);
+}
+
 /** Scratch on the CPU: fresh typed arrays, left to the garbage collector. */
 export const cpuScratch: Scratch<TypedArray> = {
   allocate: (like, length) => new (like.constructor as new (n: number) => TypedArray)(length),
@@ -79,8 +94,10 @@ export function windowedMatmul<S extends { readonly length: number }>(
   b: S,
   out: S,
   args: MatmulArgs,
+  bias?: S,
 ): void {
   checkWindows(args, b.length, out.length);
+  if (bias) checkMatmulBias(args, bias.length);
   const { bWindow, outWindow, ...plain } = args;
   const buffers: S[] = [];
   let right = b;
@@ -102,7 +119,7 @@ export function windowedMatmul<S extends { readonly length: number }>(
     const { inSize } = windowSizes(outWindow);
     backend.col2im(columns, scratch.prefix(out, planes * inSize), { ...outWindow, planes });
   } else {
-    backend.matmul(a, right, out, { ...plain, bOffsets });
+    backend.matmul(a, right, out, { ...plain, bOffsets }, bias);
   }
   for (const buffer of buffers) scratch.release(buffer);
 }

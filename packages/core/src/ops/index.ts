@@ -105,6 +105,7 @@ export { fold } from "./nn/fold.js";
 export { type GeluApproximate, type GeluOptions, gelu } from "./nn/gelu.js";
 export { type InterpolateMode, type InterpolateOptions, interpolate } from "./nn/interpolate.js";
 export { type LayerNormOptions, layerNorm } from "./nn/layer-norm.js";
+export { linear } from "./nn/linear.js";
 export { type MaxPoolOptions, maxPool1d, maxPool2d } from "./nn/max-pool.js";
 export {
   type ScaledDotProductAttentionOptions,

@@ -72,6 +72,7 @@ const table = {
   isnan: ops.isnan,
   kthvalue: ops.kthvalue,
   layerNorm: ops.layerNorm,
+  linear: ops.linear,
   le: ops.le,
   lerp: ops.lerp,
   log: ops.log,

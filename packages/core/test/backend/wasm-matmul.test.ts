@@ -180,3 +180,92 @@ describe("threads", () => {
     expect(() => setNumThreads(1.5)).toThrow(/got 1.5/);
   });
 });
+
+describe("a bias added with the products", () => {
+  /** The product without bias, then bias added as the elementwise add kernel adds a row. */
+  function separately(
+    backend: typeof wasmBackend,
+    a: Float32Array | Float64Array,
+    b: Float32Array | Float64Array,
+    bias: Float32Array | Float64Array,
+    args: MatmulArgs,
+  ) {
+    const { m, n } = args;
+    const batch = args.aOffsets.length;
+    const product = new (a.constructor as Float32ArrayConstructor)(batch * m * n);
+    backend.matmul(a, b, product, args);
+    const out = new (a.constructor as Float32ArrayConstructor)(batch * m * n);
+    const strides = args.biasAxis === "rows" ? [0, 1, 0] : [0, 0, 1];
+    backend.binary(
+      "add",
+      { data: product, offset: 0, strides: [m * n, n, 1] },
+      { data: bias, offset: 0, strides },
+      out,
+      [batch, m, n],
+    );
+    return out;
+  }
+
+  test("per row or per column, batched, padded sizes, float32 and float64, 1 and 2 threads: the bits of a product and then an add", () => {
+    const generator = new Generator(21);
+    const shapes = [
+      [3, 5, 7, 1],
+      [64, 288, 576, 3],
+      [130, 77, 45, 2],
+      [512, 128, 384, 1],
+    ] as const;
+    for (const threads of [1, 2]) {
+      setNumThreads(threads);
+      for (const dtype of ["float32", "float64"] as const) {
+        for (const [m, k, n, batch] of shapes) {
+          for (const biasAxis of ["rows", "cols"] as const) {
+            const widen = (x: Float32Array) =>
+              dtype === "float32" ? x : Float64Array.from(x, (v, i) => v + 1e-9 * (i % 7));
+            const a = widen(randomF32(batch * m * k, generator));
+            const b = widen(randomF32(k * n, generator));
+            const bias = widen(randomF32(biasAxis === "rows" ? m : n, generator));
+            const args: MatmulArgs = {
+              aOffsets: Array.from({ length: batch }, (_, p) => p * m * k),
+              bOffsets: Array.from({ length: batch }, () => 0),
+              m,
+              k,
+              n,
+              transA: false,
+              transB: m % 2 === 0,
+              biasAxis,
+            };
+            for (const backend of [wasmBackend, referenceBackend]) {
+              const fused = new (a.constructor as Float32ArrayConstructor)(batch * m * n);
+              backend.matmul(a, b, fused, args, bias);
+              const label = `${backend.name} ${dtype} ${m}×${k}×${n}×${batch} ${biasAxis}, ${threads} threads`;
+              expect(firstDifference(fused, separately(backend, a, b, bias, args)), label).toBe(-1);
+            }
+          }
+        }
+      }
+    }
+  });
+
+  test("a bias of the wrong length or without its axis is refused", () => {
+    const a = new Float32Array(6);
+    const b = new Float32Array(6);
+    const out = new Float32Array(4);
+    const args: MatmulArgs = {
+      aOffsets: [0],
+      bOffsets: [0],
+      m: 2,
+      k: 3,
+      n: 2,
+      transA: false,
+      transB: false,
+    };
+    for (const backend of [wasmBackend, referenceBackend]) {
+      expect(() =>
+        backend.matmul(a, b, out, { ...args, biasAxis: "cols" }, new Float32Array(1)),
+      ).toThrow(/matmul: the bias holds 1 values, fewer than the 2 needed/);
+      expect(() => backend.matmul(a, b, out, args, new Float32Array(2))).toThrow(
+        /a bias needs biasAxis/,
+      );
+    }
+  });
+});

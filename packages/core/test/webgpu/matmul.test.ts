@@ -194,3 +194,47 @@ describe("matmul", () => {
     });
   });
 });
+
+describe("matmul with a bias", () => {
+  test("per row and per column, batched: the product's bits plus the bias, as an add after it", async () => {
+    await withErrors(async () => {
+      const kernels = await gpuKernels();
+      const generator = new Generator(22);
+      for (const [m, k, n, batch] of [
+        [3, 5, 7, 2],
+        [65, 17, 63, 1],
+      ] as const) {
+        for (const biasAxis of ["rows", "cols"] as const) {
+          const a = uniform(batch * m * k, generator);
+          const b = uniform(k * n, generator);
+          const bias = uniform(biasAxis === "rows" ? m : n, generator);
+          const args: MatmulArgs = {
+            aOffsets: Array.from({ length: batch }, (_, p) => p * m * k),
+            bOffsets: Array.from({ length: batch }, () => 0),
+            m,
+            k,
+            n,
+            transA: false,
+            transB: false,
+            biasAxis,
+          };
+          const plain = kernels.allocate("float32", batch * m * n);
+          kernels.matmul(uploadAt(kernels, a), uploadAt(kernels, b), plain, args);
+          const product = await kernels.read(plain);
+          const expected = new Float32Array(batch * m * n);
+          referenceBackend.binary(
+            "add",
+            { data: product, offset: 0, strides: [m * n, n, 1] },
+            { data: bias, offset: 0, strides: biasAxis === "rows" ? [0, 1, 0] : [0, 0, 1] },
+            expected,
+            [batch, m, n],
+          );
+          const out = kernels.allocate("float32", batch * m * n);
+          const gpuBias = uploadAt(kernels, bias);
+          kernels.matmul(uploadAt(kernels, a), uploadAt(kernels, b), out, args, gpuBias);
+          expectSame(await kernels.read(out), expected, `${m}×${k}×${n}×${batch} ${biasAxis}`);
+        }
+      }
+    });
+  });
+});

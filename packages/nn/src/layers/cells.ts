@@ -7,6 +7,7 @@ import {
   DTypeError,
   formatShape,
   type Generator,
+  linear,
   matmul,
   ShapeError,
   split,
@@ -27,8 +28,7 @@ export function applyNonlinearity(x: Tensor, nonlinearity: RNNNonlinearity): Ten
 
 /** x·Wᵀ (+ b): a projection with the weight stored as PyTorch stores it, [out, in]. */
 export function project(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
-  const y = matmul(x, weight, { transB: true });
-  return bias ? y.add(bias) : y;
+  return linear(x, weight, bias);
 }
 
 /**

@@ -1,7 +1,7 @@
 import {
   checkOptions,
   type Generator,
-  matmul,
+  linear,
   ShapeError,
   type Tensor,
   ValueError,
@@ -95,8 +95,7 @@ export class Dense extends Module {
         { x: x.shape, weight: this.weight.shape },
       );
     }
-    const y = matmul(x, this.weight, { transB: true });
-    return this.#activate(this.bias ? y.add(this.bias) : y);
+    return this.#activate(linear(x, this.weight, this.bias));
   }
 
   override extraRepr(): string {

@@ -4,6 +4,7 @@ import {
   formatShape,
   type Generator,
   getDefaultGenerator,
+  linear,
   matmul,
   rand,
   ShapeError,
@@ -373,10 +374,6 @@ export class MultiheadAttention extends Module {
   #project(query: Tensor, key: Tensor, value: Tensor, selfAttention: boolean): Tensor[] {
     const e = this.embedDim;
     const biases = this.inProjBias ? this.inProjBias.split(e) : [null, null, null];
-    const linear = (x: Tensor, w: Tensor, b: Tensor | null) => {
-      const y = matmul(x, w, { transB: true });
-      return b ? y.add(b) : y;
-    };
     if (this.inProjWeight) {
       // One product for self-attention, as PyTorch's packed projection.
       if (selfAttention) return linear(query, this.inProjWeight, this.inProjBias).split(e, -1);

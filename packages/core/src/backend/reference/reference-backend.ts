@@ -11,7 +11,7 @@ import type {
   StridedView,
   UnaryKernel,
 } from "../backend.js";
-import { cpuScratch, windowedMatmul } from "../windowed-matmul.js";
+import { checkMatmulBias, cpuScratch, windowedMatmul } from "../windowed-matmul.js";
 import { binaryFns, unaryFns } from "./math.js";
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { scan } from "./scan.js";
@@ -157,9 +157,15 @@ function argReduce(
   }
 }
 
-function matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs): void {
+function matmul(
+  a: TypedArray,
+  b: TypedArray,
+  out: TypedArray,
+  args: MatmulArgs,
+  bias?: TypedArray,
+): void {
   if (args.bWindow || args.outWindow) {
-    windowedMatmul(referenceBackend, cpuScratch, a, b, out, args);
+    windowedMatmul(referenceBackend, cpuScratch, a, b, out, args, bias);
     return;
   }
   const { m, k, n, transA, transB } = args;
@@ -184,6 +190,27 @@ function matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs)
       }
       const oo = p * m * n + i * n;
       for (let j = 0; j < n; j++) out[oo + j] = acc[j]!;
+    }
+  }
+  if (bias) {
+    checkMatmulBias(args, bias.length);
+    addMatmulBias(out, args, bias);
+  }
+}
+
+/**
+ * out[p, i, j] += bias[i] ("rows") or bias[j] ("cols"), each sum rounded to out's dtype as an
+ * addition of the rounded product and the bias would be. The reference, and the fast
+ * backends' way for what their kernels leave.
+ */
+export function addMatmulBias(out: TypedArray, args: MatmulArgs, bias: TypedArray): void {
+  const { m, n } = args;
+  const rows = args.biasAxis === "rows";
+  for (let p = 0; p < args.aOffsets.length; p++) {
+    for (let i = 0; i < m; i++) {
+      const at = (p * m + i) * n;
+      if (rows) for (let j = 0; j < n; j++) out[at + j] = out[at + j]! + bias[i]!;
+      else for (let j = 0; j < n; j++) out[at + j] = out[at + j]! + bias[j]!;
     }
   }
 }

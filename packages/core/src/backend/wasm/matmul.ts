@@ -5,7 +5,8 @@
  * products, so every thread count gives bit-identical results.
  */
 import type { MatmulArgs } from "../backend.js";
-import { checkWindows, windowSizes } from "../windowed-matmul.js";
+import { addMatmulBias } from "../reference/reference-backend.js";
+import { checkMatmulBias, checkWindows, windowSizes } from "../windowed-matmul.js";
 import type { KernelRuntime } from "./runtime.js";
 import { endSplitTiming, runSplit, runtimeFor, SLICES_PER_THREAD } from "./split.js";
 import { getPool, MAX_SLICES } from "./thread-pool.js";
@@ -27,6 +28,9 @@ const SLICE_MIN_MACS = 1 << 19;
 const NARROW_ROW = 32;
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+
+/** The float32 elementwise kernel's code for +. */
+const ARITHMETIC_ADD = 0;
 
 /**
  * [start, end) of part `t` of `count` split into `parts` pieces as even as whole multiples of
@@ -91,6 +95,7 @@ export function matmulFloat(
   runtime: KernelRuntime,
   [a, b, out]: FloatArrays,
   args: MatmulArgs,
+  bias?: Float32Array | Float64Array,
 ): boolean {
   const { m, k, n, transA, transB } = args;
   const batch = args.aOffsets.length;
@@ -99,6 +104,7 @@ export function matmulFloat(
   const outWindow = kernelWindow(args.outWindow, bytes);
   if (bWindow === null || outWindow === null) return false;
   if (bWindow || outWindow) checkWindows(args, b.length, out.length);
+  if (bias) checkMatmulBias(args, bias.length);
   if (batch === 0 || m === 0 || n === 0) return true;
   // First: reset may replace the memory and the instance (see KernelRuntime.reset).
   runtime.reset();
@@ -218,6 +224,25 @@ export function matmulFloat(
     endSplitTiming();
     return true;
   }
+  if (bias && bytes === 4) {
+    // The bias added in the kernel memory, each product's m×n corner written contiguously
+    // after C, so that one copy takes them all out.
+    const biasPtr = runtime.allocate(bias.length * 4);
+    const sumsPtr = runtime.allocate(batch * m * n * 4);
+    if (biasPtr >= 0 && sumsPtr >= 0) {
+      const f32 = runtime.f32;
+      f32.set(bias, biasPtr >> 2);
+      const [bRow, bStep] = args.biasAxis === "rows" ? [1, 0] : [0, 1];
+      for (let p = 0; p < batch; p++) {
+        const product = cPtr + p * mp * np * 4;
+        const sums = sumsPtr + p * m * n * 4;
+        exports.arithmeticF32(ARITHMETIC_ADD, product, np, 1, biasPtr, bRow, bStep, sums, m, n);
+      }
+      out.set(runtime.f32.subarray(sumsPtr >> 2, (sumsPtr >> 2) + batch * m * n));
+      endSplitTiming();
+      return true;
+    }
+  }
   // C is padded to whole tiles; copy back the m×n corner of each product.
   for (let p = 0; p < batch; p++) {
     const from = c + p * mp * np;
@@ -233,6 +258,8 @@ export function matmulFloat(
       else for (let j = 0; j < n; j++) out[dst + j] = view[src + j]!;
     }
   }
+  // Float64 (or a bias the memory had no room for): added here, as the reference adds it.
+  if (bias) addMatmulBias(out, args, bias);
   endSplitTiming();
   return true;
 }

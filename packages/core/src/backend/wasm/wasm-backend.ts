@@ -109,14 +109,22 @@ export const wasmBackend: Backend = {
   col2im: col2imFast,
   windowMax: windowMaxFast,
   windowSum: windowSumFast,
-  matmul(a, b, out, args) {
+  matmul(a, b, out, args, bias) {
     const arrays = sameFloat(a, b, out);
-    const runtime = arrays && matmulRuntime(args);
-    if (arrays && runtime && matmulFloat(runtime, arrays, args)) return;
+    // A bias of the operands' dtype, or none; another dtype goes to the reference.
+    const floatBias =
+      bias === undefined || bias.constructor === a.constructor
+        ? (bias as Float32Array | Float64Array | undefined)
+        : null;
+    const runtime = arrays && floatBias !== null && matmulRuntime(args);
+    if (arrays && runtime && matmulFloat(runtime, arrays, args, floatBias ?? undefined)) return;
     // A window the kernels do not unfold (float64, three spatial axes): through this
     // backend's own im2col, products and col2im.
-    if (args.bWindow || args.outWindow) windowedMatmul(wasmBackend, cpuScratch, a, b, out, args);
-    else referenceBackend.matmul(a, b, out, args);
+    if (args.bWindow || args.outWindow) {
+      windowedMatmul(wasmBackend, cpuScratch, a, b, out, args, bias);
+    } else {
+      referenceBackend.matmul(a, b, out, args, bias);
+    }
   },
   sgdUpdate(param, grad, momentumBuffer, h) {
     const runtime = getLocalRuntime();

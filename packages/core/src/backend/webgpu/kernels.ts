@@ -33,7 +33,7 @@ import type {
   UnaryKernel,
   WindowGeometry,
 } from "../backend.js";
-import { windowedMatmul } from "../windowed-matmul.js";
+import { checkMatmulBias, windowedMatmul } from "../windowed-matmul.js";
 import type { GpuArray, GpuDType } from "./gpu-array.js";
 import { customKernel } from "./kernels/custom.js";
 import { binary, copy, unary, where } from "./kernels/elementwise.js";
@@ -266,9 +266,11 @@ export class WebGpuKernels implements Backend<GpuArray, GpuArray> {
     argReduce(this.#host, op, x, shape, axis, out);
   }
 
-  matmul(a: GpuArray, b: GpuArray, out: GpuArray, args: MatmulArgs): void {
+  matmul(a: GpuArray, b: GpuArray, out: GpuArray, args: MatmulArgs, bias?: GpuArray): void {
+    if (bias) checkMatmulBias(args, bias.length);
     if (!args.bWindow && !args.outWindow) {
       matmul(this.#host, a, b, out, args);
+      if (bias) this.#addBias(out, args, bias);
       return;
     }
     // The columns live in pooled scratch arrays between the im2col, the product and the
@@ -286,6 +288,16 @@ export class WebGpuKernels implements Backend<GpuArray, GpuArray> {
       out,
       args,
     );
+    if (bias) this.#addBias(out, args, bias);
+  }
+
+  /** out += bias along `args.biasAxis`, in place: one more pass, which on the device is cheap. */
+  #addBias(out: GpuArray, args: MatmulArgs, bias: GpuArray): void {
+    const { m, n } = args;
+    const shape = [args.aOffsets.length, m, n];
+    const strides = args.biasAxis === "rows" ? [0, 1, 0] : [0, 0, 1];
+    const sums = { data: out, offset: 0, strides: [m * n, n, 1] };
+    binary(this.#host, "add", sums, { data: bias, offset: 0, strides }, out, shape);
   }
 
   copy(src: StridedView<GpuArray>, dst: StridedView<GpuArray>, shape: readonly number[]): void {

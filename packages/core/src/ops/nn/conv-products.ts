@@ -21,6 +21,7 @@ import { getBackend } from "../../backend/registry.js";
 import { allocateOn, type Storage, targetDevice } from "../../device.js";
 import type { Tensor } from "../../tensor.js";
 import { empty } from "../kernels.js";
+import { sum } from "../sum.js";
 import { geometry, product, type Window } from "./window-args.js";
 
 /** How a convolution is lowered: its window (x's spatial axes → positions) and its groups. */
@@ -83,8 +84,8 @@ const samplesOf = (data: Storage, from: number, count: number, size: number) =>
 
 const convOp: OpSpec<Lowering> = {
   name: "conv",
-  // x [N, C_in, ...in], W [C_out, C_in/G, ...k] → [N, C_out, ...out]
-  forward: ([x, weight], lowering) => {
+  // x [N, C_in, ...in], W [C_out, C_in/G, ...k] (, bias [C_out] with one group) → [N, C_out, ...out]
+  forward: ([x, weight, bias], lowering) => {
     const [n, cin] = x.shape as [number, number];
     const cout = weight.shape[0]!;
     const { window: w, groups } = lowering;
@@ -106,18 +107,25 @@ const convOp: OpSpec<Lowering> = {
           transA: false,
           transB: false,
           bWindow: geometry(planesPerGroup, w),
+          ...(bias ? { biasAxis: "rows" as const } : {}),
         },
       );
       const planes = samplesOf(x.storage, n0, count, cin * inSize);
-      backend.matmul(weight.storage, planes, samplesOf(y.storage, n0, count, cout * length), args);
+      const out = samplesOf(y.storage, n0, count, cout * length);
+      // The bias (one value per output channel: per row of each product) is added as the
+      // products are copied out.
+      backend.matmul(weight.storage, planes, out, args, bias?.storage);
     }
     return y;
   },
-  // dx = col2im(Wᵀ · g), dW = Σ_n g_n · im2col(x_n)ᵀ
-  backward: (g, { inputs: [x, weight], attrs }) => [
-    x!.requiresGrad ? convTransposeProduct(g, weight!, attrs) : null,
-    weight!.requiresGrad ? convWeightProduct(x!, g, attrs) : null,
-  ],
+  // dx = col2im(Wᵀ · g), dW = Σ_n g_n · im2col(x_n)ᵀ, db = Σ over samples, then positions, of g
+  backward: (g, { inputs: [x, weight, bias], attrs }) => {
+    const dx = x!.requiresGrad ? convTransposeProduct(g, weight!, attrs) : null;
+    const dWeight = weight!.requiresGrad ? convWeightProduct(x!, g, attrs) : null;
+    if (!bias) return [dx, dWeight];
+    const spatial = attrs.window.outShape.map((_, d) => d + 1);
+    return [dx, dWeight, bias.requiresGrad ? sum(sum(g, 0), spatial) : null];
+  },
 };
 
 const convTransposeOp: OpSpec<Lowering> = {
@@ -212,9 +220,12 @@ const convWeightOp: OpSpec<Lowering> = {
   ],
 };
 
-/** W · im2col(x) per group: x [N, C_in, ...in], W [C_out, C_in/G, ...k] → [N, C_out, ...out]. */
-export function convProduct(x: Tensor, weight: Tensor, lowering: Lowering): Tensor {
-  return applyOp(convOp, [x, weight], lowering);
+/**
+ * W · im2col(x) per group, plus the bias per output channel if given (one group only):
+ * x [N, C_in, ...in], W [C_out, C_in/G, ...k], bias [C_out] → [N, C_out, ...out].
+ */
+export function convProduct(x: Tensor, weight: Tensor, lowering: Lowering, bias?: Tensor): Tensor {
+  return applyOp(convOp, bias ? [x, weight, bias] : [x, weight], lowering);
 }
 
 /** col2im(Wᵀ · g) per group: g [N, C_out, ...out], W [C_out, C_in/G, ...k] → [N, C_in, ...in]. */

@@ -210,6 +210,8 @@ export function convolution(
   const taps = product(kernel);
   const padding = pads.map(([before]) => before);
   let y: Tensor;
+  // With one group the bias joins the product (added as it is copied out); otherwise after.
+  let after = bias;
   if (taps === 1 && padding.every((p) => p === 0)) {
     // A 1×1 kernel: x, taken every stride-th element, is its own column matrix.
     const strided = stride.every((s) => s === 1)
@@ -221,9 +223,11 @@ export function convolution(
     y = matmul(w, cols);
   } else {
     const window = { kernel, stride, dilation, padding, inShape, outShape };
-    y = convProduct(x, weight, { window, groups });
+    const fused = groups === 1 && bias?.dtype === x.dtype ? bias : undefined;
+    if (fused) after = undefined;
+    y = convProduct(x, weight, { window, groups }, fused);
   }
-  return batch.restore(addBias(reshape(y, [n, outChannels, ...outShape]), bias));
+  return batch.restore(addBias(reshape(y, [n, outChannels, ...outShape]), after));
 }
 
 /**
