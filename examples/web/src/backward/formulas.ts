@@ -45,6 +45,10 @@ const FORMULAS: Readonly<Record<string, Formula>> = {
     rule: "∂J/∂A = G · Bᵀ,  ∂J/∂B = Aᵀ · G",
     note: "Note 003: dL/dW_jk = d_j · a_k; note 004, examples as rows: ∂J/∂W1 = Xᵀ · ∂J/∂Z, ∂J/∂A = ∂J/∂S · W2ᵀ.",
   },
+  linear: {
+    rule: "∂J/∂X = G · W,  ∂J/∂W = Gᵀ · X,  ∂J/∂b = Σ over rows of G  (Y = X · Wᵀ + b)",
+    note: "Note 003: dL/dW_jk = d_j · a_k and dL/db_j = d_j, for each example a row of G and X.",
+  },
   sum: {
     rule: "∂J/∂x_i = g: every element adds into the sum once",
     note: "Note 002: the gradient over a data set sums (then averages) the per-example gradients.",
