@@ -15,8 +15,8 @@ import { randomF32 } from "./kernel-check.js";
 // parameter is updated in float32 arithmetic, so within a few float32 roundings of them),
 // and the fast backend's SIMD loops against the reference bit for bit.
 
-/** Sizes around the SIMD width, the SIMD threshold (1024) and the 16384-element chunks. */
-const SIZES = [0, 1, 3, 4, 5, 1023, 1024, 1029, 16384, 16387, 2 * 16384 + 3];
+/** Sizes around the SIMD width and threshold (4), 1024 and the 16384-element chunks. */
+const SIZES = [0, 1, 3, 4, 5, 7, 128, 1023, 1024, 1029, 16384, 16387, 2 * 16384 + 3];
 
 const sgdCases: [string, SgdUpdate & { withBuffer: boolean }][] = [
   [

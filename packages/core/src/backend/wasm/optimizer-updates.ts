@@ -9,8 +9,13 @@ import type { TypedArray } from "../../dtype.js";
 import type { AdagradUpdate, AdamUpdate, RmspropUpdate, SgdUpdate } from "../backend.js";
 import type { KernelRuntime } from "./runtime.js";
 
-/** Below this many parameters the reference loop is as fast as the copies. */
-const SIMD_MIN_ELEMENTS = 1024;
+/**
+ * Below this many parameters the reference loop is as fast as the copies. Measured on Node 20
+ * (Adam, float32): the kernel takes 1–3 µs a call from 4 to 1024 parameters, the reference
+ * loop 3.6 µs at 4, 26 µs at 128 (a layer norm's gain) and 240 µs at 1024; at 1 it is 2.4 µs
+ * against 4.8.
+ */
+const SIMD_MIN_ELEMENTS = 4;
 
 /** Parameters per pass: the five float32 arrays an update reads at most take 320 KiB. */
 const CHUNK = 16384;
