@@ -77,10 +77,10 @@ class PendingGradient {
 }
 
 /**
- * `existing` (what reached a tensor so far) with `grad` added. The sum comes out in the same
- * bits as adding each zero-padded region as it arrives would give: x + 0 is x, regions are
- * placed in arrival order and added where they overlap, and a whole gradient is added only
- * after the regions before it are placed.
+ * `existing` (what reached a tensor so far) with `grad` added. The sum comes out in the bits
+ * that adding each zero-padded region as it arrives would give, but for the sign of a zero
+ * (x + 0 is x for every x but −0): regions are placed in arrival order and added where they
+ * overlap, and a whole gradient is added only after the regions before it are placed.
  */
 function accumulate(
   existing: Tensor | PendingGradient | undefined,
