@@ -54,12 +54,15 @@ function disjoint(a: SliceSpec, b: SliceSpec): boolean {
   return false;
 }
 
+/** Whether region i of `regions` may share an element with one before it. */
+function overlapsEarlier(regions: readonly RegionGradient[], i: number): boolean {
+  for (let j = 0; j < i; j++) if (!disjoint(regions[j]!.region, regions[i]!.region)) return true;
+  return false;
+}
+
 /** Whether any two of `regions` may share an element. */
 export function regionsOverlap(regions: readonly RegionGradient[]): boolean {
-  for (let i = 1; i < regions.length; i++) {
-    for (let j = 0; j < i; j++) if (!disjoint(regions[j]!.region, regions[i]!.region)) return true;
-  }
-  return false;
+  return regions.some((_, i) => overlapsEarlier(regions, i));
 }
 
 /**
@@ -73,8 +76,7 @@ export function placeRegions(shape: Shape, regions: readonly RegionGradient[]): 
   const backend = backendOf(out.storage);
   for (let i = 1; i < regions.length; i++) {
     const { values, region } = regions[i]!;
-    const overlaps = regions.slice(0, i).some((r) => !disjoint(r.region, region));
-    const source = overlaps ? add(sliceWith(out, region), values) : values;
+    const source = overlapsEarlier(regions, i) ? add(sliceWith(out, region), values) : values;
     backend.copy(
       contiguousView(source),
       { data: out.storage, ...sliceLayout(shape, region) },

@@ -226,9 +226,9 @@ export function matmulFloat(
   }
   if (bias && bytes === 4) {
     // The bias added in the kernel memory, each product's m×n corner written contiguously
-    // after C, so that one copy takes them all out.
+    // (over C itself where C has no padding), so that one copy takes them all out.
     const biasPtr = runtime.allocate(bias.length * 4);
-    const sumsPtr = runtime.allocate(batch * m * n * 4);
+    const sumsPtr = mp === m && np === n ? cPtr : runtime.allocate(batch * m * n * 4);
     if (biasPtr >= 0 && sumsPtr >= 0) {
       const f32 = runtime.f32;
       f32.set(bias, biasPtr >> 2);
