@@ -49,3 +49,11 @@ export function scatterAdd(src: Tensor, axis: number, index: Tensor, shape: Shap
   }
   return applyOp(scatterAddOp, [src, index], { axis: ax, shape: [...shape] });
 }
+
+/**
+ * @internal `scatterAdd` for indices a kernel produced, in range by construction (the
+ * positions of window maxima): the same op, without reading every index back to check it.
+ */
+export function scatterAddAt(src: Tensor, axis: number, index: Tensor, shape: Shape): Tensor {
+  return applyOp(scatterAddOp, [src, index], { axis, shape: [...shape] });
+}

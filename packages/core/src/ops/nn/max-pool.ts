@@ -1,10 +1,11 @@
-import { isGradEnabled } from "../../autograd/grad-mode.js";
+import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import { getBackend } from "../../backend/registry.js";
 import { checkOptions, ShapeError, ValueError } from "../../errors.js";
+import type { Shape } from "../../shape.js";
 import type { Tensor, TensorLike } from "../../tensor.js";
-import { gather } from "../gather.js";
 import { asTensor, empty, onDevice, requireFloat } from "../kernels.js";
 import { reshape } from "../reshape.js";
+import { scatterAddAt } from "../scatter-add.js";
 import { booleanOption, type ValuesAndIndices } from "../sorting/sort.js";
 import {
   asBatch,
@@ -88,6 +89,39 @@ export function poolWindow(
   return { kernel, stride, dilation, padding, inShape, outShape };
 }
 
+interface MaxPoolAttrs {
+  /** The window maxima and their flat positions in each input plane, from `windowMax`. */
+  readonly values: Tensor;
+  readonly indices: Tensor;
+}
+
+/**
+ * Max pooling as an op of the tape: its output is the maxima `windowMax` found (with their
+ * positions) before the op was applied, so the values are computed once whether or not a
+ * gradient is wanted.
+ */
+function maxPoolOp(name: string): OpSpec<MaxPoolAttrs> {
+  return {
+    name,
+    forward: (_, { values }) => values,
+    // d maxPool(x) = g added at each window's maximum: a scatter-add along the flattened
+    // plane, whose own gradient is the gather of each window's maximum.
+    backward: (g, { inputs: [x], attrs: { indices } }) => {
+      const [n, c] = x!.shape as [number, number];
+      const plane = (shape: Shape) => [n, c, product(shape.slice(2))];
+      const added = scatterAddAt(
+        reshape(g, plane(g.shape)),
+        2,
+        reshape(indices, plane(indices.shape)),
+        plane(x!.shape),
+      );
+      return [reshape(added, x!.shape)];
+    },
+  };
+}
+
+const maxPoolOps = [maxPoolOp("maxPool1d"), maxPoolOp("maxPool2d")];
+
 function maxPool(
   op: string,
   spatial: number,
@@ -111,13 +145,7 @@ function maxPool(
     getBackend().windowMax(x.storage, values.storage, indices.storage, geometry(n * c, w));
     return { values, indices };
   });
-  // d maxPool(x) = g added at each window's maximum: a gather along the flattened plane,
-  // whose gradient is the scatter-add and whose second derivative is the gather again.
-  const planes = [n, c, product(w.inShape)];
-  const output =
-    x.requiresGrad && isGradEnabled()
-      ? reshape(gather(reshape(x, planes), 2, reshape(indices, [n, c, product(w.outShape)])), shape)
-      : values;
+  const output = applyOp(maxPoolOps[spatial === 1 ? 0 : 1]!, [x], { values, indices });
   if (!returnIndices) return batch.restore(output);
   return { values: batch.restore(output), indices: batch.restore(indices) };
 }
