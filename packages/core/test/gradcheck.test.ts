@@ -178,6 +178,14 @@ describe("gradgradcheck", () => {
     expect(gradgradcheck((t) => withOps(t), [x()]).passed).toBe(true);
   });
 
+  test("passes on softmax and log-softmax along every axis (their backward is one op of its own)", () => {
+    const logits = () => randomTensor([3, 4, 2], { seed: 11 });
+    for (const axis of [0, 1, 2]) {
+      expect(gradgradcheck((t) => t.softmax(axis), [logits()]).passed).toBe(true);
+      expect(gradgradcheck((t) => t.logSoftmax(axis), [logits()]).passed).toBe(true);
+    }
+  });
+
   test("catches first derivatives that are right but not differentiable", () => {
     for (const op of [withDetached, withKernel]) {
       // The first derivative passes...

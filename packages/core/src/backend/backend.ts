@@ -305,6 +305,14 @@ export interface Backend<S = TypedArray, I = Int32Array> {
   softmax(x: S, rows: number, cols: number, out: S, log: boolean): void;
 
   /**
+   * The vector-Jacobian product of `softmax` for each contiguous row of length `cols`, from
+   * the forward's output y and the gradient dy of that output: out = y ⊙ (dy − Σ_j dy_j·y_j),
+   * or, with `log` (y a log-softmax), out = dy − exp(y)·Σ_j dy_j. The CPU kernels sum in
+   * float64 and round each output once.
+   */
+  softmaxBackward(y: S, dy: S, rows: number, cols: number, out: S, log: boolean): void;
+
+  /**
    * Layer normalisation of each contiguous row of length `cols`: xhat[r, j] = (x[r, j] −
    * mean_r)·rstd[r], rstd[r] = 1/√(var_r + eps) (the biased variance), and out[r, j] =
    * xhat[r, j]·weight[j] + bias[j], each of `weight` and `bias` (length `cols`) where given

@@ -1,18 +1,14 @@
 import { applyOp, type OpSpec } from "../autograd/apply.js";
 import { normalizeAxis } from "../shape.js";
 import type { Tensor, TensorLike } from "../tensor.js";
-import { exp } from "./exp.js";
 import { asTensor, requireFloat } from "./kernels.js";
-import { mul } from "./mul.js";
-import { softmaxAlong } from "./softmax.js";
-import { sub } from "./sub.js";
-import { sum } from "./sum.js";
+import { softmaxAlong, softmaxBackward } from "./softmax.js";
 
 const logSoftmaxOp: OpSpec<number> = {
   name: "logSoftmax",
   forward: ([x], axis) => softmaxAlong(x, axis, true),
   // ∂(log s_i)/∂x_j = δ_ij − s_j, so the VJP is g − softmax(x)·Σ_j g_j, with softmax = exp(out)
-  backward: (g, { output, attrs: axis }) => [sub(g, mul(exp(output), sum(g, axis, true)))],
+  backward: (g, { output, attrs: axis }) => [softmaxBackward(output, g, axis, true)],
 };
 
 /**

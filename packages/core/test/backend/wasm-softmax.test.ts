@@ -129,3 +129,62 @@ test("float64 softmax is bit-identical to the reference", () => {
     }
   }
 });
+
+describe("softmax's backward kernel", () => {
+  /** The reference's output for y, dy; NaN-filled arrays, so a missed element shows. */
+  function both(
+    y: Float32Array | Float64Array,
+    dy: typeof y,
+    rows: number,
+    cols: number,
+    log: boolean,
+  ) {
+    const make = () =>
+      (y instanceof Float32Array ? new Float32Array(y.length) : new Float64Array(y.length)).fill(
+        Number.NaN,
+      );
+    const fast = make();
+    const expected = make();
+    wasmBackend.softmaxBackward(y, dy, rows, cols, fast, log);
+    referenceBackend.softmaxBackward(y, dy, rows, cols, expected, log);
+    return { fast, expected };
+  }
+
+  test("float32 and float64 rows bit for bit as the reference, both kinds", () => {
+    const generator = new Generator(12);
+    for (const Floats of [Float32Array, Float64Array]) {
+      for (const log of [false, true]) {
+        for (const [rows, cols] of [
+          [1, 1],
+          [3, 5],
+          [7, 64],
+          [2, 1000],
+        ] as const) {
+          const y = new Floats(rows * cols).map(() =>
+            log ? -3 * generator.uniform() : generator.uniform(),
+          );
+          const dy = new Floats(rows * cols).map(() => 2 * generator.uniform() - 1);
+          const { fast, expected } = both(y, dy, rows, cols, log);
+          const off = fast.findIndex((v, i) => !Object.is(v, expected[i]));
+          expect(off, `${Floats.name} log ${log} [${rows}, ${cols}]`).toBe(-1);
+        }
+      }
+    }
+  });
+
+  test("out = y ⊙ (dy − Σ dy·y) and, for log-softmax, dy − exp(y)·Σ dy, summed in float64", () => {
+    // Σ dy·y = 0.5·1 + 0.25·2 + 0.25·(−4) = 0 and Σ dy = −1.
+    const y = Float32Array.from([0.5, 0.25, 0.25]);
+    const dy = Float32Array.from([1, 2, -4]);
+    expect(Array.from(both(y, dy, 1, 3, false).fast)).toEqual([0.5, 0.5, -1]);
+    const logY = Float64Array.from([Math.log(0.5), Math.log(0.25), Math.log(0.25)]);
+    const logOut = both(logY, Float64Array.from(dy), 1, 3, true).fast;
+    for (const [i, v] of [1.5, 2.25, -3.75].entries()) expect(logOut[i]).toBeCloseTo(v, 14);
+  });
+
+  test("an empty input writes nothing", () => {
+    const out = new Float32Array(0);
+    wasmBackend.softmaxBackward(new Float32Array(0), new Float32Array(0), 0, 4, out, false);
+    expect(out).toHaveLength(0);
+  });
+});

@@ -197,6 +197,37 @@ describe("softmax", () => {
   }
 });
 
+describe("softmaxBackward", () => {
+  for (const log of [false, true]) {
+    test(`${log ? "log-softmax" : "softmax"}'s backward of rows`, async () => {
+      await withErrors(async () => {
+        const k = await gpuKernels();
+        const generator = new Generator(15);
+        for (const [rows, cols] of [
+          [5, 10],
+          [3, 1000],
+          [70000, 2],
+          [0, 4],
+          [2, 1],
+        ]) {
+          const x = randomFloats(rows! * cols!, generator, -4, 4, 0);
+          const y = new Float32Array(x.length);
+          referenceBackend.softmax(x, rows!, cols!, y, log);
+          const dy = randomFloats(x.length, generator, -1, 1, 0);
+          const expected = new Float32Array(x.length);
+          referenceBackend.softmaxBackward(y, dy, rows!, cols!, expected, log);
+          const out = k.allocate("float32", x.length);
+          k.softmaxBackward(uploadAt(k, y), uploadAt(k, dy), rows!, cols!, out, log);
+          expectClose(await k.read(out), expected, `softmaxBackward [${rows}, ${cols}]`, {
+            rtol: 1e-4,
+            atol: 1e-6,
+          });
+        }
+      });
+    });
+  }
+});
+
 describe("layerNorm", () => {
   test("rows wider and narrower than a workgroup, with and without weight and bias, and the gradient", async () => {
     await withErrors(async () => {

@@ -315,6 +315,28 @@ function softmax(x: TypedArray, rows: number, cols: number, out: TypedArray, log
   }
 }
 
+function softmaxBackward(
+  y: TypedArray,
+  dy: TypedArray,
+  rows: number,
+  cols: number,
+  out: TypedArray,
+  log: boolean,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    // Σ dy·y (or Σ dy) in float64, in column order; each output rounded once.
+    let dot = 0;
+    if (log) {
+      for (let j = 0; j < cols; j++) dot += dy[base + j]!;
+      for (let j = 0; j < cols; j++) out[base + j] = dy[base + j]! - Math.exp(y[base + j]!) * dot;
+    } else {
+      for (let j = 0; j < cols; j++) dot += dy[base + j]! * y[base + j]!;
+      for (let j = 0; j < cols; j++) out[base + j] = y[base + j]! * (dy[base + j]! - dot);
+    }
+  }
+}
+
 function gather(
   x: TypedArray,
   index: Int32Array,
@@ -368,6 +390,7 @@ export const referenceBackend: Backend = {
   matmul,
   copy,
   softmax,
+  softmaxBackward,
   layerNorm,
   layerNormBackward,
   gather,

@@ -81,3 +81,74 @@ function softmaxF64(
     }
   }
 }
+
+/**
+ * The fast softmaxBackward (see `Backend.softmaxBackward`): the reference's loops, one copy per
+ * float dtype so that the engine compiles each for a single element type, and bit-identical to
+ * it. Plain JavaScript: two passes over rows that are already in JavaScript memory cost less
+ * than copying three arrays into the kernel memory and one back.
+ */
+export function softmaxBackwardFast(
+  y: TypedArray,
+  dy: TypedArray,
+  rows: number,
+  cols: number,
+  out: TypedArray,
+  log: boolean,
+): void {
+  if (y instanceof Float32Array && dy instanceof Float32Array && out instanceof Float32Array) {
+    softmaxBackwardF32(y, dy, rows, cols, out, log);
+  } else if (
+    y instanceof Float64Array &&
+    dy instanceof Float64Array &&
+    out instanceof Float64Array
+  ) {
+    softmaxBackwardF64(y, dy, rows, cols, out, log);
+  } else {
+    referenceBackend.softmaxBackward(y, dy, rows, cols, out, log);
+  }
+}
+
+function softmaxBackwardF32(
+  y: Float32Array,
+  dy: Float32Array,
+  rows: number,
+  cols: number,
+  out: Float32Array,
+  log: boolean,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const end = base + cols;
+    let dot = 0;
+    if (log) {
+      for (let j = base; j < end; j++) dot += dy[j]!;
+      for (let j = base; j < end; j++) out[j] = dy[j]! - Math.exp(y[j]!) * dot;
+    } else {
+      for (let j = base; j < end; j++) dot += dy[j]! * y[j]!;
+      for (let j = base; j < end; j++) out[j] = y[j]! * (dy[j]! - dot);
+    }
+  }
+}
+
+function softmaxBackwardF64(
+  y: Float64Array,
+  dy: Float64Array,
+  rows: number,
+  cols: number,
+  out: Float64Array,
+  log: boolean,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const end = base + cols;
+    let dot = 0;
+    if (log) {
+      for (let j = base; j < end; j++) dot += dy[j]!;
+      for (let j = base; j < end; j++) out[j] = dy[j]! - Math.exp(y[j]!) * dot;
+    } else {
+      for (let j = base; j < end; j++) dot += dy[j]! * y[j]!;
+      for (let j = base; j < end; j++) out[j] = y[j]! * (dy[j]! - dot);
+    }
+  }
+}

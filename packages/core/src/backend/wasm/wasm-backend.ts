@@ -34,7 +34,7 @@ import {
   sumColumnsSimd,
   unarySimd,
 } from "./simd-elementwise.js";
-import { softmaxFast } from "./softmax.js";
+import { softmaxBackwardFast, softmaxFast } from "./softmax.js";
 import { sortFast } from "./sort.js";
 import {
   col2imFast,
@@ -86,6 +86,7 @@ export const wasmBackend: Backend = {
   },
   copy: copyStrided,
   softmax: softmaxFast,
+  softmaxBackward: softmaxBackwardFast,
   layerNorm: layerNormFast,
   layerNormBackward: layerNormBackwardFast,
   reduce(op, x, shape, axes, out) {

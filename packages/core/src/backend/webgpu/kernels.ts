@@ -48,6 +48,7 @@ import {
   reduce,
   scan,
   softmax,
+  softmaxBackward,
 } from "./kernels/reduction.js";
 import { col2im, im2col, windowMax, windowSum } from "./kernels/window.js";
 import { MAX_GROUPS_PER_DIMENSION } from "./wgsl/prelude.js";
@@ -306,6 +307,17 @@ export class WebGpuKernels implements Backend<GpuArray, GpuArray> {
 
   softmax(x: GpuArray, rows: number, cols: number, out: GpuArray, log: boolean): void {
     softmax(this.#host, x, rows, cols, out, log);
+  }
+
+  softmaxBackward(
+    y: GpuArray,
+    dy: GpuArray,
+    rows: number,
+    cols: number,
+    out: GpuArray,
+    log: boolean,
+  ): void {
+    softmaxBackward(this.#host, y, dy, rows, cols, out, log);
   }
 
   layerNorm(

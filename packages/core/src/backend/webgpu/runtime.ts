@@ -36,6 +36,7 @@ const KERNELS = [
   "matmul",
   "copy",
   "softmax",
+  "softmaxBackward",
   "layerNorm",
   "layerNormBackward",
   "gather",

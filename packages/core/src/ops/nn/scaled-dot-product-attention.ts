@@ -13,9 +13,7 @@ import { matmul } from "../matmul.js";
 import { max } from "../max.js";
 import { mul } from "../mul.js";
 import { any } from "../reduction/any.js";
-import { softmax } from "../softmax.js";
-import { sub } from "../sub.js";
-import { sum } from "../sum.js";
+import { softmax, softmaxBackward } from "../softmax.js";
 import { to } from "../to-device.js";
 import { where } from "../where.js";
 
@@ -118,7 +116,7 @@ function throughScores(
   scale: number,
 ): (Tensor | null)[] {
   // softmax's VJP along the keys: dS = P ⊙ (dP − Σ_j dP_j P_j)
-  const dScores = mul(p, sub(dWeights, sum(mul(dWeights, p), -1, true)));
+  const dScores = softmaxBackward(p, dWeights, p.rank - 1, false);
   // dq = scale·dS·k
   const dq = q.requiresGrad ? mul(matmul(dScores, k), scale) : null;
   // dk = scale·dSᵀ·q

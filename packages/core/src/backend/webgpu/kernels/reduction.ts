@@ -483,6 +483,55 @@ ${entry(g)}
 }
 
 /**
+ * The vector-Jacobian product of softmax (or log-softmax) for each contiguous row, one
+ * workgroup per row (see `Backend.softmaxBackward`).
+ */
+export function softmaxBackward(
+  host: KernelHost,
+  y: GpuArray,
+  dy: GpuArray,
+  rows: number,
+  cols: number,
+  out: GpuArray,
+  log: boolean,
+): void {
+  if (rows === 0 || cols === 0) return;
+  const bindings = [
+    binding("y", y, "read"),
+    binding("dy", dy, "read"),
+    binding("out", out, "read_write"),
+  ];
+  const g = SOFTMAX_GROUP;
+  const summed = log ? "dy[dyBase + j]" : "dy[dyBase + j] * y[yBase + j]";
+  const value = log
+    ? "dy[dyBase + j] - exp_(y[yBase + j]) * dot"
+    : "y[yBase + j] * (dy[dyBase + j] - dot)";
+  const program: Program = {
+    key: `softmaxBackward:${log}`,
+    bindings,
+    words: 5,
+    source: () => `${header(5, bindings)}${MATH}
+var<workgroup> partial: array<f32, ${g}>;
+${entry(g)}
+  let row = wg;
+  if (row >= pu(0u)) { return; }
+  let cols = pu(1u);
+  let yBase = pu(2u) + row * cols;
+  let dyBase = pu(3u) + row * cols;
+  let outBase = pu(4u) + row * cols;
+${rowSum("dot", summed, g)}
+  for (var j = lid; j < cols; j = j + ${g}u) { out[outBase + j] = ${value}; }
+}`,
+  };
+  host.run(
+    program,
+    [y.buffer, dy.buffer, out.buffer],
+    new Params().u(rows).u(cols).u(y.offset).u(dy.offset).u(out.offset),
+    { groups: rows },
+  );
+}
+
+/**
  * WGSL summing `value(j)` over the row's columns into `name`: each thread a strided share,
  * then the shares added pairwise in the workgroup's memory (the same tree for every row).
  */
