@@ -150,25 +150,81 @@ describe("softmax's backward kernel", () => {
     return { fast, expected };
   }
 
-  test("float32 and float64 rows bit for bit as the reference, both kinds", () => {
+  /** Softmax outputs (or log-softmax ones) and random gradients of `rows` × `cols`. */
+  type Floats = Float32Array | Float64Array;
+  function rowsOf(
+    make: (n: number) => Floats,
+    rows: number,
+    cols: number,
+    log: boolean,
+    generator: Generator,
+  ): [Floats, Floats] {
+    const x = make(rows * cols).map(() => 8 * generator.uniform() - 4);
+    const y = make(rows * cols);
+    referenceBackend.softmax(x, rows, cols, y, log);
+    return [y, make(rows * cols).map(() => 2 * generator.uniform() - 1)];
+  }
+
+  test("float64 rows bit for bit as the reference, both kinds", () => {
     const generator = new Generator(12);
-    for (const Floats of [Float32Array, Float64Array]) {
-      for (const log of [false, true]) {
-        for (const [rows, cols] of [
-          [1, 1],
-          [3, 5],
-          [7, 64],
-          [2, 1000],
-        ] as const) {
-          const y = new Floats(rows * cols).map(() =>
-            log ? -3 * generator.uniform() : generator.uniform(),
-          );
-          const dy = new Floats(rows * cols).map(() => 2 * generator.uniform() - 1);
-          const { fast, expected } = both(y, dy, rows, cols, log);
-          const off = fast.findIndex((v, i) => !Object.is(v, expected[i]));
-          expect(off, `${Floats.name} log ${log} [${rows}, ${cols}]`).toBe(-1);
-        }
+    const cases = [
+      [1, 1],
+      [3, 5],
+      [7, 64],
+      [2, 1000],
+    ] as const;
+    for (const log of [false, true]) {
+      for (const [rows, cols] of cases) {
+        const [y, dy] = rowsOf((n) => new Float64Array(n), rows, cols, log, generator);
+        const { fast, expected } = both(y, dy, rows, cols, log);
+        const off = fast.findIndex((v, i) => !Object.is(v, expected[i]));
+        expect(off, `log ${log} [${rows}, ${cols}]`).toBe(-1);
       }
+    }
+  });
+
+  test("float32 rows in WebAssembly within an ulp or two of the reference (SIMD bodies and tails)", () => {
+    const generator = new Generator(13);
+    for (let cols = 1; cols <= 37; cols++) {
+      for (const log of [false, true]) {
+        const rows = generator.integer(1, 6);
+        const [y, dy] = rowsOf((n) => new Float32Array(n), rows, cols, log, generator);
+        const { fast, expected } = both(y, dy, rows, cols, log);
+        // The sum's order differs (four partial sums): its float64 error, times y, is far
+        // below float32's, and the rounding to float32 may then differ by one ulp. Log-softmax
+        // adds the exp polynomial's 2 ulps, times Σ dy.
+        const sums = Array.from({ length: rows }, (_, r) => {
+          let sum = 0;
+          for (let j = 0; j < cols; j++) sum += dy[r * cols + j]!;
+          return sum;
+        });
+        const bound = (i: number) =>
+          1.2e-7 * Math.abs(expected[i]!) +
+          (log ? 3e-7 * Math.exp(y[i]!) * Math.abs(sums[Math.floor(i / cols)]!) : 0) +
+          1e-15;
+        expectWithin(fast, expected, bound, `cols ${cols} log ${log}`);
+      }
+    }
+  });
+
+  test("a large float32 input split over threads gives the same bits as on one thread", () => {
+    threadTesting.cores = 4;
+    threadTesting.busy = false;
+    const [rows, cols] = [1031, 257];
+    for (const log of [false, true]) {
+      const [y, dy] = rowsOf((n) => new Float32Array(n), rows, cols, log, new Generator(4));
+      setNumThreads(1);
+      const one = both(y, dy, rows, cols, log).fast;
+      setNumThreads(3);
+      const pool = getPool(getRuntime()!)!;
+      expect(pool.waitReady(20_000)).toBe(true);
+      const before = pool.workerSlices;
+      const many = new Float32Array(rows * cols);
+      for (let call = 0; call < 50 && pool.workerSlices === before; call++) {
+        wasmBackend.softmaxBackward(y, dy, rows, cols, many, log);
+        expect(Buffer.from(many.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+      }
+      expect(pool.workerSlices).toBeGreaterThan(before);
     }
   });
 

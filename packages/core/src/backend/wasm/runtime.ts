@@ -80,6 +80,15 @@ export interface KernelExports {
   ): void;
   adagradF32(p: number, g: number, sum: number, n: number, ...hyperparameters: number[]): void;
   softmaxF32(x: number, out: number, r0: number, r1: number, cols: number, log: number): void;
+  softmaxBackwardF32(
+    y: number,
+    dy: number,
+    out: number,
+    r0: number,
+    r1: number,
+    cols: number,
+    log: number,
+  ): void;
   permuteF32(src: number, dst: number, ...sizesThenStrides: number[]): void;
   layerNormF32(
     x: number,

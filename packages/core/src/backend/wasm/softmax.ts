@@ -83,10 +83,11 @@ function softmaxF64(
 }
 
 /**
- * The fast softmaxBackward (see `Backend.softmaxBackward`): the reference's loops, one copy per
- * float dtype so that the engine compiles each for a single element type, and bit-identical to
- * it. Plain JavaScript: two passes over rows that are already in JavaScript memory cost less
- * than copying three arrays into the kernel memory and one back.
+ * The fast softmaxBackward (see `Backend.softmaxBackward`): float32 rows in WebAssembly SIMD
+ * (float64 products and sums, four partial sums; log-softmax's exp the forward kernel's
+ * polynomial), within an ulp (softmax) or a few (log-softmax) of the reference, split over
+ * the worker threads by rows when large; float64 rows run the reference's loops, specialised
+ * to float64 arrays so that the engine compiles them for one element type, bit-identical.
  */
 export function softmaxBackwardFast(
   y: TypedArray,
@@ -96,20 +97,56 @@ export function softmaxBackwardFast(
   out: TypedArray,
   log: boolean,
 ): void {
+  if (rows * cols === 0) return;
   if (y instanceof Float32Array && dy instanceof Float32Array && out instanceof Float32Array) {
-    softmaxBackwardF32(y, dy, rows, cols, out, log);
+    if (softmaxBackwardWasm(y, dy, rows, cols, out, log)) return;
+    softmaxBackwardLoopF32(y, dy, rows, cols, out, log);
   } else if (
     y instanceof Float64Array &&
     dy instanceof Float64Array &&
     out instanceof Float64Array
   ) {
-    softmaxBackwardF64(y, dy, rows, cols, out, log);
+    softmaxBackwardLoopF64(y, dy, rows, cols, out, log);
   } else {
     referenceBackend.softmaxBackward(y, dy, rows, cols, out, log);
   }
 }
 
-function softmaxBackwardF32(
+/** Softmax's backward of float32 rows in WebAssembly; false (nothing written) where it cannot run. */
+function softmaxBackwardWasm(
+  y: Float32Array,
+  dy: Float32Array,
+  rows: number,
+  cols: number,
+  out: Float32Array,
+  log: boolean,
+): boolean {
+  const n = rows * cols;
+  const runtime = runtimeFor(2 * n, SLICE_MIN_ELEMENTS, () => `softmaxBackward ${rows}×${cols}`);
+  if (!runtime) return false;
+  runtime.reset();
+  const yAt = runtime.allocate(n * 4);
+  const dyAt = runtime.allocate(n * 4);
+  if (yAt < 0 || dyAt < 0) return false;
+  runtime.f32.set(y.subarray(0, n), yAt >> 2);
+  runtime.f32.set(dy.subarray(0, n), dyAt >> 2);
+  const minRows = Math.ceil(SLICE_MIN_ELEMENTS / cols);
+  // The result overwrites dy in the kernel memory: each row reads its dy before writing it.
+  runSplit(runtime, "softmaxBackwardF32", rows, minRows, (r0, r1) => [
+    yAt,
+    dyAt,
+    dyAt,
+    r0,
+    r1,
+    cols,
+    log ? 1 : 0,
+  ]);
+  out.set(runtime.f32.subarray(dyAt >> 2, (dyAt >> 2) + n));
+  endSplitTiming();
+  return true;
+}
+
+function softmaxBackwardLoopF32(
   y: Float32Array,
   dy: Float32Array,
   rows: number,
@@ -131,7 +168,7 @@ function softmaxBackwardF32(
   }
 }
 
-function softmaxBackwardF64(
+function softmaxBackwardLoopF64(
   y: Float64Array,
   dy: Float64Array,
   rows: number,

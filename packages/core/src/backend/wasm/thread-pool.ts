@@ -84,6 +84,7 @@ const KERNELS = [
   "matmulBatchF32",
   "matmulBatchF64",
   "softmaxF32",
+  "softmaxBackwardF32",
   "im2colF32",
   "col2imF32",
   "windowMaxF32",

@@ -135,3 +135,78 @@ export function softmaxF32(x: usize, out: usize, r0: i32, r1: i32, cols: i32, lo
     }
   }
 }
+
+/**
+ * The vector-Jacobian product of softmax (log = 0) or log-softmax (log = 1) for rows [r0, r1)
+ * of contiguous rows of `cols` float32s, from the forward's output y and its gradient dy:
+ * out = y ⊙ (dy − Σ_j dy_j·y_j), or out = dy − exp(y)·Σ_j dy_j. The sum (in four lanes, then
+ * added pairwise) and each output run in float64, rounded once to float32; log-softmax's exp
+ * is the forward's polynomial. `out` may be dy itself: each row reads its dy before writing.
+ */
+export function softmaxBackwardF32(
+  y: usize,
+  dy: usize,
+  out: usize,
+  r0: i32,
+  r1: i32,
+  cols: i32,
+  log: i32,
+): void {
+  const rowBytes = (<usize>cols) << 2;
+  const zero = f32x4.splat(0);
+  for (let r = r0; r < r1; r++) {
+    const yr = y + <usize>r * rowBytes;
+    const dr = dy + <usize>r * rowBytes;
+    const or = out + <usize>r * rowBytes;
+    let s0 = f64x2.splat(0);
+    let s1 = f64x2.splat(0);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const at = (<usize>j) << 2;
+      const b = v128.load(dr + at);
+      // Σ dy·y, or Σ dy for log-softmax.
+      const a = log ? f32x4.splat(1) : v128.load(yr + at);
+      s0 = f64x2.add(s0, f64x2.mul(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b)));
+      const ah = f64x2.promote_low_f32x4(i32x4.shuffle(a, a, 2, 3, 0, 1));
+      const bh = f64x2.promote_low_f32x4(i32x4.shuffle(b, b, 2, 3, 0, 1));
+      s1 = f64x2.add(s1, f64x2.mul(ah, bh));
+    }
+    let dot = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s1, 0);
+    dot += f64x2.extract_lane(s0, 1) + f64x2.extract_lane(s1, 1);
+    for (; j < cols; j++) {
+      const at = (<usize>j) << 2;
+      const b = <f64>load<f32>(dr + at);
+      dot += log ? b : <f64>load<f32>(yr + at) * b;
+    }
+    const d = f64x2.splat(dot);
+    j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const at = (<usize>j) << 2;
+      const v = v128.load(yr + at);
+      const b = v128.load(dr + at);
+      const bh = f64x2.promote_low_f32x4(i32x4.shuffle(b, b, 2, 3, 0, 1));
+      let lo: v128;
+      let hi: v128;
+      if (log) {
+        const e = Exp.diff(v, zero);
+        const eh = f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1));
+        lo = f64x2.sub(f64x2.promote_low_f32x4(b), f64x2.mul(f64x2.promote_low_f32x4(e), d));
+        hi = f64x2.sub(bh, f64x2.mul(eh, d));
+      } else {
+        const vh = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+        lo = f64x2.mul(f64x2.promote_low_f32x4(v), f64x2.sub(f64x2.promote_low_f32x4(b), d));
+        hi = f64x2.mul(vh, f64x2.sub(bh, d));
+      }
+      const lo4 = f32x4.demote_f64x2_zero(lo);
+      const hi4 = f32x4.demote_f64x2_zero(hi);
+      v128.store(or + at, i64x2.shuffle(lo4, hi4, 0, 2));
+    }
+    for (; j < cols; j++) {
+      const at = (<usize>j) << 2;
+      const v = load<f32>(yr + at);
+      const b = <f64>load<f32>(dr + at);
+      const o = log ? b - <f64>Exp.scalar(v, 0) * dot : <f64>v * (b - dot);
+      store<f32>(or + at, <f32>o);
+    }
+  }
+}
