@@ -52,7 +52,7 @@ test("a tiny GPT learns, saves a checkpoint, and --generate continues a prompt f
     model,
   );
 
-  // Untrained, the loss is about ln 80 ≈ 4.38 (80 characters equally likely); 40 steps take
+  // Untrained, the loss is about ln 81 ≈ 4.39 (81 characters equally likely); 40 steps take
   // it well below that, and the second evaluation is below the first.
   const losses = validationLosses(out);
   expect(losses).toHaveLength(2);
@@ -66,12 +66,12 @@ test("a tiny GPT learns, saves a checkpoint, and --generate continues a prompt f
   // The weights under model.*, the head sharing the token embedding's (so saved once), and
   // what --generate needs in the metadata.
   const { tensors, metadata } = await loadSafetensors(model);
-  expect(tensors["model.tokenEmbedding.weight"]!.shape).toEqual([80, 32]);
+  expect(tensors["model.tokenEmbedding.weight"]!.shape).toEqual([81, 32]);
   expect(tensors["model.positionEmbedding.weight"]!.shape).toEqual([16, 32]);
   expect(tensors["model.blocks.0.attn.qkv.weight"]!.shape).toEqual([96, 32]);
   expect(tensors["model.head.weight"]).toBeUndefined();
   expect(JSON.parse(metadata.config!)).toMatchObject({ kind: "gpt", width: 32, layers: 1 });
-  expect(CharVocabulary.fromJSON(metadata.vocabulary!).size).toBe(80);
+  expect(CharVocabulary.fromJSON(metadata.vocabulary!).size).toBe(81);
   expect(Number(metadata.validationLoss)).toBeCloseTo(losses[1]!, 4);
 
   const generated = await charGpt("--generate", "Call me", "--checkpoint", model, "--length", "30");
