@@ -86,8 +86,8 @@ function softmaxF64(
  * The fast softmaxBackward (see `Backend.softmaxBackward`): float32 rows in WebAssembly SIMD
  * (float64 products and sums, four partial sums; log-softmax's exp the forward kernel's
  * polynomial), within an ulp (softmax) or a few (log-softmax) of the reference, split over
- * the worker threads by rows when large; float64 rows run the reference's loops, specialised
- * to float64 arrays so that the engine compiles them for one element type, bit-identical.
+ * the worker threads by rows when large; float64 rows, and float32 ones where WebAssembly
+ * cannot run, in the reference's loops.
  */
 export function softmaxBackwardFast(
   y: TypedArray,
@@ -98,18 +98,10 @@ export function softmaxBackwardFast(
   log: boolean,
 ): void {
   if (rows * cols === 0) return;
-  if (y instanceof Float32Array && dy instanceof Float32Array && out instanceof Float32Array) {
-    if (softmaxBackwardWasm(y, dy, rows, cols, out, log)) return;
-    softmaxBackwardLoopF32(y, dy, rows, cols, out, log);
-  } else if (
-    y instanceof Float64Array &&
-    dy instanceof Float64Array &&
-    out instanceof Float64Array
-  ) {
-    softmaxBackwardLoopF64(y, dy, rows, cols, out, log);
-  } else {
-    referenceBackend.softmaxBackward(y, dy, rows, cols, out, log);
-  }
+  const float32 =
+    y instanceof Float32Array && dy instanceof Float32Array && out instanceof Float32Array;
+  if (float32 && softmaxBackwardWasm(y, dy, rows, cols, out, log)) return;
+  referenceBackend.softmaxBackward(y, dy, rows, cols, out, log);
 }
 
 /** Softmax's backward of float32 rows in WebAssembly; false (nothing written) where it cannot run. */
@@ -144,48 +136,4 @@ function softmaxBackwardWasm(
   out.set(runtime.f32.subarray(dyAt >> 2, (dyAt >> 2) + n));
   endSplitTiming();
   return true;
-}
-
-function softmaxBackwardLoopF32(
-  y: Float32Array,
-  dy: Float32Array,
-  rows: number,
-  cols: number,
-  out: Float32Array,
-  log: boolean,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    const end = base + cols;
-    let dot = 0;
-    if (log) {
-      for (let j = base; j < end; j++) dot += dy[j]!;
-      for (let j = base; j < end; j++) out[j] = dy[j]! - Math.exp(y[j]!) * dot;
-    } else {
-      for (let j = base; j < end; j++) dot += dy[j]! * y[j]!;
-      for (let j = base; j < end; j++) out[j] = y[j]! * (dy[j]! - dot);
-    }
-  }
-}
-
-function softmaxBackwardLoopF64(
-  y: Float64Array,
-  dy: Float64Array,
-  rows: number,
-  cols: number,
-  out: Float64Array,
-  log: boolean,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    const end = base + cols;
-    let dot = 0;
-    if (log) {
-      for (let j = base; j < end; j++) dot += dy[j]!;
-      for (let j = base; j < end; j++) out[j] = dy[j]! - Math.exp(y[j]!) * dot;
-    } else {
-      for (let j = base; j < end; j++) dot += dy[j]! * y[j]!;
-      for (let j = base; j < end; j++) out[j] = y[j]! * (dy[j]! - dot);
-    }
-  }
 }
