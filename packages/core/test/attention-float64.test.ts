@@ -25,6 +25,19 @@ describe("dropout on the attention weights", () => {
   });
 });
 
+describe("v's batch dimensions wider than q's and k's", () => {
+  // The output, and so the weights' gradient g·vᵀ, takes v's batch shape, which the weights
+  // (of q's and k's) broadcast to.
+  const f = (a: Tensor, b: Tensor, c: Tensor) => scaledDotProductAttention(a, b, c);
+  test("a batch of one against two, and a batch axis q and k lack", () => {
+    expect(gradcheck(f, [r([1, 3, 4], 20), r([1, 5, 4], 21), r([2, 5, 2], 22)]).passed).toBe(true);
+    expect(gradcheck(f, [r([3, 4], 23), r([5, 4], 24), r([2, 5, 2], 25)]).passed).toBe(true);
+    expect(gradgradcheck(f, [r([1, 2, 3], 26), r([1, 3, 3], 27), r([2, 3, 2], 28)]).passed).toBe(
+      true,
+    );
+  });
+});
+
 describe("second derivatives", () => {
   test("gradgradcheck: bool mask, batch and heads", () => {
     const mask = tensor([1, 0, 1, 1, 1, 0], { shape: [2, 3], dtype: "bool" });

@@ -7,6 +7,7 @@ import {
   randomTensor,
 } from "@tensortape/core/testing";
 import { describe, expect, test } from "vitest";
+import { softmaxBackward } from "../src/ops/softmax.js";
 
 /** An op a·σ(b) whose rule for b is multiplied by `factor` at flat index `at` only. */
 function gatedWithWrongRule(at: number, factor: number) {
@@ -176,6 +177,14 @@ describe("gradgradcheck", () => {
         .passed,
     ).toBe(true);
     expect(gradgradcheck((t) => withOps(t), [x()]).passed).toBe(true);
+  });
+
+  test("softmax's backward op takes y and its gradient of one shape only", () => {
+    const y = randomTensor([2, 3], { seed: 12 });
+    const g = randomTensor([4, 2, 3], { seed: 13 });
+    expect(() => softmaxBackward(y, g, 1, false)).toThrow(
+      "softmaxBackward: y and its gradient must have the same shape",
+    );
   });
 
   test("passes on softmax and log-softmax along every axis (their backward is one op of its own)", () => {

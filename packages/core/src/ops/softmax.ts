@@ -1,6 +1,7 @@
 import { applyOp, type OpSpec } from "../autograd/apply.js";
 import { getBackend } from "../backend/registry.js";
-import { normalizeAxis } from "../shape.js";
+import { ShapeError } from "../errors.js";
+import { normalizeAxis, shapesEqual } from "../shape.js";
 import type { Tensor, TensorLike } from "../tensor.js";
 import { exp } from "./exp.js";
 import { asTensor, empty, requireFloat } from "./kernels.js";
@@ -9,14 +10,43 @@ import { sub } from "./sub.js";
 import { sum } from "./sum.js";
 import { swapAxes } from "./transpose.js";
 
-/** Runs the row-wise softmax kernel along `axis`, moving that axis last and back if needed. */
-export function softmaxAlong(x: Tensor, axis: number, log: boolean): Tensor {
+/**
+ * A row-wise kernel along `axis` of same-shaped inputs: `kernel` gets their storage as rows of
+ * the axis's length and writes an output of their shape. An axis that is not last is moved
+ * last (a copy) and back.
+ */
+function alongRows(
+  inputs: readonly Tensor[],
+  axis: number,
+  kernel: (
+    storage: Tensor["storage"][],
+    rows: number,
+    cols: number,
+    out: Tensor["storage"],
+  ) => void,
+): Tensor {
+  const x = inputs[0]!;
   const last = x.rank - 1;
-  if (axis !== last) return swapAxes(softmaxAlong(swapAxes(x, axis, last), last, log), axis, last);
+  if (axis !== last) {
+    const moved = inputs.map((t) => swapAxes(t, axis, last));
+    return swapAxes(alongRows(moved, last, kernel), axis, last);
+  }
   const out = empty(x.shape, x.dtype);
   const cols = x.shape[last] ?? 1;
-  getBackend().softmax(x.storage, cols === 0 ? 0 : x.size / cols, cols, out.storage, log);
+  kernel(
+    inputs.map((t) => t.storage),
+    cols === 0 ? 0 : x.size / cols,
+    cols,
+    out.storage,
+  );
   return out;
+}
+
+/** Runs the row-wise softmax kernel along `axis`. */
+export function softmaxAlong(x: Tensor, axis: number, log: boolean): Tensor {
+  return alongRows([x], axis, ([s], rows, cols, out) =>
+    getBackend().softmax(s!, rows, cols, out, log),
+  );
 }
 
 interface SoftmaxBackwardAttrs {
@@ -32,18 +62,10 @@ interface SoftmaxBackwardAttrs {
  */
 const softmaxBackwardOp: OpSpec<SoftmaxBackwardAttrs> = {
   name: "softmaxBackward",
-  forward: ([y, g], { axis, log }) => {
-    const last = y.rank - 1;
-    if (axis !== last) {
-      const moved = softmaxBackward(swapAxes(y, axis, last), swapAxes(g, axis, last), last, log);
-      return swapAxes(moved, axis, last);
-    }
-    const out = empty(y.shape, y.dtype);
-    const cols = y.shape[last] ?? 1;
-    const rows = cols === 0 ? 0 : y.size / cols;
-    getBackend().softmaxBackward(y.storage, g.storage, rows, cols, out.storage, log);
-    return out;
-  },
+  forward: ([y, g], { axis, log }) =>
+    alongRows([y!, g!], axis, ([ys, gs], rows, cols, out) =>
+      getBackend().softmaxBackward(ys!, gs!, rows, cols, out, log),
+    ),
   backward: (u, { inputs: [y, g], attrs: { axis, log } }) => {
     if (log) {
       // out = g − exp(y)·Σg: ∂/∂y = −u ⊙ exp(y)·Σg, ∂/∂g = u − Σ(u ⊙ exp(y))
@@ -61,8 +83,14 @@ const softmaxBackwardOp: OpSpec<SoftmaxBackwardAttrs> = {
   },
 };
 
-/** softmaxBackwardOp on y and g (already of one shape), `axis` normalised. */
+/** softmaxBackwardOp on y and g, which must be of one shape (no broadcasting), `axis` normalised. */
 export function softmaxBackward(y: Tensor, g: Tensor, axis: number, log: boolean): Tensor {
+  if (!shapesEqual(y.shape, g.shape)) {
+    throw new ShapeError("softmaxBackward", "y and its gradient must have the same shape", {
+      y: y.shape,
+      g: g.shape,
+    });
+  }
   return applyOp(softmaxBackwardOp, [y, g], { axis, log });
 }
 

@@ -7,6 +7,7 @@ import type { Generator } from "../../random.js";
 import { broadcastShapes, broadcastsTo, formatShape } from "../../shape.js";
 import { Tensor } from "../../tensor.js";
 import { add } from "../add.js";
+import { broadcastTo } from "../broadcast-to.js";
 import { eq, lt } from "../comparison.js";
 import { requireFloat } from "../kernels.js";
 import { matmul } from "../matmul.js";
@@ -115,8 +116,14 @@ function throughScores(
   mask: Tensor | undefined,
   scale: number,
 ): (Tensor | null)[] {
-  // softmax's VJP along the keys: dS = P ⊙ (dP − Σ_j dP_j P_j)
-  const dScores = softmaxBackward(p, dWeights, p.rank - 1, false);
+  // softmax's VJP along the keys: dS = P ⊙ (dP − Σ_j dP_j P_j). dP has the output's batch
+  // shape, which v's batch dimensions may extend beyond P's.
+  const dScores = softmaxBackward(
+    broadcastTo(p, dWeights.shape),
+    dWeights,
+    dWeights.rank - 1,
+    false,
+  );
   // dq = scale·dS·k
   const dq = q.requiresGrad ? mul(matmul(dScores, k), scale) : null;
   // dk = scale·dSᵀ·q
