@@ -12,6 +12,7 @@ import type {
   UnaryKernel,
 } from "../backend.js";
 import { checkMatmulBias, cpuScratch, windowedMatmul } from "../windowed-matmul.js";
+import { geluFloat32, geluGradFloat32 } from "./gelu-float32.js";
 import { binaryFns, unaryFns } from "./math.js";
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
 import { scan } from "./scan.js";
@@ -21,7 +22,8 @@ import { forEachRow } from "./strided.js";
 import { col2im, im2col, windowMax, windowSum } from "./window.js";
 
 function unary(op: UnaryKernel, x: TypedArray, out: TypedArray): void {
-  const f = unaryFns[op];
+  // Float32 GELU has a float32 definition of its own (gelu-float32.ts).
+  const f = op === "gelu" && out instanceof Float32Array ? geluFloat32 : unaryFns[op];
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
 }
 
@@ -32,7 +34,7 @@ function binary(
   out: TypedArray,
   shape: readonly number[],
 ): void {
-  const f = binaryFns[op];
+  const f = op === "geluGrad" && out instanceof Float32Array ? geluGradFloat32 : binaryFns[op];
   const rank = shape.length;
   const n = rank === 0 ? 1 : shape[rank - 1]!;
   const as = rank === 0 ? 0 : a.strides[rank - 1]!;

@@ -2,14 +2,15 @@
  * Elementwise and reduction kernels in plain JavaScript, one loop per op. The reference
  * backend calls one function per element through a table (simple, but the call is never
  * inlined); here each op has its own loop, and shapes are first collapsed to at most two
- * dimensions. Every expression is the reference's, evaluated in the same order, so the
- * results are bit-identical. Copying small operands into WebAssembly memory would cost more
+ * dimensions. Every expression is the reference's, evaluated in the same order (float32
+ * GELU's too: reference/gelu-float32.ts), so the results are bit-identical. Copying small operands into WebAssembly memory would cost more
  * than these loops take, so they stay in JavaScript.
  */
 import type { TypedArray } from "../../dtype.js";
 import { sizeOf, stridesOf } from "../../shape.js";
 import type { BinaryKernel, ReduceKernel, StridedView, UnaryKernel } from "../backend.js";
 import { erf, erfc, erfinv } from "../reference/erf.js";
+import { geluFloat32, geluGradFloat32 } from "../reference/gelu-float32.js";
 import {
   copysign,
   floorDivide,
@@ -116,9 +117,11 @@ function binaryRow(
     case "reluGrad":
       for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = b[bi]! > 0 ? a[ai]! : 0;
       return;
-    case "geluGrad":
-      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = geluGrad(a[ai]!, b[bi]!);
+    case "geluGrad": {
+      const grad = out instanceof Float32Array ? geluGradFloat32 : geluGrad;
+      for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = grad(a[ai]!, b[bi]!);
       return;
+    }
     case "atan2":
       for (let o = oi; o < end; o++, ai += as, bi += bs) out[o] = Math.atan2(a[ai]!, b[bi]!);
       return;
@@ -338,9 +341,11 @@ export function unaryFast(op: UnaryKernel, x: TypedArray, out: TypedArray): void
     case "erfinv":
       for (let i = 0; i < n; i++) out[i] = erfinv(x[i]!);
       return;
-    case "gelu":
-      for (let i = 0; i < n; i++) out[i] = gelu(x[i]!);
+    case "gelu": {
+      const value = out instanceof Float32Array ? geluFloat32 : gelu;
+      for (let i = 0; i < n; i++) out[i] = value(x[i]!);
       return;
+    }
   }
 }
 

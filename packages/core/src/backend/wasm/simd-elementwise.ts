@@ -65,9 +65,10 @@ const COMPUTE_BOUND = new Set<UnaryKernel>(["exp", "erf", "gelu"]);
 const LANE_SLICE_MIN_ELEMENTS = 1 << 15;
 
 /**
- * out = f(x) in WebAssembly for f one of −x, |x| and √x (SIMD) or eˣ, erf x and GELU (the
- * reference's float64 evaluation, without a call into the engine per element; split over the
- * worker threads when large); false (nothing written) for other ops and small arrays.
+ * out = f(x) in WebAssembly for f one of −x, |x| and √x (SIMD), eˣ and erf x (the reference's
+ * float64 evaluation, without a call into the engine per element) or GELU (float32 GELU's own
+ * definition, reference/gelu-float32.ts); split over the worker threads when large; false
+ * (nothing written) for other ops and small arrays.
  */
 export function unarySimd(
   runtime: KernelRuntime,

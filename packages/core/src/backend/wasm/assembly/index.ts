@@ -9,9 +9,10 @@ export {
   roundF64,
   sumColumnsF32,
 } from "./elementwise";
+export { geluGradF32 } from "./gelu";
 export { layerNormBackwardF32, layerNormF32 } from "./layer-norm";
 export { KC, MC, MR, matmulBatchF32, matmulBatchF64, NC, NR } from "./matmul";
 export { adagradF32, adamF32, rmspropF32, sgdF32 } from "./optimizers";
 export { softmaxBackwardF32, softmaxF32 } from "./softmax";
-export { geluGradF32, unaryF32 } from "./unary";
+export { unaryF32 } from "./unary";
 export { col2imF32, im2colF32, windowMaxF32, windowSumF32 } from "./window";

@@ -2,8 +2,10 @@
 // √x as one SIMD instruction per four lanes, and eˣ and erf x evaluated in float64 exactly as
 // the JavaScript reference evaluates them (V8's Math.exp is fdlibm's e_exp.c, ported below
 // operation for operation; erf is the reference's port of fdlibm's s_erf.c), then rounded to
-// float32 once, as storing the reference's float64 result into a Float32Array rounds it. A
-// GELU layer spends most of its elementwise time in erf and in its gradient's exp.
+// float32 once, as storing the reference's float64 result into a Float32Array rounds it. GELU,
+// whose float32 definition is in float32 arithmetic, is in gelu.ts.
+
+import { geluF32 } from "./gelu";
 
 /** Unary codes, in the order of the JavaScript caller's table. */
 const NEG = 0;
@@ -252,26 +254,20 @@ const C_SIGN = 43;
 const C_ROUNDING = 44;
 /** The int64 1023 in both lanes. */
 const C_EXPONENT_BIAS = 45;
-/** 1/√2, −½ and 1/√(2π), GELU's constants. */
-const C_SQRT1_2 = 46;
-const C_MINUS_HALF = 47;
-const C_INV_SQRT_2PI = 48;
 /** erf's tail, 1.25 ≤ |x| < 6: where it ends, where its second rational form starts
  * (1/0.35, as the scalar code's test), 0.5625, and the mask that keeps a double's high word. */
-const C_ERF_TAIL_END = 49;
-const C_ERF_FAR = 50;
-const C_NINE_SIXTEENTHS = 51;
-const C_HIGH_WORD = 52;
+const C_ERF_TAIL_END = 46;
+const C_ERF_FAR = 47;
+const C_NINE_SIXTEENTHS = 48;
+const C_HIGH_WORD = 49;
 /** The tail's R (8 coefficients) and S (9) below 1/0.35, and above it, each padded with a
  * leading 0 to the same count: a Horner step from 0 gives the next coefficient exactly. */
-const C_TAIL_R_NEAR = 53;
-const C_TAIL_S_NEAR = 61;
-const C_TAIL_R_FAR = 70;
-const C_TAIL_S_FAR = 78;
+const C_TAIL_R_NEAR = 50;
+const C_TAIL_S_NEAR = 58;
+const C_TAIL_R_FAR = 67;
+const C_TAIL_S_FAR = 75;
 /** e, expF64's value at 1. */
-const C_E = 87;
-/** 1/√(2π) as PyTorch forms it (M_2_SQRTPI · M_SQRT1_2 · ½), and so the reference. */
-const INV_SQRT_2PI: f64 = 1.1283791670955126 * Math.SQRT1_2 * 0.5;
+const C_E = 84;
 
 const LANES: usize = memory.data<f64>([
   TINY,
@@ -366,12 +362,6 @@ const LANES: usize = memory.data<f64>([
   6755399441055744.0,
   reinterpret<f64>(1023),
   reinterpret<f64>(1023),
-  Math.SQRT1_2,
-  Math.SQRT1_2,
-  -0.5,
-  -0.5,
-  INV_SQRT_2PI,
-  INV_SQRT_2PI,
   6.0,
   6.0,
   2.8571434020996094,
@@ -626,13 +616,6 @@ class Lanes {
     const e1 = Lanes.expGeneral(arg);
     return f64x2.sub(lanes(C_ONE), f64x2.div(f64x2.mul(e0, e1), a));
   }
-
-  /** Φ(x) = ½·(1 + erf(x/√2)) for two lanes, as the reference's gelu and geluGrad form it. */
-  @inline
-  static normalCdf(x: v128): v128 {
-    const e = Lanes.erf(f64x2.mul(x, lanes(C_SQRT1_2)));
-    return f64x2.mul(lanes(C_HALF), f64x2.add(lanes(C_ONE), e));
-  }
 }
 
 /** Two float32s at `at`, as float64 lanes. */
@@ -707,110 +690,10 @@ function erfRows(x: usize, out: usize, n: i32): void {
   if (n & 1) store<f32>(out + pairs, <f32>erfF64(load<f32>(x + pairs)));
 }
 
-/** GELU as the reference's gelu: x·½·(1 + erf(x/√2)). */
-function geluF64(x: f64): f64 {
-  return x * 0.5 * (1 + erfF64(x * Math.SQRT1_2));
-}
-
-/** GELU's vector-Jacobian product as the reference's geluGrad: g·(Φ(x) + x·φ(x)). */
-function geluGradF64(g: f64, x: f64): f64 {
-  const cdf = 0.5 * (1 + erfF64(x * Math.SQRT1_2));
-  const pdf = expF64(-0.5 * x * x) * INV_SQRT_2PI;
-  return g * (cdf + x * pdf);
-}
-
-/**
- * GELU of two lanes from erf(x/√2): x·½·(1 + e) rather than x·Φ(x), as the reference
- * multiplies, since (x·½)·(1 + e) rounds differently from x·(½·(1 + e)).
- */
-// biome-ignore lint/complexity/noStaticOnlyClass: AssemblyScript inlines only decorated members here
-class Gelu {
-  /** The lanes whose erf(x/√2) erfCore computes: |x/√2| < 6, and for its gradient, φ(x)'s eˣ. */
-  @inline
-  static range(v: v128): v128 {
-    return Lanes.erfRange(f64x2.mul(v, lanes(C_SQRT1_2)));
-  }
-
-  @inline
-  static fromErf(v: v128, e: v128): v128 {
-    return f64x2.mul(f64x2.mul(v, lanes(C_HALF)), f64x2.add(lanes(C_ONE), e));
-  }
-
-  /** g·(Φ(x) + x·φ(x)) from Φ(x); −x²/2 is within expCore's range wherever |x/√2| < 6. */
-  @inline
-  static gradFromCdf(g: v128, v: v128, cdf: v128): v128 {
-    const density = f64x2.mul(
-      Lanes.expCore(f64x2.mul(f64x2.mul(lanes(C_MINUS_HALF), v), v)),
-      lanes(C_INV_SQRT_2PI),
-    );
-    return f64x2.mul(g, f64x2.add(cdf, f64x2.mul(v, density)));
-  }
-
-  @inline
-  static cdfFromErf(e: v128): v128 {
-    return f64x2.mul(lanes(C_HALF), f64x2.add(lanes(C_ONE), e));
-  }
-}
-
-/** GELU, two elements at a time (the last one alone). */
-function geluRows(x: usize, out: usize, n: i32): void {
-  const pairs = (<usize>(n >> 1)) << 3;
-  for (let at: usize = 0; at < pairs; at += 8) {
-    const v = load2(x + at);
-    store2(out + at, Gelu.fromErf(v, Lanes.erf(f64x2.mul(v, lanes(C_SQRT1_2)))));
-  }
-  if (n & 1) store<f32>(out + pairs, <f32>geluF64(load<f32>(x + pairs)));
-}
-
-/**
- * out[i] = g[i]·(Φ(x[i]) + x[i]·φ(x[i])), GELU's vector-Jacobian product, for float32 g and x
- * of n elements each, evaluated in float64 as the reference's geluGrad and rounded once. One
- * pass where the composite backward made a dozen; `out` may be `g` or `x`.
- */
-export function geluGradF32(g: usize, x: usize, out: usize, n: i32): void {
-  const pairs = (<usize>(n >> 1)) << 3;
-  for (let start: usize = 0; start < pairs; start += CHUNK_BYTES) {
-    const end = min(start + CHUNK_BYTES, pairs);
-    let inRange = i64x2.splat(-1);
-    for (let at = start; at < end; at += 8) inRange = v128.and(inRange, Gelu.range(load2(x + at)));
-    let at = start;
-    if (allSet(inRange)) {
-      for (; at + 16 <= end; at += 16) {
-        const u = load2(x + at);
-        const v = load2(x + at + 8);
-        const cu = Gelu.cdfFromErf(Lanes.erfCore(f64x2.mul(u, lanes(C_SQRT1_2))));
-        const cv = Gelu.cdfFromErf(Lanes.erfCore(f64x2.mul(v, lanes(C_SQRT1_2))));
-        const a = Gelu.gradFromCdf(load2(g + at), u, cu);
-        const b = Gelu.gradFromCdf(load2(g + at + 8), v, cv);
-        store2(out + at, a);
-        store2(out + at + 8, b);
-      }
-      if (at < end) {
-        const u = load2(x + at);
-        const cu = Gelu.cdfFromErf(Lanes.erfCore(f64x2.mul(u, lanes(C_SQRT1_2))));
-        store2(out + at, Gelu.gradFromCdf(load2(g + at), u, cu));
-      }
-    } else {
-      for (; at < end; at += 8) {
-        const v = load2(x + at);
-        const density = f64x2.mul(
-          Lanes.exp(f64x2.mul(f64x2.mul(lanes(C_MINUS_HALF), v), v)),
-          lanes(C_INV_SQRT_2PI),
-        );
-        const cdf = Lanes.normalCdf(v);
-        store2(out + at, f64x2.mul(load2(g + at), f64x2.add(cdf, f64x2.mul(v, density))));
-      }
-    }
-  }
-  if (n & 1) {
-    store<f32>(out + pairs, <f32>geluGradF64(load<f32>(g + pairs), load<f32>(x + pairs)));
-  }
-}
-
 /**
  * out[i] = f(x[i]) for i < n, f one of −x, |x|, √x (exact in float32: √ of a float32 rounded
  * once to float32 equals the float64 root rounded to float32), eˣ and erf x (in float64, then
- * rounded once) and GELU (likewise). `out` may be `x`.
+ * rounded once) and GELU (gelu.ts). `out` may be `x`.
  */
 export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
   if (op === NEG) signRows(NEG, x, out, n);
@@ -818,5 +701,5 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
   else if (op === SQRT) signRows(SQRT, x, out, n);
   else if (op === EXP) expRows(x, out, n);
   else if (op === ERF) erfRows(x, out, n);
-  else if (op === GELU) geluRows(x, out, n);
+  else if (op === GELU) geluF32(x, out, n);
 }
