@@ -164,7 +164,131 @@ export function tfjs(backend: "wasm" | "cpu"): Framework {
       };
     },
     gptStep() {
-      return "not written (no attention layers in TF.js core)";
+      return tfGptStep();
     },
+  };
+}
+
+/**
+ * One AdamW step of the char-gpt model (bench/gpt-step.ts: vocabulary 65, context 64, width
+ * 128, 4 heads, 4 layers, tied head, exact GELU, batch 32, cross-entropy, gradients clipped to
+ * norm 1, weight decay 0.1 on the linear layers' matrices only, lr 1e-3, betas 0.9 and 0.99),
+ * written with TF.js core ops as peers/jaxjs.ts writes it with jax-js's: TF.js core has no
+ * attention, layer norm or GELU, so they are composed; `tf.variableGrads` gives the gradients
+ * to clip, and AdamW is written out, as TF.js's Adam has no decoupled weight decay. The
+ * returned step returns the loss.
+ */
+function tfGptStep(): () => number {
+  const vocab = 65;
+  const context = 64;
+  const width = 128;
+  const heads = 4;
+  const layers = 4;
+  const batch = 32;
+  const headWidth = width / heads;
+  // GPT-2's initialisation, as examples/_lib/gpt.ts: matrices N(0, 0.02²), the projections
+  // into the residual stream scaled by 1/√(2·layers), biases 0, norms' gains 1.
+  let seed = 0;
+  const normal = (shape: number[], std = 0.02) =>
+    tf.variable(tf.randomNormal(shape, 0, std, "float32", seed++));
+  const projStd = 0.02 / Math.sqrt(2 * layers);
+  const linear = (n: number, m: number, std = 0.02) => [
+    normal([n, m], std),
+    tf.variable(tf.zeros([m])),
+  ];
+  const norm = () => [tf.variable(tf.ones([width])), tf.variable(tf.zeros([width]))];
+  const wte = normal([vocab, width]);
+  const wpe = normal([context, width]);
+  const blocks = Array.from({ length: layers }, () => ({
+    ln1: norm(),
+    qkv: linear(width, 3 * width),
+    attnProj: linear(width, width, projStd),
+    ln2: norm(),
+    fc: linear(width, 4 * width),
+    mlpProj: linear(4 * width, width, projStd),
+  }));
+  const lnf = norm();
+  const vars = [wte, wpe, ...blocks.flatMap((b) => Object.values(b).flat()), ...lnf];
+  // Weight decay on the linear layers' matrices only (the head is the token embedding, tied).
+  const decayed = new Set(blocks.flatMap((b) => [b.qkv[0], b.attnProj[0], b.fc[0], b.mlpProj[0]]));
+  const moments = vars.map((v) => [tf.variable(tf.zerosLike(v)), tf.variable(tf.zerosLike(v))]);
+  // Random tokens: the step's cost does not depend on what the text says.
+  const tokens = () =>
+    tf.tensor2d(
+      Array.from({ length: batch * context }, (_, i) => (i * 7919 + 13) % vocab),
+      [batch, context],
+      "int32",
+    );
+  const x = tokens();
+  const inputs = tf.cast(
+    tf.oneHot(tf.reshape(x, [batch * context]), vocab),
+    "float32",
+  ) as tf.Tensor2D;
+  const labels = tf.oneHot(tf.reshape(tf.reverse(x, 1), [batch * context]), vocab);
+  // Added to the scores: 0 at or before each query's position, −∞ after it.
+  const mask = tf.tensor2d(
+    Array.from({ length: context * context }, (_, i) =>
+      i % context > Math.floor(i / context) ? Number.NEGATIVE_INFINITY : 0,
+    ),
+    [context, context],
+  );
+
+  const dense = (h: tf.Tensor, [w, b]: tf.Variable[]) => {
+    const rows = tf.reshape(h, [-1, h.shape.at(-1)!]) as tf.Tensor2D;
+    const out = tf.add(tf.matMul(rows, w as tf.Tensor2D), b!);
+    return tf.reshape(out, [...h.shape.slice(0, -1), w!.shape[1]!]);
+  };
+  const layerNorm = (h: tf.Tensor, [gain, bias]: tf.Variable[]) => {
+    const { mean, variance } = tf.moments(h, -1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(h, mean), tf.rsqrt(tf.add(variance, 1e-5))), gain!), bias!);
+  };
+  const gelu = (h: tf.Tensor) => tf.mul(tf.mul(h, 0.5), tf.add(tf.erf(tf.mul(h, Math.SQRT1_2)), 1));
+  const split = (t: tf.Tensor) =>
+    tf.transpose(tf.reshape(t, [batch, context, heads, headWidth]), [0, 2, 1, 3]) as tf.Tensor4D;
+  const loss = () => {
+    // The embedding as a one-hot product: the gradient of `tf.gather` needs a kernel the wasm
+    // backend lacks ("Kernel 'UnsortedSegmentSum' not registered"); the product costs 17
+    // MFLOP of the step's 10.5 GFLOP, and both backends run the same program.
+    const embedded = tf.matMul(inputs, wte as tf.Tensor2D);
+    let h = tf.add(tf.reshape(embedded, [batch, context, width]), wpe);
+    for (const block of blocks) {
+      const [q, k, v] = tf.split(dense(layerNorm(h, block.ln1), block.qkv), 3, -1).map(split) as [
+        tf.Tensor4D,
+        tf.Tensor4D,
+        tf.Tensor4D,
+      ];
+      const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headWidth)), mask);
+      const attended = tf.transpose(tf.matMul(tf.softmax(scores), v), [0, 2, 1, 3]);
+      h = tf.add(h, dense(tf.reshape(attended, [batch, context, width]), block.attnProj));
+      h = tf.add(h, dense(gelu(dense(layerNorm(h, block.ln2), block.fc)), block.mlpProj));
+    }
+    const final = tf.reshape(layerNorm(h, lnf), [batch * context, width]) as tf.Tensor2D;
+    const logits = tf.matMul(final, wte as tf.Tensor2D, false, true);
+    return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), labels), 1))) as tf.Scalar;
+  };
+  const lr = 1e-3;
+  const [beta1, beta2] = [0.9, 0.99];
+  let t = 0;
+  return () => {
+    t++;
+    return tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(loss, vars);
+      // clip_grad_norm_(params, 1): scale every gradient by min(1, 1 / (‖g‖ + 1e-6)).
+      const total = tf.sqrt(tf.addN(vars.map((v) => tf.sum(tf.square(grads[v.name]!)))));
+      const scale = tf.minimum(tf.reciprocal(tf.add(total, 1e-6)), 1);
+      const stepSize = lr / (1 - beta1 ** t);
+      const rootBias2 = Math.sqrt(1 - beta2 ** t);
+      vars.forEach((v, i) => {
+        const g = tf.mul(grads[v.name]!, scale);
+        const [m, s] = moments[i]!;
+        m!.assign(tf.add(tf.mul(m!, beta1), tf.mul(g, 1 - beta1)));
+        s!.assign(tf.add(tf.mul(s!, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        // PyTorch's AdamW: θ ← θ·(1 − lr·λ), then θ − stepSize·m / (√v / √(1 − β2ᵗ) + ε).
+        const decayedValue = decayed.has(v) ? tf.mul(v, 1 - lr * 0.1) : v;
+        const update = tf.div(m!, tf.add(tf.div(tf.sqrt(s!), rootBias2), 1e-8));
+        v.assign(tf.sub(decayedValue, tf.mul(update, stepSize)));
+      });
+      return value.dataSync()[0]!;
+    });
   };
 }
