@@ -7,6 +7,7 @@
 import type { TypedArray } from "../../dtype.js";
 import { referenceBackend } from "../reference/reference-backend.js";
 import { endSplitTiming, runSplit, runtimeFor } from "./split.js";
+import { place, takeBack } from "./window.js";
 
 /** Elements per thread below which splitting a softmax costs more than it saves. */
 const SLICE_MIN_ELEMENTS = 1 << 16;
@@ -116,12 +117,9 @@ function softmaxBackwardWasm(
   const n = rows * cols;
   const runtime = runtimeFor(2 * n, SLICE_MIN_ELEMENTS, () => `softmaxBackward ${rows}×${cols}`);
   if (!runtime) return false;
-  runtime.reset();
-  const yAt = runtime.allocate(n * 4);
-  const dyAt = runtime.allocate(n * 4);
-  if (yAt < 0 || dyAt < 0) return false;
-  runtime.f32.set(y.subarray(0, n), yAt >> 2);
-  runtime.f32.set(dy.subarray(0, n), dyAt >> 2);
+  const at = place(runtime, [y.subarray(0, n), dy.subarray(0, n)], [true, true]);
+  if (!at) return false;
+  const [yAt, dyAt] = at as [number, number];
   const minRows = Math.ceil(SLICE_MIN_ELEMENTS / cols);
   // The result overwrites dy in the kernel memory: each row reads its dy before writing it.
   runSplit(runtime, "softmaxBackwardF32", rows, minRows, (r0, r1) => [
@@ -133,7 +131,7 @@ function softmaxBackwardWasm(
     cols,
     log ? 1 : 0,
   ]);
-  out.set(runtime.f32.subarray(dyAt >> 2, (dyAt >> 2) + n));
+  takeBack(runtime, dyAt, out.subarray(0, n));
   endSplitTiming();
   return true;
 }
