@@ -7,17 +7,9 @@
 import { Generator, manualSeed, type Tensor, tensor } from "@tensortape/core";
 import { AdamW, clipGradNorm, crossEntropy } from "@tensortape/nn";
 import { GPT } from "../examples/_lib/gpt.js";
+import { GPT_BATCH, GPT_CONFIG } from "./gpt-config.js";
 
-export const GPT_CONFIG = {
-  vocabSize: 65,
-  contextLength: 64,
-  width: 128,
-  layers: 4,
-  heads: 4,
-  dropout: 0,
-  tieWeights: true,
-};
-export const GPT_BATCH = 32;
+export { GPT_BATCH, GPT_CONFIG };
 
 /** A fresh model (seeded), random token batches and optimizer; the step returns the loss. */
 export function gptStep(): { step: () => number; parameters: number } {

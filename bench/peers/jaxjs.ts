@@ -25,6 +25,7 @@ import {
   valueAndGrad,
 } from "@jax-js/jax";
 import type { Framework, Trainer } from "../framework.js";
+import { GPT_BATCH, GPT_CONFIG } from "../gpt-config.js";
 
 type Arr = np.Array;
 
@@ -172,12 +173,8 @@ type GptParams = { wte: Arr; wpe: Arr; blocks: GptBlock[]; lnf: [Arr, Arr] };
  * 0.99), jitted whole. The returned step returns the loss.
  */
 export function jaxGptStep(): () => number {
-  const vocab = 65;
-  const context = 64;
-  const width = 128;
-  const heads = 4;
-  const layers = 4;
-  const batch = 32;
+  const { vocabSize: vocab, contextLength: context, width, heads, layers } = GPT_CONFIG;
+  const batch = GPT_BATCH;
   let seed = 0;
   // GPT-2's initialisation, as examples/_lib/gpt.ts: matrices N(0, 0.02²), the projections
   // into the residual stream scaled by 1/√(2·layers), biases 0, norms' gains 1.

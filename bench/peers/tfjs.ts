@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import type { Framework, Trainer } from "../framework.js";
+import { GPT_BATCH, GPT_CONFIG } from "../gpt-config.js";
 
 let wasmPathSet = false;
 let gradientsRegistered = false;
@@ -179,12 +180,8 @@ export function tfjs(backend: "wasm" | "cpu"): Framework {
  * returned step returns the loss.
  */
 function tfGptStep(): () => number {
-  const vocab = 65;
-  const context = 64;
-  const width = 128;
-  const heads = 4;
-  const layers = 4;
-  const batch = 32;
+  const { vocabSize: vocab, contextLength: context, width, heads, layers } = GPT_CONFIG;
+  const batch = GPT_BATCH;
   const headWidth = width / heads;
   // GPT-2's initialisation, as examples/_lib/gpt.ts: matrices N(0, 0.02²), the projections
   // into the residual stream scaled by 1/√(2·layers), biases 0, norms' gains 1.
