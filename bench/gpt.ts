@@ -4,7 +4,8 @@
  * dropout) at batch 32, on 1 thread and on the default thread count: the median of several
  * steps each, and their ratio. PyTorch 2.13 on the 2-core development machine took 150 ms
  * (1 thread) and 89 ms (2 threads) for the same step; the targets are ≤ 450 ms on 1 thread
- * and ≤ 250 ms on 2.
+ * and ≤ 250 ms on 2. `bench/pytorch.ts` times PyTorch's step in the same minutes, which
+ * this machine's changing speed makes the fairer comparison.
  *
  *     pnpm run-ts bench/gpt.ts [seconds per thread count]
  */
