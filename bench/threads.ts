@@ -13,8 +13,9 @@
  * beside the measurement (and stops them at the end). With `--force-threads` the default
  * uses its threads even when the machine is busy (as the backend did before it checked),
  * to measure what they would cost there (every call large enough splits). With
- * `--assume-load L` the backend takes L for the load average, so `--assume-load 0` uses the
- * threads whatever the machine's load, with its measured choice of which calls to split.
+ * `--assume-load L` the backend takes L for the load average and for other processes' use of
+ * the cores, so `--assume-load 0` uses the threads whatever the machine's load, with its
+ * measured choice of which calls to split.
  *
  *     node --conditions=@tensortape/source --import tsx bench/threads.ts [--pairs 8] [--busy 3]
  *       [--force-threads] [--assume-load 0] [--only matmul]

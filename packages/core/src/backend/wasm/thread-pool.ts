@@ -49,12 +49,22 @@ export type WorkerFactory = (code: string, options: WorkerOptions) => WorkerLike
 interface ProcessLike {
   getBuiltinModule?(id: string): unknown;
   emitWarning?(warning: string, options: { code: string }): void;
+  cpuUsage?(): { user: number; system: number };
 }
 
 interface OsLike {
   availableParallelism?(): number;
-  cpus?(): unknown[];
+  cpus?(): { times?: CpuTimes }[];
   loadavg?(): number[];
+}
+
+/** Milliseconds a core has spent in each state since boot (os.cpus()). */
+interface CpuTimes {
+  user: number;
+  nice: number;
+  sys: number;
+  idle: number;
+  irq: number;
 }
 
 const nodeProcess = () => (globalThis as { process?: ProcessLike }).process;
@@ -135,7 +145,7 @@ const CALLER_SPIN_SLICES = 2;
  */
 export const MAX_SLICES = 64;
 
-/** How often the caller rereads the load average to decide whether the machine is busy. */
+/** How often the caller rereads what other processes use, to decide whether the machine is busy. */
 const LOAD_CHECK_MS = 500;
 
 // Runs in each worker, evaluated from this string so there is no file to find (a bundler need
@@ -286,8 +296,8 @@ function nodeOs(): OsLike | undefined {
  * counts as busy, and whether the once-per-process warning has been given. `busy: false`
  * also makes every kernel large enough to split do so, without the timing that otherwise
  * decides per call shape whether splitting pays (split.ts), so that tests see their calls split.
- * `loadAverage` stands in for the machine's (benchmarks use it to see the threads' behaviour
- * at a given load whatever the machine's is).
+ * `loadAverage` stands in for the load average and for the cores other processes keep busy
+ * (benchmarks use it to see the threads' behaviour at a given load whatever the machine's is).
  */
 export const threadTesting: {
   workerFactory?: WorkerFactory;
@@ -563,17 +573,16 @@ let crowded = false;
 let loadCheckedAt = Number.NEGATIVE_INFINITY;
 
 /**
- * Whether the machine has more runnable threads than cores: the load average exceeds the
- * machine's core count by more than half a thread (the average counts this process's own
- * threads too, which alone keep it at most at the core count). Then kernels run on the calling
- * thread alone and nobody polls. On two cores with other processes' load at 8–12, the default
- * on two threads ranged from 0.7× to 2× the speed of one thread over bench/threads.ts's
- * workloads from run to run: a worker holding a slice can be descheduled for milliseconds
- * while the caller waits for it, and what a second thread wins there is mostly CPU time taken
- * from the other processes. One thread is never slower than one thread. The load average and
- * os.cpus() both describe the whole machine (a container's host, too), so their ratio holds
- * where availableParallelism() counts only this process's share. Reread at most every
- * LOAD_CHECK_MS; false where there is no load average (browsers, Windows).
+ * Whether the machine has more runnable threads than cores and other processes are why (see
+ * loadVerdict and OthersLoad). Then kernels run on the calling thread alone and nobody polls.
+ * On two cores with other processes' load average at 8–12, the default on two threads ranged
+ * from 0.7× to 2× the speed of one thread over bench/threads.ts's workloads from run to run: a
+ * worker holding a slice can be descheduled for milliseconds while the caller waits for it,
+ * and what a second thread wins there is mostly CPU time taken from the other processes. One
+ * thread is never slower than one thread. The load average and os.cpus() both describe the
+ * whole machine (a container's host, too), so their ratio holds where availableParallelism()
+ * counts only this process's share. Reread at most every LOAD_CHECK_MS; false where neither
+ * can be read (browsers).
  */
 export function machineBusy(): boolean {
   if (threadTesting.busy !== undefined) return threadTesting.busy;
@@ -582,9 +591,9 @@ export function machineBusy(): boolean {
 }
 
 /**
- * Whether other processes keep the cores about as busy as this one's threads would: the load
- * average is above the core count less half a thread. Then workers sleep as soon as their job
- * is done instead of polling for the next one, which would take CPU time from the caller.
+ * Whether other processes keep the cores about half busy (see loadVerdict): then workers
+ * sleep as soon as their job is done instead of polling for the next one, which would take
+ * CPU time from the other processes and, through them, from the caller.
  */
 export function machineCrowded(): boolean {
   if (threadTesting.busy !== undefined) return threadTesting.busy;
@@ -592,16 +601,82 @@ export function machineCrowded(): boolean {
   return crowded;
 }
 
-/** Rereads the load average, at most every LOAD_CHECK_MS. */
+/** How quickly other processes' CPU use is averaged (a time constant), so one burst does not flip the choice. */
+const OTHERS_LOAD_MS = 5000;
+
+/**
+ * The cores other processes have kept busy lately, from successive readings of the machine's
+ * CPU time (every core's user, nice, system and interrupt time, os.cpus()) and this process's
+ * own (process.cpuUsage(), all its threads): what the machine used beyond this process per
+ * millisecond between readings, averaged over a few seconds (OTHERS_LOAD_MS); 0 until two
+ * readings have been taken. Measured rather than read off the load average, which counts this
+ * process's own threads too: the GPT step on two threads of an otherwise idle two-core
+ * machine used 1.4 cores and raised the load average to 2.0–2.6 by itself (runnable threads
+ * sampled at the scheduler's ticks count bursts of waking workers and collector threads),
+ * which the rule this replaces (a load average above the core count less half a thread) read
+ * as other processes: the workers stopped polling between jobs, and above 2.5 the kernels
+ * stopped splitting; in back-to-back runs of 45 s the step ran on one thread for 17–36 of
+ * its last 43 steps, and the two-thread GPT step was 2–9 % slower than with this reading.
+ */
+export class OthersLoad {
+  #before: { machineMs: number; ownMs: number; atMs: number } | undefined;
+  #average = 0;
+
+  /** Takes a reading at `atMs` and returns the cores other processes have kept busy lately. */
+  read(machineMs: number, ownMs: number, atMs: number): number {
+    const before = this.#before;
+    this.#before = { machineMs, ownMs, atMs };
+    const elapsed = before ? atMs - before.atMs : 0;
+    if (before && elapsed > 0) {
+      const others = (machineMs - before.machineMs - (ownMs - before.ownMs)) / elapsed;
+      const keep = Math.exp(-elapsed / OTHERS_LOAD_MS);
+      this.#average = this.#average * keep + Math.max(0, others) * (1 - keep);
+    }
+    return this.#average;
+  }
+}
+
+/**
+ * Busy: the machine has more runnable threads than cores (the load average, which counts this
+ * process's threads too, above the core count by more than half a thread) and other processes
+ * are why (they keep more than half the cores busy). Crowded: other processes keep more than
+ * half the cores less half a core busy (one busy process on two cores).
+ */
+export function loadVerdict(
+  others: number,
+  loadAverage: number,
+  cores: number,
+): { busy: boolean; crowded: boolean } {
+  return {
+    busy: others > cores / 2 && loadAverage > cores + 0.5,
+    crowded: others > cores / 2 - 0.5,
+  };
+}
+
+const othersLoad = new OthersLoad();
+
+/**
+ * Rereads the load average and what other processes use, at most every LOAD_CHECK_MS, and
+ * sets `busy` and `crowded` from them (`threadTesting.loadAverage` stands in for both).
+ */
 function checkLoad(): void {
   const time = now();
   if (time - loadCheckedAt < LOAD_CHECK_MS) return;
   loadCheckedAt = time;
   const os = nodeOs();
+  const cpus = os?.cpus?.() ?? [];
+  let others = threadTesting.loadAverage;
+  if (others === undefined) {
+    let machineMs = 0;
+    for (const { times: t } of cpus) if (t) machineMs += t.user + t.nice + t.sys + t.irq;
+    const usage = nodeProcess()?.cpuUsage?.();
+    others =
+      usage && machineMs > 0
+        ? othersLoad.read(machineMs, (usage.user + usage.system) / 1000, time)
+        : 0;
+  }
   const load = threadTesting.loadAverage ?? os?.loadavg?.()[0] ?? 0;
-  const cores = os?.cpus?.().length || coreCount();
-  busy = load > cores + 0.5;
-  crowded = load > cores - 0.5;
+  ({ busy, crowded } = loadVerdict(others, load, cpus.length || coreCount()));
 }
 
 let requested: number | undefined;
