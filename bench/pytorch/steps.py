@@ -3,8 +3,8 @@
 turns within the same minutes of a shared machine.
 
 Reads lines "WORKLOAD THREADS STEPS" (workload gpt or conv) from stdin and answers each with
-one line of JSON: the milliseconds of each of STEPS steps, after warm-up steps the first time
-a workload runs on a thread count. Not run by CI or `pnpm bench` (no Python there).
+one line of JSON: the milliseconds of each of STEPS steps, after one untimed step (and warm-up
+steps the first time a workload runs on a thread count). Not run by CI or `pnpm bench` (no Python there).
 
     python bench/pytorch/steps.py   # then e.g. "gpt 1 5"
 """
@@ -124,6 +124,7 @@ def main():
             for _ in range(3):
                 step()
             warm.add((workload, threads))
+        step()  # untimed, as tensortape's first step of each turn is
         times = []
         for _ in range(int(count)):
             start = time.perf_counter()
