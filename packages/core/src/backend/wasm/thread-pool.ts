@@ -616,7 +616,7 @@ const OTHERS_LOAD_MS = 5000;
  * which the rule this replaces (a load average above the core count less half a thread) read
  * as other processes: the workers stopped polling between jobs, and above 2.5 the kernels
  * stopped splitting; in back-to-back runs of 45 s the step ran on one thread for 17–36 of
- * its last 43 steps, and the two-thread GPT step was 2–9 % slower than with this reading.
+ * its last 43 steps, and the two-thread GPT step was 2–10 % slower than with this reading.
  */
 export class OthersLoad {
   #before: { machineMs: number; ownMs: number; atMs: number } | undefined;
