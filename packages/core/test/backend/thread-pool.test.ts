@@ -176,6 +176,50 @@ test("1 to 4 threads give the same bits, with every worker started", () => {
   }
 });
 
+/** Layer norm of rows × cols float32 values whose rows vary by less than eps: out, x̂, rstd. */
+function layerNormRows(rows: number, cols: number): Float32Array[] {
+  const generator = new Generator(rows + cols);
+  const noise = randomF32(rows * cols, generator);
+  // Rows at 1 + 1e-3·noise: a variance near 1e-7, which eps = 1e-5 dominates.
+  const x = noise.map((v) => 1 + 1e-3 * v);
+  const weight = randomF32(cols, generator);
+  const bias = randomF32(cols, generator);
+  const [out, xhat, rstd] = [rows * cols, rows * cols, rows].map((n) => new Float32Array(n));
+  wasmBackend.layerNorm(x, rows, cols, weight, bias, 1e-5, out!, xhat!, rstd!);
+  return [out!, xhat!, rstd!];
+}
+
+test("a slice's arguments reach the workers exactly: layer norm's epsilon, split over threads", () => {
+  // Arguments that are not integers (eps) once reached the workers truncated to 0 (an
+  // Int32Array), so rows the workers normalised differed from the calling thread's.
+  setNumThreads(1);
+  const expected = layerNormRows(512, 256);
+  for (const threads of [2, 4]) {
+    setNumThreads(threads);
+    const pool = getPool(getRuntime()!)!;
+    expect(pool.waitReady(20_000)).toBe(true);
+    const before = pool.workerSlices;
+    // Until a worker has taken a slice (the caller may take them all while workers wake).
+    for (let round = 0; round < 50 && pool.workerSlices === before; round++) {
+      layerNormRows(512, 256).forEach((values, i) => {
+        const label = `${threads} threads, output ${i}`;
+        expect(firstDifference(values, expected[i]!), label).toBe(-1);
+      });
+    }
+    expect(pool.workerSlices, `${threads} threads`).toBeGreaterThan(before);
+  }
+});
+
+test("a slice of more arguments than the pool passes is refused, naming the kernel", () => {
+  setNumThreads(2);
+  const pool = getPool(getRuntime()!)!;
+  expect(pool.waitReady(20_000)).toBe(true);
+  const slice = Array.from({ length: 24 }, () => 0);
+  expect(() => pool.run("layerNormF32", [slice, slice])).toThrow(
+    /at most 23 arguments per slice; got 24 for layerNormF32/,
+  );
+});
+
 test("a job of more slices than threads runs every slice, and more than MAX_SLICES is refused", () => {
   setNumThreads(2);
   const runtime = getRuntime()!;

@@ -79,8 +79,9 @@ const KERNEL = 4; // index into KERNELS
 const WORKER_SLICES = 6; // slices the workers have run, for tests and benchmarks
 const SPIN = 7; // microseconds a worker polls for the next job before it sleeps (set per job)
 // After HEADER: one word per worker (BOOTING or READY); one per slice (1 when that slice threw
-// in a worker); then each slice's argument count and at most MAX_ARGS - 1 arguments.
+// in a worker). Each slice's arguments are in a Float64Array beside it (see ThreadPool.run).
 const HEADER = 8;
+/** Float64 words per slice in the arguments array: the argument count and at most MAX_ARGS - 1 arguments. */
 const MAX_ARGS = 24;
 const JOB_MASK = 0x7fffff; // the job number's bits in CLAIM (8 bits of index below them)
 const BOOTING = 0;
@@ -153,12 +154,11 @@ const LOAD_CHECK_MS = 500;
 // as a classic Web Worker from a blob: URL, so it imports nothing.
 const workerSource = `
 const start = (workerData) => {
-const { module, memory, control, slot, kernels, slices } = workerData;
+const { module, memory, control, slot, kernels, slices, args: argsArray } = workerData;
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 Atomics.store(control, ${HEADER} + slot, ${READY});
 Atomics.notify(control, ${HEADER} + slot);
 const failedAt = ${HEADER} + workerData.workers;
-const argsAt = failedAt + slices;
 let seen = Atomics.load(control, ${JOB});
 for (;;) {
   let job = Atomics.load(control, ${JOB});
@@ -178,9 +178,9 @@ for (;;) {
     if (claim >>> 8 !== (job & ${JOB_MASK}) || index >= Atomics.load(control, ${COUNT})) break;
     if (Atomics.compareExchange(control, ${CLAIM}, claim, claim + 1) !== claim) continue;
     // Claimed: the job's kernel and arguments stay put until every slice is finished.
-    const at = argsAt + index * ${MAX_ARGS};
+    const at = index * ${MAX_ARGS};
     try {
-      const args = Array.from(control.subarray(at + 1, at + 1 + control[at]));
+      const args = Array.from(argsArray.subarray(at + 1, at + 1 + argsArray[at]));
       exports[kernels[control[${KERNEL}]]](...args);
     } catch {
       control[failedAt + index] = 1;
@@ -362,9 +362,14 @@ export class ThreadPool {
   /** The memory the workers instantiated the kernels on (the runtime may replace its own). */
   readonly memory: WasmMemory;
   readonly #control: Int32Array;
+  /**
+   * Each slice's argument count and arguments, MAX_ARGS words apart. Float64, so that an
+   * argument that is not an integer (layer norm's epsilon) reaches a worker exactly: through
+   * an Int32Array, as before, it arrived truncated (1e-5 became 0).
+   */
+  readonly #args: Float64Array;
   readonly #workers: WorkerLike[] = [];
   readonly #failedAt: number;
-  readonly #argsAt: number;
   readonly #bootDeadline: number;
   #job = 0;
   #ready = 0;
@@ -375,9 +380,11 @@ export class ThreadPool {
     this.memory = runtime.memory;
     const slices = MAX_SLICES;
     this.#failedAt = HEADER + workers;
-    this.#argsAt = this.#failedAt + slices;
     this.#control = new Int32Array(
-      new SharedArrayBuffer((this.#argsAt + slices * MAX_ARGS) * Int32Array.BYTES_PER_ELEMENT),
+      new SharedArrayBuffer((this.#failedAt + slices) * Int32Array.BYTES_PER_ELEMENT),
+    );
+    this.#args = new Float64Array(
+      new SharedArrayBuffer(slices * MAX_ARGS * Float64Array.BYTES_PER_ELEMENT),
     );
     this.#bootDeadline = now() + BOOT_TIMEOUT_MS;
     try {
@@ -388,6 +395,7 @@ export class ThreadPool {
             module: runtime.module,
             memory: this.memory,
             control: this.#control,
+            args: this.#args,
             slot,
             workers,
             slices,
@@ -485,6 +493,13 @@ export class ThreadPool {
   run(kernel: ParallelKernel, slices: readonly (readonly number[])[]): void {
     const run = this.#runtime.exports[kernel] as (...args: number[]) => void;
     const count = slices.length;
+    const most = slices.reduce((m, args) => Math.max(m, args.length), 0);
+    if (most >= MAX_ARGS) {
+      throw new ValueError(
+        "ThreadPool.run",
+        `expects at most ${MAX_ARGS - 1} arguments per slice; got ${most} for ${kernel}`,
+      );
+    }
     if (count <= 1 || this.threads() === 1 || this.#runtime.memory !== this.memory) {
       for (const args of slices) run(...args);
       return;
@@ -505,11 +520,12 @@ export class ThreadPool {
     control[SPIN] = crowdedNow ? 0 : WORKER_SPIN_US;
     Atomics.store(control, COUNT, count);
     Atomics.store(control, FINISHED, 0);
+    const argsArray = this.#args;
     for (let s = 0; s < count; s++) {
       const args = slices[s]!;
-      const at = this.#argsAt + s * MAX_ARGS;
-      control[at] = args.length;
-      for (let i = 0; i < args.length; i++) control[at + 1 + i] = args[i]!;
+      const at = s * MAX_ARGS;
+      argsArray[at] = args.length;
+      for (let i = 0; i < args.length; i++) argsArray[at + 1 + i] = args[i]!;
       control[this.#failedAt + s] = 0;
     }
     this.#job = (this.#job + 1) & JOB_MASK;
