@@ -58,19 +58,17 @@ interface OsLike {
   loadavg?(): number[];
 }
 
-/** Milliseconds a core has spent in each state since boot (os.cpus()). */
+/** Milliseconds a core has spent in the busy states since boot (os.cpus()). */
 interface CpuTimes {
   user: number;
   nice: number;
   sys: number;
-  idle: number;
   irq: number;
 }
 
 const nodeProcess = () => (globalThis as { process?: ProcessLike }).process;
 
-// Int32 fields of the control array: first the job, then one word per worker, one per slice,
-// and each slice's arguments.
+// Int32 fields of the control array: first the job, then one word per worker and one per slice.
 const JOB = 0; // the current job's number: workers sleep on it
 const CLAIM = 1; // (job number << 8) | index of the next unclaimed slice
 const FINISHED = 2; // slices of the current job done, by any thread
@@ -154,7 +152,7 @@ const LOAD_CHECK_MS = 500;
 // as a classic Web Worker from a blob: URL, so it imports nothing.
 const workerSource = `
 const start = (workerData) => {
-const { module, memory, control, slot, kernels, slices, args: argsArray } = workerData;
+const { module, memory, control, slot, kernels, args: argsArray } = workerData;
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 Atomics.store(control, ${HEADER} + slot, ${READY});
 Atomics.notify(control, ${HEADER} + slot);
@@ -398,7 +396,6 @@ export class ThreadPool {
             args: this.#args,
             slot,
             workers,
-            slices,
             kernels: KERNELS,
           },
           // Not the parent's flags: a loader such as tsx would only slow the start.
