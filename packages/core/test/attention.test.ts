@@ -126,6 +126,27 @@ describe("scaledDotProductAttention by hand", () => {
     expect(Array.from(dq!.data.slice(0, 3)).every(Number.isFinite)).toBe(true);
   });
 
+  test("q, k, v and the masks are left as they were (the scores are updated in their own array)", async () => {
+    const q = onTestDevice(randomTensor([2, 3, 4], { seed: 11 }));
+    const k = onTestDevice(randomTensor([2, 5, 4], { seed: 12 }));
+    const v = onTestDevice(randomTensor([2, 5, 2], { seed: 13 }));
+    const additive = onTestDevice(randomTensor([3, 5], { seed: 14 })).cast(q.dtype);
+    const boolMask = tensor([
+      [1, 0, 1, 1, 0],
+      [1, 1, 1, 0, 0],
+      [0, 0, 1, 1, 1],
+    ]).gt(0);
+    const boolean = onGpu ? boolMask.to("webgpu") : boolMask;
+    const values = (ts: Tensor[]) => Promise.all(ts.map(async (t) => Array.from(await t.read())));
+    const before = await values([q, k, v, additive, boolean]);
+    for (const options of [{ attnMask: additive }, { attnMask: boolean }, { isCausal: true }]) {
+      const first = scaledDotProductAttention(q, k, v, options);
+      const again = scaledDotProductAttention(q, k, v, options);
+      expect(await values([again])).toEqual(await values([first]));
+    }
+    expect(await values([q, k, v, additive, boolean])).toEqual(before);
+  });
+
   test("float32 inputs give a float32 output", () => {
     const q = ones([2, 3]);
     expect(scaledDotProductAttention(q, q, q).dtype).toBe("float32");

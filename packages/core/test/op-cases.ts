@@ -308,6 +308,16 @@ export const cases: Record<OpName, OpCases> = {
       inputs: [r([2, 4, 3]), r([5, 4])],
     },
     { name: "matmul x·x", f: (a) => matmul(a, a), inputs: [r([3, 3])] },
+    {
+      name: "matmul scale",
+      f: (a, b) => matmul(a, b, { scale: 0.37 }),
+      inputs: [r([3, 4]), r([4, 2])],
+    },
+    {
+      name: "matmul transA scale batched",
+      f: (a, b) => matmul(a, b, { transA: true, scale: -1.5 }),
+      inputs: [r([2, 4, 3]), r([2, 4, 5])],
+    },
   ],
   max: reduction("max", (x, axis, keep) => x.max(axis, keep)),
   maximum: broadcasting("maximum", maximum).filter((c) => !c.name.includes("reused")),

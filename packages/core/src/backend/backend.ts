@@ -164,6 +164,12 @@ export interface MatmulArgs {
    * a separate addition would round it. Not with `outWindow`.
    */
   readonly biasAxis?: "rows" | "cols";
+  /**
+   * When set, each product is multiplied by `scale` (as a value of out's dtype) before any
+   * bias is added, rounded once more as a separate multiplication would round it: attention's
+   * scale·q·kᵀ without a pass over the scores. Not with `outWindow`.
+   */
+  readonly scale?: number;
 }
 
 /**
@@ -247,7 +253,9 @@ export interface Backend<S = TypedArray, I = Int32Array> {
 
   /**
    * out (contiguous, shape `shape`) = a ∘ b, where a and b are read through strides over
-   * `shape` (stride 0 on broadcast dimensions).
+   * `shape` (stride 0 on broadcast dimensions). On the CPU, `out` may be a's own array when a
+   * is read contiguously (each element is read before it is written): an op may then update
+   * an intermediate it alone holds. A device backend's `out` is never an input.
    */
   binary(
     op: BinaryKernel,
@@ -300,7 +308,8 @@ export interface Backend<S = TypedArray, I = Int32Array> {
 
   /**
    * Softmax (or log-softmax) of each contiguous row of length `cols`:
-   * out[r, j] = exp(x[r, j] - max_r) / Σ_j exp(x[r, j] - max_r).
+   * out[r, j] = exp(x[r, j] - max_r) / Σ_j exp(x[r, j] - max_r). On the CPU, `out` may be
+   * `x` (as for `binary`).
    */
   softmax(x: S, rows: number, cols: number, out: S, log: boolean): void;
 

@@ -74,6 +74,33 @@ export function checkMatmulBias(args: MatmulArgs, length: number): void {
   if (length < needed) fail(`the bias holds ${length} values, fewer than the ${needed} needed`);
 }
 
+/** Throws unless `args.scale` is absent or a number, and not combined with `outWindow`. */
+export function checkMatmulScale(args: MatmulArgs): void {
+  const { scale } = args;
+  if (scale === undefined) return;
+  if (typeof scale !== "number") {
+    throw new Error(`matmul: scale must be a number; got ${String(scale)}`);
+  }
+  if (args.outWindow) {
+    throw new Error("matmul: products that are folded (outWindow) cannot be scaled");
+  }
+}
+
+/**
+ * out[i] = out[i]·scale for the first `length` elements, with scale a value of out's dtype:
+ * for float32 the float64 product of two float32 values is exact, and storing it rounds once,
+ * as a float32 multiplication does. The reference, and the fast backends' way for what their
+ * kernels leave.
+ */
+export function scaleProducts(
+  out: { [i: number]: number; readonly length: number },
+  length: number,
+  scale: number,
+): void {
+  const s = out instanceof Float32Array ? Math.fround(scale) : scale;
+  for (let i = 0; i < length; i++) out[i] = out[i]! * s;
+}
+
 /** Scratch on the CPU: fresh typed arrays, left to the garbage collector. */
 export const cpuScratch: Scratch<TypedArray> = {
   allocate: (like, length) => new (like.constructor as new (n: number) => TypedArray)(length),
@@ -97,6 +124,7 @@ export function windowedMatmul<S extends { readonly length: number }>(
   bias?: S,
 ): void {
   checkWindows(args, b.length, out.length);
+  checkMatmulScale(args);
   if (bias) checkMatmulBias(args, bias.length);
   const { bWindow, outWindow, ...plain } = args;
   const buffers: S[] = [];

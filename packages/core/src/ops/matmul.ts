@@ -1,6 +1,6 @@
 import { applyOp, type OpSpec } from "../autograd/apply.js";
 import { getBackend } from "../backend/registry.js";
-import { checkOptions, ShapeError } from "../errors.js";
+import { checkOptions, ShapeError, ValueError } from "../errors.js";
 import { broadcastShapes, broadcastStrides, sizeOf } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { asFloat } from "./elementwise/float-kernels.js";
@@ -13,11 +13,18 @@ export interface MatmulOptions {
   readonly transA?: boolean;
   /** Use bᵀ (b's last two axes swapped) without copying it. */
   readonly transB?: boolean;
+  /**
+   * Multiplies the product by this number, with the bits of `mul(matmul(a, b), scale)` but
+   * without its pass over the output (attention's scale·q·kᵀ). Float operands only.
+   */
+  readonly scale?: number;
 }
 
 interface MatmulAttrs {
   readonly transA: boolean;
   readonly transB: boolean;
+  /** Multiplies the product; 1 for none. */
+  readonly scale: number;
 }
 
 /** The shape rule: [..., M, K] · [..., K, N] → [broadcast(...), M, N], honouring transposes. */
@@ -80,22 +87,24 @@ const matmulOp: OpSpec<MatmulAttrs> = {
       n,
       transA: attrs.transA,
       transB: attrs.transB,
+      ...(attrs.scale !== 1 ? { scale: attrs.scale } : {}),
     });
     if (integers) getBackend().copy(contiguousView(product), contiguousView(out), out.shape);
     return out;
   },
-  // For C = op(A)·op(B): ∂J/∂op(A) = g·op(B)ᵀ and ∂J/∂op(B) = op(A)ᵀ·g, each expressed as one
-  // matmul with transpose flags so that no transposed copy is ever made.
-  backward: (g, { inputs: [a, b], attrs: { transA, transB } }) => [
+  // For C = s·op(A)·op(B): ∂J/∂op(A) = s·g·op(B)ᵀ and ∂J/∂op(B) = s·op(A)ᵀ·g, each expressed
+  // as one matmul with transpose flags (and the same scale) so that no transposed copy is ever
+  // made.
+  backward: (g, { inputs: [a, b], attrs: { transA, transB, scale } }) => [
     a.requiresGrad
       ? transA
-        ? matmul(b, g, { transA: transB, transB: true }) // dA = (g·op(B)ᵀ)ᵀ = op(B)·gᵀ
-        : matmul(g, b, { transB: !transB }) // dA = g·op(B)ᵀ
+        ? matmul(b, g, { transA: transB, transB: true, scale }) // dA = (g·op(B)ᵀ)ᵀ = op(B)·gᵀ
+        : matmul(g, b, { transB: !transB, scale }) // dA = g·op(B)ᵀ
       : null,
     b.requiresGrad
       ? transB
-        ? matmul(g, a, { transA: true, transB: transA }) // dB = (op(A)ᵀ·g)ᵀ = gᵀ·op(A)
-        : matmul(a, g, { transA: !transA }) // dB = op(A)ᵀ·g
+        ? matmul(g, a, { transA: true, transB: transA, scale }) // dB = (op(A)ᵀ·g)ᵀ = gᵀ·op(A)
+        : matmul(a, g, { transA: !transA, scale }) // dB = op(A)ᵀ·g
       : null,
   ],
 };
@@ -108,9 +117,14 @@ const matmulOp: OpSpec<MatmulAttrs> = {
  * @example matmul(tensor([[1, 2]]), tensor([[3], [4]])) // tensor([[11.]])
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
-  checkOptions("matmul", options, ["transA", "transB"]);
-  // Two int32 operands multiply as int32, as in PyTorch; otherwise both must be float.
-  if (a.dtype !== "int32" || b.dtype !== "int32") {
+  checkOptions("matmul", options, ["transA", "transB", "scale"]);
+  const scale = options.scale ?? 1;
+  if (typeof scale !== "number") {
+    throw new ValueError("matmul", `scale must be a number; got ${String(scale)}`);
+  }
+  // Two int32 operands multiply as int32, as in PyTorch; otherwise both must be float (and
+  // must be to be scaled).
+  if (a.dtype !== "int32" || b.dtype !== "int32" || scale !== 1) {
     requireFloat("matmul", a);
     requireFloat("matmul", b);
   }
@@ -123,7 +137,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
       "use mul() to scale by a scalar",
     );
   }
-  const attrs = { transA: options.transA === true, transB: options.transB === true };
+  const attrs = { transA: options.transA === true, transB: options.transB === true, scale };
   const aVector = a.rank === 1;
   const bVector = b.rank === 1;
   const k = a.shape[a.rank - 1]!;

@@ -269,3 +269,115 @@ describe("a bias added with the products", () => {
     }
   });
 });
+
+describe("a scale applied to the products", () => {
+  /** The product, times scale as the elementwise multiply kernel multiplies, then the bias. */
+  function separately(
+    backend: typeof wasmBackend,
+    a: Float32Array | Float64Array,
+    b: Float32Array | Float64Array,
+    args: MatmulArgs,
+    bias?: Float32Array | Float64Array,
+  ) {
+    const { m, n, scale, biasAxis, ...plain } = args;
+    const batch = args.aOffsets.length;
+    const like = a.constructor as Float32ArrayConstructor;
+    const product = new like(batch * m * n);
+    backend.matmul(a, b, product, { ...plain, m, n });
+    const scaled = new like(batch * m * n);
+    const view = { data: product, offset: 0, strides: [m * n, n, 1] };
+    const scalar = { data: like.of(scale!), offset: 0, strides: [0, 0, 0] };
+    backend.binary("mul", view, scalar, scaled, [batch, m, n]);
+    if (!bias) return scaled;
+    const out = new like(batch * m * n);
+    const strides = biasAxis === "rows" ? [0, 1, 0] : [0, 0, 1];
+    backend.binary(
+      "add",
+      { data: scaled, offset: 0, strides: [m * n, n, 1] },
+      { data: bias, offset: 0, strides },
+      out,
+      [batch, m, n],
+    );
+    return out;
+  }
+
+  test("batched, padded sizes, transposed, float32 and float64, with and without a bias, 1 and 2 threads: the bits of a product and then a multiply", () => {
+    const generator = new Generator(23);
+    const shapes = [
+      [3, 5, 7, 1],
+      [64, 32, 64, 12],
+      [130, 77, 45, 2],
+      [512, 128, 384, 1],
+    ] as const;
+    for (const threads of [1, 2]) {
+      setNumThreads(threads);
+      for (const dtype of ["float32", "float64"] as const) {
+        for (const [m, k, n, batch] of shapes) {
+          for (const withBias of [false, true]) {
+            const widen = (x: Float32Array) =>
+              dtype === "float32" ? x : Float64Array.from(x, (v, i) => v + 1e-9 * (i % 7));
+            const a = widen(randomF32(batch * m * k, generator));
+            const b = widen(randomF32(batch * k * n, generator));
+            const bias = withBias ? widen(randomF32(n, generator)) : undefined;
+            const args: MatmulArgs = {
+              aOffsets: Array.from({ length: batch }, (_, p) => p * m * k),
+              bOffsets: Array.from({ length: batch }, (_, p) => p * k * n),
+              m,
+              k,
+              n,
+              transA: k % 2 === 0,
+              transB: m % 2 === 0,
+              // 1/√k is not a power of two: the multiply rounds.
+              scale: 1 / Math.sqrt(k),
+              ...(bias ? { biasAxis: "cols" as const } : {}),
+            };
+            for (const backend of [wasmBackend, referenceBackend]) {
+              const fused = new (a.constructor as Float32ArrayConstructor)(batch * m * n);
+              backend.matmul(a, b, fused, args, bias);
+              const label = `${backend.name} ${dtype} ${m}×${k}×${n}×${batch} bias ${withBias}, ${threads} threads`;
+              const expected = separately(backend, a, b, args, bias);
+              expect(firstDifference(fused, expected), label).toBe(-1);
+            }
+          }
+        }
+      }
+    }
+  });
+
+  test("a scale that is not a number, or with products that are folded, is refused", () => {
+    const args: MatmulArgs = {
+      aOffsets: [0],
+      bOffsets: [0],
+      m: 2,
+      k: 3,
+      n: 2,
+      transA: false,
+      transB: false,
+    };
+    const window = {
+      planes: 1,
+      inShape: [3],
+      outShape: [2],
+      kernel: [2],
+      stride: [1],
+      dilation: [1],
+      padding: [0],
+    };
+    for (const backend of [wasmBackend, referenceBackend]) {
+      const [a, b, out] = [new Float32Array(6), new Float32Array(6), new Float32Array(4)];
+      expect(() => backend.matmul(a, b, out, { ...args, scale: "2" as unknown as number })).toThrow(
+        /matmul: scale must be a number; got 2/,
+      );
+      expect(() =>
+        backend.matmul(a, new Float32Array(4), new Float32Array(3), {
+          ...args,
+          m: 2,
+          k: 2,
+          n: 2,
+          scale: 2,
+          outWindow: window,
+        }),
+      ).toThrow(/matmul: products that are folded \(outWindow\) cannot be scaled/);
+    }
+  });
+});

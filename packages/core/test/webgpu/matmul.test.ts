@@ -56,6 +56,34 @@ describe("matmul", () => {
     }
   }
 
+  test("a scale: the bits of the unscaled product multiplied by it in float32", async () => {
+    await withErrors(async () => {
+      const kernels = await gpuKernels();
+      const generator = new Generator(23);
+      const [m, k, n, batch] = [70, 33, 65, 3];
+      const a = uniform(batch * m * k, generator);
+      const b = uniform(batch * k * n, generator);
+      const scale = 1 / Math.sqrt(k);
+      const args: MatmulArgs = {
+        aOffsets: Array.from({ length: batch }, (_, p) => p * m * k),
+        bOffsets: Array.from({ length: batch }, (_, p) => p * k * n),
+        m,
+        k,
+        n,
+        transA: false,
+        transB: true,
+      };
+      const [da, db] = [uploadAt(kernels, a), uploadAt(kernels, b)];
+      const plain = kernels.allocate("float32", batch * m * n);
+      kernels.matmul(da, db, plain, args);
+      const scaled = kernels.allocate("float32", batch * m * n);
+      kernels.matmul(da, db, scaled, { ...args, scale });
+      const s = Math.fround(scale);
+      const expected = (await kernels.read(plain)).map((v) => v * s);
+      expectSame(await kernels.read(scaled), expected, "scaled");
+    });
+  });
+
   test("batches: many products in one dispatch, b shared by all", async () => {
     await withErrors(async () => {
       const kernels = await gpuKernels();

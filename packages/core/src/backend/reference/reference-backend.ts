@@ -11,7 +11,13 @@ import type {
   StridedView,
   UnaryKernel,
 } from "../backend.js";
-import { checkMatmulBias, cpuScratch, windowedMatmul } from "../windowed-matmul.js";
+import {
+  checkMatmulBias,
+  checkMatmulScale,
+  cpuScratch,
+  scaleProducts,
+  windowedMatmul,
+} from "../windowed-matmul.js";
 import { geluFloat32, geluGradFloat32 } from "./gelu-float32.js";
 import { binaryFns, unaryFns } from "./math.js";
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizer-updates.js";
@@ -170,6 +176,7 @@ function matmul(
     windowedMatmul(referenceBackend, cpuScratch, a, b, out, args, bias);
     return;
   }
+  checkMatmulScale(args);
   const { m, k, n, transA, transB } = args;
   // Row of the left operand and a contiguous [k, n] right operand keep the inner loop simple.
   const row = new Float64Array(k);
@@ -194,6 +201,7 @@ function matmul(
       for (let j = 0; j < n; j++) out[oo + j] = acc[j]!;
     }
   }
+  if (args.scale !== undefined) scaleProducts(out, args.aOffsets.length * m * n, args.scale);
   if (bias) {
     checkMatmulBias(args, bias.length);
     addMatmulBias(out, args, bias);

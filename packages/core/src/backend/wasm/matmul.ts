@@ -6,7 +6,13 @@
  */
 import type { MatmulArgs } from "../backend.js";
 import { addMatmulBias } from "../reference/reference-backend.js";
-import { checkMatmulBias, checkWindows, windowSizes } from "../windowed-matmul.js";
+import {
+  checkMatmulBias,
+  checkMatmulScale,
+  checkWindows,
+  scaleProducts,
+  windowSizes,
+} from "../windowed-matmul.js";
 import type { KernelRuntime } from "./runtime.js";
 import { endSplitTiming, runSplit, runtimeFor, SLICES_PER_THREAD } from "./split.js";
 import { getPool, MAX_SLICES } from "./thread-pool.js";
@@ -31,6 +37,7 @@ const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
 /** The float32 elementwise kernel's code for +. */
 const ARITHMETIC_ADD = 0;
+const ARITHMETIC_MUL = 2;
 
 /**
  * [start, end) of part `t` of `count` split into `parts` pieces as even as whole multiples of
@@ -104,6 +111,7 @@ export function matmulFloat(
   const outWindow = kernelWindow(args.outWindow, bytes);
   if (bWindow === null || outWindow === null) return false;
   if (bWindow || outWindow) checkWindows(args, b.length, out.length);
+  checkMatmulScale(args);
   if (bias) checkMatmulBias(args, bias.length);
   if (batch === 0 || m === 0 || n === 0) return true;
   // First: reset may replace the memory and the instance (see KernelRuntime.reset).
@@ -196,6 +204,17 @@ export function matmulFloat(
   if (pool && parts > 1) pool.run(kernel, slices);
   else exports[kernel](...slices[0]!);
 
+  // The scale applied to C in the kernel memory (padding included, which is never copied
+  // out), one SIMD pass instead of a separate op's copies in and out.
+  let scaled = args.scale === undefined;
+  if (!scaled && bytes === 4) {
+    const scalePtr = runtime.allocate(4);
+    if (scalePtr >= 0) {
+      runtime.f32[scalePtr >> 2] = args.scale!;
+      exports.arithmeticF32(ARITHMETIC_MUL, cPtr, np, 1, scalePtr, 0, 0, cPtr, batch * mp, np);
+      scaled = true;
+    }
+  }
   const view = bytes === 4 ? runtime.f32 : runtime.f64;
   const c = cPtr / bytes;
   if (outWindow && fold) {
@@ -224,7 +243,7 @@ export function matmulFloat(
     endSplitTiming();
     return true;
   }
-  if (bias && bytes === 4) {
+  if (bias && bytes === 4 && scaled) {
     // The bias added in the kernel memory, each product's m×n corner written contiguously
     // (over C itself where C has no padding), so that one copy takes them all out.
     const biasPtr = runtime.allocate(bias.length * 4);
@@ -258,7 +277,9 @@ export function matmulFloat(
       else for (let j = 0; j < n; j++) out[dst + j] = view[src + j]!;
     }
   }
-  // Float64 (or a bias the memory had no room for): added here, as the reference adds it.
+  // Float64 (or a scale or bias the memory had no room for): applied here, as the reference
+  // applies them.
+  if (!scaled) scaleProducts(out, batch * m * n, args.scale!);
   if (bias) addMatmulBias(out, args, bias);
   endSplitTiming();
   return true;

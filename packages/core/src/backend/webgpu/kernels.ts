@@ -33,7 +33,7 @@ import type {
   UnaryKernel,
   WindowGeometry,
 } from "../backend.js";
-import { checkMatmulBias, windowedMatmul } from "../windowed-matmul.js";
+import { checkMatmulBias, checkMatmulScale, windowedMatmul } from "../windowed-matmul.js";
 import type { GpuArray, GpuDType } from "./gpu-array.js";
 import { customKernel } from "./kernels/custom.js";
 import { binary, copy, unary, where } from "./kernels/elementwise.js";
@@ -268,6 +268,7 @@ export class WebGpuKernels implements Backend<GpuArray, GpuArray> {
   }
 
   matmul(a: GpuArray, b: GpuArray, out: GpuArray, args: MatmulArgs, bias?: GpuArray): void {
+    checkMatmulScale(args);
     if (bias) checkMatmulBias(args, bias.length);
     if (!args.bWindow && !args.outWindow) {
       matmul(this.#host, a, b, out, args);

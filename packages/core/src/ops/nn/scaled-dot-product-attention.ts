@@ -1,4 +1,5 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
+import { getBackend } from "../../backend/registry.js";
 import { rand } from "../../creation.js";
 import type { DeviceName } from "../../device.js";
 import { allocate } from "../../dtype.js";
@@ -9,7 +10,7 @@ import { Tensor } from "../../tensor.js";
 import { add } from "../add.js";
 import { broadcastTo } from "../broadcast-to.js";
 import { eq, lt } from "../comparison.js";
-import { requireFloat } from "../kernels.js";
+import { broadcastView, contiguousView, requireFloat } from "../kernels.js";
 import { matmul } from "../matmul.js";
 import { max } from "../max.js";
 import { mul } from "../mul.js";
@@ -63,15 +64,42 @@ interface AttentionSaved {
  * PyTorch's fused CPU kernel, which takes causal attention, make one).
  */
 function safeSoftmax(scores: Tensor, causal: boolean): Tensor {
-  const weights = softmax(scores, -1);
-  if (weights.size === 0 || causal) return weights;
-  // A row is all −∞ exactly when its maximum is: one reduction finds them.
-  const noKey = eq(max(scores, -1, true), Number.NEGATIVE_INFINITY);
+  // A row is all −∞ exactly when its maximum is: one reduction finds them (before the
+  // softmax, which may overwrite the scores).
+  const noKey =
+    scores.size === 0 || causal ? null : eq(max(scores, -1, true), Number.NEGATIVE_INFINITY);
+  const weights = softmaxOfOwned(scores);
+  if (noKey === null) return weights;
   // Such rows are rare: on the CPU, skip the pass over the weights when there are none. On a
   // device the pass costs less than waiting for the answer, which a browser's main thread
   // cannot do at all.
   if (scores.device === "cpu" && !any(noKey).item()) return weights;
   return where(noKey, Tensor.scalar(0, scores.dtype), weights);
+}
+
+/**
+ * The scores are this forward's own intermediate, which nothing else holds: on the CPU the
+ * mask is added and the softmax taken in their array (see `Backend.binary`), which saves two
+ * [..., L, S] arrays a step; a device, whose kernels never write an input, gets new ones.
+ */
+function addOwned(scores: Tensor, mask: Tensor): Tensor {
+  if (scores.device !== "cpu") return add(scores, mask);
+  getBackend().binary(
+    "add",
+    contiguousView(scores),
+    broadcastView(mask, scores.shape),
+    scores.storage,
+    scores.shape,
+  );
+  return scores;
+}
+
+function softmaxOfOwned(scores: Tensor): Tensor {
+  if (scores.device !== "cpu" || scores.rank === 0) return softmax(scores, -1);
+  const cols = scores.shape[scores.rank - 1]!;
+  const rows = cols === 0 ? 0 : scores.size / cols;
+  getBackend().softmax(scores.storage, rows, cols, scores.storage, false);
+  return scores;
 }
 
 /** 1/(1 − p) with probability 1 − p, else 0: inverted dropout's mask, drawn element by element. */
@@ -125,9 +153,9 @@ function throughScores(
     false,
   );
   // dq = scale·dS·k
-  const dq = q.requiresGrad ? mul(matmul(dScores, k), scale) : null;
+  const dq = q.requiresGrad ? matmul(dScores, k, { scale }) : null;
   // dk = scale·dSᵀ·q
-  const dk = k.requiresGrad ? mul(matmul(dScores, q, { transA: true }), scale) : null;
+  const dk = k.requiresGrad ? matmul(dScores, q, { transA: true, scale }) : null;
   // dmask = dS
   return mask ? [dq, dk, mask.requiresGrad ? dScores : null] : [dq, dk];
 }
@@ -137,8 +165,8 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
   // Batch dimensions broadcast, and the mask broadcasts to [..., L, S].
   broadcast: true,
   forward: ([q, k, v, mask], { scale, causal, dropoutP, generator }) => {
-    let scores = mul(matmul(q!, k!, { transB: true }), scale);
-    if (mask) scores = add(scores, mask);
+    let scores = matmul(q!, k!, { transB: true, scale });
+    if (mask) scores = addOwned(scores, mask);
     const weights = safeSoftmax(scores, causal);
     const dropMask =
       dropoutP > 0 ? dropoutMask(weights.shape, dropoutP, generator, q!.dtype, q!.device) : null;

@@ -16,7 +16,12 @@ const DEPTH = 16;
 const THREADS = 16;
 const BLOCK = TILE / THREADS;
 
-function program(transA: boolean, transB: boolean, dtype: GpuArray["dtype"]): Program {
+function program(
+  transA: boolean,
+  transB: boolean,
+  dtype: GpuArray["dtype"],
+  scaled: boolean,
+): Program {
   const type = wgslType(dtype);
   const zero = type === "f32" ? "0.0" : type === "i32" ? "0" : "0u";
   const bindings = [
@@ -29,10 +34,10 @@ function program(transA: boolean, transB: boolean, dtype: GpuArray["dtype"]): Pr
   const aAt = transA ? "q * m + r" : "r * k + q";
   const bAt = transB ? "c * k + q" : "q * n + c";
   return {
-    key: `matmul:${transA}:${transB}:${dtype}`,
+    key: `matmul:${transA}:${transB}:${dtype}:${scaled}`,
     bindings,
-    words: 9,
-    source: () => `${header(9, bindings)}
+    words: 10,
+    source: () => `${header(10, bindings)}
 var<workgroup> tileA: array<array<${type}, ${TILE}>, ${DEPTH}>;
 var<workgroup> tileB: array<array<${type}, ${TILE}>, ${DEPTH}>;
 @compute @workgroup_size(${THREADS}, ${THREADS})
@@ -99,14 +104,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (r >= m) { continue; }
     for (var j = 0u; j < ${BLOCK}u; j = j + 1u) {
       let c = col0 + tx + j * ${THREADS}u;
-      if (c < n) { out[outBase + r * n + c] = acc[i][j]; }
+      if (c < n) { out[outBase + r * n + c] = ${scaled ? "acc[i][j] * pf(9u)" : "acc[i][j]"}; }
     }
   }
 }`,
   };
 }
 
-/** out[p] = op(a[p]) · op(b[p]) for every product p, contiguous [m, n] each. */
+/**
+ * out[p] = op(a[p]) · op(b[p]) for every product p, contiguous [m, n] each, times `args.scale`
+ * when given (float32 only): the rounded sum multiplied as a separate multiplication would.
+ */
 export function matmul(
   host: KernelHost,
   a: GpuArray,
@@ -115,6 +123,10 @@ export function matmul(
   args: MatmulArgs,
 ): void {
   const { m, k, n, transA, transB } = args;
+  const scaled = args.scale !== undefined;
+  if (scaled && out.dtype !== "float32") {
+    throw new Error(`matmul: only float32 products can be scaled; got ${out.dtype}`);
+  }
   const products = args.aOffsets.length;
   if (products === 0 || m === 0 || n === 0) return;
   const offsets = new Int32Array(2 * products);
@@ -125,7 +137,7 @@ export function matmul(
   const offsetBuffer = host.upload(offsets);
   const tilesM = Math.ceil(m / TILE);
   const tilesN = Math.ceil(n / TILE);
-  const prog = program(transA, transB, out.dtype);
+  const prog = program(transA, transB, out.dtype, scaled);
   for (let first = 0; first < products; first += MAX_GROUPS_PER_DIMENSION) {
     const batches = Math.min(MAX_GROUPS_PER_DIMENSION, products - first);
     const params = new Params()
@@ -137,7 +149,8 @@ export function matmul(
       .u(b.offset)
       .u(first)
       .u(out.offset)
-      .u(tilesM * tilesN);
+      .u(tilesM * tilesN)
+      .f(args.scale ?? 1);
     host.run(prog, [a.buffer, b.buffer, out.buffer, offsetBuffer], params, {
       groups: tilesM * tilesN,
       batches,
