@@ -92,6 +92,13 @@ const layerNormOp: OpSpec<LayerNormAttrs, Normalized> = {
     const recorded = isGradEnabled();
     const { xhat, rstd } = recorded ? normalize(x!, attrs) : saved;
     const { axes, leading, count } = attrs;
+    const overLeading = (t: Tensor) => (leading.length > 0 ? sum(t, leading) : t);
+    // dw first: g·x̂ is summed over the leading axes into a new array, and when there are
+    // rows to sum, its own array is free again for dx (saves an array of x's size per call).
+    const weightTerms = weight?.requiresGrad ? mul(g, xhat) : null;
+    const dw = weightTerms ? overLeading(weightTerms) : null;
+    const rows = count === 0 ? 0 : x!.size / count;
+    const spare = weightTerms && !recorded && leading.length > 0 && rows > 1 ? weightTerms : null;
     let dx: Tensor | null = null;
     if (x!.requiresGrad && recorded) {
       const scaled = weight ? mul(g, weight) : g;
@@ -101,8 +108,7 @@ const layerNormOp: OpSpec<LayerNormAttrs, Normalized> = {
     } else if (x!.requiresGrad) {
       // Outside an op's forward: the kernel and dx go to x's device explicitly.
       dx = onDevice(x!.device, () => {
-        const out = empty(x!.shape, x!.dtype);
-        const rows = count === 0 ? 0 : x!.size / count;
+        const out = spare ?? empty(x!.shape, x!.dtype);
         const w = weight?.storage ?? null;
         getBackend().layerNormBackward(
           g.storage,
@@ -116,9 +122,8 @@ const layerNormOp: OpSpec<LayerNormAttrs, Normalized> = {
         return out;
       });
     }
-    const overLeading = (t: Tensor) => (leading.length > 0 ? sum(t, leading) : t);
     const grads: (Tensor | null)[] = [dx];
-    if (weight) grads.push(weight.requiresGrad ? overLeading(mul(g, xhat)) : null);
+    if (weight) grads.push(dw);
     if (bias) grads.push(bias.requiresGrad ? overLeading(g) : null);
     return grads;
   },
