@@ -317,7 +317,8 @@ export interface Backend<S = TypedArray, I = Int32Array> {
    * The vector-Jacobian product of `softmax` for each contiguous row of length `cols`, from
    * the forward's output y and the gradient dy of that output: out = y ⊙ (dy − Σ_j dy_j·y_j),
    * or, with `log` (y a log-softmax), out = dy − exp(y)·Σ_j dy_j. The CPU kernels sum in
-   * float64 and round each output once.
+   * float64 and round each output once. On the CPU, `out` may be `dy` (each row reads its
+   * dy before writing it).
    */
   softmaxBackward(y: S, dy: S, rows: number, cols: number, out: S, log: boolean): void;
 

@@ -1,4 +1,5 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
+import { isGradEnabled } from "../../autograd/grad-mode.js";
 import { getBackend } from "../../backend/registry.js";
 import { rand } from "../../creation.js";
 import type { DeviceName } from "../../device.js";
@@ -102,6 +103,18 @@ function softmaxOfOwned(scores: Tensor): Tensor {
   return scores;
 }
 
+/**
+ * softmax's VJP written over the gradient of the weights, which the backward rule made and
+ * alone holds (unrecorded, on the CPU: see `Backend.softmaxBackward`).
+ */
+function softmaxBackwardInPlace(weights: Tensor, dWeights: Tensor): Tensor {
+  const cols = dWeights.shape[dWeights.rank - 1]!;
+  const rows = cols === 0 ? 0 : dWeights.size / cols;
+  const { storage } = dWeights;
+  getBackend().softmaxBackward(weights.storage, storage, rows, cols, storage, false);
+  return dWeights;
+}
+
 /** 1/(1 − p) with probability 1 − p, else 0: inverted dropout's mask, drawn element by element. */
 function dropoutMask(
   shape: readonly number[],
@@ -129,12 +142,13 @@ const attentionWeightsOp: OpSpec<{ readonly scale: number; readonly weights: Ten
   broadcast: true,
   forward: (_, { weights }) => weights.alias(),
   backward: (g, { inputs: [q, k, mask], output: p, attrs: { scale } }) =>
-    throughScores(g, p, q!, k!, mask, scale),
+    throughScores(g, p, q!, k!, mask, scale, false),
 };
 
 /**
  * The gradients of q, k and the mask from that of the weights P = softmax(S), with
- * S = scale·q·kᵀ + mask.
+ * S = scale·q·kᵀ + mask. `owned`: dWeights is the caller's own new array, which nothing else
+ * holds.
  */
 function throughScores(
   dWeights: Tensor,
@@ -143,15 +157,15 @@ function throughScores(
   k: Tensor,
   mask: Tensor | undefined,
   scale: number,
+  owned: boolean,
 ): (Tensor | null)[] {
   // softmax's VJP along the keys: dS = P ⊙ (dP − Σ_j dP_j P_j). dP has the output's batch
   // shape, which v's batch dimensions may extend beyond P's.
-  const dScores = softmaxBackward(
-    broadcastTo(p, dWeights.shape),
-    dWeights,
-    dWeights.rank - 1,
-    false,
-  );
+  const weights = broadcastTo(p, dWeights.shape);
+  const dScores =
+    owned && !isGradEnabled() && dWeights.device === "cpu" && dWeights.size > 0
+      ? softmaxBackwardInPlace(weights, dWeights)
+      : softmaxBackward(weights, dWeights, dWeights.rank - 1, false);
   // dq = scale·dS·k
   const dq = q.requiresGrad ? matmul(dScores, k, { scale }) : null;
   // dk = scale·dSᵀ·q
@@ -192,6 +206,7 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
       k!,
       mask,
       scale,
+      true,
     );
     return mask ? [dq, dk, dv, dmask] : [dq, dk, dv];
   },
