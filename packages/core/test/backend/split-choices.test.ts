@@ -39,6 +39,29 @@ test("the first call each way does not count: it compiles, grows memory and star
   expect(ways.slice(6)).toEqual([false, false]);
 });
 
+test("calls meant to split while the workers were starting are not timed as splits", () => {
+  const choices = new SplitChoices();
+  const ways: boolean[] = [];
+  // The pool is booting for the first eight calls: those meant to split run unsplit (and
+  // slower, in the shared memory); counted, they would settle the shape on not splitting.
+  for (let c = 0; c < 16; c++) {
+    const choice = choices.choose("shape");
+    ways.push(choice.split);
+    const booting = c < 8;
+    choices.record(choice, choice.split ? (booting ? 3 : 1) : 2, !booting);
+  }
+  expect(ways.slice(-4)).toEqual([true, true, true, true]);
+  // Counted, the same calls leave the shape unsplit but for a retry.
+  const counted = new SplitChoices();
+  const countedWays: boolean[] = [];
+  for (let c = 0; c < 16; c++) {
+    const choice = counted.choose("shape");
+    countedWays.push(choice.split);
+    counted.record(choice, choice.split ? (c < 8 ? 3 : 1) : 2);
+  }
+  expect(countedWays.slice(-6).filter((split) => split).length).toBeLessThanOrEqual(1);
+});
+
 test("the slower way is retried at intervals that double while it keeps losing", () => {
   const choices = new SplitChoices();
   const ways = calls(choices, "shape", 6 + 8 + 16 + 32, (split) => (split ? 1 : 2));

@@ -20,6 +20,7 @@ import {
   getPool,
   MAX_SLICES,
   type ParallelKernel,
+  poolBooting,
   threadTesting,
   usableThreads,
 } from "./thread-pool.js";
@@ -106,8 +107,14 @@ export class SplitChoices {
     return { times, split: retry ? !faster : faster, retry };
   }
 
-  /** Records that the call `choice` was made for took `ms` milliseconds, copies included. */
-  record({ times, split, retry }: SplitChoice, ms: number): void {
+  /**
+   * Records that the call `choice` was made for took `ms` milliseconds, copies included.
+   * `splitRan`: whether a call meant to split could (false while the workers are still
+   * starting, when it ran on the calling thread alone: then its time says nothing of either
+   * way, and is dropped).
+   */
+  record({ times, split, retry }: SplitChoice, ms: number, splitRan = true): void {
+    if (split && !splitRan) return;
     const way = split ? 1 : 0;
     const faster = splitFaster(times);
     const seen = times.seen[way]++;
@@ -139,7 +146,11 @@ let pending: { choice: SplitChoice; start: number } | undefined;
  */
 export function endSplitTiming(): void {
   if (!pending) return;
-  choices.record(pending.choice, now() - pending.start);
+  // A call meant to split while the workers were still starting ran on the calling thread
+  // alone, in the slower shared memory: timed as a split, it made the first calls of every
+  // shape (while a new pool's workers compile the kernels, 50–200 ms) look slower split, and
+  // the shape then ran unsplit until its next retry, 8 to 128 calls later.
+  choices.record(pending.choice, now() - pending.start, !poolBooting());
   pending = undefined;
 }
 

@@ -465,6 +465,11 @@ export class ThreadPool {
     return this.#ready + 1;
   }
 
+  /** Whether some worker has yet to start (and the pool has not given up on it). */
+  get booting(): boolean {
+    return !this.#broken && this.#ready < this.#workers.length;
+  }
+
   /**
    * Blocks until every worker has started or `timeoutMs` has passed; whether they all did.
    * Tests use it to be sure that their calls are split. On a browser's main thread, which may
@@ -738,6 +743,14 @@ export function usableThreads(): number {
   const threads = Math.min(getNumThreads(), coreCount());
   if (threads <= 1 || pool?.broken || machineBusy()) return 1;
   return threads;
+}
+
+/**
+ * Whether the pool exists and some of its workers have yet to start: calls meant to split
+ * run on the calling thread alone meanwhile.
+ */
+export function poolBooting(): boolean {
+  return pool?.booting ?? false;
 }
 
 /** Terminates the pool's workers; the next parallel call starts new ones. */
