@@ -15,7 +15,7 @@ import {
 } from "../windowed-matmul.js";
 import type { KernelRuntime } from "./runtime.js";
 import { endSplitTiming, runSplit, runtimeFor, SLICES_PER_THREAD } from "./split.js";
-import { getPool, MAX_SLICES } from "./thread-pool.js";
+import { getPool, MAX_SLICES, type ThreadPool } from "./thread-pool.js";
 import { as2d, geometryArgs, minPlanes, type Window2d } from "./window.js";
 
 /**
@@ -191,33 +191,24 @@ export function matmulFloat(
   }
 
   const slices: number[][] = [];
+  // What each slice computes: products [p0, p1), rows [i0, i1) (a split by columns finishes
+  // whole, after every slice).
+  const regions: [number, number, number, number][] = [];
   for (let t = 0; t < parts; t++) {
     let [p0, p1, i0, i1, j0, j1] = [0, batch, 0, m, 0, n];
     if (byProduct) [p0, p1] = share(batch, parts, 1, t);
     else if (splitRows) [i0, i1] = share(m, parts, MR, t);
     else [j0, j1] = share(n, parts, NR, t);
+    regions.push([p0, p1, i0, i1]);
     const flags = [transA ? 1 : 0, transB ? 1 : 0];
     slices.push([aPtr, right, cPtr, offsetsPtr, p0, p1, m, k, n, ...flags, i0, i1, j0, j1]);
     slices[t]!.push(packAPtrs[t]!, packBPtrs[t]!);
   }
-  const kernel = bytes === 4 ? "matmulBatchF32" : "matmulBatchF64";
-  if (pool && parts > 1) pool.run(kernel, slices);
-  else exports[kernel](...slices[0]!);
-
-  // The scale applied to C in the kernel memory (padding included, which is never copied
-  // out), one SIMD pass instead of a separate op's copies in and out.
-  let scaled = args.scale === undefined;
-  if (!scaled && bytes === 4) {
-    const scalePtr = runtime.allocate(4);
-    if (scalePtr >= 0) {
-      runtime.f32[scalePtr >> 2] = args.scale!;
-      exports.arithmeticF32(ARITHMETIC_MUL, cPtr, np, 1, scalePtr, 0, 0, cPtr, batch * mp, np);
-      scaled = true;
-    }
-  }
   const view = bytes === 4 ? runtime.f32 : runtime.f64;
   const c = cPtr / bytes;
+
   if (outWindow && fold) {
+    runKernel(runtime, pool, bytes, slices);
     // C is padded to whole tiles: close the gaps so that each product is its columns, fold
     // them into zeroed planes (out starts zeroed) and copy those out.
     if (mp !== m || np !== n) {
@@ -243,44 +234,91 @@ export function matmulFloat(
     endSplitTiming();
     return true;
   }
-  if (bias && bytes === 4 && scaled) {
-    // The bias added in the kernel memory, each product's m×n corner written contiguously
-    // (over C itself where C has no padding), so that one copy takes them all out.
-    const biasPtr = runtime.allocate(bias.length * 4);
-    const sumsPtr = mp === m && np === n ? cPtr : runtime.allocate(batch * m * n * 4);
-    if (biasPtr >= 0 && sumsPtr >= 0) {
-      const f32 = runtime.f32;
-      f32.set(bias, biasPtr >> 2);
-      const [bRow, bStep] = args.biasAxis === "rows" ? [1, 0] : [0, 1];
-      for (let p = 0; p < batch; p++) {
-        const product = cPtr + p * mp * np * 4;
-        const sums = sumsPtr + p * m * n * 4;
-        exports.arithmeticF32(ARITHMETIC_ADD, product, np, 1, biasPtr, bRow, bStep, sums, m, n);
+
+  // The scale and the bias applied in the kernel memory (float32), each product's m×n corner
+  // written contiguously for the bias (over C itself where C has no padding); float64, or
+  // what the memory has no room for, is applied after the copy, as the reference applies it.
+  const scalePtr = args.scale !== undefined && bytes === 4 ? runtime.allocate(4) : -1;
+  if (scalePtr >= 0) runtime.f32[scalePtr >> 2] = args.scale!;
+  const scaledHere = args.scale === undefined || scalePtr >= 0;
+  let biasPtr = -1;
+  let sumsPtr = -1;
+  if (bias && bytes === 4 && scaledHere) {
+    biasPtr = runtime.allocate(bias.length * 4);
+    sumsPtr = mp === m && np === n ? cPtr : runtime.allocate(batch * m * n * 4);
+    if (biasPtr >= 0 && sumsPtr >= 0) runtime.f32.set(bias, biasPtr >> 2);
+  }
+  const biasHere = bias !== undefined && biasPtr >= 0 && sumsPtr >= 0;
+  const [bRow, bStep] = args.biasAxis === "rows" ? [1, 0] : [0, 1];
+
+  /** Scales, biases and copies out rows [i0, i1) of products [p0, p1). */
+  const finish = (p0: number, p1: number, i0: number, i1: number) => {
+    const rows = i1 - i0;
+    if (rows <= 0 || p1 <= p0) return;
+    for (let p = p0; p < p1; p++) {
+      const product = cPtr + (p * mp + i0) * np * bytes;
+      if (args.scale !== undefined && scalePtr >= 0) {
+        exports.arithmeticF32(ARITHMETIC_MUL, product, np, 1, scalePtr, 0, 0, product, rows, np);
       }
-      out.set(runtime.f32.subarray(sumsPtr >> 2, (sumsPtr >> 2) + batch * m * n));
-      endSplitTiming();
-      return true;
+      if (biasHere) {
+        const sums = sumsPtr + (p * m + i0) * n * 4;
+        const biasAt = biasPtr + (args.biasAxis === "rows" ? i0 * 4 : 0);
+        exports.arithmeticF32(ARITHMETIC_ADD, product, np, 1, biasAt, bRow, bStep, sums, rows, n);
+        out.set(runtime.f32.subarray(sums >> 2, (sums >> 2) + rows * n), (p * m + i0) * n);
+        continue;
+      }
+      // C is padded to whole tiles; copy back the m×n corner.
+      const from = c + (p * mp + i0) * np;
+      if (np === n) {
+        out.set(view.subarray(from, from + rows * n), (p * m + i0) * n);
+        continue;
+      }
+      for (let i = 0; i < rows; i++) {
+        const src = from + i * np;
+        const dst = (p * m + i0 + i) * n;
+        if (n >= NARROW_ROW) out.set(view.subarray(src, src + n), dst);
+        // A subarray per narrow row (the 10 logits of a classifier) costs more than the copy.
+        else for (let j = 0; j < n; j++) out[dst + j] = view[src + j]!;
+      }
     }
-  }
-  // C is padded to whole tiles; copy back the m×n corner of each product.
-  for (let p = 0; p < batch; p++) {
-    const from = c + p * mp * np;
-    if (np === n) {
-      out.set(view.subarray(from, from + m * n), p * m * n);
-      continue;
-    }
-    for (let i = 0; i < m; i++) {
-      const src = from + i * np;
-      const dst = (p * m + i) * n;
-      if (n >= NARROW_ROW) out.set(view.subarray(src, src + n), dst);
-      // A subarray per narrow row (the 10 logits of a classifier) costs more than the copy.
-      else for (let j = 0; j < n; j++) out[dst + j] = view[src + j]!;
-    }
-  }
-  // Float64 (or a scale or bias the memory had no room for): applied here, as the reference
-  // applies them.
-  if (!scaled) scaleProducts(out, batch * m * n, args.scale!);
-  if (bias) addMatmulBias(out, args, bias);
+  };
+
+  // The calling thread finishes each slice it ran while the workers still compute theirs,
+  // which then finish after the last: the copies out overlap the other threads' slices.
+  const finished = new Array<boolean>(parts).fill(false);
+  const finishSlice = (t: number) => {
+    if (!byProduct && !splitRows) return;
+    const [p0, p1, i0, i1] = regions[t]!;
+    finish(p0, p1, i0, i1);
+    finished[t] = true;
+  };
+  runKernel(runtime, pool, bytes, slices, finishSlice);
+  if (finished.every((done) => !done)) finish(0, batch, 0, m);
+  else for (let t = 0; t < parts; t++) if (!finished[t]) finishSlice(t);
+  if (!scaledHere) scaleProducts(out, batch * m * n, args.scale!);
+  if (bias && !biasHere) addMatmulBias(out, args, bias);
   endSplitTiming();
   return true;
+}
+
+/**
+ * Runs the product's slices: split over the pool when there are several, else on the calling
+ * thread; `ran(t)` is called on the calling thread after each slice t it ran itself.
+ */
+function runKernel(
+  runtime: KernelRuntime,
+  pool: ThreadPool | null,
+  bytes: number,
+  slices: readonly number[][],
+  ran?: (t: number) => void,
+): void {
+  const kernel = bytes === 4 ? "matmulBatchF32" : "matmulBatchF64";
+  if (pool && slices.length > 1) {
+    pool.run(kernel, slices, ran);
+    return;
+  }
+  for (let t = 0; t < slices.length; t++) {
+    runtime.exports[kernel](...slices[t]!);
+    ran?.(t);
+  }
 }

@@ -490,9 +490,15 @@ export class ThreadPool {
   /**
    * Runs `kernel` once per argument list on the calling thread and whichever workers are free,
    * and returns when all are done. Every slice runs exactly once; a slice that threw in a
-   * worker runs again here, where its error reaches the caller.
+   * worker runs again here, where its error reaches the caller. `ran(s)` is called on the
+   * calling thread after each slice s it ran itself, while the workers may still be running
+   * theirs (to copy out its results meanwhile, say).
    */
-  run(kernel: ParallelKernel, slices: readonly (readonly number[])[]): void {
+  run(
+    kernel: ParallelKernel,
+    slices: readonly (readonly number[])[],
+    ran?: (slice: number) => void,
+  ): void {
     const run = this.#runtime.exports[kernel] as (...args: number[]) => void;
     const count = slices.length;
     const most = slices.reduce((m, args) => Math.max(m, args.length), 0);
@@ -503,7 +509,10 @@ export class ThreadPool {
       );
     }
     if (count <= 1 || this.threads() === 1 || this.#runtime.memory !== this.memory) {
-      for (const args of slices) run(...args);
+      for (let s = 0; s < count; s++) {
+        run(...slices[s]!);
+        ran?.(s);
+      }
       return;
     }
     if (count > MAX_SLICES) {
@@ -550,11 +559,12 @@ export class ThreadPool {
         const start = now();
         try {
           run(...slices[index]!);
+          slowest = Math.max(slowest, now() - start);
+          ran?.(index);
         } catch (e) {
           error = e;
           failed = true;
         }
-        slowest = Math.max(slowest, now() - start);
       }
       Atomics.add(control, FINISHED, 1);
     }
