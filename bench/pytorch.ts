@@ -17,6 +17,8 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { setNumThreads } from "@tensortape/core";
 import { Command } from "commander";
+import { getRuntime } from "../packages/core/src/backend/wasm/runtime.js";
+import { getPool } from "../packages/core/src/backend/wasm/thread-pool.js";
 import { convStep } from "./conv-step.js";
 import { gptStep } from "./gpt-step.js";
 
@@ -66,7 +68,12 @@ function ourSteps(workload: "gpt" | "conv", threads: number, count: number): num
   // Warm-up: compiles, starts the workers and lets the split choices settle (split.ts).
   if (!warm.has(`${workload}${threads}`)) for (let i = 0; i < 5; i++) step();
   warm.add(`${workload}${threads}`);
-  // setNumThreads restarts the workers, which the first step then waits for: not timed.
+  // setNumThreads restarts the workers: wait until they have started (a conv step takes less
+  // than their start-up, and steps before it run unsplit), then one untimed step.
+  if (threads > 1) {
+    const runtime = getRuntime();
+    if (runtime) getPool(runtime)?.waitReady(10_000);
+  }
   step();
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
