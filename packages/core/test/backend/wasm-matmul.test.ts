@@ -181,6 +181,27 @@ describe("threads", () => {
   });
 });
 
+/** products + bias along `args.biasAxis`, as the elementwise add kernel adds a row. */
+function addBias(
+  backend: typeof wasmBackend,
+  products: Float32Array | Float64Array,
+  bias: Float32Array | Float64Array,
+  args: MatmulArgs,
+): Float32Array | Float64Array {
+  const { m, n } = args;
+  const batch = args.aOffsets.length;
+  const out = new (products.constructor as Float32ArrayConstructor)(batch * m * n);
+  const strides = args.biasAxis === "rows" ? [0, 1, 0] : [0, 0, 1];
+  backend.binary(
+    "add",
+    { data: products, offset: 0, strides: [m * n, n, 1] },
+    { data: bias, offset: 0, strides },
+    out,
+    [batch, m, n],
+  );
+  return out;
+}
+
 describe("a bias added with the products", () => {
   /** The product without bias, then bias added as the elementwise add kernel adds a row. */
   function separately(
@@ -191,19 +212,9 @@ describe("a bias added with the products", () => {
     args: MatmulArgs,
   ) {
     const { m, n } = args;
-    const batch = args.aOffsets.length;
-    const product = new (a.constructor as Float32ArrayConstructor)(batch * m * n);
+    const product = new (a.constructor as Float32ArrayConstructor)(args.aOffsets.length * m * n);
     backend.matmul(a, b, product, args);
-    const out = new (a.constructor as Float32ArrayConstructor)(batch * m * n);
-    const strides = args.biasAxis === "rows" ? [0, 1, 0] : [0, 0, 1];
-    backend.binary(
-      "add",
-      { data: product, offset: 0, strides: [m * n, n, 1] },
-      { data: bias, offset: 0, strides },
-      out,
-      [batch, m, n],
-    );
-    return out;
+    return addBias(backend, product, bias, args);
   }
 
   test("per row or per column, batched, padded sizes, float32 and float64, 1 and 2 threads: the bits of a product and then an add", () => {
@@ -279,7 +290,7 @@ describe("a scale applied to the products", () => {
     args: MatmulArgs,
     bias?: Float32Array | Float64Array,
   ) {
-    const { m, n, scale, biasAxis, ...plain } = args;
+    const { m, n, scale, ...plain } = args;
     const batch = args.aOffsets.length;
     const like = a.constructor as Float32ArrayConstructor;
     const product = new like(batch * m * n);
@@ -288,17 +299,7 @@ describe("a scale applied to the products", () => {
     const view = { data: product, offset: 0, strides: [m * n, n, 1] };
     const scalar = { data: like.of(scale!), offset: 0, strides: [0, 0, 0] };
     backend.binary("mul", view, scalar, scaled, [batch, m, n]);
-    if (!bias) return scaled;
-    const out = new like(batch * m * n);
-    const strides = biasAxis === "rows" ? [0, 1, 0] : [0, 0, 1];
-    backend.binary(
-      "add",
-      { data: scaled, offset: 0, strides: [m * n, n, 1] },
-      { data: bias, offset: 0, strides },
-      out,
-      [batch, m, n],
-    );
-    return out;
+    return bias ? addBias(backend, scaled, bias, args) : scaled;
   }
 
   test("batched, padded sizes, transposed, float32 and float64, with and without a bias, 1 and 2 threads: the bits of a product and then a multiply", () => {
