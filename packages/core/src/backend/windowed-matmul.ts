@@ -86,21 +86,6 @@ export function checkMatmulScale(args: MatmulArgs): void {
   }
 }
 
-/**
- * out[i] = out[i]·scale for the first `length` elements, with scale a value of out's dtype:
- * for float32 the float64 product of two float32 values is exact, and storing it rounds once,
- * as a float32 multiplication does. The reference, and the fast backends' way for what their
- * kernels leave.
- */
-export function scaleProducts(
-  out: { [i: number]: number; readonly length: number },
-  length: number,
-  scale: number,
-): void {
-  const s = out instanceof Float32Array ? Math.fround(scale) : scale;
-  for (let i = 0; i < length; i++) out[i] = out[i]! * s;
-}
-
 /** Scratch on the CPU: fresh typed arrays, left to the garbage collector. */
 export const cpuScratch: Scratch<TypedArray> = {
   allocate: (like, length) => new (like.constructor as new (n: number) => TypedArray)(length),

@@ -14,6 +14,11 @@ import { absolute, expectWithin, randomF32 } from "./kernel-check.js";
 const EPS = { float32: 2 ** -23, float64: 2 ** -52 } as const;
 type Float = keyof typeof EPS;
 
+/** x as `dtype`: float64 values get low bits that float32 cannot hold. */
+function widen(x: Float32Array, dtype: Float): Float32Array | Float64Array {
+  return dtype === "float32" ? x : Float64Array.from(x, (v, i) => v + 1e-9 * (i % 7));
+}
+
 interface Case {
   readonly m: number;
   readonly k: number;
@@ -32,10 +37,8 @@ function check(c: Case, seed: number, dtype: Float = "float32"): Float32Array | 
   const bCount = Math.max(0, ...c.bIndex) + 1;
   const as = randomF32(aCount * c.m * c.k, generator);
   const bs = randomF32(bCount * c.k * c.n, generator);
-  // float64 operands get low bits that float32 cannot hold.
-  const widen = (x: Float32Array) => Float64Array.from(x, (v, i) => v + 1e-9 * (i % 7));
-  const a = dtype === "float32" ? as : widen(as);
-  const b = dtype === "float32" ? bs : widen(bs);
+  const a = widen(as, dtype);
+  const b = widen(bs, dtype);
   const args: MatmulArgs = {
     aOffsets: c.aIndex.map((i) => i * c.m * c.k),
     bOffsets: c.bIndex.map((i) => i * c.k * c.n),
@@ -230,11 +233,9 @@ describe("a bias added with the products", () => {
       for (const dtype of ["float32", "float64"] as const) {
         for (const [m, k, n, batch] of shapes) {
           for (const biasAxis of ["rows", "cols"] as const) {
-            const widen = (x: Float32Array) =>
-              dtype === "float32" ? x : Float64Array.from(x, (v, i) => v + 1e-9 * (i % 7));
-            const a = widen(randomF32(batch * m * k, generator));
-            const b = widen(randomF32(k * n, generator));
-            const bias = widen(randomF32(biasAxis === "rows" ? m : n, generator));
+            const a = widen(randomF32(batch * m * k, generator), dtype);
+            const b = widen(randomF32(k * n, generator), dtype);
+            const bias = widen(randomF32(biasAxis === "rows" ? m : n, generator), dtype);
             const args: MatmulArgs = {
               aOffsets: Array.from({ length: batch }, (_, p) => p * m * k),
               bOffsets: Array.from({ length: batch }, () => 0),
@@ -315,11 +316,9 @@ describe("a scale applied to the products", () => {
       for (const dtype of ["float32", "float64"] as const) {
         for (const [m, k, n, batch] of shapes) {
           for (const withBias of [false, true]) {
-            const widen = (x: Float32Array) =>
-              dtype === "float32" ? x : Float64Array.from(x, (v, i) => v + 1e-9 * (i % 7));
-            const a = widen(randomF32(batch * m * k, generator));
-            const b = widen(randomF32(batch * k * n, generator));
-            const bias = withBias ? widen(randomF32(n, generator)) : undefined;
+            const a = widen(randomF32(batch * m * k, generator), dtype);
+            const b = widen(randomF32(batch * k * n, generator), dtype);
+            const bias = withBias ? widen(randomF32(n, generator), dtype) : undefined;
             const args: MatmulArgs = {
               aOffsets: Array.from({ length: batch }, (_, p) => p * m * k),
               bOffsets: Array.from({ length: batch }, (_, p) => p * k * n),

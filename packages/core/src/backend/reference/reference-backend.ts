@@ -15,7 +15,6 @@ import {
   checkMatmulBias,
   checkMatmulScale,
   cpuScratch,
-  scaleProducts,
   windowedMatmul,
 } from "../windowed-matmul.js";
 import { geluFloat32, geluGradFloat32 } from "./gelu-float32.js";
@@ -206,6 +205,17 @@ function matmul(
     checkMatmulBias(args, bias.length);
     addMatmulBias(out, args, bias);
   }
+}
+
+/**
+ * out[i] = out[i]·scale for the first `length` elements, with scale a value of out's dtype:
+ * for float32 the float64 product of two float32 values is exact, and storing it rounds once,
+ * as a float32 multiplication does. The reference, and the fast backends' way for what their
+ * kernels leave.
+ */
+export function scaleProducts(out: TypedArray, length: number, scale: number): void {
+  const s = out instanceof Float32Array ? Math.fround(scale) : scale;
+  for (let i = 0; i < length; i++) out[i] = out[i]! * s;
 }
 
 /**

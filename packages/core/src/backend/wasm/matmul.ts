@@ -5,12 +5,11 @@
  * products, so every thread count gives bit-identical results.
  */
 import type { MatmulArgs } from "../backend.js";
-import { addMatmulBias } from "../reference/reference-backend.js";
+import { addMatmulBias, scaleProducts } from "../reference/reference-backend.js";
 import {
   checkMatmulBias,
   checkMatmulScale,
   checkWindows,
-  scaleProducts,
   windowSizes,
 } from "../windowed-matmul.js";
 import type { KernelRuntime } from "./runtime.js";
@@ -191,8 +190,7 @@ export function matmulFloat(
   }
 
   const slices: number[][] = [];
-  // What each slice computes: products [p0, p1), rows [i0, i1) (a split by columns finishes
-  // whole, after every slice).
+  // What each slice computes: products [p0, p1), rows [i0, i1).
   const regions: [number, number, number, number][] = [];
   for (let t = 0; t < parts; t++) {
     let [p0, p1, i0, i1, j0, j1] = [0, batch, 0, m, 0, n];
@@ -257,7 +255,7 @@ export function matmulFloat(
     if (rows <= 0 || p1 <= p0) return;
     for (let p = p0; p < p1; p++) {
       const product = cPtr + (p * mp + i0) * np * bytes;
-      if (args.scale !== undefined && scalePtr >= 0) {
+      if (scalePtr >= 0) {
         exports.arithmeticF32(ARITHMETIC_MUL, product, np, 1, scalePtr, 0, 0, product, rows, np);
       }
       if (biasHere) {
@@ -284,17 +282,21 @@ export function matmulFloat(
   };
 
   // The calling thread finishes each slice it ran while the workers still compute theirs,
-  // which then finish after the last: the copies out overlap the other threads' slices.
+  // which are finished after the last: the copies out overlap the other threads' slices. A
+  // split by columns finishes whole, after every slice.
   const finished = new Array<boolean>(parts).fill(false);
   const finishSlice = (t: number) => {
-    if (!byProduct && !splitRows) return;
     const [p0, p1, i0, i1] = regions[t]!;
     finish(p0, p1, i0, i1);
     finished[t] = true;
   };
-  runKernel(runtime, pool, bytes, slices, finishSlice);
-  if (finished.every((done) => !done)) finish(0, batch, 0, m);
-  else for (let t = 0; t < parts; t++) if (!finished[t]) finishSlice(t);
+  if (byProduct || splitRows) {
+    runKernel(runtime, pool, bytes, slices, finishSlice);
+    for (let t = 0; t < parts; t++) if (!finished[t]) finishSlice(t);
+  } else {
+    runKernel(runtime, pool, bytes, slices);
+    finish(0, batch, 0, m);
+  }
   if (!scaledHere) scaleProducts(out, batch * m * n, args.scale!);
   if (bias && !biasHere) addMatmulBias(out, args, bias);
   endSplitTiming();
