@@ -1,8 +1,30 @@
 /**
  * Helpers for holding the fast backend's kernels to the reference backend: seeded random
- * typed arrays, and the float32 error bound of a sum of products.
+ * typed arrays, the float32 error bound of a sum of products, and calls repeated until the
+ * thread pool's workers have taken part.
  */
 import type { Generator } from "@tensortape/core";
+import { expect } from "vitest";
+import { getRuntime } from "../../src/backend/wasm/runtime.js";
+import { getPool } from "../../src/backend/wasm/thread-pool.js";
+
+/**
+ * Waits for the pool's workers to start, then repeats `call` until a worker has run one of
+ * its slices, and asserts that one did. The caller may take every slice of a call while a
+ * sleeping worker wakes, and on a busy two-core machine (the test runner's other files
+ * running beside) may do so for dozens of calls in a row: so at least 50 calls, and more for
+ * up to 3 s.
+ */
+export function untilWorkersRun(call: () => void, label = "slices run by workers"): void {
+  const pool = getPool(getRuntime()!)!;
+  expect(pool.waitReady(20_000)).toBe(true);
+  const before = pool.workerSlices;
+  const deadline = performance.now() + 3000;
+  for (let n = 0; pool.workerSlices === before && (n < 50 || performance.now() < deadline); n++) {
+    call();
+  }
+  expect(pool.workerSlices, label).toBeGreaterThan(before);
+}
 
 /** A seeded float32 array of uniform values in [-1, 1). */
 export function randomF32(size: number, generator: Generator): Float32Array {

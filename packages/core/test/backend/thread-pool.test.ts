@@ -22,7 +22,7 @@ import {
   type WorkerFactory,
   type WorkerLike,
 } from "../../src/backend/wasm/thread-pool.js";
-import { randomF32 } from "./kernel-check.js";
+import { randomF32, untilWorkersRun } from "./kernel-check.js";
 
 const realWorker: WorkerFactory = (code, options) => new Worker(code, options);
 
@@ -196,17 +196,12 @@ test("a slice's arguments reach the workers exactly: layer norm's epsilon, split
   const expected = layerNormRows(512, 256);
   for (const threads of [2, 4]) {
     setNumThreads(threads);
-    const pool = getPool(getRuntime()!)!;
-    expect(pool.waitReady(20_000)).toBe(true);
-    const before = pool.workerSlices;
-    // Until a worker has taken a slice (the caller may take them all while workers wake).
-    for (let round = 0; round < 50 && pool.workerSlices === before; round++) {
+    untilWorkersRun(() => {
       layerNormRows(512, 256).forEach((values, i) => {
         const label = `${threads} threads, output ${i}`;
         expect(firstDifference(values, expected[i]!), label).toBe(-1);
       });
-    }
-    expect(pool.workerSlices, `${threads} threads`).toBeGreaterThan(before);
+    }, `${threads} threads`);
   }
 });
 

@@ -10,8 +10,8 @@ import {
   wasmBackend,
 } from "@tensortape/core";
 import { afterEach, describe, expect, test } from "vitest";
-import { getRuntime } from "../../src/backend/wasm/runtime.js";
-import { getPool, threadTesting } from "../../src/backend/wasm/thread-pool.js";
+import { threadTesting } from "../../src/backend/wasm/thread-pool.js";
+import { untilWorkersRun } from "./kernel-check.js";
 
 // The JavaScript kernels evaluate the reference's expressions in the reference's order, so
 // they are held to bit-identical results (NaN where the reference gives NaN).
@@ -634,14 +634,10 @@ describe("the float64-lane kernels split over threads", () => {
       setNumThreads(1);
       expectSame(fast(op), reference, `${op} on one thread`);
       setNumThreads(3);
-      const pool = getPool(getRuntime()!)!;
-      expect(pool.waitReady(20_000)).toBe(true);
-      const before = pool.workerSlices;
-      // The caller may finish every slice before a sleeping worker wakes: call until one ran.
-      for (let call = 0; call < 50 && pool.workerSlices === before; call++) {
-        expectSame(fast(op), reference, `${op} on three threads`);
-      }
-      expect(pool.workerSlices, `${op}: slices run by workers`).toBeGreaterThan(before);
+      untilWorkersRun(
+        () => expectSame(fast(op), reference, `${op} on three threads`),
+        `${op}: slices run by workers`,
+      );
     }
   });
 });

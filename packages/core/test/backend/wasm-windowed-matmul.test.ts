@@ -14,10 +14,9 @@ import {
   wasmBackend,
 } from "@tensortape/core";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { getRuntime } from "../../src/backend/wasm/runtime.js";
-import { getPool, threadTesting } from "../../src/backend/wasm/thread-pool.js";
+import { threadTesting } from "../../src/backend/wasm/thread-pool.js";
 import { cpuScratch, windowedMatmul } from "../../src/backend/windowed-matmul.js";
-import { absolute, expectSame, expectWithin, randomF32 } from "./kernel-check.js";
+import { absolute, expectSame, expectWithin, randomF32, untilWorkersRun } from "./kernel-check.js";
 
 type Geometry = Parameters<Backend["im2col"]>[2];
 
@@ -236,14 +235,8 @@ describe("window arguments of the WebAssembly matmul", () => {
     threadTesting.cores = 4;
     threadTesting.busy = false;
     setNumThreads(3);
-    const pool = getPool(getRuntime()!)!;
-    expect(pool.waitReady(20_000)).toBe(true);
-    const before = pool.workerSlices;
     const split = new Float32Array(size);
-    for (let call = 0; call < 50 && pool.workerSlices === before; call++) {
-      wasmBackend.matmul(o.weight, o.planes, split, forward);
-    }
-    expect(pool.workerSlices).toBeGreaterThan(before);
+    untilWorkersRun(() => wasmBackend.matmul(o.weight, o.planes, split, forward));
     expectSame(split, one, "split over three threads");
   });
 

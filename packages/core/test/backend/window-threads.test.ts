@@ -11,8 +11,8 @@ import {
   wasmBackend,
 } from "@tensortape/core";
 import { afterEach, expect, test } from "vitest";
-import { getRuntime } from "../../src/backend/wasm/runtime.js";
-import { getPool, threadTesting } from "../../src/backend/wasm/thread-pool.js";
+import { threadTesting } from "../../src/backend/wasm/thread-pool.js";
+import { untilWorkersRun } from "./kernel-check.js";
 
 type Geometry = Parameters<Backend["im2col"]>[2];
 
@@ -37,15 +37,6 @@ function expectSame(actual: ArrayLike<number>, expected: ArrayLike<number>, labe
   expect(first, `${label}: element ${first} is ${actual[first]}, expected ${expected[first]}`).toBe(
     -1,
   );
-}
-
-/** Runs `fast` until a worker has run one of its slices (a sleeping worker may wake late). */
-function onThreads(fast: () => void): void {
-  const pool = getPool(getRuntime()!)!;
-  expect(pool.waitReady(20_000)).toBe(true);
-  const before = pool.workerSlices;
-  for (let call = 0; call < 50 && pool.workerSlices === before; call++) fast();
-  expect(pool.workerSlices).toBeGreaterThan(before);
 }
 
 test("im2col, col2im, max and sum pooling on three threads match the reference", () => {
@@ -94,7 +85,7 @@ test("im2col, col2im, max and sum pooling on three threads match the reference",
     const cols = new Float32Array(colSize);
     const refCols = new Float32Array(colSize);
     referenceBackend.im2col(x, refCols, g);
-    onThreads(() => {
+    untilWorkersRun(() => {
       cols.fill(7);
       wasmBackend.im2col(x, cols, g);
       expectSame(cols, refCols, `im2col ${label}`);
@@ -104,7 +95,7 @@ test("im2col, col2im, max and sum pooling on three threads match the reference",
     const refImage = new Float32Array(inSize);
     const back = random(colSize, generator);
     referenceBackend.col2im(back, refImage, g);
-    onThreads(() => {
+    untilWorkersRun(() => {
       image.fill(0);
       wasmBackend.col2im(back, image, g);
       expectSame(image, refImage, `col2im ${label}`);
@@ -115,14 +106,14 @@ test("im2col, col2im, max and sum pooling on three threads match the reference",
     const refOut = new Float32Array(outSize);
     const refIndices = new Int32Array(outSize);
     referenceBackend.windowMax(x, refOut, refIndices, g);
-    onThreads(() => {
+    untilWorkersRun(() => {
       wasmBackend.windowMax(x, out, indices, g);
       expectSame(out, refOut, `windowMax ${label}`);
       expectSame(indices, refIndices, `windowMax indices ${label}`);
     });
 
     referenceBackend.windowSum(x, refOut, g);
-    onThreads(() => {
+    untilWorkersRun(() => {
       out.fill(7);
       wasmBackend.windowSum(x, out, g);
       expectSame(out, refOut, `windowSum ${label}`);
