@@ -224,21 +224,32 @@ describe("window arguments of the WebAssembly matmul", () => {
     });
   }
 
-  test("a product large enough to split runs slices on the workers and matches one thread", () => {
-    const c = cases[0]!;
-    const o = operands({ ...c, samples: 6 }, 9);
-    const { forward } = argsOf({ ...c, samples: 6 }, o);
-    const size = o.products * c.outChannels * o.sizes.positions;
-    setNumThreads(1);
-    const one = new Float32Array(size);
-    wasmBackend.matmul(o.weight, o.planes, one, forward);
-    threadTesting.cores = 4;
-    threadTesting.busy = false;
-    setNumThreads(3);
-    const split = new Float32Array(size);
-    untilWorkersRun(() => wasmBackend.matmul(o.weight, o.planes, split, forward));
-    expectSame(split, one, "split over three threads");
-  });
+  // Six products over three threads: split by whole products, each slice unfolding or
+  // folding its own products' columns; one or two products over three threads: split by rows
+  // or columns, over columns unfolded once for all slices.
+  for (const samples of [6, 2, 1]) {
+    test(`${samples} product${samples === 1 ? "" : "s"} large enough to split run slices on the workers and match the explicit columns`, () => {
+      const c = { ...cases[0]!, samples, outChannels: 32 };
+      const o = operands(c, 9);
+      const { forward, weightGradient, inputGradient } = argsOf(c, o);
+      const { positions, inSize, kg } = o.sizes;
+      const runs = [
+        { args: forward, a: o.weight, b: o.planes, size: o.products * 32 * positions },
+        { args: weightGradient, a: o.gradient, b: o.planes, size: o.products * 32 * kg },
+        { args: inputGradient, a: o.weight, b: o.gradient, size: o.products * 8 * inSize },
+      ];
+      for (const { args, a, b, size } of runs) {
+        const label = `${samples} × ${args.outWindow ? "col2im" : args.transB ? "weight" : "forward"}`;
+        const expected = explicit(a, b, size, args);
+        threadTesting.cores = 4;
+        threadTesting.busy = false;
+        setNumThreads(3);
+        const split = new Float32Array(size);
+        untilWorkersRun(() => wasmBackend.matmul(a, b, split, args), `${label}: slices on workers`);
+        expectSame(split, expected, `${label}, split over three threads`);
+      }
+    });
+  }
 
   test("float64 goes through the explicit columns, with the same result", () => {
     const c = cases[1]!;

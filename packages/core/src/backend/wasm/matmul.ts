@@ -14,7 +14,7 @@ import {
 } from "../windowed-matmul.js";
 import type { KernelRuntime } from "./runtime.js";
 import { endSplitTiming, runSplit, runtimeFor, SLICES_PER_THREAD } from "./split.js";
-import { getPool, MAX_SLICES, type ThreadPool } from "./thread-pool.js";
+import { getPool, MAX_SLICES, type ParallelKernel, type ThreadPool } from "./thread-pool.js";
 import { as2d, geometryArgs, minPlanes, type Window2d } from "./window.js";
 
 /**
@@ -143,44 +143,59 @@ export function matmulFloat(
   }
 
   // b's planes and their columns, or b itself; the planes out's window folds the products into.
+  // Split by whole products (or not split), each slice unfolds or folds its own products'
+  // columns as it computes them, in scratch of its own: one product's columns rather than the
+  // batch's, still in cache when read, and no separate pass over them on the calling thread.
   const unfold = bWindow && windowSizes(args.bWindow!);
+  const fold = outWindow && windowSizes(args.outWindow!);
+  const perProduct = byProduct && !(unfold && fold);
   const bPlanes = unfold ? Math.floor(b.length / unfold.inSize) : 0;
   const aPtr = runtime.allocate(a.length * bytes);
   const bPtr = runtime.allocate((unfold ? bPlanes * unfold.inSize : b.length) * bytes);
-  const colsPtr = unfold ? runtime.allocate(bPlanes * unfold.taps * unfold.positions * bytes) : 0;
+  const columns = unfold ? unfold.taps * unfold.positions : 0;
+  const colsPtr = unfold && !perProduct ? runtime.allocate(bPlanes * columns * bytes) : 0;
   const cPtr = runtime.allocate(batch * mp * np * bytes);
-  const fold = outWindow && windowSizes(args.outWindow!);
   const outPlanes = outWindow ? batch * outWindow.planes : 0;
   const planesPtr = fold ? runtime.allocate(outPlanes * fold.inSize * bytes) : 0;
   const offsetsPtr = runtime.allocate(batch * 8);
+  const geometryPtr = perProduct && (bWindow || outWindow) ? runtime.allocate(13 * 4) : 0;
   const packAPtrs: number[] = [];
   const packBPtrs: number[] = [];
+  const colsPtrs: number[] = [];
   for (let t = 0; t < parts; t++) {
     packAPtrs.push(runtime.allocate(MC * KC * bytes));
     packBPtrs.push(runtime.allocate(KC * Math.min(NC, np) * bytes));
+    if (unfold && perProduct) colsPtrs.push(runtime.allocate(bWindow!.planes * columns * bytes));
   }
-  const addresses = [aPtr, bPtr, colsPtr, cPtr, planesPtr, offsetsPtr, ...packAPtrs, ...packBPtrs];
-  if (Math.min(...addresses) < 0) return false;
+  const addresses = [aPtr, bPtr, colsPtr, cPtr, planesPtr, offsetsPtr, geometryPtr];
+  if (Math.min(...addresses, ...packAPtrs, ...packBPtrs, ...colsPtrs) < 0) return false;
 
   const heap = bytes === 4 ? runtime.f32 : runtime.f64;
   const i32 = runtime.i32;
   heap.set(a, aPtr / bytes);
-  // Where each product's b starts: in b, or in the columns unfolded from b's planes.
+  // Where each product's b starts: in b (its planes, when each slice unfolds its own), or in
+  // the columns unfolded from b's planes.
   let bAt = args.bOffsets;
   let right = bPtr;
+  const window = bWindow ?? outWindow;
+  if (geometryPtr > 0 && window) {
+    i32.set([window.planes, ...geometryArgs(window)], geometryPtr >> 2);
+  }
   if (bWindow && unfold) {
     heap.set(b.subarray(0, bPlanes * unfold.inSize), bPtr / bytes);
-    const work = bPlanes * (unfold.inSize + unfold.taps * unfold.positions);
-    const geometry = geometryArgs(bWindow);
-    runSplit(runtime, "im2colF32", bPlanes, minPlanes(work, bPlanes), (p0, p1) => [
-      bPtr,
-      colsPtr,
-      p0,
-      p1,
-      ...geometry,
-    ]);
-    bAt = args.bOffsets.map((o) => (o / unfold.inSize) * unfold.taps * unfold.positions);
-    right = colsPtr;
+    if (!perProduct) {
+      const work = bPlanes * (unfold.inSize + columns);
+      const geometry = geometryArgs(bWindow);
+      runSplit(runtime, "im2colF32", bPlanes, minPlanes(work, bPlanes), (p0, p1) => [
+        bPtr,
+        colsPtr,
+        p0,
+        p1,
+        ...geometry,
+      ]);
+      bAt = args.bOffsets.map((o) => (o / unfold.inSize) * columns);
+      right = colsPtr;
+    }
   } else {
     heap.set(b, bPtr / bytes);
   }
@@ -192,21 +207,54 @@ export function matmulFloat(
   const slices: number[][] = [];
   // What each slice computes: products [p0, p1), rows [i0, i1).
   const regions: [number, number, number, number][] = [];
+  const flags = [transA ? 1 : 0, transB ? 1 : 0];
   for (let t = 0; t < parts; t++) {
     let [p0, p1, i0, i1, j0, j1] = [0, batch, 0, m, 0, n];
     if (byProduct) [p0, p1] = share(batch, parts, 1, t);
     else if (splitRows) [i0, i1] = share(m, parts, MR, t);
     else [j0, j1] = share(n, parts, NR, t);
     regions.push([p0, p1, i0, i1]);
-    const flags = [transA ? 1 : 0, transB ? 1 : 0];
+    const packs = [packAPtrs[t]!, packBPtrs[t]!];
+    if (fold && perProduct) {
+      slices.push([aPtr, right, cPtr, offsetsPtr, p0, p1, m, k, n, ...flags, ...packs]);
+      slices[t]!.push(planesPtr, geometryPtr);
+      continue;
+    }
     slices.push([aPtr, right, cPtr, offsetsPtr, p0, p1, m, k, n, ...flags, i0, i1, j0, j1]);
-    slices[t]!.push(packAPtrs[t]!, packBPtrs[t]!);
+    slices[t]!.push(...packs);
+    if (unfold && perProduct) slices[t]!.push(colsPtrs[t]!, geometryPtr);
   }
+  const kernel =
+    bytes === 8
+      ? "matmulBatchF64"
+      : unfold && perProduct
+        ? "matmulUnfoldBatchF32"
+        : fold && perProduct
+          ? "matmulFoldBatchF32"
+          : "matmulBatchF32";
   const view = bytes === 4 ? runtime.f32 : runtime.f64;
   const c = cPtr / bytes;
 
+  if (outWindow && fold && perProduct) {
+    // Each slice folded its products into their planes: copy out those of the caller's
+    // slices while the workers compute theirs.
+    const size = outWindow.planes * fold.inSize;
+    const planes = planesPtr / bytes;
+    const copyOut = (t: number) => {
+      const [p0, p1] = regions[t]!;
+      out.set(view.subarray(planes + p0 * size, planes + p1 * size), p0 * size);
+    };
+    const copied = new Array<boolean>(parts).fill(false);
+    runKernel(runtime, pool, kernel, slices, (t) => {
+      copyOut(t);
+      copied[t] = true;
+    });
+    for (let t = 0; t < parts; t++) if (!copied[t]) copyOut(t);
+    endSplitTiming();
+    return true;
+  }
   if (outWindow && fold) {
-    runKernel(runtime, pool, bytes, slices);
+    runKernel(runtime, pool, kernel, slices);
     // C is padded to whole tiles: close the gaps so that each product is its columns, fold
     // them into zeroed planes (out starts zeroed) and copy those out.
     if (mp !== m || np !== n) {
@@ -291,10 +339,10 @@ export function matmulFloat(
     finished[t] = true;
   };
   if (byProduct || splitRows) {
-    runKernel(runtime, pool, bytes, slices, finishSlice);
+    runKernel(runtime, pool, kernel, slices, finishSlice);
     for (let t = 0; t < parts; t++) if (!finished[t]) finishSlice(t);
   } else {
-    runKernel(runtime, pool, bytes, slices);
+    runKernel(runtime, pool, kernel, slices);
     finish(0, batch, 0, m);
   }
   if (!scaledHere) scaleProducts(out, batch * m * n, args.scale!);
@@ -304,23 +352,23 @@ export function matmulFloat(
 }
 
 /**
- * Runs the product's slices: split over the pool when there are several, else on the calling
- * thread; `ran(t)` is called on the calling thread after each slice t it ran itself.
+ * Runs the product's slices of `kernel`: split over the pool when there are several, else on
+ * the calling thread; `ran(t)` is called on the calling thread after each slice t it ran itself.
  */
 function runKernel(
   runtime: KernelRuntime,
   pool: ThreadPool | null,
-  bytes: number,
+  kernel: ParallelKernel,
   slices: readonly number[][],
   ran?: (t: number) => void,
 ): void {
-  const kernel = bytes === 4 ? "matmulBatchF32" : "matmulBatchF64";
   if (pool && slices.length > 1) {
     pool.run(kernel, slices, ran);
     return;
   }
+  const run = runtime.exports[kernel] as (...args: number[]) => void;
   for (let t = 0; t < slices.length; t++) {
-    runtime.exports[kernel](...slices[t]!);
+    run(...slices[t]!);
     ran?.(t);
   }
 }

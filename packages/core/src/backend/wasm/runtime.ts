@@ -41,6 +41,8 @@ export interface KernelExports {
   readonly NC: { readonly value: number };
   matmulBatchF32(...args: number[]): void;
   matmulBatchF64(...args: number[]): void;
+  matmulUnfoldBatchF32(...args: number[]): void;
+  matmulFoldBatchF32(...args: number[]): void;
   reluF32(x: number, out: number, n: number): void;
   unaryF32(op: number, x: number, out: number, n: number): void;
   geluGradF32(g: number, x: number, out: number, n: number): void;

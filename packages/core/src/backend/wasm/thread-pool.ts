@@ -92,6 +92,8 @@ const MAX_THREADS = 255;
 const KERNELS = [
   "matmulBatchF32",
   "matmulBatchF64",
+  "matmulUnfoldBatchF32",
+  "matmulFoldBatchF32",
   "softmaxF32",
   "softmaxBackwardF32",
   "im2colF32",

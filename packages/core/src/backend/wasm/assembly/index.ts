@@ -11,7 +11,17 @@ export {
 } from "./elementwise";
 export { geluGradF32 } from "./gelu";
 export { layerNormBackwardF32, layerNormF32 } from "./layer-norm";
-export { KC, MC, MR, matmulBatchF32, matmulBatchF64, NC, NR } from "./matmul";
+export {
+  KC,
+  MC,
+  MR,
+  matmulBatchF32,
+  matmulBatchF64,
+  matmulFoldBatchF32,
+  matmulUnfoldBatchF32,
+  NC,
+  NR,
+} from "./matmul";
 export { adagradF32, adamF32, rmspropF32, sgdF32 } from "./optimizers";
 export { softmaxBackwardF32, softmaxF32 } from "./softmax";
 export { unaryF32 } from "./unary";

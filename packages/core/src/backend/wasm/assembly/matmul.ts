@@ -11,6 +11,8 @@
 // one linear memory; JavaScript lays out operands and scratch space and splits C among
 // threads by rows or columns.
 
+import { col2imF32, im2colF32 } from "./window";
+
 /** Rows of C a micro-kernel computes at once. */
 export const MR: i32 = 4;
 /** Bytes of one panel row of B and of one tile row of C: two vectors. */
@@ -468,4 +470,134 @@ export function matmulBatchF64(
     packedA,
     packedB,
   );
+}
+
+/** A window's geometry, as 13 int32s at `geometry`: planes, h, w, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw. */
+function field(geometry: usize, index: i32): i32 {
+  return load<i32>(geometry + ((<usize>index) << 2));
+}
+
+/**
+ * matmulBatchF32 where each product's B is the columns unfolded from its image planes (a
+ * convolution's; `geometry` as `field` reads it, offsets[2p + 1] the byte offset of product
+ * p's first plane in `b`): each product's columns are unfolded into `cols` (this slice's
+ * scratch, planes·kh·kw·oh·ow elements) just before its product reads them, while they are
+ * still in cache, rather than the whole batch's in a pass of their own.
+ */
+export function matmulUnfoldBatchF32(
+  a: usize,
+  b: usize,
+  c: usize,
+  offsets: usize,
+  p0: i32,
+  p1: i32,
+  m: i32,
+  k: i32,
+  n: i32,
+  transA: bool,
+  transB: bool,
+  i0: i32,
+  i1: i32,
+  j0: i32,
+  j1: i32,
+  packedA: usize,
+  packedB: usize,
+  cols: usize,
+  geometry: usize,
+): void {
+  const rows = <usize>((m + MR - 1) & ~(MR - 1));
+  const cBytes = rows * <usize>((n + NR - 1) & ~(NR - 1)) * 4;
+  const planes = field(geometry, 0);
+  const h = field(geometry, 1);
+  const w = field(geometry, 2);
+  const oh = field(geometry, 3);
+  const ow = field(geometry, 4);
+  for (let p = p0; p < p1; p++) {
+    const ao = <usize>load<u32>(offsets + ((<usize>p) << 3));
+    const bo = <usize>load<u32>(offsets + ((<usize>p) << 3), 4);
+    im2colF32(
+      b + bo,
+      cols,
+      0,
+      planes,
+      h,
+      w,
+      oh,
+      ow,
+      field(geometry, 5),
+      field(geometry, 6),
+      field(geometry, 7),
+      field(geometry, 8),
+      field(geometry, 9),
+      field(geometry, 10),
+      field(geometry, 11),
+      field(geometry, 12),
+    );
+    const cp = c + <usize>p * cBytes;
+    matmul<f32>(a + ao, cols, cp, m, k, n, transA, transB, i0, i1, j0, j1, packedA, packedB);
+  }
+}
+
+/**
+ * matmulBatchF32 of whole products whose results are folded into image planes (a convolution's
+ * input gradient, col2im(Wᵀ·g)): product p is computed into its padded C, its rows closed up
+ * to [m, n] in place, and added by col2im into its `planes` planes at
+ * `x` + p·planes·h·w·4, zeroed first.
+ */
+export function matmulFoldBatchF32(
+  a: usize,
+  b: usize,
+  c: usize,
+  offsets: usize,
+  p0: i32,
+  p1: i32,
+  m: i32,
+  k: i32,
+  n: i32,
+  transA: bool,
+  transB: bool,
+  packedA: usize,
+  packedB: usize,
+  x: usize,
+  geometry: usize,
+): void {
+  const np = (n + NR - 1) & ~(NR - 1);
+  const rows = <usize>((m + MR - 1) & ~(MR - 1));
+  const cBytes = rows * <usize>np * 4;
+  const planes = field(geometry, 0);
+  const h = field(geometry, 1);
+  const w = field(geometry, 2);
+  const planeBytes = (<usize>(planes * h * w)) << 2;
+  for (let p = p0; p < p1; p++) {
+    const ao = <usize>load<u32>(offsets + ((<usize>p) << 3));
+    const bo = <usize>load<u32>(offsets + ((<usize>p) << 3), 4);
+    const cp = c + <usize>p * cBytes;
+    matmul<f32>(a + ao, b + bo, cp, m, k, n, transA, transB, 0, m, 0, n, packedA, packedB);
+    // Row i moves down to i·n from i·np ≥ i·n: forwards, each row's source is still unread.
+    if (np !== n) {
+      for (let i = 1; i < m; i++) {
+        memory.copy(cp + ((<usize>(i * n)) << 2), cp + ((<usize>(i * np)) << 2), (<usize>n) << 2);
+      }
+    }
+    const xp = x + <usize>p * planeBytes;
+    memory.fill(xp, 0, planeBytes);
+    col2imF32(
+      cp,
+      xp,
+      0,
+      planes,
+      h,
+      w,
+      field(geometry, 3),
+      field(geometry, 4),
+      field(geometry, 5),
+      field(geometry, 6),
+      field(geometry, 7),
+      field(geometry, 8),
+      field(geometry, 9),
+      field(geometry, 10),
+      field(geometry, 11),
+      field(geometry, 12),
+    );
+  }
 }
