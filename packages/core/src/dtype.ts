@@ -1,3 +1,5 @@
+import { noteHostAllocation } from "./host-memory.js";
+
 /** The element types a tensor can hold. */
 export type DType = "float32" | "float64" | "int32" | "bool";
 
@@ -19,6 +21,7 @@ export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
 
 /** Allocates a zero-filled array of `size` elements of `dtype`. */
 export function allocate(dtype: DType, size: number): TypedArray {
+  noteHostAllocation(size * (dtype === "float64" ? 8 : dtype === "bool" ? 1 : 4));
   switch (dtype) {
     case "float32":
       return new Float32Array(size);
