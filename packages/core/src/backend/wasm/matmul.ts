@@ -48,6 +48,19 @@ function share(count: number, parts: number, unit: number, t: number): [number, 
   return [at(t), at(t + 1)];
 }
 
+/**
+ * Scratch memory a split by whole products may take for its parts' packed operands (and
+ * unfolded columns) beyond its first SLICES_PER_THREAD per thread.
+ */
+const SPLIT_SCRATCH_BYTES = 16 * 2 ** 20;
+
+/** Bytes of one product's columns unfolded from its planes (0 without a `bWindow`). */
+function windowColumnBytes(args: MatmulArgs, bytes: number): number {
+  if (!args.bWindow) return 0;
+  const { taps, positions } = windowSizes(args.bWindow);
+  return args.bWindow.planes * taps * positions * bytes;
+}
+
 /** Multiply-adds in a product of `args`: batch·m·n·k, with k at least 1 (zeroing C is work). */
 function macsOf(args: MatmulArgs): number {
   return args.aOffsets.length * args.m * args.n * Math.max(args.k, 1);
@@ -125,10 +138,13 @@ export function matmulFloat(
   const mp = roundUp(m, MR);
   const np = roundUp(n, NR);
 
-  // How to split: into parts of at least SLICE_MIN_MACS each, up to SLICES_PER_THREAD per
-  // thread that is ready (so that a worker waking late takes fewer of them); by whole products
-  // when there are as many as threads, else by C's rows or columns, whichever is longer (each
-  // part then packs all of the smaller operand, so those parts are fewer: two per thread).
+  // How to split: into parts of at least SLICE_MIN_MACS each. By whole products when there are
+  // as many as threads, as many parts as that allows (each product packs its own operands
+  // anyway, so a part costs only its scratch memory, kept within SPLIT_SCRATCH_BYTES, and the
+  // smaller the parts the less is left to one thread at the end: 12 products in 8 parts left
+  // up to two products' time, 0.9 ms of a 4 ms convolution chunk). Else by C's rows or
+  // columns, whichever is longer; each part then packs all of the smaller operand, so those
+  // parts are fewer: two per thread.
   const macs = macsOf(args);
   const pool = runtime.shared && macs >= 2 * SLICE_MIN_MACS ? getPool(runtime) : null;
   const threads = pool ? pool.threads() : 1;
@@ -137,8 +153,10 @@ export function matmulFloat(
   let parts = 1;
   if (threads > 1) {
     const most = Math.min(MAX_SLICES, Math.floor(macs / SLICE_MIN_MACS));
+    const scratch = (MC * KC + KC * Math.min(NC, np)) * bytes + windowColumnBytes(args, bytes);
+    const affordable = Math.max(threads * SLICES_PER_THREAD, SPLIT_SCRATCH_BYTES / scratch);
     parts = byProduct
-      ? Math.min(most, batch, threads * SLICES_PER_THREAD)
+      ? Math.min(most, batch, Math.floor(affordable))
       : Math.min(most, 2 * threads, Math.ceil((splitRows ? m / MR : n / NR) / 2));
   }
 
