@@ -53,7 +53,9 @@ export default defineConfig({
           include: ["packages/core/test/**/*.test.ts"],
           // The backend tests compare the two backends themselves.
           exclude: ["packages/core/test/backend/**", "packages/core/test/webgpu/**"],
-          env: { TENSORTAPE_BACKEND: "reference" },
+          // And with every gradient array the backward pass gives back for reuse poisoned
+          // (NaN, every size): a gradient read after its memory was given back fails a test.
+          env: { TENSORTAPE_BACKEND: "reference", TENSORTAPE_POISON_RECYCLED: "1" },
           setupFiles,
         },
       },

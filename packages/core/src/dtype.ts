@@ -1,4 +1,4 @@
-import { noteHostAllocation } from "./host-memory.js";
+import { noteHostAllocation, noteNewArray, takeRecycled } from "./host-memory.js";
 
 /** The element types a tensor can hold. */
 export type DType = "float32" | "float64" | "int32" | "bool";
@@ -19,8 +19,17 @@ export type TypedArray = DTypeArrays[DType];
 
 export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
 
-/** Allocates a zero-filled array of `size` elements of `dtype`. */
+/**
+ * Allocates a zero-filled array of `size` elements of `dtype`: one the backward pass gave back
+ * (see host-memory.ts) where one of that size is kept, else a new one.
+ */
 export function allocate(dtype: DType, size: number): TypedArray {
+  const array = takeRecycled(dtype, size) ?? newArray(dtype, size);
+  noteNewArray(array);
+  return array;
+}
+
+function newArray(dtype: DType, size: number): TypedArray {
   noteHostAllocation(size * (dtype === "float64" ? 8 : dtype === "bool" ? 1 : 4));
   switch (dtype) {
     case "float32":

@@ -1,4 +1,7 @@
 /**
+ * Host memory for tensors: the C library's allocator prepared for arrays of megabytes, and
+ * the arrays the backward pass is done with kept for the next tensors of their size.
+ *
  * The C library's allocator, prepared once for arrays of megabytes. Under glibc (Linux), an
  * allocation at or above malloc's mmap threshold (128 KiB at start) is mapped fresh from the
  * kernel and unmapped when freed, and the heap gives back its free top past the trim threshold
@@ -39,6 +42,101 @@ export function noteHostAllocation(bytes: number): void {
   if (platform !== "linux") return;
   // Made and dropped at once; the collector frees it with the next batch.
   new Uint8Array(MMAP_THRESHOLD_MAX - HEADER_ROOM);
+}
+
+/** A CPU tensor's array, as `allocate` makes them. */
+type HostArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/**
+ * Recycling. Arrays become garbage only when V8 collects them, and V8 collects by how much
+ * array memory has been made since its last collection (a full mark-compact every 64 MB or
+ * so): a GPT training step that made 250 MB of arrays ran six or more full collections, whose
+ * background marking takes the core the worker threads compute on. The backward pass knows
+ * when a gradient it handed from one rule to the next is dead (autograd/gradient-memory.ts),
+ * so it gives such arrays back here, and `allocate` hands them out again, zeroed, for the next
+ * arrays of their dtype and length: the next rule's gradients, the next step's activations.
+ */
+
+/** Arrays kept for reuse at most, in bytes; past it, given-back arrays are left to the collector. */
+const RECYCLED_BYTES = 64 * 2 ** 20;
+/** Smaller arrays cost little to make and are not kept. */
+const RECYCLED_MIN_BYTES = 16 * 2 ** 10;
+
+const recycled = new Map<string, HostArray[]>();
+let recycledBytes = 0;
+/** Arrays made while a backward pass runs, which it may give back (null outside one). */
+let owned: WeakSet<object> | null = null;
+
+/**
+ * Internal switches for tests: recycling on or off; `poison` writes NaN into every array given
+ * back and gives back arrays of every size, so that a test that reads a gradient after its
+ * memory was given back sees NaN.
+ */
+export const recyclingTesting: { enabled: boolean; poison: boolean } = {
+  enabled: true,
+  poison: false,
+};
+
+const kindOf = (array: HostArray) =>
+  array instanceof Float32Array
+    ? "float32"
+    : array instanceof Float64Array
+      ? "float64"
+      : array instanceof Int32Array
+        ? "int32"
+        : "bool";
+
+/** A recycled array of `dtype` and `length`, zeroed, or undefined when none is kept. */
+export function takeRecycled(dtype: string, length: number): HostArray | undefined {
+  if (recycledBytes === 0) return undefined;
+  const array = recycled.get(`${dtype}:${length}`)?.pop();
+  if (!array) return undefined;
+  recycledBytes -= array.byteLength;
+  array.fill(0);
+  return array;
+}
+
+/** Called with each new CPU array: remembered as the running backward pass's own, if one runs. */
+export function noteNewArray(array: HostArray): void {
+  owned?.add(array);
+}
+
+/**
+ * Starts remembering the arrays made from now on as a backward pass's own; returns the
+ * enclosing pass's set, for `endOwnedArrays` (a pass may run inside another's rule).
+ */
+export function beginOwnedArrays(): { readonly owned: WeakSet<object>; restore(): void } {
+  const previous = owned;
+  const mine = new WeakSet<object>();
+  owned = mine;
+  return {
+    owned: mine,
+    restore: () => {
+      owned = previous;
+    },
+  };
+}
+
+/**
+ * Gives back `array` for reuse: the caller guarantees that nothing can read or write it any
+ * more. Kept only if it is a whole buffer of a size worth keeping and there is room.
+ */
+export function recycle(array: HostArray): void {
+  if (!recyclingTesting.enabled) return;
+  if (array.byteOffset !== 0 || array.byteLength !== array.buffer.byteLength) return;
+  if (array.byteLength < RECYCLED_MIN_BYTES && !recyclingTesting.poison) return;
+  if (recycledBytes + array.byteLength > RECYCLED_BYTES) return;
+  if (recyclingTesting.poison) array.fill(Number.NaN as never);
+  const key = `${kindOf(array)}:${array.length}`;
+  const list = recycled.get(key);
+  if (list) list.push(array);
+  else recycled.set(key, [array]);
+  recycledBytes += array.byteLength;
+}
+
+/** Bytes of arrays kept for reuse now (for tests). */
+export function recycledBytesNow(): number {
+  return recycledBytes;
 }
 
 /** Whether the preparation has run (for tests). */

@@ -2,7 +2,7 @@
 
 export { detectAnomaly, isAnomalyEnabled, setAnomalyEnabled } from "./autograd/anomaly.js";
 export {
-  applyOp,
+  applyUserOp as applyOp,
   defineOp,
   type Forwarded,
   type OpContext,

@@ -225,6 +225,23 @@ function checkedRule<A, S>(
   return grads;
 }
 
+/** The specs of users' ops, whose rules may keep the gradients they see (see GradientMemory). */
+const userSpecs = new WeakSet<object>();
+
+/**
+ * Runs an op and, when any input needs a gradient and recording is on, records it on the tape
+ * (exported as `applyOp`, for ops defined outside the library). The backward pass takes the
+ * op's rule for one that may keep the gradients it is given, and never reuses their memory.
+ */
+export function applyUserOp<A, S>(
+  spec: OpSpec<A, S>,
+  args: readonly TensorLike[],
+  attrs: A,
+): Tensor {
+  userSpecs.add(spec);
+  return applyOp(spec, args, attrs);
+}
+
 /**
  * Runs an op and, when any input needs a gradient and recording is on, records it on the tape.
  * This is the one place every op, built-in or user-defined, passes through.
@@ -280,6 +297,7 @@ export function applyOp<A, S>(
       isAnomalyEnabled() ? checkedRule(spec.name, backward, g, ctx, createdAt) : backward(g, ctx),
     spec.broadcast === true,
     createdAt,
+    userSpecs.has(spec),
   );
   output.attachNode(node);
   return output;
@@ -304,6 +322,6 @@ export function defineOp<S = undefined>(
   /** The spec the op was made from. */
   readonly spec: OpSpec<undefined, S>;
 } {
-  const op = (...inputs: TensorLike[]) => applyOp(spec, inputs, undefined);
+  const op = (...inputs: TensorLike[]) => applyUserOp(spec, inputs, undefined);
   return Object.assign(op, { spec });
 }

@@ -14,6 +14,7 @@ import { broadcastsTo, formatShape, shapesEqual } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkFinite, isAnomalyEnabled } from "./anomaly.js";
 import { setGradEnabled } from "./grad-mode.js";
+import { GradientMemory } from "./gradient-memory.js";
 import type { Node } from "./node.js";
 import { RegionGradient } from "./region-gradient.js";
 import { postOrder } from "./traverse.js";
@@ -96,6 +97,15 @@ function accumulate(
   return existing ? add(resolve(existing), grad) : grad;
 }
 
+const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
+
+/** The tensors a gradient slot holds: a gradient, or a pending one's parts. */
+function slotTensors(slot: Tensor | PendingGradient | undefined): (Tensor | RegionGradient)[] {
+  if (!slot) return [];
+  if (slot instanceof Tensor) return [slot];
+  return slot.before ? [slot.before, ...slot.regions] : [...slot.regions];
+}
+
 /** The gradient `accumulate` gathered, as one tensor. */
 function resolve(pending: Tensor | PendingGradient): Tensor {
   if (pending instanceof Tensor) return pending;
@@ -137,14 +147,20 @@ function run(
   const assignedToLeaves = new Set<Tensor>();
   const anomaly = isAnomalyEnabled();
   const previous = setGradEnabled(options.createGraph === true);
+  // Gradients dead once propagated give their arrays back, unless this pass is recorded.
+  const memory = options.createGraph ? null : new GradientMemory();
   try {
     for (let i = order.length - 1; i >= 0; i--) {
       const tensor = order[i]!;
       const pending = grads[i];
       if (!pending) continue;
       grads[i] = undefined;
+      memory?.release(slotTensors(pending));
       const g = resolve(pending);
-      if (targets?.has(tensor)) captured.set(tensor, g);
+      if (targets?.has(tensor)) {
+        captured.set(tensor, g);
+        memory?.keep([g]);
+      }
       const node = tensor.node;
       if (!node) {
         if (!targets) {
@@ -153,6 +169,7 @@ function run(
           const own = assignedToLeaves.has(g) ? (options.createGraph ? identity(g) : g.clone()) : g;
           assignedToLeaves.add(own);
           tensor.grad = tensor.grad ? add(tensor.grad, own) : own;
+          memory?.keep([own, tensor.grad]);
         }
         continue;
       }
@@ -172,11 +189,17 @@ function run(
           `returned ${inputGrads.length} gradients for ${node.inputs.length} inputs`,
         );
       }
+      // A user's rule may have kept its upstream gradient, or may keep what it returned.
+      if (node.userRule) memory?.keep([g, ...inputGrads]);
+      // What this node's propagation leaves dead: g, and gradients replaced by a sum or a fit.
+      const dead = pending instanceof Tensor ? [g] : [g, ...slotTensors(pending).filter(isTensor)];
       for (let k = 0; k < node.inputs.length; k++) {
         const input = node.inputs[k]!;
         const raw = inputGrads[k];
         if (!raw || !input.requiresGrad || (needed && !needed.has(input))) continue;
         const grad = fitGradient(node, k, input, raw);
+        if (grad !== raw && raw instanceof Tensor) dead.push(raw);
+        if (grad instanceof RegionGradient) memory?.keep([grad]);
         if (anomaly) {
           checkFinite(
             node.op,
@@ -189,10 +212,23 @@ function run(
         const at = position.get(input);
         // Every input that requires grad was walked; one whose flag a rule flipped was not.
         if (at === undefined) continue;
+        const before = slotTensors(grads[at]);
         grads[at] = accumulate(grads[at], grad);
+        if (memory) {
+          memory.release(before);
+          memory.hold(slotTensors(grads[at]));
+          // A sum replaced what was there and what arrived.
+          if (grads[at] instanceof Tensor && grads[at] !== grad) {
+            dead.push(...before.filter(isTensor));
+            if (grad instanceof Tensor) dead.push(grad);
+          }
+        }
       }
+      // What the rule returned into a slot is held there, which the counts see.
+      memory?.drop(dead, node.inputs);
     }
   } finally {
+    memory?.end();
     setGradEnabled(previous);
   }
   if (!(options.retainGraph ?? options.createGraph)) {

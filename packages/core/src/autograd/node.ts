@@ -25,6 +25,11 @@ export class Node {
     readonly broadcast: boolean,
     /** The user's stack when the op was recorded (anomaly mode only). */
     readonly createdAt: string | undefined,
+    /**
+     * The op's rule is a user's (`defineOp`, `applyOp` from outside the library), which may
+     * keep the gradients it sees: the engine then never reuses their memory.
+     */
+    readonly userRule = false,
   ) {
     this.vjp = vjp;
   }
