@@ -6,22 +6,29 @@
 import type { Generator } from "@tensortape/core";
 import { expect } from "vitest";
 import { getRuntime } from "../../src/backend/wasm/runtime.js";
-import { getPool } from "../../src/backend/wasm/thread-pool.js";
+import { getPool, threadTesting } from "../../src/backend/wasm/thread-pool.js";
 
 /**
  * Waits for the pool's workers to start, then repeats `call` until a worker has run one of
- * its slices, and asserts that one did. The caller may take every slice of a call while a
- * sleeping worker wakes, and on a busy two-core machine (the test runner's other files
- * running beside) may do so for dozens of calls in a row: so at least 50 calls, and more for
- * up to 3 s.
+ * its slices, and asserts that one did. Left alone, the caller may take every slice of a call
+ * while a sleeping worker wakes, and on a busy two-core machine (the test runner's other
+ * files running beside) did so for 3 s of calls in a row; so the calls wait for a worker to
+ * claim a slice first (`threadTesting.workersFirst`), and are repeated, at least 50 times and
+ * for up to 3 s, should a worker still claim none.
  */
 export function untilWorkersRun(call: () => void, label = "slices run by workers"): void {
   const pool = getPool(getRuntime()!)!;
   expect(pool.waitReady(20_000)).toBe(true);
   const before = pool.workerSlices;
-  const deadline = performance.now() + 3000;
-  for (let n = 0; pool.workerSlices === before && (n < 50 || performance.now() < deadline); n++) {
-    call();
+  // The caller waits for a worker to claim a slice before it claims any (see threadTesting).
+  threadTesting.workersFirst = true;
+  try {
+    const deadline = performance.now() + 3000;
+    for (let n = 0; pool.workerSlices === before && (n < 50 || performance.now() < deadline); n++) {
+      call();
+    }
+  } finally {
+    threadTesting.workersFirst = undefined;
   }
   expect(pool.workerSlices, label).toBeGreaterThan(before);
 }

@@ -304,6 +304,12 @@ export const threadTesting: {
   cores?: number;
   busy?: boolean;
   loadAverage?: number;
+  /**
+   * The caller claims no slice of a job until a worker has claimed one (for up to 5 s), so
+   * that a test sees workers run slices however loaded the machine: otherwise the caller may
+   * finish every slice of a short call before a descheduled worker wakes, call after call.
+   */
+  workersFirst?: boolean;
   warned: boolean;
 } = { warned: false };
 
@@ -547,6 +553,13 @@ export class ThreadPool {
     Atomics.store(control, CLAIM, job << 8);
     Atomics.store(control, JOB, job);
     Atomics.notify(control, JOB, count - 1);
+    if (threadTesting.workersFirst) {
+      const blocking = canBlock();
+      const deadline = now() + 5000;
+      while (Atomics.load(control, CLAIM) === job << 8 && now() < deadline) {
+        if (blocking) Atomics.wait(control, CLAIM, job << 8, 1);
+      }
+    }
 
     let error: unknown;
     let failed = false;
