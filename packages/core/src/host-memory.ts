@@ -2,14 +2,15 @@
  * Host memory for tensors: the C library's allocator prepared for arrays of megabytes, and
  * the arrays the backward pass is done with kept for the next tensors of their size.
  *
- * The C library's allocator, prepared once for arrays of megabytes. Under glibc (Linux), an
+ * The allocator. Under glibc (Linux), an
  * allocation at or above malloc's mmap threshold (128 KiB at start) is mapped fresh from the
  * kernel and unmapped when freed, and the heap gives back its free top past the trim threshold
  * (twice the mmap threshold): either way, the next array of that size is new pages, each
  * filled on its first touch by a page fault. A training step that makes tens of megabytes of
  * tensors, which V8 frees in batches at each collection, paid that on every step: a 9.4 MB
- * activation of the MNIST network's second convolution cost about 14 ms of faults per touch
- * (about 6 µs per 4 KiB page here), and its step spent 30–40 ms of 180 in the kernel.
+ * activation of the MNIST network's second convolution cost about 14 ms of page faults each
+ * time one was made (about 6 µs per 4 KiB page here), and its step spent 30–40 ms of 180 in
+ * the kernel.
  *
  * glibc raises both thresholds by itself when a mapped block is freed, to that block's size
  * (at most 32 MiB; mallopt(3), "dynamic mmap threshold"). So, once, as the first array of a
@@ -102,8 +103,8 @@ export function noteNewArray(array: HostArray): void {
 }
 
 /**
- * Starts remembering the arrays made from now on as a backward pass's own; returns the
- * enclosing pass's set, for `endOwnedArrays` (a pass may run inside another's rule).
+ * Starts remembering the arrays made from now on as a backward pass's own: returns that set,
+ * and `restore`, which goes back to the enclosing pass's (a pass may run inside another's rule).
  */
 export function beginOwnedArrays(): { readonly owned: WeakSet<object>; restore(): void } {
   const previous = owned;
