@@ -196,9 +196,7 @@ export function matmulFloat(
   let bAt = args.bOffsets;
   let right = bPtr;
   const window = bWindow ?? outWindow;
-  if (geometryPtr > 0 && window) {
-    i32.set([window.planes, ...geometryArgs(window)], geometryPtr >> 2);
-  }
+  if (perProduct && window) i32.set([window.planes, ...geometryArgs(window)], geometryPtr >> 2);
   if (bWindow && unfold) {
     heap.set(b.subarray(0, bPlanes * unfold.inSize), bPtr / bytes);
     if (!perProduct) {
@@ -258,16 +256,10 @@ export function matmulFloat(
     // slices while the workers compute theirs.
     const size = outWindow.planes * fold.inSize;
     const planes = planesPtr / bytes;
-    const copyOut = (t: number) => {
+    runKernel(runtime, pool, kernel, slices, (t) => {
       const [p0, p1] = regions[t]!;
       out.set(view.subarray(planes + p0 * size, planes + p1 * size), p0 * size);
-    };
-    const copied = new Array<boolean>(parts).fill(false);
-    runKernel(runtime, pool, kernel, slices, (t) => {
-      copyOut(t);
-      copied[t] = true;
     });
-    for (let t = 0; t < parts; t++) if (!copied[t]) copyOut(t);
     endSplitTiming();
     return true;
   }
@@ -350,15 +342,11 @@ export function matmulFloat(
   // The calling thread finishes each slice it ran while the workers still compute theirs,
   // which are finished after the last: the copies out overlap the other threads' slices. A
   // split by columns finishes whole, after every slice.
-  const finished = new Array<boolean>(parts).fill(false);
-  const finishSlice = (t: number) => {
-    const [p0, p1, i0, i1] = regions[t]!;
-    finish(p0, p1, i0, i1);
-    finished[t] = true;
-  };
   if (byProduct || splitRows) {
-    runKernel(runtime, pool, kernel, slices, finishSlice);
-    for (let t = 0; t < parts; t++) if (!finished[t]) finishSlice(t);
+    runKernel(runtime, pool, kernel, slices, (t) => {
+      const [p0, p1, i0, i1] = regions[t]!;
+      finish(p0, p1, i0, i1);
+    });
   } else {
     runKernel(runtime, pool, kernel, slices);
     finish(0, batch, 0, m);
@@ -371,22 +359,29 @@ export function matmulFloat(
 
 /**
  * Runs the product's slices of `kernel`: split over the pool when there are several, else on
- * the calling thread; `ran(t)` is called on the calling thread after each slice t it ran itself.
+ * the calling thread. `finish(t)` is called on the calling thread once per slice: right after
+ * each slice it ran itself (while the workers still compute theirs), and after the last slice
+ * for those the workers ran.
  */
 function runKernel(
   runtime: KernelRuntime,
   pool: ThreadPool | null,
   kernel: ParallelKernel,
   slices: readonly number[][],
-  ran?: (t: number) => void,
+  finish?: (t: number) => void,
 ): void {
   if (pool && slices.length > 1) {
-    pool.run(kernel, slices, ran);
+    const finished = new Array<boolean>(slices.length).fill(false);
+    pool.run(kernel, slices, (t) => {
+      finish?.(t);
+      finished[t] = true;
+    });
+    if (finish) for (let t = 0; t < slices.length; t++) if (!finished[t]) finish(t);
     return;
   }
   const run = runtime.exports[kernel] as (...args: number[]) => void;
   for (let t = 0; t < slices.length; t++) {
     run(...slices[t]!);
-    ran?.(t);
+    finish?.(t);
   }
 }

@@ -477,6 +477,50 @@ function field(geometry: usize, index: i32): i32 {
   return load<i32>(geometry + ((<usize>index) << 2));
 }
 
+/** im2colF32 of all `geometry`'s planes at `x` into `cols`. */
+function unfoldPlanes(x: usize, cols: usize, geometry: usize): void {
+  im2colF32(
+    x,
+    cols,
+    0,
+    field(geometry, 0),
+    field(geometry, 1),
+    field(geometry, 2),
+    field(geometry, 3),
+    field(geometry, 4),
+    field(geometry, 5),
+    field(geometry, 6),
+    field(geometry, 7),
+    field(geometry, 8),
+    field(geometry, 9),
+    field(geometry, 10),
+    field(geometry, 11),
+    field(geometry, 12),
+  );
+}
+
+/** col2imF32 of `cols` into all `geometry`'s planes at `x`. */
+function foldPlanes(cols: usize, x: usize, geometry: usize): void {
+  col2imF32(
+    cols,
+    x,
+    0,
+    field(geometry, 0),
+    field(geometry, 1),
+    field(geometry, 2),
+    field(geometry, 3),
+    field(geometry, 4),
+    field(geometry, 5),
+    field(geometry, 6),
+    field(geometry, 7),
+    field(geometry, 8),
+    field(geometry, 9),
+    field(geometry, 10),
+    field(geometry, 11),
+    field(geometry, 12),
+  );
+}
+
 /**
  * matmulBatchF32 where each product's B is the columns unfolded from its image planes (a
  * convolution's; `geometry` as `field` reads it, offsets[2p + 1] the byte offset of product
@@ -507,32 +551,10 @@ export function matmulUnfoldBatchF32(
 ): void {
   const rows = <usize>((m + MR - 1) & ~(MR - 1));
   const cBytes = rows * <usize>((n + NR - 1) & ~(NR - 1)) * 4;
-  const planes = field(geometry, 0);
-  const h = field(geometry, 1);
-  const w = field(geometry, 2);
-  const oh = field(geometry, 3);
-  const ow = field(geometry, 4);
   for (let p = p0; p < p1; p++) {
     const ao = <usize>load<u32>(offsets + ((<usize>p) << 3));
     const bo = <usize>load<u32>(offsets + ((<usize>p) << 3), 4);
-    im2colF32(
-      b + bo,
-      cols,
-      0,
-      planes,
-      h,
-      w,
-      oh,
-      ow,
-      field(geometry, 5),
-      field(geometry, 6),
-      field(geometry, 7),
-      field(geometry, 8),
-      field(geometry, 9),
-      field(geometry, 10),
-      field(geometry, 11),
-      field(geometry, 12),
-    );
+    unfoldPlanes(b + bo, cols, geometry);
     const cp = c + <usize>p * cBytes;
     matmul<f32>(a + ao, cols, cp, m, k, n, transA, transB, i0, i1, j0, j1, packedA, packedB);
   }
@@ -581,23 +603,6 @@ export function matmulFoldBatchF32(
     }
     const xp = x + <usize>p * planeBytes;
     memory.fill(xp, 0, planeBytes);
-    col2imF32(
-      cp,
-      xp,
-      0,
-      planes,
-      h,
-      w,
-      field(geometry, 3),
-      field(geometry, 4),
-      field(geometry, 5),
-      field(geometry, 6),
-      field(geometry, 7),
-      field(geometry, 8),
-      field(geometry, 9),
-      field(geometry, 10),
-      field(geometry, 11),
-      field(geometry, 12),
-    );
+    foldPlanes(cp, xp, geometry);
   }
 }
