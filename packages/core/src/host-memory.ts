@@ -97,9 +97,14 @@ export function takeRecycled(dtype: string, length: number): HostArray | undefin
   return array;
 }
 
+/** Whether arrays of `bytes` are ever kept for reuse (every size while poisoning, for tests). */
+export function recyclable(bytes: number): boolean {
+  return bytes >= RECYCLED_MIN_BYTES || recyclingTesting.poison;
+}
+
 /** Called with each new CPU array: remembered as the running backward pass's own, if one runs. */
 export function noteNewArray(array: HostArray): void {
-  owned?.add(array);
+  if (owned && recyclable(array.byteLength)) owned.add(array);
 }
 
 /**
@@ -125,7 +130,7 @@ export function beginOwnedArrays(): { readonly owned: WeakSet<object>; restore()
 export function recycle(array: HostArray): void {
   if (!recyclingTesting.enabled) return;
   if (array.byteOffset !== 0 || array.byteLength !== array.buffer.byteLength) return;
-  if (array.byteLength < RECYCLED_MIN_BYTES && !recyclingTesting.poison) return;
+  if (!recyclable(array.byteLength)) return;
   if (recycledBytes + array.byteLength > RECYCLED_BYTES) return;
   if (recyclingTesting.poison) array.fill(Number.NaN as never);
   const key = `${kindOf(array)}:${array.length}`;

@@ -97,14 +97,12 @@ function accumulate(
   return existing ? add(resolve(existing), grad) : grad;
 }
 
-const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
-
-/** The tensors a gradient slot holds: a gradient, or a pending one's parts. */
-function slotTensors(slot: Tensor | PendingGradient | undefined): (Tensor | RegionGradient)[] {
-  if (!slot) return [];
-  if (slot instanceof Tensor) return [slot];
-  return slot.before ? [slot.before, ...slot.regions] : [...slot.regions];
-}
+/**
+ * The whole gradient a slot holds: the gradient, or a pending one's sum before its regions
+ * (whose values are never given back, so the bookkeeping leaves them out).
+ */
+const slotTensor = (slot: Tensor | PendingGradient | undefined): Tensor | undefined =>
+  slot instanceof Tensor ? slot : slot?.before;
 
 /** The gradient `accumulate` gathered, as one tensor. */
 function resolve(pending: Tensor | PendingGradient): Tensor {
@@ -155,7 +153,7 @@ function run(
       const pending = grads[i];
       if (!pending) continue;
       grads[i] = undefined;
-      memory?.release(slotTensors(pending));
+      memory?.release(slotTensor(pending));
       const g = resolve(pending);
       if (targets?.has(tensor)) {
         captured.set(tensor, g);
@@ -191,14 +189,15 @@ function run(
       }
       // A user's rule may have kept its upstream gradient, or may keep what it returned.
       if (node.userRule) memory?.keep([g, ...inputGrads]);
-      // What this node's propagation leaves dead: g, and gradients replaced by a sum or a fit.
-      const dead = pending instanceof Tensor ? [g] : [g, ...slotTensors(pending).filter(isTensor)];
+      // What this node's propagation leaves dead besides g (and a pending gradient's sum
+      // before its regions): gradients replaced by a sum or a fit.
+      const dead: Tensor[] = [];
       for (let k = 0; k < node.inputs.length; k++) {
         const input = node.inputs[k]!;
         const raw = inputGrads[k];
         if (!raw || !input.requiresGrad || (needed && !needed.has(input))) continue;
         const grad = fitGradient(node, k, input, raw);
-        if (grad !== raw && raw instanceof Tensor) dead.push(raw);
+        if (memory && grad !== raw && raw instanceof Tensor) dead.push(raw);
         if (grad instanceof RegionGradient) memory?.keep([grad]);
         if (anomaly) {
           checkFinite(
@@ -212,20 +211,27 @@ function run(
         const at = position.get(input);
         // Every input that requires grad was walked; one whose flag a rule flipped was not.
         if (at === undefined) continue;
-        const before = slotTensors(grads[at]);
+        const before = slotTensor(grads[at]);
         grads[at] = accumulate(grads[at], grad);
         if (memory) {
-          memory.release(before);
-          memory.hold(slotTensors(grads[at]));
+          const now = slotTensor(grads[at]);
+          if (now !== before) {
+            memory.release(before);
+            memory.hold(now);
+          }
           // A sum replaced what was there and what arrived.
           if (grads[at] instanceof Tensor && grads[at] !== grad) {
-            dead.push(...before.filter(isTensor));
+            if (before) dead.push(before);
             if (grad instanceof Tensor) dead.push(grad);
           }
         }
       }
       // What the rule returned into a slot is held there, which the counts see.
-      memory?.drop(dead, node.inputs);
+      if (memory) {
+        memory.drop(g, node.inputs);
+        if (!(pending instanceof Tensor)) memory.drop(pending.before, node.inputs);
+        for (const t of dead) memory.drop(t, node.inputs);
+      }
     }
   } finally {
     memory?.end();

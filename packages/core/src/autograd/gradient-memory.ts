@@ -8,7 +8,8 @@
  * - it was made during this pass (so no tensor from before it, an activation or a parameter,
  *   can share it), as a whole buffer;
  * - no gradient still waiting to be propagated holds it, counted per buffer so that views
- *   (a reshape of a gradient, one gradient sent to two inputs) count as holders;
+ *   (a reshape of a gradient, one gradient sent to two inputs) count as holders (a region
+ *   gradient's values are never given back, so only whole gradients are counted);
  * - it never left the engine: not a leaf's `.grad`, not a gradient returned to the caller of
  *   `gradients()`, not the values of a region gradient, and never seen by a user's rule
  *   (a built-in rule reads its upstream gradient and returns new tensors, or views of it,
@@ -20,28 +21,25 @@
  */
 import { DeviceArray } from "../device.js";
 import type { TypedArray } from "../dtype.js";
-import { beginOwnedArrays, recycle } from "../host-memory.js";
-import { Tensor } from "../tensor.js";
+import { beginOwnedArrays, recyclable, recycle } from "../host-memory.js";
+import type { Tensor } from "../tensor.js";
 import { RegionGradient } from "./region-gradient.js";
 
 /** Something a gradient slot or a rule's result may hold. */
 type Held = Tensor | RegionGradient | null | undefined;
 
-/** The host array behind a tensor, or undefined for device memory. */
-function hostArray(t: Tensor): TypedArray | undefined {
+/**
+ * The buffer of a host array worth recycling behind `item` (a region gradient's values), or
+ * undefined: device memory, and arrays too small to keep, need no bookkeeping, which keeps
+ * the pass over a graph of small tensors as cheap as before.
+ */
+function bufferOf(item: Held): ArrayBufferLike | undefined {
+  const t = item instanceof RegionGradient ? item.values : item;
+  if (!t) return undefined;
   const storage = t.storage;
-  return storage instanceof DeviceArray ? undefined : storage;
-}
-
-/** The buffers of the tensors in `items` (a region gradient's values included). */
-function* buffersOf(items: readonly Held[]): Generator<ArrayBufferLike> {
-  for (const item of items) {
-    const t = item instanceof RegionGradient ? item.values : item;
-    if (t instanceof Tensor) {
-      const array = hostArray(t);
-      if (array) yield array.buffer;
-    }
-  }
+  if (storage instanceof DeviceArray) return undefined;
+  const buffer = storage.buffer;
+  return recyclable(buffer.byteLength) ? buffer : undefined;
 }
 
 /** One backward pass's bookkeeping of gradient arrays; `end()` when the pass is over. */
@@ -59,41 +57,42 @@ export class GradientMemory {
     this.#restore = restore;
   }
 
-  /** A gradient slot now holds `items`. */
-  hold(items: readonly Held[]): void {
-    for (const buffer of buffersOf(items))
-      this.#held.set(buffer, (this.#held.get(buffer) ?? 0) + 1);
+  /** A gradient slot now holds `t`. */
+  hold(t: Tensor | undefined): void {
+    const buffer = bufferOf(t);
+    if (buffer) this.#held.set(buffer, (this.#held.get(buffer) ?? 0) + 1);
   }
 
-  /** A gradient slot no longer holds `items`. */
-  release(items: readonly Held[]): void {
-    for (const buffer of buffersOf(items)) {
-      const count = (this.#held.get(buffer) ?? 0) - 1;
-      if (count > 0) this.#held.set(buffer, count);
-      else this.#held.delete(buffer);
-    }
+  /** A gradient slot no longer holds `t`. */
+  release(t: Tensor | undefined): void {
+    const buffer = bufferOf(t);
+    if (!buffer) return;
+    const count = (this.#held.get(buffer) ?? 0) - 1;
+    if (count > 0) this.#held.set(buffer, count);
+    else this.#held.delete(buffer);
   }
 
   /** `items` left the engine (a leaf's grad, a returned gradient, a user's rule saw them). */
   keep(items: readonly Held[]): void {
-    for (const buffer of buffersOf(items)) this.#kept.add(buffer);
+    for (const item of items) {
+      const buffer = bufferOf(item);
+      if (buffer) this.#kept.add(buffer);
+    }
   }
 
   /**
-   * The engine is done with each of `dead`; `live` are what it still uses (the rule's results,
-   * its inputs). Gives back the arrays no one else can reach.
+   * The engine is done with `t`; `live` are what it still uses (the rule's inputs). Gives
+   * back its array if no one else can reach it.
    */
-  drop(dead: readonly Tensor[], live: readonly Held[]): void {
-    const alive = new Set(buffersOf(live));
-    for (const t of dead) {
-      const array = hostArray(t);
-      if (!array || !this.#owned.has(array)) continue;
-      const buffer = array.buffer;
-      if (this.#held.has(buffer) || this.#kept.has(buffer) || alive.has(buffer)) continue;
-      // Given back once: a later allocation that reuses it owns it anew.
-      this.#owned.delete(array);
-      recycle(array);
-    }
+  drop(t: Tensor | undefined, live: readonly Tensor[]): void {
+    const buffer = bufferOf(t);
+    const array = t?.storage as TypedArray;
+    if (!buffer || !this.#owned.has(array)) return;
+    if (this.#held.has(buffer) || this.#kept.has(buffer)) return;
+    if (live.some((input) => bufferOf(input) === buffer)) return;
+    // Given back once: a later allocation that reuses it owns it anew.
+    this.#owned.delete(array);
+    recycle(array);
   }
 
   /** Stops remembering new arrays as this pass's own. */
