@@ -3,8 +3,8 @@
  * derivatives of the convolution, pooling, im2col and interpolation ops against finite
  * differences (gradcheck and gradgradcheck need float64, which WebGPU lacks; the GPU's first
  * derivatives of these ops are held to the CPU's in webgpu/op-gradients.test.ts); and the
- * batch split into chunks, which is the CPU kernels' (at 36000 positions per sample, a size
- * SwiftShader takes a minute over).
+ * batch split into chunks, which is the CPU kernels' (at 36000 operand elements per sample, a
+ * size SwiftShader takes a minute over).
  */
 import {
   adaptiveAvgPool1d,
@@ -18,6 +18,7 @@ import {
   convTranspose2d,
   fold,
   Generator,
+  getBackend,
   gradients,
   interpolate,
   matmul,
@@ -35,7 +36,8 @@ import {
   maxAbsDiff,
   randomTensor,
 } from "@tensortape/core/testing";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
+import { convTesting } from "../src/ops/nn/conv-products.js";
 
 let seed = 100;
 const r = (shape: number[]) => randomTensor(shape, { seed: seed++, dtype: "float64" });
@@ -106,12 +108,21 @@ describe("first and second derivatives against finite differences", () => {
 
 describe("batches split into chunks of samples", () => {
   test("conv2d and its gradients equal unfold, matmul and fold over the whole batch", () => {
-    // 64 taps of 12000 positions per sample: the batch of 3 runs in 2 chunks.
+    // 12063 + 2·12000 operand elements per sample (and 128 for the weight's product): calls of
+    // two samples, so the batch of 3 runs in 2 chunks.
+    convTesting.callElements = 80_000;
+    const products = vi.spyOn(getBackend(), "matmul");
     const x = randomTensor([3, 1, 1, 12063], { seed: 5, dtype: "float64" }).requireGrad();
     const w = randomTensor([2, 1, 1, 64], { seed: 6, dtype: "float64" }).requireGrad();
     const g = randomTensor([3, 2, 1, 12000], { seed: 7, dtype: "float64" });
     const y = conv2d(x, w);
     y.backward(g);
+    // Two calls for each of the product, its input gradient and its weight gradient (the
+    // backend's own lowering calls matmul again, without windows).
+    const windowed = products.mock.calls.filter(([, , , args]) => args.bWindow || args.outWindow);
+    expect(windowed).toHaveLength(6);
+    vi.restoreAllMocks();
+    convTesting.callElements = undefined;
     const [dx, dw] = [x.grad!, w.grad!];
     x.zeroGrad();
     w.zeroGrad();

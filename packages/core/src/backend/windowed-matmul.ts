@@ -49,12 +49,12 @@ export function checkWindows(args: MatmulArgs, bLength: number, outLength: numbe
   }
 }
 
-/** Scratch space for a backend's own storage: zeroed arrays and leading parts of arrays. */
+/** Scratch space for a backend's own storage: zeroed arrays and parts of arrays. */
 export interface Scratch<S> {
   /** A zeroed array of `length` elements of `like`'s dtype. */
   allocate(like: S, length: number): S;
-  /** The first `length` elements of `array`, in place. */
-  prefix(array: S, length: number): S;
+  /** Elements [start, start + length) of `array`, in place. */
+  slice(array: S, start: number, length: number): S;
   /** Gives back what `allocate` handed out, once the work using it is recorded. */
   release(array: S): void;
 }
@@ -89,15 +89,22 @@ export function checkMatmulScale(args: MatmulArgs): void {
 /** Scratch on the CPU: fresh typed arrays, left to the garbage collector. */
 export const cpuScratch: Scratch<TypedArray> = {
   allocate: (like, length) => new (like.constructor as new (n: number) => TypedArray)(length),
-  prefix: (array, length) => array.subarray(0, length),
+  slice: (array, start, length) => array.subarray(start, start + length),
   release: () => {},
 };
 
 /**
+ * Column elements the lowering below holds at once (8 MB of float32): it unfolds and folds a
+ * run of products at a time, so a call's size bounds none of its scratch memory.
+ */
+const COLUMN_ELEMENTS = 1 << 21;
+
+/**
  * out = the product `args` describes, windows included, through `backend`'s im2col, plain
- * matmul and col2im: b's planes are unfolded into one column buffer (each product's offset
- * moved from its planes to their columns), and with `outWindow` the products go to a buffer
- * that col2im folds into out. Every backend's lowering where it has no faster way.
+ * matmul and col2im, a run of products at a time: the run's planes are unfolded into one
+ * column buffer (each product's offset moved from its planes to their columns), and with
+ * `outWindow` the products go to a buffer that col2im folds into out. Every backend's
+ * lowering where it has no faster way.
  */
 export function windowedMatmul<S extends { readonly length: number }>(
   backend: Pick<Backend<S>, "im2col" | "col2im" | "matmul">,
@@ -112,27 +119,41 @@ export function windowedMatmul<S extends { readonly length: number }>(
   checkMatmulScale(args);
   if (bias) checkMatmulBias(args, bias.length);
   const { bWindow, outWindow, ...plain } = args;
-  const buffers: S[] = [];
-  let right = b;
-  let bOffsets = args.bOffsets;
-  if (bWindow) {
-    const { taps, positions, inSize } = windowSizes(bWindow);
-    const planes = Math.floor(b.length / inSize);
-    right = scratch.allocate(b, planes * taps * positions);
-    buffers.push(right);
-    backend.im2col(scratch.prefix(b, planes * inSize), right, { ...bWindow, planes });
-    bOffsets = args.bOffsets.map((offset) => (offset / inSize) * taps * positions);
+  const { m, n } = args;
+  const unfold = bWindow && windowSizes(bWindow);
+  const fold = outWindow && windowSizes(outWindow);
+  const unfolded = unfold ? bWindow!.planes * unfold.taps * unfold.positions : 0;
+  const run = Math.max(1, Math.floor(COLUMN_ELEMENTS / (unfolded + (fold ? m * n : 0))));
+  const products = args.aOffsets.length;
+  for (let p0 = 0; p0 < products; p0 += run) {
+    const p1 = Math.min(products, p0 + run);
+    const buffers: S[] = [];
+    let right = b;
+    let bOffsets = args.bOffsets.slice(p0, p1);
+    if (bWindow && unfold) {
+      // The planes the run's products read: from the first to the end of the last.
+      const first = bOffsets.reduce((x, y) => Math.min(x, y)) / unfold.inSize;
+      const last = bOffsets.reduce((x, y) => Math.max(x, y)) / unfold.inSize;
+      const planes = last + bWindow.planes - first;
+      right = scratch.allocate(b, planes * unfold.taps * unfold.positions);
+      buffers.push(right);
+      const source = scratch.slice(b, first * unfold.inSize, planes * unfold.inSize);
+      backend.im2col(source, right, { ...bWindow, planes });
+      bOffsets = bOffsets.map(
+        (offset) => (offset / unfold.inSize - first) * unfold.taps * unfold.positions,
+      );
+    }
+    const runArgs = { ...plain, aOffsets: args.aOffsets.slice(p0, p1), bOffsets };
+    if (outWindow && fold) {
+      const columns = scratch.allocate(out, (p1 - p0) * m * n);
+      buffers.push(columns);
+      backend.matmul(a, right, columns, runArgs);
+      const planes = (p1 - p0) * outWindow.planes;
+      const target = scratch.slice(out, p0 * outWindow.planes * fold.inSize, planes * fold.inSize);
+      backend.col2im(columns, target, { ...outWindow, planes });
+    } else {
+      backend.matmul(a, right, scratch.slice(out, p0 * m * n, (p1 - p0) * m * n), runArgs, bias);
+    }
+    for (const buffer of buffers) scratch.release(buffer);
   }
-  if (outWindow) {
-    const products = args.aOffsets.length;
-    const columns = scratch.allocate(out, products * args.m * args.n);
-    buffers.push(columns);
-    backend.matmul(a, right, columns, { ...plain, bOffsets });
-    const planes = products * outWindow.planes;
-    const { inSize } = windowSizes(outWindow);
-    backend.col2im(columns, scratch.prefix(out, planes * inSize), { ...outWindow, planes });
-  } else {
-    backend.matmul(a, right, out, { ...plain, bOffsets }, bias);
-  }
-  for (const buffer of buffers) scratch.release(buffer);
 }

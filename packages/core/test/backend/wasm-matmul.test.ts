@@ -7,6 +7,7 @@ import {
   wasmBackend,
 } from "@tensortape/core";
 import { afterEach, describe, expect, test } from "vitest";
+import { productBounds } from "../../src/backend/wasm/matmul.js";
 import { createRuntime, getRuntime } from "../../src/backend/wasm/runtime.js";
 import { absolute, expectWithin, randomF32 } from "./kernel-check.js";
 
@@ -176,6 +177,31 @@ describe("threads", () => {
         expect(firstDifference(three, one)).toBe(-1);
       }
     }
+  });
+
+  test("a split by whole products covers them in parts that shrink towards the end, none empty", () => {
+    for (const [count, parts, threads] of [
+      [64, 12, 2],
+      [64, 4, 2],
+      [12, 12, 2],
+      [5, 3, 2],
+      [64, 24, 2],
+      [4096, 12, 2],
+      [100, 7, 3],
+      [3, 3, 8],
+    ] as const) {
+      const bounds = productBounds(count, parts, threads);
+      const sizes = bounds.slice(1).map((end, t) => end - bounds[t]!);
+      const label = `${count} products in ${parts} parts`;
+      expect(bounds[0], label).toBe(0);
+      expect(bounds[parts], label).toBe(count);
+      expect(Math.min(...sizes), label).toBeGreaterThanOrEqual(1);
+      for (let t = 1; t < parts; t++) expect(sizes[t]!, label).toBeLessThanOrEqual(sizes[t - 1]!);
+    }
+    // Many products in few parts: the last are one product each rather than 64 / 12.
+    expect(productBounds(64, 12, 2).slice(-3)).toEqual([62, 63, 64]);
+    // As many parts as products: one each.
+    expect(productBounds(12, 12, 2)).toEqual(Array.from({ length: 13 }, (_, i) => i));
   });
 
   test("setNumThreads rejects a count that is not a positive integer", () => {

@@ -271,6 +271,54 @@ describe("window arguments of the WebAssembly matmul", () => {
     }
   });
 
+  test("the explicit lowering holds a run of products' columns at a time and gives what one product per call gives", () => {
+    // 4·9·33,124 columns per product: over a million elements, so each run is one product.
+    const c: ConvCase = {
+      label: "large planes",
+      window: {
+        planes: 4,
+        inShape: [184, 184],
+        outShape: [182, 182],
+        kernel: [3, 3],
+        stride: [1, 1],
+        dilation: [1, 1],
+        padding: [0, 0],
+      },
+      samples: 3,
+      groups: 1,
+      outChannels: 2,
+    };
+    const o = operands(c, 17);
+    const { forward, inputGradient } = argsOf(c, o);
+    const { positions, inSize } = o.sizes;
+    for (const [args, a, b, perProduct] of [
+      [forward, o.weight, o.planes, c.outChannels * positions],
+      [inputGradient, o.weight, o.gradient, c.window.planes * inSize],
+    ] as const) {
+      const label = args.outWindow ? "col2im" : "forward";
+      const windowKernel = vi.spyOn(referenceBackend, args.outWindow ? "col2im" : "im2col");
+      const runs = new Float32Array(o.products * perProduct);
+      windowedMatmul(referenceBackend, cpuScratch, a, b, runs, args);
+      expect(windowKernel, label).toHaveBeenCalledTimes(o.products);
+      vi.restoreAllMocks();
+      for (let p = 0; p < o.products; p++) {
+        const one = new Float32Array(perProduct);
+        const single = {
+          ...args,
+          aOffsets: [args.aOffsets[p]!],
+          bOffsets: [args.outWindow ? args.bOffsets[p]! : 0],
+        };
+        const planes = args.outWindow ? b : b.subarray(args.bOffsets[p]!);
+        windowedMatmul(referenceBackend, cpuScratch, a, planes, one, single);
+        expectSame(
+          runs.subarray(p * perProduct, (p + 1) * perProduct),
+          one,
+          `${label} product ${p}`,
+        );
+      }
+    }
+  });
+
   test("sizes that disagree with the window are refused, naming matmul", () => {
     const c = cases[0]!;
     const o = operands(c, 3);

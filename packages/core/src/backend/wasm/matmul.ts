@@ -49,6 +49,39 @@ function share(count: number, parts: number, unit: number, t: number): [number, 
 }
 
 /**
+ * Where `parts` parts of `count` products start, and the end: largest first, so that the
+ * last parts, whichever threads take them, are small and the threads finish close together
+ * (12 equal parts of 64 products left a thread idle for up to a part, 5 products; these end
+ * in parts of one or two). Each part takes at least its equal share of what is left and at
+ * least what is left over `spread`, the smallest spread from 2·threads up that leaves no part
+ * empty; with as many parts as products, one each.
+ */
+export function productBounds(count: number, parts: number, threads: number): number[] {
+  const boundsFor = (spread: number) => {
+    const bounds = [0];
+    for (let t = 0; t < parts; t++) {
+      const left = count - bounds[t]!;
+      const share = Math.max(Math.ceil(left / (parts - t)), Math.ceil(left / spread));
+      bounds.push(bounds[t]! + (t === parts - 1 ? left : Math.min(share, left)));
+    }
+    return bounds;
+  };
+  // A larger spread fills more parts: search for the smallest that fills all it can.
+  const filled = Math.min(parts, count);
+  const fills = (spread: number) => {
+    const bounds = boundsFor(spread);
+    return bounds[filled - 1]! < bounds[filled]!;
+  };
+  let [low, high] = [2 * threads, Math.max(count, 2 * threads)];
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (fills(mid)) high = mid;
+    else low = mid + 1;
+  }
+  return boundsFor(low);
+}
+
+/**
  * Scratch memory a split by whole products may take for its parts' packed operands (and
  * unfolded columns) beyond its first SLICES_PER_THREAD per thread.
  */
@@ -224,9 +257,10 @@ export function matmulFloat(
   // What each slice computes: products [p0, p1), rows [i0, i1).
   const regions: [number, number, number, number][] = [];
   const flags = [transA ? 1 : 0, transB ? 1 : 0];
+  const bounds = byProduct ? productBounds(batch, parts, threads) : [];
   for (let t = 0; t < parts; t++) {
     let [p0, p1, i0, i1, j0, j1] = [0, batch, 0, m, 0, n];
-    if (byProduct) [p0, p1] = share(batch, parts, 1, t);
+    if (byProduct) [p0, p1] = [bounds[t]!, bounds[t + 1]!];
     else if (splitRows) [i0, i1] = share(m, parts, MR, t);
     else [j0, j1] = share(n, parts, NR, t);
     regions.push([p0, p1, i0, i1]);

@@ -282,7 +282,7 @@ export class WebGpuKernels implements Backend<GpuArray, GpuArray> {
       this,
       {
         allocate: (like, length) => host.allocate(like.dtype, length),
-        prefix: (array, length) => ({ ...array, length }),
+        slice: (array, start, length) => ({ ...array, offset: array.offset + start, length }),
         release: (array) => host.release(array),
       },
       a,

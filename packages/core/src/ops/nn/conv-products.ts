@@ -11,9 +11,9 @@
  * than composed from `unfold` and `matmul` for memory: the composition keeps the whole
  * batch's columns (C·k·k times the input; 42 MB for the MNIST network's second convolution)
  * alive from the forward pass to the backward and builds as large a column gradient there,
- * where these keep only x and W. The backend unfolds the columns a chunk of samples at a
- * time, in its own memory where it can (the WebAssembly kernels never copy them out); the
- * weight gradient recomputes them rather than keeping them.
+ * where these keep only x and W. The backend unfolds the columns a product or a run of
+ * products at a time, in its own memory where it can (the WebAssembly kernels never copy
+ * them out); the weight gradient recomputes them rather than keeping them.
  */
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import type { MatmulArgs } from "../../backend/backend.js";
@@ -31,17 +31,22 @@ export interface Lowering {
 }
 
 /**
- * Column elements per chunk: 8 MB of float32, which bounds the scratch memory a backend
- * unfolds them in. Much smaller chunks made the step slower (more, smaller products); larger
- * ones gained nothing.
+ * Operand elements per call (32 MB of float32): each call's samples' planes, outputs and
+ * per-sample weight products, which bounds the memory a backend holds them in (the
+ * WebAssembly backend copies them into its own). The columns are bounded apart from this:
+ * the fused kernels unfold one product's at a time, and the generic lowering a run of
+ * products at a time. Calls of 12 samples rather than the MNIST network's 64 made its
+ * two-thread step 8–15 % slower: each call ends in a join, with a slice's imbalance.
  */
-const CHUNK_ELEMENTS = 1 << 21;
+const CALL_ELEMENTS = 1 << 23;
+
+/** For tests: a smaller bound than CALL_ELEMENTS, to split small batches into several calls. */
+export const convTesting: { callElements?: number } = {};
 
 /** The sizes of a lowering for `inChannels` and `outChannels`. */
 function sizesOf({ window: w, groups }: Lowering, inChannels: number, outChannels: number) {
   const taps = product(w.kernel);
   const length = product(w.outShape);
-  const perSample = inChannels * taps * length;
   return {
     taps,
     length,
@@ -50,13 +55,16 @@ function sizesOf({ window: w, groups }: Lowering, inChannels: number, outChannel
     m: outChannels / groups,
     kg: (inChannels / groups) * taps,
     planesPerGroup: inChannels / groups,
-    perSample,
+    // What one sample adds to a call: its planes and its output (or its weight product).
+    perSample: inChannels * product(w.inShape) + outChannels * length,
+    weightSize: outChannels * (inChannels / groups) * taps,
   };
 }
 
-/** Samples per chunk: as many as keep the chunk's columns within CHUNK_ELEMENTS (at least one). */
+/** Samples per call: as many as keep a call's operands within CALL_ELEMENTS (at least one). */
 function chunkSamples(batch: number, perSample: number): number {
-  return Math.max(1, Math.min(batch, Math.floor(CHUNK_ELEMENTS / Math.max(perSample, 1))));
+  const bound = convTesting.callElements ?? CALL_ELEMENTS;
+  return Math.max(1, Math.min(batch, Math.floor(bound / Math.max(perSample, 1))));
 }
 
 /** Matmul arguments for `samples` × `groups` products with the given operand offsets. */
@@ -180,9 +188,11 @@ const convWeightOp: OpSpec<Lowering> = {
     const [n, cin] = x.shape as [number, number];
     const cout = g.shape[1]!;
     const { window: w, groups } = lowering;
-    const { length, inSize, m, kg, planesPerGroup, perSample } = sizesOf(lowering, cin, cout);
+    const sizes = sizesOf(lowering, cin, cout);
+    const { length, inSize, m, kg, planesPerGroup } = sizes;
     const dw = empty([cout, cin / groups, ...w.kernel], x.dtype);
-    const step = chunkSamples(n, perSample);
+    // Each sample's product is summed after the call: it is an operand too.
+    const step = chunkSamples(n, sizes.perSample + sizes.weightSize);
     const partial = allocateOn(targetDevice(), x.dtype, step * cout * kg);
     const chunkSum = allocateOn(targetDevice(), x.dtype, cout * kg);
     const flat = { offset: 0, strides: [1] };
