@@ -562,8 +562,9 @@ export function matmulUnfoldBatchF32(
 
 /**
  * matmulBatchF32 of whole products whose results are folded into image planes (a convolution's
- * input gradient, col2im(Wᵀ·g)): product p is computed into its padded C, its rows closed up
- * to [m, n] in place, and added by col2im into its `planes` planes at
+ * input gradient, col2im(Wᵀ·g)): product p is computed into `c` (this slice's scratch, one
+ * padded product, reused for each of its products while it is still in cache), its rows
+ * closed up to [m, n] in place, and added by col2im into its `planes` planes at
  * `x` + p·planes·h·w·4, zeroed first.
  */
 export function matmulFoldBatchF32(
@@ -584,8 +585,6 @@ export function matmulFoldBatchF32(
   geometry: usize,
 ): void {
   const np = (n + NR - 1) & ~(NR - 1);
-  const rows = <usize>((m + MR - 1) & ~(MR - 1));
-  const cBytes = rows * <usize>np * 4;
   const planes = field(geometry, 0);
   const h = field(geometry, 1);
   const w = field(geometry, 2);
@@ -593,16 +592,15 @@ export function matmulFoldBatchF32(
   for (let p = p0; p < p1; p++) {
     const ao = <usize>load<u32>(offsets + ((<usize>p) << 3));
     const bo = <usize>load<u32>(offsets + ((<usize>p) << 3), 4);
-    const cp = c + <usize>p * cBytes;
-    matmul<f32>(a + ao, b + bo, cp, m, k, n, transA, transB, 0, m, 0, n, packedA, packedB);
+    matmul<f32>(a + ao, b + bo, c, m, k, n, transA, transB, 0, m, 0, n, packedA, packedB);
     // Row i moves down to i·n from i·np ≥ i·n: forwards, each row's source is still unread.
     if (np !== n) {
       for (let i = 1; i < m; i++) {
-        memory.copy(cp + ((<usize>(i * n)) << 2), cp + ((<usize>(i * np)) << 2), (<usize>n) << 2);
+        memory.copy(c + ((<usize>(i * n)) << 2), c + ((<usize>(i * np)) << 2), (<usize>n) << 2);
       }
     }
     const xp = x + <usize>p * planeBytes;
     memory.fill(xp, 0, planeBytes);
-    foldPlanes(cp, xp, geometry);
+    foldPlanes(c, xp, geometry);
   }
 }
