@@ -47,16 +47,17 @@ export const convTesting: { callElements?: number } = {};
 function sizesOf({ window: w, groups }: Lowering, inChannels: number, outChannels: number) {
   const taps = product(w.kernel);
   const length = product(w.outShape);
+  const inSize = product(w.inShape);
   return {
     taps,
     length,
-    inSize: product(w.inShape),
+    inSize,
     // Per group: W is [m, kg], the columns [kg, length], unfolded from planesPerGroup planes.
     m: outChannels / groups,
     kg: (inChannels / groups) * taps,
     planesPerGroup: inChannels / groups,
     // What one sample adds to a call: its planes and its output (or its weight product).
-    perSample: inChannels * product(w.inShape) + outChannels * length,
+    perSample: inChannels * inSize + outChannels * length,
     weightSize: outChannels * (inChannels / groups) * taps,
   };
 }
