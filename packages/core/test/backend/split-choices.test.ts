@@ -107,3 +107,15 @@ test("a split only a little faster than the calling thread is not taken", () => 
   const clearly = calls(choices, "other", 200, (split) => (split ? 1.6 : 2));
   expect(clearly.slice(6).filter((split) => !split).length).toBe(4);
 });
+
+test("a call now and then several times as long (a collector's pause) does not flip the choice", () => {
+  const choices = new SplitChoices();
+  let call = 0;
+  // Splitting takes half the time, but every sixth call is held up eightfold.
+  const ways = calls(choices, "shape", 6 + 120, (split) => {
+    const ms = split ? 1 : 2;
+    return ++call % 6 === 0 ? 8 * ms : ms;
+  });
+  // Only the retries of the calling thread, at growing intervals, run unsplit.
+  expect(ways.slice(6).filter((split) => !split).length).toBeLessThanOrEqual(4);
+});
