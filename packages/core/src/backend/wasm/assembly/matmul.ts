@@ -477,33 +477,34 @@ function field(geometry: usize, index: i32): i32 {
   return load<i32>(geometry + ((<usize>index) << 2));
 }
 
-/** im2colF32 of all `geometry`'s planes at `x` into `cols`. */
-function unfoldPlanes(x: usize, cols: usize, geometry: usize): void {
-  im2colF32(
-    x,
-    cols,
-    0,
-    field(geometry, 0),
-    field(geometry, 1),
-    field(geometry, 2),
-    field(geometry, 3),
-    field(geometry, 4),
-    field(geometry, 5),
-    field(geometry, 6),
-    field(geometry, 7),
-    field(geometry, 8),
-    field(geometry, 9),
-    field(geometry, 10),
-    field(geometry, 11),
-    field(geometry, 12),
-  );
-}
+/** im2colF32 and col2imF32, which take the same arguments: from, to, planes [p0, p1), the sizes. */
+type WindowKernel = (
+  from: usize,
+  to: usize,
+  p0: i32,
+  p1: i32,
+  h: i32,
+  w: i32,
+  oh: i32,
+  ow: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  dh: i32,
+  dw: i32,
+  ph: i32,
+  pw: i32,
+) => void;
 
-/** col2imF32 of `cols` into all `geometry`'s planes at `x`. */
-function foldPlanes(cols: usize, x: usize, geometry: usize): void {
-  col2imF32(
-    cols,
-    x,
+/**
+ * `kernel` over all of `geometry`'s planes: im2colF32 from planes to columns, or col2imF32
+ * from columns into planes.
+ */
+function windowPlanes(kernel: WindowKernel, from: usize, to: usize, geometry: usize): void {
+  kernel(
+    from,
+    to,
     0,
     field(geometry, 0),
     field(geometry, 1),
@@ -554,7 +555,7 @@ export function matmulUnfoldBatchF32(
   for (let p = p0; p < p1; p++) {
     const ao = <usize>load<u32>(offsets + ((<usize>p) << 3));
     const bo = <usize>load<u32>(offsets + ((<usize>p) << 3), 4);
-    unfoldPlanes(b + bo, cols, geometry);
+    windowPlanes(im2colF32, b + bo, cols, geometry);
     const cp = c + <usize>p * cBytes;
     matmul<f32>(a + ao, cols, cp, m, k, n, transA, transB, i0, i1, j0, j1, packedA, packedB);
   }
@@ -601,6 +602,6 @@ export function matmulFoldBatchF32(
     }
     const xp = x + <usize>p * planeBytes;
     memory.fill(xp, 0, planeBytes);
-    foldPlanes(c, xp, geometry);
+    windowPlanes(col2imF32, c, xp, geometry);
   }
 }
