@@ -19,28 +19,30 @@ export type TypedArray = DTypeArrays[DType];
 
 export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
 
+/** The typed array type behind each dtype. */
+const ARRAY_TYPES: Record<
+  DType,
+  { new (length: number): TypedArray; readonly BYTES_PER_ELEMENT: number }
+> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+};
+
 /**
  * Allocates a zero-filled array of `size` elements of `dtype`: one the backward pass gave back
  * (see host-memory.ts) where one of that size is kept, else a new one.
  */
 export function allocate(dtype: DType, size: number): TypedArray {
-  const array = takeRecycled(dtype, size) ?? newArray(dtype, size);
+  const type = ARRAY_TYPES[dtype];
+  let array = takeRecycled(type, size);
+  if (!array) {
+    noteHostAllocation(size * type.BYTES_PER_ELEMENT);
+    array = new type(size);
+  }
   noteNewArray(array);
   return array;
-}
-
-function newArray(dtype: DType, size: number): TypedArray {
-  noteHostAllocation(size * (dtype === "float64" ? 8 : dtype === "bool" ? 1 : 4));
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(size);
-    case "float64":
-      return new Float64Array(size);
-    case "int32":
-      return new Int32Array(size);
-    case "bool":
-      return new Uint8Array(size);
-  }
 }
 
 /**

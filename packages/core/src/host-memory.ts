@@ -63,7 +63,8 @@ const RECYCLED_BYTES = 64 * 2 ** 20;
 /** Smaller arrays cost little to make and are not kept. */
 const RECYCLED_MIN_BYTES = 16 * 2 ** 10;
 
-const recycled = new Map<string, HostArray[]>();
+/** Arrays kept, by their type and then their length. */
+const recycled = new Map<object, Map<number, HostArray[]>>();
 let recycledBytes = 0;
 /** Arrays made while a backward pass runs, which it may give back (null outside one). */
 let owned: WeakSet<object> | null = null;
@@ -78,19 +79,13 @@ export const recyclingTesting: { enabled: boolean; poison: boolean } = {
   poison: false,
 };
 
-const kindOf = (array: HostArray) =>
-  array instanceof Float32Array
-    ? "float32"
-    : array instanceof Float64Array
-      ? "float64"
-      : array instanceof Int32Array
-        ? "int32"
-        : "bool";
-
-/** A recycled array of `dtype` and `length`, zeroed, or undefined when none is kept. */
-export function takeRecycled(dtype: string, length: number): HostArray | undefined {
+/**
+ * A recycled array made by `type` (Float32Array, …) of `length`, zeroed, or undefined when
+ * none is kept.
+ */
+export function takeRecycled(type: object, length: number): HostArray | undefined {
   if (recycledBytes === 0) return undefined;
-  const array = recycled.get(`${dtype}:${length}`)?.pop();
+  const array = recycled.get(type)?.get(length)?.pop();
   if (!array) return undefined;
   recycledBytes -= array.byteLength;
   array.fill(0);
@@ -133,10 +128,11 @@ export function recycle(array: HostArray): void {
   if (!recyclable(array.byteLength)) return;
   if (recycledBytes + array.byteLength > RECYCLED_BYTES) return;
   if (recyclingTesting.poison) array.fill(Number.NaN as never);
-  const key = `${kindOf(array)}:${array.length}`;
-  const list = recycled.get(key);
+  let byLength = recycled.get(array.constructor);
+  if (!byLength) recycled.set(array.constructor, (byLength = new Map()));
+  const list = byLength.get(array.length);
   if (list) list.push(array);
-  else recycled.set(key, [array]);
+  else byLength.set(array.length, [array]);
   recycledBytes += array.byteLength;
 }
 
