@@ -21,6 +21,7 @@
  * faults fell from 3,600–5,700 to 500–1,100 per step. Elsewhere (macOS, musl, a browser) the
  * allocators differ and nothing is done.
  */
+import type { TypedArray } from "./dtype.js";
 
 /** Arrays from this size on are the ones the preparation is for. */
 const LARGE_BYTES = 2 ** 20;
@@ -45,9 +46,6 @@ export function noteHostAllocation(bytes: number): void {
   new Uint8Array(MMAP_THRESHOLD_MAX - HEADER_ROOM);
 }
 
-/** A CPU tensor's array, as `allocate` makes them. */
-type HostArray = Float32Array | Float64Array | Int32Array | Uint8Array;
-
 /**
  * Recycling. Arrays become garbage only when V8 collects them, and V8 collects by how much
  * array memory has been made since its last collection (a full mark-compact every 64 MB or
@@ -64,7 +62,7 @@ const RECYCLED_BYTES = 64 * 2 ** 20;
 const RECYCLED_MIN_BYTES = 16 * 2 ** 10;
 
 /** Arrays kept, by their type and then their length. */
-const recycled = new Map<object, Map<number, HostArray[]>>();
+const recycled = new Map<object, Map<number, TypedArray[]>>();
 let recycledBytes = 0;
 /** Arrays made while a backward pass runs, which it may give back (null outside one). */
 let owned: WeakSet<object> | null = null;
@@ -83,7 +81,7 @@ export const recyclingTesting: { enabled: boolean; poison: boolean } = {
  * A recycled array made by `type` (Float32Array, …) of `length`, zeroed, or undefined when
  * none is kept.
  */
-export function takeRecycled(type: object, length: number): HostArray | undefined {
+export function takeRecycled(type: object, length: number): TypedArray | undefined {
   if (recycledBytes === 0) return undefined;
   const array = recycled.get(type)?.get(length)?.pop();
   if (!array) return undefined;
@@ -98,7 +96,7 @@ export function recyclable(bytes: number): boolean {
 }
 
 /** Called with each new CPU array: remembered as the running backward pass's own, if one runs. */
-export function noteNewArray(array: HostArray): void {
+export function noteNewArray(array: TypedArray): void {
   if (owned && recyclable(array.byteLength)) owned.add(array);
 }
 
@@ -122,7 +120,7 @@ export function beginOwnedArrays(): { readonly owned: WeakSet<object>; restore()
  * Gives back `array` for reuse: the caller guarantees that nothing can read or write it any
  * more. Kept only if it is a whole buffer of a size worth keeping and there is room.
  */
-export function recycle(array: HostArray): void {
+export function recycle(array: TypedArray): void {
   if (!recyclingTesting.enabled) return;
   if (array.byteOffset !== 0 || array.byteLength !== array.buffer.byteLength) return;
   if (!recyclable(array.byteLength)) return;
