@@ -127,7 +127,10 @@ export function recycle(array: TypedArray): void {
   if (recycledBytes + array.byteLength > RECYCLED_BYTES) return;
   if (recyclingTesting.poison) array.fill(Number.NaN as never);
   let byLength = recycled.get(array.constructor);
-  if (!byLength) recycled.set(array.constructor, (byLength = new Map()));
+  if (!byLength) {
+    byLength = new Map();
+    recycled.set(array.constructor, byLength);
+  }
   const list = byLength.get(array.length);
   if (list) list.push(array);
   else byLength.set(array.length, [array]);
