@@ -147,7 +147,9 @@ export interface MatmulArgs {
    * `bWindow.planes` planes that start at element bOffsets[p] give the columns
    * [planes·taps, positions] (see `im2col`), stored as [k, n], or as [n, k] with transB. A
    * convolution's product (W·im2col(x)) and its weight gradient (g·im2col(x)ᵀ); a backend may
-   * read x through the window instead of materialising the columns.
+   * read x through the window instead of materialising the columns, or compute the product
+   * another way within float rounding (the WebAssembly backend's Winograd transforms for 3×3
+   * windows of stride 1), as long as its result depends on the operands' shapes alone.
    */
   readonly bWindow?: WindowGeometry;
   /**

@@ -16,6 +16,7 @@ import type { KernelRuntime } from "./runtime.js";
 import { endSplitTiming, runSplit, runtimeFor, SLICES_PER_THREAD } from "./split.js";
 import { getPool, MAX_SLICES, type ParallelKernel, type ThreadPool } from "./thread-pool.js";
 import { as2d, geometryArgs, minPlanes, type Window2d } from "./window.js";
+import { winogradMatmul, winogradPlan } from "./winograd.js";
 
 /**
  * The fewest multiply-adds worth giving a thread of its own: a product is split into at most
@@ -24,7 +25,7 @@ import { as2d, geometryArgs, minPlanes, type Window2d } from "./window.js";
  * about 1.7× as slow, waking a worker, packing the shared operand twice) outweighs what the
  * second core computes. Measured with bench/threads.ts.
  */
-const SLICE_MIN_MACS = 1 << 19;
+export const SLICE_MIN_MACS = 1 << 19;
 
 /**
  * Padded rows of C narrower than this are copied out element by element, wider ones with
@@ -165,6 +166,10 @@ export function matmulFloat(
   checkMatmulScale(args);
   if (bias) checkMatmulBias(args, bias.length);
   if (batch === 0 || m === 0 || n === 0) return true;
+  const winograd = bytes === 4 ? winogradPlan(args) : null;
+  if (winograd && winogradMatmul(runtime, winograd, [a, b, out] as FloatArrays, args, bias)) {
+    return true;
+  }
   // First: reset may replace the memory and the instance (see KernelRuntime.reset).
   runtime.reset();
   const exports = runtime.exports;
@@ -408,7 +413,7 @@ export function matmulFloat(
  * each slice it ran itself (while the workers still compute theirs), and after the last slice
  * for those the workers ran.
  */
-function runKernel(
+export function runKernel(
   runtime: KernelRuntime,
   pool: ThreadPool | null,
   kernel: ParallelKernel,

@@ -125,6 +125,9 @@ export interface KernelExports {
     ...geometry: number[]
   ): void;
   windowSumF32(x: number, out: number, p0: number, p1: number, ...geometry: number[]): void;
+  winogradWeightsF32(w: number, u: number, outer: number, inner: number, flip: number): void;
+  winogradConvF32(...args: number[]): void;
+  winogradWeightF32(...args: number[]): void;
   compareF32(
     op: number,
     a: number,

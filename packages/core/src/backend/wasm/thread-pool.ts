@@ -104,6 +104,8 @@ const KERNELS = [
   "geluGradF32",
   "layerNormF32",
   "layerNormBackwardF32",
+  "winogradConvF32",
+  "winogradWeightF32",
 ] as const;
 export type ParallelKernel = (typeof KERNELS)[number];
 

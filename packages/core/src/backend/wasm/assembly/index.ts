@@ -26,3 +26,4 @@ export { adagradF32, adamF32, rmspropF32, sgdF32 } from "./optimizers";
 export { softmaxBackwardF32, softmaxF32 } from "./softmax";
 export { unaryF32 } from "./unary";
 export { col2imF32, im2colF32, windowMaxF32, windowSumF32 } from "./window";
+export { winogradConvF32, winogradWeightF32, winogradWeightsF32 } from "./winograd";

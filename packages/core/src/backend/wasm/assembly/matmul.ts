@@ -304,7 +304,7 @@ function packA<T>(
  * to NR and it has m rounded up to MR rows, so every micro-kernel writes a whole tile. i0 is
  * a multiple of MR and j0 of NR. `packedA` needs MC·KC and `packedB` KC·NC elements.
  */
-function matmul<T>(
+export function matmul<T>(
   a: usize,
   b: usize,
   c: usize,
