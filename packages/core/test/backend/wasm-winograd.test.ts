@@ -270,6 +270,27 @@ describe("Winograd's F(2×2, 3×3) in the WebAssembly matmul", () => {
     }
   });
 
+  test("an infinite input reaches exactly the outputs whose windows hold it", () => {
+    const c = cases[1]!;
+    const [forward] = runsOf(c, 5);
+    const planes = forward!.b.slice();
+    // One +∞ in the middle of sample 0's plane 3, one −∞ at a corner of sample 1's plane 0.
+    const [h, w] = c.inShape;
+    planes[3 * h * w + 3 * w + 4] = Number.POSITIVE_INFINITY;
+    planes[c.planes * h * w] = Number.NEGATIVE_INFINITY;
+    const transformed = new Float32Array(forward!.size);
+    wasmBackend.matmul(forward!.a, planes, transformed, forward!.args);
+    winogradTesting.enabled = false;
+    const unfolded = new Float32Array(forward!.size);
+    wasmBackend.matmul(forward!.a, planes, unfolded, forward!.args);
+    // The unfolded product gives ±∞ there; a tile's transforms may subtract one infinity from
+    // another and give NaN instead, but never touch an output whose window misses them.
+    const nonFinite = (x: Float32Array) => Array.from(x, (v) => !Number.isFinite(v));
+    expect(nonFinite(transformed)).toEqual(nonFinite(unfolded));
+    // Every output channel: the 9 positions around the +∞, the 4 of the corner's −∞.
+    expect(nonFinite(unfolded).filter(Boolean).length).toBe((9 + 4) * c.outChannels);
+  });
+
   test("adds the bias per output channel as a separate addition rounds it", () => {
     const c = cases[1]!;
     const [forward] = runsOf(c, 3);
