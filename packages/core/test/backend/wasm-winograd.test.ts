@@ -190,7 +190,7 @@ function takes(c: ConvCase, run: Run): boolean {
 const TRANSFORM_FACTOR = 4;
 
 describe("Winograd's F(2×2, 3×3) in the WebAssembly matmul", () => {
-  test("is planned for 3×3 windows of stride 1 and dilation 1 with eight channels or more", () => {
+  test("is planned for 3×3 windows of stride 1 and dilation 1, 8 input and 4 output channels or more", () => {
     const c = cases[0]!;
     const [forward, weight, input] = runsOf(c, 1);
     for (const run of [forward!, weight!, input!]) {
@@ -205,10 +205,16 @@ describe("Winograd's F(2×2, 3×3) in the WebAssembly matmul", () => {
       expect(winogradPlan({ ...run.args, [key]: flat }), `${run.name} 3×2`).toBeNull();
       expect(winogradPlan({ ...run.args, scale: 0.5 }), `${run.name} scaled`).toBeNull();
     }
-    // Seven output channels, or a single input plane: the sixteen products would be too thin.
-    expect(winogradPlan({ ...forward!.args, m: 7 })).toBeNull();
-    const onePlane = { ...forward!.args.bWindow!, planes: 1 };
-    expect(winogradPlan({ ...forward!.args, k: 9, bWindow: onePlane })).toBeNull();
+    // Three output channels, or seven input planes: the sixteen products would be too thin.
+    expect(winogradPlan({ ...forward!.args, m: 3 })).toBeNull();
+    expect(winogradPlan({ ...forward!.args, m: 4 })).not.toBeNull();
+    const sevenPlanes = { ...forward!.args.bWindow!, planes: 7 };
+    expect(winogradPlan({ ...forward!.args, k: 63, bWindow: sevenPlanes })).toBeNull();
+    expect(winogradPlan({ ...weight!.args, n: 63, bWindow: sevenPlanes })).toBeNull();
+    // The input gradient: 7 input channels (its output), or 3 output channels (its planes).
+    expect(winogradPlan({ ...input!.args, m: 63, outWindow: sevenPlanes })).toBeNull();
+    expect(winogradPlan({ ...input!.args, k: 3 })).toBeNull();
+    expect(winogradPlan({ ...input!.args, k: 4 })).not.toBeNull();
     // The convolutions need one set of kernels for every product (one group).
     expect(winogradPlan({ ...forward!.args, aOffsets: [0, 0, 1152] })).toBeNull();
     expect(winogradPlan({ ...input!.args, aOffsets: [0, 1152, 0] })).toBeNull();
