@@ -33,7 +33,7 @@ export const SLICE_MIN_MACS = 1 << 19;
  */
 const NARROW_ROW = 32;
 
-const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+export const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
 /** The float32 elementwise kernel's code for +. */
 const ARITHMETIC_ADD = 0;
@@ -99,6 +99,25 @@ function windowColumnBytes(args: MatmulArgs, bytes: number, paddedSize: number):
     columns += args.bWindow.planes * taps * positions;
   }
   return columns * bytes;
+}
+
+/** The most parts a call of `macs` multiply-adds is split into: each at least SLICE_MIN_MACS. */
+const mostParts = (macs: number) => Math.min(MAX_SLICES, Math.floor(macs / SLICE_MIN_MACS));
+
+/**
+ * Parts for a split of `batch` whole products over `threads`: as many as their size allows,
+ * and as many as SPLIT_SCRATCH_BYTES holds at `partBytes` of scratch each (at least
+ * SLICES_PER_THREAD per thread). Each product packs its own operands anyway, so a part costs
+ * only its scratch, and the smaller the parts the less is left to one thread at the end.
+ */
+export function partsByProduct(
+  macs: number,
+  batch: number,
+  threads: number,
+  partBytes: number,
+): number {
+  const affordable = Math.max(threads * SLICES_PER_THREAD, SPLIT_SCRATCH_BYTES / partBytes);
+  return Math.min(mostParts(macs), batch, Math.floor(affordable));
 }
 
 /** Multiply-adds in a product of `args`: batch·m·n·k, with k at least 1 (zeroing C is work). */
@@ -196,13 +215,11 @@ export function matmulFloat(
   const splitRows = !byProduct && m >= n;
   let parts = 1;
   if (threads > 1) {
-    const most = Math.min(MAX_SLICES, Math.floor(macs / SLICE_MIN_MACS));
     const scratch =
       (MC * KC + KC * Math.min(NC, np)) * bytes + windowColumnBytes(args, bytes, mp * np);
-    const affordable = Math.max(threads * SLICES_PER_THREAD, SPLIT_SCRATCH_BYTES / scratch);
     parts = byProduct
-      ? Math.min(most, batch, Math.floor(affordable))
-      : Math.min(most, 2 * threads, Math.ceil((splitRows ? m / MR : n / NR) / 2));
+      ? partsByProduct(macs, batch, threads, scratch)
+      : Math.min(mostParts(macs), 2 * threads, Math.ceil((splitRows ? m / MR : n / NR) / 2));
   }
 
   // b's planes and their columns, or b itself; the planes out's window folds the products into.

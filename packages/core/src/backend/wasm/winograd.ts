@@ -12,10 +12,17 @@
  * transforms.
  */
 import type { MatmulArgs } from "../backend.js";
-import { type FloatArrays, productBounds, runKernel, SLICE_MIN_MACS } from "./matmul.js";
+import {
+  type FloatArrays,
+  partsByProduct,
+  productBounds,
+  roundUp,
+  runKernel,
+  SLICE_MIN_MACS,
+} from "./matmul.js";
 import type { KernelRuntime } from "./runtime.js";
-import { endSplitTiming, SLICES_PER_THREAD } from "./split.js";
-import { getPool, MAX_SLICES } from "./thread-pool.js";
+import { endSplitTiming } from "./split.js";
+import { getPool } from "./thread-pool.js";
 import { as2d } from "./window.js";
 
 /** For tests and benchmarks: the transforms off, so that every product is computed unfolded. */
@@ -32,13 +39,8 @@ export const winogradTesting: { enabled: boolean } = { enabled: true };
 const MIN_IN_CHANNELS = 8;
 const MIN_OUT_CHANNELS = 4;
 
-/** Scratch memory the parts of a call may take beyond their first SLICES_PER_THREAD per thread. */
-const SPLIT_SCRATCH_BYTES = 16 * 2 ** 20;
-
 /** Floats after each part's scratch: the output transform reads up to three past a product's last tile. */
 const SLACK = 16;
-
-const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
 /** Bytes from one transformed matrix of `floats` floats to the next (assembly/winograd.ts). */
 const xiStride = (floats: number) => roundUp(floats * 4, 4096) + 64;
@@ -166,12 +168,7 @@ export function winogradMatmul(
   const macs = 16 * batch * p.channels * p.planes * tiles;
   const pool = runtime.shared && macs >= 2 * SLICE_MIN_MACS ? getPool(runtime) : null;
   const threads = pool ? pool.threads() : 1;
-  let parts = 1;
-  if (threads > 1) {
-    const most = Math.min(MAX_SLICES, Math.floor(macs / SLICE_MIN_MACS));
-    const affordable = Math.max(threads * SLICES_PER_THREAD, SPLIT_SCRATCH_BYTES / partBytes);
-    parts = Math.max(1, Math.min(most, batch, Math.floor(affordable)));
-  }
+  const parts = threads > 1 ? partsByProduct(macs, batch, threads, partBytes) : 1;
 
   const uSize = p.kind === "conv" ? 16 * p.channels * p.planes : 0;
   const aPtr = runtime.allocate(a.length * 4);

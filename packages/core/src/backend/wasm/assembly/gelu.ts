@@ -280,7 +280,7 @@ function loadTail(at: usize, count: i32): v128 {
 }
 
 /** The first `count` (1 to 3) lanes of v, stored at `at`. */
-function storeTail(at: usize, v: v128, count: i32): void {
+export function storeTail(at: usize, v: v128, count: i32): void {
   store<f32>(at, f32x4.extract_lane(v, 0));
   if (count > 1) store<f32>(at, f32x4.extract_lane(v, 1), 4);
   if (count > 2) store<f32>(at, f32x4.extract_lane(v, 2), 8);

@@ -472,8 +472,11 @@ export function matmulBatchF64(
   );
 }
 
-/** A window's geometry, as 13 int32s at `geometry`: planes, h, w, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw. */
-function field(geometry: usize, index: i32): i32 {
+/**
+ * Int32 number `index` of a block of sizes at `geometry`: here a window's 13 (planes, h, w,
+ * oh, ow, kh, kw, sh, sw, dh, dw, ph, pw); winograd.ts reads its own block the same way.
+ */
+export function field(geometry: usize, index: i32): i32 {
   return load<i32>(geometry + ((<usize>index) << 2));
 }
 

@@ -15,7 +15,8 @@
 // in cache; so each product's result is computed the same way on any thread. The order of
 // every sum is fixed by the code, never by the split.
 
-import { matmul } from "./matmul";
+import { storeTail } from "./gelu";
+import { field, matmul } from "./matmul";
 
 // Fields of the geometry block (int32s), as src/backend/wasm/winograd.ts writes them.
 /** Input planes of one product. */
@@ -34,10 +35,6 @@ const G_HP = 9;
 const G_WP = 10;
 /** Output channels of one product (the rows of its sixteen products). */
 const G_CHANNELS = 11;
-
-function field(geometry: usize, index: i32): i32 {
-  return load<i32>(geometry + ((<usize>index) << 2));
-}
 
 function roundUp(x: i32, to: i32): i32 {
   return ((x + to - 1) / to) * to;
@@ -62,13 +59,8 @@ function xiStride(floats: i32): usize {
 
 /** Stores the first `count` (1 to 4) lanes of v at `at`, a float apart. */
 function storeLanes(at: usize, v: v128, count: i32): void {
-  if (count >= 4) {
-    v128.store(at, v);
-    return;
-  }
-  store<f32>(at, f32x4.extract_lane(v, 0));
-  if (count > 1) store<f32>(at, f32x4.extract_lane(v, 1), 4);
-  if (count > 2) store<f32>(at, f32x4.extract_lane(v, 2), 8);
+  if (count >= 4) v128.store(at, v);
+  else storeTail(at, v, count);
 }
 
 // biome-ignore lint/complexity/noStaticOnlyClass: AssemblyScript inlines only decorated members here
@@ -177,6 +169,15 @@ function pad(
       );
     }
   }
+}
+
+/** pad() for `planes` input planes at `x`, by the geometry block's sizes and padding. */
+function padInput(x: usize, padded: usize, planes: i32, geometry: usize): void {
+  const h = field(geometry, G_H);
+  const w = field(geometry, G_W);
+  const ph = field(geometry, G_PH);
+  const pw = field(geometry, G_PW);
+  pad(x, padded, planes, h, w, ph, pw, field(geometry, G_HP), field(geometry, G_WP));
 }
 
 /**
@@ -526,17 +527,7 @@ export function winogradConvF32(
   const mBytes = xiStride(rows * ldc);
   for (let p = p0; p < p1; p++) {
     const xo = <usize>load<u32>(offsets + ((<usize>p) << 3), 4);
-    pad(
-      x + xo,
-      padded,
-      planes,
-      field(geometry, G_H),
-      field(geometry, G_W),
-      field(geometry, G_PH),
-      field(geometry, G_PW),
-      field(geometry, G_HP),
-      field(geometry, G_WP),
-    );
+    padInput(x + xo, padded, planes, geometry);
     transformInput(padded, v, planes, geometry);
     for (let xi = 0; xi < 16; xi++) {
       const a = u + <usize>xi * uBytes;
@@ -607,17 +598,7 @@ export function winogradWeightF32(
   for (let p = p0; p < p1; p++) {
     const go = <usize>load<u32>(offsets + ((<usize>p) << 3));
     const xo = <usize>load<u32>(offsets + ((<usize>p) << 3), 4);
-    pad(
-      x + xo,
-      padded,
-      planes,
-      field(geometry, G_H),
-      field(geometry, G_W),
-      field(geometry, G_PH),
-      field(geometry, G_PW),
-      field(geometry, G_HP),
-      field(geometry, G_WP),
-    );
+    padInput(x + xo, padded, planes, geometry);
     transformInput(padded, v, planes, geometry);
     pad(g + go, gPadded, channels, oh, ow, 0, 0, gh, gw);
     transformGradient(gPadded, z, channels, geometry);
