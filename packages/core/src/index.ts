@@ -17,6 +17,7 @@ export type { RegionGradient } from "./autograd/region-gradient.js";
 export type {
   AdagradUpdate,
   AdamUpdate,
+  AttentionArgs,
   Backend,
   BinaryKernel,
   MatmulArgs,

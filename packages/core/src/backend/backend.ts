@@ -240,6 +240,28 @@ export interface AdagradUpdate {
 }
 
 /**
+ * The sizes of an attention call: `batch` products, each of L queries and S keys of size E,
+ * and values of size Ev. q, k, v and the output are contiguous [batch, L, E], [batch, S, E],
+ * [batch, S, Ev] and [batch, L, Ev]; the weights [batch, L, S].
+ */
+export interface AttentionArgs {
+  /** Number of products (the batch dimensions flattened). */
+  readonly batch: number;
+  /** Queries per product. */
+  readonly l: number;
+  /** Keys (and values) per product. */
+  readonly s: number;
+  /** Size of a query and a key. */
+  readonly e: number;
+  /** Size of a value. */
+  readonly ev: number;
+  /** Multiplies the scores q·kᵀ, as `MatmulArgs.scale` does. */
+  readonly scale: number;
+  /** With a mask: where product p's contiguous [L, S] block of it starts. */
+  readonly maskOffsets?: readonly number[];
+}
+
+/**
  * A set of kernels over typed arrays: the only code that loops over tensor data. Register one
  * with `registerBackend` and select it with `setBackend`.
  *
@@ -323,6 +345,35 @@ export interface Backend<S = TypedArray, I = Int32Array> {
    * dy before writing it).
    */
   softmaxBackward(y: S, dy: S, rows: number, cols: number, out: S, log: boolean): void;
+
+  /**
+   * Scaled dot-product attention over `args.batch` products, computed as this composition of
+   * the kernels above, whose bits it gives: scores = `matmul`(q, kᵀ, scale); plus, where
+   * given, the additive `mask`, product p's contiguous [L, S] block at `args.maskOffsets[p]`
+   * (blocks may repeat: a mask broadcast over the batch); `weights` = the softmax of each row
+   * of scores, or zeros in a row whose maximum is −∞ (a query with no key to attend to); out
+   * = `matmul`(weights, v). A backend may run the steps per product, on any threads, without
+   * the scores leaving its memory.
+   */
+  attention(q: S, k: S, v: S, mask: S | null, out: S, weights: S, args: AttentionArgs): void;
+
+  /**
+   * The gradients of `attention` from that of its output, g, and its `weights`, as this
+   * composition: dv = `matmul`(weightsᵀ, g); dS = `softmaxBackward`(weights, `matmul`(g,
+   * vᵀ)); dq = `matmul`(dS, k, scale); dk = `matmul`(dSᵀ, q, scale). Each of dq, dk and dv
+   * that is null is not computed.
+   */
+  attentionBackward(
+    q: S,
+    k: S,
+    v: S,
+    weights: S,
+    g: S,
+    dq: S | null,
+    dk: S | null,
+    dv: S | null,
+    args: AttentionArgs,
+  ): void;
 
   /**
    * Layer normalisation of each contiguous row of length `cols`: xhat[r, j] = (x[r, j] −

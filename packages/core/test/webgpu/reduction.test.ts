@@ -271,3 +271,70 @@ describe("layerNorm", () => {
     });
   });
 });
+
+describe("attention", () => {
+  test("forward and backward against the reference, with a mask that empties a row", async () => {
+    await withErrors(async () => {
+      const k = await gpuKernels();
+      const generator = new Generator(21);
+      for (const [batch, l, s, e, ev, masked] of [
+        [3, 5, 7, 4, 6, true],
+        [2, 33, 40, 16, 8, false],
+      ] as const) {
+        const q = randomFloats(batch * l * e, generator, -2, 2, 0);
+        const kk = randomFloats(batch * s * e, generator, -2, 2, 0);
+        const v = randomFloats(batch * s * ev, generator, -1, 1, 0);
+        const g = randomFloats(batch * l * ev, generator, -1, 1, 0);
+        // One [L, S] block shared by every product: causal, and its row 1 masked out whole.
+        const mask = masked ? new Float32Array(l * s) : null;
+        for (let i = 0; mask && i < l; i++) {
+          mask.fill(Number.NEGATIVE_INFINITY, i * s + (i === 1 ? 0 : i + 1), (i + 1) * s);
+        }
+        const args = {
+          batch,
+          l,
+          s,
+          e,
+          ev,
+          scale: 0.3,
+          ...(mask ? { maskOffsets: new Array<number>(batch).fill(0) } : {}),
+        };
+        const out = new Float32Array(batch * l * ev);
+        const weights = new Float32Array(batch * l * s);
+        referenceBackend.attention(q, kk, v, mask, out, weights, args);
+        const gpuOut = k.allocate("float32", out.length);
+        const gpuWeights = k.allocate("float32", weights.length);
+        const [qAt, kAt, vAt] = [uploadAt(k, q), uploadAt(k, kk), uploadAt(k, v)];
+        k.attention(qAt, kAt, vAt, mask && uploadAt(k, mask), gpuOut, gpuWeights, args);
+        const label = `attention [${batch}, ${l}, ${s}, ${e}, ${ev}]`;
+        const tolerance = { rtol: 1e-4, atol: 1e-6 };
+        const gotWeights = await k.read(gpuWeights);
+        expectClose(gotWeights, weights, `${label}: weights`, tolerance);
+        expectClose(await k.read(gpuOut), out, `${label}: out`, tolerance);
+        if (mask) expectSame(gotWeights.subarray(s, 2 * s), new Float32Array(s), `${label}: row 1`);
+
+        const grads = [batch * l * e, batch * s * e, batch * s * ev].map(
+          (n) => new Float32Array(n),
+        );
+        const [dq, dk, dv] = grads as [Float32Array, Float32Array, Float32Array];
+        referenceBackend.attentionBackward(q, kk, v, weights, g, dq, dk, dv, args);
+        const gpuGrads = grads.map((x) => k.allocate("float32", x.length));
+        const [gq, gk, gv] = gpuGrads;
+        k.attentionBackward(
+          qAt,
+          kAt,
+          vAt,
+          uploadAt(k, weights),
+          uploadAt(k, g),
+          gq!,
+          gk!,
+          gv!,
+          args,
+        );
+        for (const [i, name] of ["dq", "dk", "dv"].entries()) {
+          expectClose(await k.read(gpuGrads[i]!), grads[i]!, `${label}: ${name}`, tolerance);
+        }
+      }
+    });
+  });
+});

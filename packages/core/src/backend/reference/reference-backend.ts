@@ -12,6 +12,11 @@ import type {
   UnaryKernel,
 } from "../backend.js";
 import {
+  composedAttention,
+  composedAttentionBackward,
+  safeSoftmaxOnCpu,
+} from "../composed-attention.js";
+import {
   checkMatmulBias,
   checkMatmulScale,
   cpuScratch,
@@ -411,6 +416,27 @@ export const referenceBackend: Backend = {
   copy,
   softmax,
   softmaxBackward,
+  attention: (q, k, v, mask, out, weights, args) =>
+    composedAttention(
+      referenceBackend,
+      cpuScratch,
+      safeSoftmaxOnCpu(referenceBackend),
+      [q, k, v],
+      mask,
+      out,
+      weights,
+      args,
+    ),
+  attentionBackward: (q, k, v, weights, g, dq, dk, dv, args) =>
+    composedAttentionBackward(
+      referenceBackend,
+      cpuScratch,
+      [q, k, v],
+      weights,
+      g,
+      [dq, dk, dv],
+      args,
+    ),
   layerNorm,
   layerNormBackward,
   gather,

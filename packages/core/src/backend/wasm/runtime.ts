@@ -128,6 +128,8 @@ export interface KernelExports {
   winogradWeightsF32(w: number, u: number, outer: number, inner: number, flip: number): void;
   winogradConvF32(...args: number[]): void;
   winogradWeightF32(...args: number[]): void;
+  attentionF32(...args: number[]): void;
+  attentionBackwardF32(...args: number[]): void;
   compareF32(
     op: number,
     a: number,

@@ -106,6 +106,8 @@ const KERNELS = [
   "layerNormBackwardF32",
   "winogradConvF32",
   "winogradWeightF32",
+  "attentionF32",
+  "attentionBackwardF32",
 ] as const;
 export type ParallelKernel = (typeof KERNELS)[number];
 

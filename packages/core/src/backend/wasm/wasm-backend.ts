@@ -4,14 +4,20 @@
  * ceil, trunc and round (float32 and float64), float32 −x, |x|, √x, eˣ, erf x, GELU and
  * GELU's gradient, column sums, float32 softmax, layer norm and the optimizers' updates in SIMD, float32
  * im2col, col2im and pooling in WebAssembly (softmax and the window kernels split over the
- * threads when large), copies of any rank in typed loops, and the other elementwise and
+ * threads when large), float32 attention as one kernel per product (split over the threads), copies of any rank in typed loops, and the other elementwise and
  * reduction kernels as one JavaScript loop per op. Whatever it does not accelerate (integer
  * products, operands that do not collapse to two dimensions) it hands to the reference
  * backend, which it is tested against kernel by kernel.
  */
 import type { Backend } from "../backend.js";
+import {
+  composedAttention,
+  composedAttentionBackward,
+  safeSoftmaxOnCpu,
+} from "../composed-attention.js";
 import { referenceBackend } from "../reference/reference-backend.js";
 import { cpuScratch, windowedMatmul } from "../windowed-matmul.js";
+import { attentionBackwardF32, attentionF32 } from "./attention.js";
 import { copyStrided } from "./copy.js";
 import { binaryFast, reduceFast, unaryFast } from "./elementwise.js";
 import { layerNormBackwardFast, layerNormFast } from "./layer-norm.js";
@@ -110,6 +116,16 @@ export const wasmBackend: Backend = {
   col2im: col2imFast,
   windowMax: windowMaxFast,
   windowSum: windowSumFast,
+  attention(q, k, v, mask, out, weights, args) {
+    if (attentionF32(q, k, v, mask, out, weights, args)) return;
+    // float64, or no room: this backend's products and softmax, composed as the interface says.
+    const safeSoftmax = safeSoftmaxOnCpu(wasmBackend);
+    composedAttention(wasmBackend, cpuScratch, safeSoftmax, [q, k, v], mask, out, weights, args);
+  },
+  attentionBackward(q, k, v, weights, g, dq, dk, dv, args) {
+    if (attentionBackwardF32(q, k, v, weights, g, dq, dk, dv, args)) return;
+    composedAttentionBackward(wasmBackend, cpuScratch, [q, k, v], weights, g, [dq, dk, dv], args);
+  },
   matmul(a, b, out, args, bias) {
     const arrays = sameFloat(a, b, out);
     // A bias of the operands' dtype, or none; another dtype goes to the reference.

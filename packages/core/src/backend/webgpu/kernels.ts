@@ -21,6 +21,7 @@ import { ValueError } from "../../errors.js";
 import type {
   AdagradUpdate,
   AdamUpdate,
+  AttentionArgs,
   Backend,
   BinaryKernel,
   MatmulArgs,
@@ -33,7 +34,13 @@ import type {
   UnaryKernel,
   WindowGeometry,
 } from "../backend.js";
-import { checkMatmulBias, checkMatmulScale, windowedMatmul } from "../windowed-matmul.js";
+import { composedAttention, composedAttentionBackward } from "../composed-attention.js";
+import {
+  checkMatmulBias,
+  checkMatmulScale,
+  type Scratch,
+  windowedMatmul,
+} from "../windowed-matmul.js";
 import type { GpuArray, GpuDType } from "./gpu-array.js";
 import { customKernel } from "./kernels/custom.js";
 import { binary, copy, unary, where } from "./kernels/elementwise.js";
@@ -277,19 +284,7 @@ export class WebGpuKernels implements Backend<GpuArray, GpuArray> {
     }
     // The columns live in pooled scratch arrays between the im2col, the product and the
     // col2im: on the device nothing is copied, so this costs only the columns' memory.
-    const host = this.#host;
-    windowedMatmul(
-      this,
-      {
-        allocate: (like, length) => host.allocate(like.dtype, length),
-        slice: (array, start, length) => ({ ...array, offset: array.offset + start, length }),
-        release: (array) => host.release(array),
-      },
-      a,
-      b,
-      out,
-      args,
-    );
+    windowedMatmul(this, this.#scratch(), a, b, out, args);
     if (bias) this.#addBias(out, args, bias);
   }
 
@@ -304,6 +299,78 @@ export class WebGpuKernels implements Backend<GpuArray, GpuArray> {
 
   copy(src: StridedView<GpuArray>, dst: StridedView<GpuArray>, shape: readonly number[]): void {
     copy(this.#host, src, dst, shape);
+  }
+
+  attention(
+    q: GpuArray,
+    k: GpuArray,
+    v: GpuArray,
+    mask: GpuArray | null,
+    out: GpuArray,
+    weights: GpuArray,
+    args: AttentionArgs,
+  ): void {
+    const scratch = this.#scratch();
+    const safeSoftmax = (scores: GpuArray, into: GpuArray, rows: number, cols: number) =>
+      this.#safeSoftmax(scores, into, rows, cols);
+    composedAttention(this, scratch, safeSoftmax, [q, k, v], mask, out, weights, args);
+  }
+
+  attentionBackward(
+    q: GpuArray,
+    k: GpuArray,
+    v: GpuArray,
+    weights: GpuArray,
+    g: GpuArray,
+    dq: GpuArray | null,
+    dk: GpuArray | null,
+    dv: GpuArray | null,
+    args: AttentionArgs,
+  ): void {
+    composedAttentionBackward(this, this.#scratch(), [q, k, v], weights, g, [dq, dk, dv], args);
+  }
+
+  /** Pooled arrays of the device as `Scratch` for the compositions over this backend's kernels. */
+  #scratch(): Scratch<GpuArray> {
+    const host = this.#host;
+    return {
+      allocate: (like, length) => host.allocate(like.dtype, length),
+      slice: (array, start, length) => ({ ...array, offset: array.offset + start, length }),
+      release: (array) => host.release(array),
+    };
+  }
+
+  /**
+   * The softmax of each row, then zeros where a row's maximum is −∞: three more small passes
+   * (the rows' maxima, which are −∞, and a select), cheap beside the products on a device.
+   */
+  #safeSoftmax(scores: GpuArray, weights: GpuArray, rows: number, cols: number): void {
+    const host = this.#host;
+    const softmaxed = host.allocate("float32", rows * cols);
+    softmax(host, scores, rows, cols, softmaxed, false);
+    const maxima = host.allocate("float32", rows);
+    reduce(host, "max", scores, [rows, cols], [1], maxima);
+    // −∞'s bits, and a zero (pooled arrays start zeroed).
+    const minusInfinity: GpuArray = {
+      buffer: host.upload(new Int32Array([0xff800000 | 0])),
+      offset: 0,
+      length: 1,
+      dtype: "float32",
+    };
+    const zero = host.allocate("float32", 1);
+    const empty = host.allocate("bool", rows);
+    const row = (data: GpuArray) => ({ data, offset: 0, strides: [1] });
+    const constant = (data: GpuArray) => ({ data, offset: 0, strides: [0] });
+    binary(host, "eq", row(maxima), constant(minusInfinity), empty, [rows]);
+    where(
+      host,
+      { data: empty, offset: 0, strides: [1, 0] },
+      { data: zero, offset: 0, strides: [0, 0] },
+      { data: softmaxed, offset: 0, strides: [cols, 1] },
+      weights,
+      [rows, cols],
+    );
+    for (const array of [softmaxed, maxima, zero, empty]) host.release(array);
   }
 
   softmax(x: GpuArray, rows: number, cols: number, out: GpuArray, log: boolean): void {

@@ -37,6 +37,8 @@ const KERNELS = [
   "copy",
   "softmax",
   "softmaxBackward",
+  "attention",
+  "attentionBackward",
   "layerNorm",
   "layerNormBackward",
   "gather",

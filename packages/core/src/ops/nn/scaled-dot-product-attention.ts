@@ -6,12 +6,12 @@ import type { DeviceName } from "../../device.js";
 import { allocate } from "../../dtype.js";
 import { checkOptions, DTypeError, ShapeError, ValueError } from "../../errors.js";
 import type { Generator } from "../../random.js";
-import { broadcastShapes, broadcastsTo, formatShape } from "../../shape.js";
+import { broadcastShapes, broadcastsTo, formatShape, shapesEqual, sizeOf } from "../../shape.js";
 import { Tensor } from "../../tensor.js";
 import { add } from "../add.js";
 import { broadcastTo } from "../broadcast-to.js";
 import { eq, lt } from "../comparison.js";
-import { broadcastView, contiguousView, requireFloat } from "../kernels.js";
+import { broadcastView, contiguousView, empty, onDevice, requireFloat } from "../kernels.js";
 import { matmul } from "../matmul.js";
 import { max } from "../max.js";
 import { mul } from "../mul.js";
@@ -174,11 +174,134 @@ function throughScores(
   return mask ? [dq, dk, mask.requiresGrad ? dScores : null] : [dq, dk];
 }
 
+/** The sizes of attention over q, k and v, their batch dimensions broadcast. */
+function attentionSizes(q: Tensor, k: Tensor, v: Tensor, scale: number) {
+  const batchShape = broadcastShapes(
+    OP,
+    broadcastShapes(OP, q.shape.slice(0, -2), k.shape.slice(0, -2)),
+    v.shape.slice(0, -2),
+  );
+  const args = {
+    batch: sizeOf(batchShape),
+    l: q.shape[q.rank - 2]!,
+    s: k.shape[k.rank - 2]!,
+    e: q.shape[q.rank - 1]!,
+    ev: v.shape[v.rank - 1]!,
+    scale,
+  };
+  return { batchShape, args };
+}
+
+/** t's storage as [...batch, rows, cols]: its own when it has every batch dimension. */
+function withBatch(t: Tensor, batchShape: readonly number[]): Tensor {
+  const shape = [...batchShape, ...t.shape.slice(-2)];
+  return shapesEqual(t.shape, shape) ? t : broadcastTo(t, shape);
+}
+
+/**
+ * The mask's storage with whole [L, S] blocks (broadcast within them where it was), and where
+ * each product's block starts: the mask's own batch dimensions are aligned with the
+ * product's on the right, a dimension of 1 repeating its block.
+ */
+function maskBlocks(
+  mask: Tensor,
+  batchShape: readonly number[],
+  l: number,
+  s: number,
+): { blocks: Tensor; offsets: number[] } {
+  const own = mask.rank > 2 ? mask.shape.slice(0, -2) : [];
+  const blocks = withBatch(mask.rank >= 2 ? mask : broadcastTo(mask, [l, s]), own);
+  const full = shapesEqual(blocks.shape.slice(-2), [l, s])
+    ? blocks
+    : broadcastTo(blocks, [...own, l, s]);
+  // Element strides of the mask's batch dimensions over the product's, 0 where it repeats.
+  const strides = batchShape.map(() => 0);
+  let stride = l * s;
+  for (let d = own.length - 1; d >= 0; d--) {
+    const at = batchShape.length - own.length + d;
+    if (own[d] !== 1) strides[at] = stride;
+    stride *= own[d]!;
+  }
+  const offsets: number[] = [];
+  const index = batchShape.map(() => 0);
+  for (let p = 0; p < sizeOf(batchShape); p++) {
+    offsets.push(index.reduce((sum, i, d) => sum + i * strides[d]!, 0));
+    for (let d = index.length - 1; d >= 0; d--) {
+      if (++index[d]! < batchShape[d]!) break;
+      index[d] = 0;
+    }
+  }
+  return { blocks: full, offsets };
+}
+
+/** The forward through `Backend.attention`: the output and the weights, in new arrays. */
+function attentionKernel(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  mask: Tensor | undefined,
+  scale: number,
+): { output: Tensor; weights: Tensor } {
+  const { batchShape, args } = attentionSizes(q, k, v, scale);
+  const { l, s, ev } = args;
+  const output = empty([...batchShape, l, ev], q.dtype);
+  const weights = empty([...batchShape, l, s], q.dtype);
+  const blocks = mask ? maskBlocks(mask, batchShape, l, s) : null;
+  getBackend().attention(
+    withBatch(q, batchShape).storage,
+    withBatch(k, batchShape).storage,
+    withBatch(v, batchShape).storage,
+    blocks?.blocks.storage ?? null,
+    output.storage,
+    weights.storage,
+    blocks ? { ...args, maskOffsets: blocks.offsets } : args,
+  );
+  return { output, weights };
+}
+
+/**
+ * The gradients of q, k and v through `Backend.attentionBackward`, of the broadcast batch
+ * shape (the engine sums them back to each input's), null where not required.
+ */
+function attentionBackwardKernel(
+  g: Tensor,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  weights: Tensor,
+  scale: number,
+): (Tensor | null)[] {
+  const { batchShape, args } = attentionSizes(q, k, v, scale);
+  const { l, s, e, ev } = args;
+  // Outside an op's forward: the kernel and the gradients go to q's device explicitly.
+  return onDevice(q.device, () => {
+    const dq = q.requiresGrad ? empty([...batchShape, l, e], q.dtype) : null;
+    const dk = k.requiresGrad ? empty([...batchShape, s, e], q.dtype) : null;
+    const dv = v.requiresGrad ? empty([...batchShape, s, ev], q.dtype) : null;
+    getBackend().attentionBackward(
+      withBatch(q, batchShape).storage,
+      withBatch(k, batchShape).storage,
+      withBatch(v, batchShape).storage,
+      weights.storage,
+      withBatch(g, batchShape).storage,
+      dq?.storage ?? null,
+      dk?.storage ?? null,
+      dv?.storage ?? null,
+      args,
+    );
+    return [dq, dk, dv];
+  });
+}
+
 const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
   name: OP,
   // Batch dimensions broadcast, and the mask broadcasts to [..., L, S].
   broadcast: true,
   forward: ([q, k, v, mask], { scale, causal, dropoutP, generator }) => {
+    if (dropoutP === 0 && q!.size > 0 && k!.size > 0 && v!.size > 0) {
+      const { output, weights } = attentionKernel(q!, k!, v!, mask, scale);
+      return { output, saved: { weights, dropMask: null } };
+    }
     let scores = matmul(q!, k!, { transB: true, scale });
     if (mask) scores = addOwned(scores, mask);
     const weights = safeSoftmax(scores, causal);
@@ -188,6 +311,12 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
     return { output, saved: { weights, dropMask } };
   },
   backward: (g, { inputs: [q, k, v, mask], attrs: { scale }, saved: { weights, dropMask } }) => {
+    // Without dropout, second derivatives or a mask's gradient: the backend's kernel, which
+    // keeps dP and dS inside it.
+    if (!dropMask && !isGradEnabled() && mask?.requiresGrad !== true && weights.size > 0) {
+      const grads = attentionBackwardKernel(g, q!, k!, v!, weights, scale);
+      return mask ? [...grads, null] : grads;
+    }
     const needScores = q!.requiresGrad || k!.requiresGrad || mask?.requiresGrad === true;
     // P as an op of q, k and the mask (its saved value), so the rules below differentiate again.
     const p = needScores
@@ -302,11 +431,13 @@ function maskScores(mask: Tensor, q: Tensor, k: Tensor, batch: readonly number[]
  * Attention as PyTorch's `F.scaled_dot_product_attention`: softmax(scale·q·kᵀ + mask)·v, with
  * dropout on the weights when `dropoutP` > 0. One op with its own backward rule, which keeps
  * only the attention weights (and the dropout mask) from the forward instead of the scores,
- * softmax and product a composition of ops would record (bench/attention.ts: forward and
- * backward 1.1–1.2× as fast as the composition at [4, 8, 128, 64] and [1, 8, 512, 64] on one
- * thread; on tiny inputs its few extra small ops make it slower). The rule is written with
- * ops, so it differentiates again. A query whose keys are all masked out gets weights 0 and output
- * 0, and no gradient, as PyTorch's math backend gives (its `_safe_softmax`), not NaN.
+ * softmax and product a composition of ops would record. Without dropout the forward and the
+ * backward are each one backend kernel (`Backend.attention`, `attentionBackward`; the
+ * WebAssembly backend keeps each product's scores in its own memory and splits the products
+ * over its threads); with dropout, and when the backward is itself recorded, the rule is
+ * written with ops, so it differentiates again. A query whose keys are all masked out gets
+ * weights 0 and output 0, and no gradient, as PyTorch's math backend gives (its
+ * `_safe_softmax`), not NaN.
  * Batch dimensions broadcast.
  * q: [..., L, E], k: [..., S, E], v: [..., S, Ev] → [..., L, Ev]
  * @example

@@ -1,5 +1,6 @@
 // The entry point of the WebAssembly kernels: everything exported here is callable from
 // src/backend/wasm/. Build with `pnpm build:kernels`.
+export { attentionBackwardF32, attentionF32 } from "./attention";
 export { permuteF32 } from "./copy";
 export {
   arithmeticF32,

@@ -63,75 +63,93 @@ class Exp {
 export function softmaxF32(x: usize, out: usize, r0: i32, r1: i32, cols: i32, log: i32): void {
   const rowBytes = (<usize>cols) << 2;
   for (let r = r0; r < r1; r++) {
-    const xr = x + <usize>r * rowBytes;
-    const or = out + <usize>r * rowBytes;
-    // The maximum, as the reference's `x > max` except that a NaN makes it NaN (and then
-    // every result NaN, which is what the reference gets through its sum).
-    let m4 = f32x4.splat(-Infinity);
-    let j = 0;
-    for (; j + 4 <= cols; j += 4) m4 = f32x4.max(m4, v128.load(xr + ((<usize>j) << 2)));
-    let m = max(
-      max(f32x4.extract_lane(m4, 0), f32x4.extract_lane(m4, 1)),
-      max(f32x4.extract_lane(m4, 2), f32x4.extract_lane(m4, 3)),
-    );
-    for (; j < cols; j++) m = max(m, load<f32>(xr + ((<usize>j) << 2)));
-    // A row of −∞ has no finite maximum; shifting by 0 keeps exp from producing NaN.
-    if (m === -Infinity) m = 0;
-    const mv = f32x4.splat(m);
-    // e = exp(x − max), kept in out for the scaling pass; summed in float64.
-    let s0 = f64x2.splat(0);
-    let s1 = f64x2.splat(0);
-    j = 0;
+    softmaxRow(x + <usize>r * rowBytes, out + <usize>r * rowBytes, cols, log, false);
+  }
+}
+
+/**
+ * Softmax (log = 0) or log-softmax (log = 1) of the `cols` float32s at xr into those at or
+ * (which may be xr). `empty`: a row whose maximum is −∞ (every element −∞) gets zeros, as
+ * attention gives a query with no key, rather than the NaNs of 0/0.
+ */
+export function softmaxRow(xr: usize, or: usize, cols: i32, log: i32, empty: bool): void {
+  // The maximum, as the reference's `x > max` except that a NaN makes it NaN (and then
+  // every result NaN, which is what the reference gets through its sum).
+  let m4 = f32x4.splat(-Infinity);
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) m4 = f32x4.max(m4, v128.load(xr + ((<usize>j) << 2)));
+  let m = max(
+    max(f32x4.extract_lane(m4, 0), f32x4.extract_lane(m4, 1)),
+    max(f32x4.extract_lane(m4, 2), f32x4.extract_lane(m4, 3)),
+  );
+  for (; j < cols; j++) m = max(m, load<f32>(xr + ((<usize>j) << 2)));
+  if (m === -Infinity && empty) {
+    memory.fill(or, 0, (<usize>cols) << 2);
+    return;
+  }
+  // A row of −∞ has no finite maximum; shifting by 0 keeps exp from producing NaN.
+  if (m === -Infinity) m = 0;
+  const mv = f32x4.splat(m);
+  // e = exp(x − max), kept in out for the scaling pass; summed in float64.
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  j = 0;
+  const minusInfinity = f32x4.splat(-Infinity);
+  for (; j + 4 <= cols; j += 4) {
+    const at = (<usize>j) << 2;
+    const x = v128.load(xr + at);
+    // Four masked-out scores (a causal mask's upper triangle): e^−∞ is +0, which adds nothing.
+    if (!v128.any_true(f32x4.ne(x, minusInfinity))) {
+      if (!log) v128.store(or + at, f32x4.splat(0));
+      continue;
+    }
+    const e = Exp.diff(x, mv);
+    if (!log) v128.store(or + at, e);
+    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(e));
+    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)));
+  }
+  let sum = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s1, 0);
+  sum += f64x2.extract_lane(s0, 1) + f64x2.extract_lane(s1, 1);
+  for (; j < cols; j++) {
+    const at = (<usize>j) << 2;
+    const e = Exp.scalar(load<f32>(xr + at), m);
+    if (!log) store<f32>(or + at, e);
+    sum += <f64>e;
+  }
+  j = 0;
+  if (log) {
+    // out = x − max − log Σ, in float64 as the reference.
+    const shift = f64x2.splat(<f64>m + Math.log(sum));
     for (; j + 4 <= cols; j += 4) {
       const at = (<usize>j) << 2;
-      const e = Exp.diff(v128.load(xr + at), mv);
-      if (!log) v128.store(or + at, e);
-      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(e));
-      s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)));
+      const v = v128.load(xr + at);
+      const lo = f64x2.sub(f64x2.promote_low_f32x4(v), shift);
+      const hi = f64x2.sub(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), shift);
+      const a = f32x4.demote_f64x2_zero(lo);
+      const b = f32x4.demote_f64x2_zero(hi);
+      v128.store(or + at, i64x2.shuffle(a, b, 0, 2));
     }
-    let sum = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s1, 0);
-    sum += f64x2.extract_lane(s0, 1) + f64x2.extract_lane(s1, 1);
+    const s = <f64>m + Math.log(sum);
     for (; j < cols; j++) {
       const at = (<usize>j) << 2;
-      const e = Exp.scalar(load<f32>(xr + at), m);
-      if (!log) store<f32>(or + at, e);
-      sum += <f64>e;
+      store<f32>(or + at, <f32>(<f64>load<f32>(xr + at) - s));
     }
-    j = 0;
-    if (log) {
-      // out = x − max − log Σ, in float64 as the reference.
-      const shift = f64x2.splat(<f64>m + Math.log(sum));
-      for (; j + 4 <= cols; j += 4) {
-        const at = (<usize>j) << 2;
-        const v = v128.load(xr + at);
-        const lo = f64x2.sub(f64x2.promote_low_f32x4(v), shift);
-        const hi = f64x2.sub(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), shift);
-        const a = f32x4.demote_f64x2_zero(lo);
-        const b = f32x4.demote_f64x2_zero(hi);
-        v128.store(or + at, i64x2.shuffle(a, b, 0, 2));
-      }
-      const s = <f64>m + Math.log(sum);
-      for (; j < cols; j++) {
-        const at = (<usize>j) << 2;
-        store<f32>(or + at, <f32>(<f64>load<f32>(xr + at) - s));
-      }
-    } else {
-      // out = e / Σ as e · (1 / Σ) in float64: one rounding to float32.
-      const inv = 1 / sum;
-      const scale = f64x2.splat(inv);
-      for (; j + 4 <= cols; j += 4) {
-        const at = (<usize>j) << 2;
-        const e = v128.load(or + at);
-        const lo = f64x2.mul(f64x2.promote_low_f32x4(e), scale);
-        const hi = f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)), scale);
-        const a = f32x4.demote_f64x2_zero(lo);
-        const b = f32x4.demote_f64x2_zero(hi);
-        v128.store(or + at, i64x2.shuffle(a, b, 0, 2));
-      }
-      for (; j < cols; j++) {
-        const at = (<usize>j) << 2;
-        store<f32>(or + at, <f32>(<f64>load<f32>(or + at) * inv));
-      }
+  } else {
+    // out = e / Σ as e · (1 / Σ) in float64: one rounding to float32.
+    const inv = 1 / sum;
+    const scale = f64x2.splat(inv);
+    for (; j + 4 <= cols; j += 4) {
+      const at = (<usize>j) << 2;
+      const e = v128.load(or + at);
+      const lo = f64x2.mul(f64x2.promote_low_f32x4(e), scale);
+      const hi = f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)), scale);
+      const a = f32x4.demote_f64x2_zero(lo);
+      const b = f32x4.demote_f64x2_zero(hi);
+      v128.store(or + at, i64x2.shuffle(a, b, 0, 2));
+    }
+    for (; j < cols; j++) {
+      const at = (<usize>j) << 2;
+      store<f32>(or + at, <f32>(<f64>load<f32>(or + at) * inv));
     }
   }
 }
@@ -153,60 +171,63 @@ export function softmaxBackwardF32(
   log: i32,
 ): void {
   const rowBytes = (<usize>cols) << 2;
-  const zero = f32x4.splat(0);
   for (let r = r0; r < r1; r++) {
-    const yr = y + <usize>r * rowBytes;
-    const dr = dy + <usize>r * rowBytes;
-    const or = out + <usize>r * rowBytes;
-    let s0 = f64x2.splat(0);
-    let s1 = f64x2.splat(0);
-    let j = 0;
-    for (; j + 4 <= cols; j += 4) {
-      const at = (<usize>j) << 2;
-      const b = v128.load(dr + at);
-      // Σ dy·y, or Σ dy for log-softmax.
-      const a = log ? f32x4.splat(1) : v128.load(yr + at);
-      s0 = f64x2.add(s0, f64x2.mul(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b)));
-      const ah = f64x2.promote_low_f32x4(i32x4.shuffle(a, a, 2, 3, 0, 1));
-      const bh = f64x2.promote_low_f32x4(i32x4.shuffle(b, b, 2, 3, 0, 1));
-      s1 = f64x2.add(s1, f64x2.mul(ah, bh));
+    const at = <usize>r * rowBytes;
+    softmaxBackwardRow(y + at, dy + at, out + at, cols, log);
+  }
+}
+
+/** softmaxBackwardF32 for one row: y, dy and out at yr, dr and or (or may be dr). */
+export function softmaxBackwardRow(yr: usize, dr: usize, or: usize, cols: i32, log: i32): void {
+  const zero = f32x4.splat(0);
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    const at = (<usize>j) << 2;
+    const b = v128.load(dr + at);
+    // Σ dy·y, or Σ dy for log-softmax.
+    const a = log ? f32x4.splat(1) : v128.load(yr + at);
+    s0 = f64x2.add(s0, f64x2.mul(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b)));
+    const ah = f64x2.promote_low_f32x4(i32x4.shuffle(a, a, 2, 3, 0, 1));
+    const bh = f64x2.promote_low_f32x4(i32x4.shuffle(b, b, 2, 3, 0, 1));
+    s1 = f64x2.add(s1, f64x2.mul(ah, bh));
+  }
+  let dot = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s1, 0);
+  dot += f64x2.extract_lane(s0, 1) + f64x2.extract_lane(s1, 1);
+  for (; j < cols; j++) {
+    const at = (<usize>j) << 2;
+    const b = <f64>load<f32>(dr + at);
+    dot += log ? b : <f64>load<f32>(yr + at) * b;
+  }
+  const d = f64x2.splat(dot);
+  j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    const at = (<usize>j) << 2;
+    const v = v128.load(yr + at);
+    const b = v128.load(dr + at);
+    const bh = f64x2.promote_low_f32x4(i32x4.shuffle(b, b, 2, 3, 0, 1));
+    let lo: v128;
+    let hi: v128;
+    if (log) {
+      const e = Exp.diff(v, zero);
+      const eh = f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1));
+      lo = f64x2.sub(f64x2.promote_low_f32x4(b), f64x2.mul(f64x2.promote_low_f32x4(e), d));
+      hi = f64x2.sub(bh, f64x2.mul(eh, d));
+    } else {
+      const vh = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+      lo = f64x2.mul(f64x2.promote_low_f32x4(v), f64x2.sub(f64x2.promote_low_f32x4(b), d));
+      hi = f64x2.mul(vh, f64x2.sub(bh, d));
     }
-    let dot = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s1, 0);
-    dot += f64x2.extract_lane(s0, 1) + f64x2.extract_lane(s1, 1);
-    for (; j < cols; j++) {
-      const at = (<usize>j) << 2;
-      const b = <f64>load<f32>(dr + at);
-      dot += log ? b : <f64>load<f32>(yr + at) * b;
-    }
-    const d = f64x2.splat(dot);
-    j = 0;
-    for (; j + 4 <= cols; j += 4) {
-      const at = (<usize>j) << 2;
-      const v = v128.load(yr + at);
-      const b = v128.load(dr + at);
-      const bh = f64x2.promote_low_f32x4(i32x4.shuffle(b, b, 2, 3, 0, 1));
-      let lo: v128;
-      let hi: v128;
-      if (log) {
-        const e = Exp.diff(v, zero);
-        const eh = f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1));
-        lo = f64x2.sub(f64x2.promote_low_f32x4(b), f64x2.mul(f64x2.promote_low_f32x4(e), d));
-        hi = f64x2.sub(bh, f64x2.mul(eh, d));
-      } else {
-        const vh = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
-        lo = f64x2.mul(f64x2.promote_low_f32x4(v), f64x2.sub(f64x2.promote_low_f32x4(b), d));
-        hi = f64x2.mul(vh, f64x2.sub(bh, d));
-      }
-      const lo4 = f32x4.demote_f64x2_zero(lo);
-      const hi4 = f32x4.demote_f64x2_zero(hi);
-      v128.store(or + at, i64x2.shuffle(lo4, hi4, 0, 2));
-    }
-    for (; j < cols; j++) {
-      const at = (<usize>j) << 2;
-      const v = load<f32>(yr + at);
-      const b = <f64>load<f32>(dr + at);
-      const o = log ? b - <f64>Exp.scalar(v, 0) * dot : <f64>v * (b - dot);
-      store<f32>(or + at, <f32>o);
-    }
+    const lo4 = f32x4.demote_f64x2_zero(lo);
+    const hi4 = f32x4.demote_f64x2_zero(hi);
+    v128.store(or + at, i64x2.shuffle(lo4, hi4, 0, 2));
+  }
+  for (; j < cols; j++) {
+    const at = (<usize>j) << 2;
+    const v = load<f32>(yr + at);
+    const b = <f64>load<f32>(dr + at);
+    const o = log ? b - <f64>Exp.scalar(v, 0) * dot : <f64>v * (b - dot);
+    store<f32>(or + at, <f32>o);
   }
 }

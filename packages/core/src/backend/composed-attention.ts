@@ -1,0 +1,179 @@
+/**
+ * `Backend.attention` and `attentionBackward` as the composition of a backend's own matmul,
+ * binary, softmax and softmaxBackward kernels that defines them: how the reference backend and
+ * the WebGPU backend compute them, and what the WebAssembly backend's fused kernel is tested
+ * against bit for bit.
+ */
+import type { TypedArray } from "../dtype.js";
+import type { AttentionArgs, Backend, MatmulArgs } from "./backend.js";
+import type { Scratch } from "./windowed-matmul.js";
+
+/**
+ * Throws unless the arrays hold what `args` says (an op built the call wrongly: a silent
+ * mismatch would read past an array).
+ */
+export function checkAttention(
+  args: AttentionArgs,
+  arrays: Readonly<Record<string, { readonly length: number } | null>>,
+  mask?: { readonly length: number } | null,
+): void {
+  const { batch, l, s, e, ev } = args;
+  const needed: Record<string, number> = {
+    q: batch * l * e,
+    k: batch * s * e,
+    v: batch * s * ev,
+    out: batch * l * ev,
+    g: batch * l * ev,
+    weights: batch * l * s,
+    dq: batch * l * e,
+    dk: batch * s * e,
+    dv: batch * s * ev,
+  };
+  const sizes = `batch=${batch}, L=${l}, S=${s}, E=${e}, Ev=${ev}`;
+  for (const [name, array] of Object.entries(arrays)) {
+    if (array && array.length !== needed[name]) {
+      throw new Error(
+        `attention: ${name} holds ${array.length} elements, not the ${needed[name]} of ${sizes}`,
+      );
+    }
+  }
+  if (typeof args.scale !== "number") {
+    throw new Error(`attention: scale must be a number; got ${String(args.scale)}`);
+  }
+  const maskLength = mask?.length;
+  const offsets = args.maskOffsets;
+  if (maskLength !== undefined) {
+    if (!offsets || offsets.length !== batch) {
+      throw new Error(`attention: a mask needs maskOffsets, one per product (${sizes})`);
+    }
+    for (const at of offsets) {
+      if (!(at >= 0 && at + l * s <= maskLength)) {
+        throw new Error(
+          `attention: a mask block of L×S=${l * s} at ${at} is outside the mask's ${maskLength} elements`,
+        );
+      }
+    }
+  }
+}
+
+/** The products of one attention step: product p's operands at p times their sizes. */
+function products(
+  batch: number,
+  aSize: number,
+  bSize: number,
+  shape: Omit<MatmulArgs, "aOffsets" | "bOffsets">,
+): MatmulArgs {
+  const aOffsets: number[] = [];
+  const bOffsets: number[] = [];
+  for (let p = 0; p < batch; p++) {
+    aOffsets.push(p * aSize);
+    bOffsets.push(p * bSize);
+  }
+  return { aOffsets, bOffsets, ...shape };
+}
+
+/** A backend's kernels the compositions below call. */
+export type AttentionKernels<S> = Pick<Backend<S>, "matmul" | "binary" | "softmaxBackward">;
+
+/**
+ * weights = the softmax of each row of `scores` ([rows, cols]), or zeros in a row whose
+ * maximum is −∞: a query with no key to attend to gets nothing rather than NaN.
+ */
+export type SafeSoftmax<S> = (scores: S, weights: S, rows: number, cols: number) => void;
+
+/** `SafeSoftmax` over typed arrays, through `kernels`' softmax. */
+export function safeSoftmaxOnCpu(kernels: Pick<Backend, "softmax">): SafeSoftmax<TypedArray> {
+  return (scores, weights, rows, cols) => {
+    kernels.softmax(scores, rows, cols, weights, false);
+    if (cols === 0) return;
+    for (let r = 0; r < rows; r++) {
+      let empty = true;
+      // Empty when every score is −∞ (a NaN makes the maximum NaN, and the NaNs stay).
+      for (let j = r * cols; j < (r + 1) * cols && empty; j++) empty = scores[j] === -Infinity;
+      if (empty) weights.fill(0 as never, r * cols, (r + 1) * cols);
+    }
+  };
+}
+
+/** `Backend.attention` through `kernels`' own matmul and binary and `safeSoftmax`. */
+export function composedAttention<S extends { readonly length: number }>(
+  kernels: AttentionKernels<S>,
+  scratch: Scratch<S>,
+  safeSoftmax: SafeSoftmax<S>,
+  [q, k, v]: readonly [S, S, S],
+  mask: S | null,
+  out: S,
+  weights: S,
+  args: AttentionArgs,
+): void {
+  const { batch, l, s, e, ev, scale } = args;
+  checkAttention(args, { q, k, v, out, weights }, mask);
+  const scores = scratch.allocate(weights, batch * l * s);
+  kernels.matmul(
+    q,
+    k,
+    scores,
+    products(batch, l * e, s * e, { m: l, k: e, n: s, transA: false, transB: true, scale }),
+  );
+  let masked = scores;
+  if (mask) {
+    masked = scratch.allocate(weights, batch * l * s);
+    // One add when the blocks are the same one or follow each other; else one per product.
+    const offsets = args.maskOffsets!;
+    const step = batch > 1 ? offsets[1]! - offsets[0]! : 0;
+    if ((step === 0 || step === l * s) && offsets.every((at, p) => at === offsets[0]! + p * step)) {
+      const whole = { data: scores, offset: 0, strides: [l * s, s, 1] };
+      const blocks = { data: mask, offset: offsets[0] ?? 0, strides: [step, s, 1] };
+      kernels.binary("add", whole, blocks, masked, [batch, l, s]);
+    } else {
+      for (let p = 0; p < batch; p++) {
+        const product = { data: scores, offset: p * l * s, strides: [s, 1] };
+        const block = { data: mask, offset: offsets[p]!, strides: [s, 1] };
+        kernels.binary("add", product, block, scratch.slice(masked, p * l * s, l * s), [l, s]);
+      }
+    }
+  }
+  safeSoftmax(masked, weights, batch * l, s);
+  kernels.matmul(
+    weights,
+    v,
+    out,
+    products(batch, l * s, s * ev, { m: l, k: s, n: ev, transA: false, transB: false }),
+  );
+  if (masked !== scores) scratch.release(masked);
+  scratch.release(scores);
+}
+
+/** `Backend.attentionBackward` through `kernels`' own matmul and softmaxBackward. */
+export function composedAttentionBackward<S extends { readonly length: number }>(
+  kernels: AttentionKernels<S>,
+  scratch: Scratch<S>,
+  [q, k, v]: readonly [S, S, S],
+  weights: S,
+  g: S,
+  [dq, dk, dv]: readonly [S | null, S | null, S | null],
+  args: AttentionArgs,
+): void {
+  const { batch, l, s, e, ev, scale } = args;
+  checkAttention(args, { q, k, v, weights, g, dq, dk, dv });
+  if (dv) {
+    const shape = { m: s, k: l, n: ev, transA: true, transB: false };
+    kernels.matmul(weights, g, dv, products(batch, l * s, l * ev, shape));
+  }
+  if (!dq && !dk) return;
+  const dWeights = scratch.allocate(weights, batch * l * s);
+  const dScores = scratch.allocate(weights, batch * l * s);
+  const gv = { m: l, k: ev, n: s, transA: false, transB: true };
+  kernels.matmul(g, v, dWeights, products(batch, l * ev, s * ev, gv));
+  kernels.softmaxBackward(weights, dWeights, batch * l, s, dScores, false);
+  if (dq) {
+    const shape = { m: l, k: s, n: e, transA: false, transB: false, scale };
+    kernels.matmul(dScores, k, dq, products(batch, l * s, s * e, shape));
+  }
+  if (dk) {
+    const shape = { m: s, k: l, n: e, transA: true, transB: false, scale };
+    kernels.matmul(dScores, q, dk, products(batch, l * s, l * e, shape));
+  }
+  scratch.release(dScores);
+  scratch.release(dWeights);
+}

@@ -1,0 +1,186 @@
+/**
+ * The WebAssembly backend's attention kernels against the composition of its own kernels
+ * that `Backend.attention` and `attentionBackward` are defined by (the reference backend and
+ * the WebGPU backend compute exactly that composition): the same bits, on odd sizes, depths
+ * past one packing slice, shared, per-product and head-broadcast masks, rows with no key,
+ * every subset of gradients, and on one thread and split over three.
+ */
+import { type AttentionArgs, Generator, setNumThreads, wasmBackend } from "@tensortape/core";
+import { afterEach, describe, expect, test } from "vitest";
+import {
+  composedAttention,
+  composedAttentionBackward,
+  safeSoftmaxOnCpu,
+} from "../../src/backend/composed-attention.js";
+import { threadTesting } from "../../src/backend/wasm/thread-pool.js";
+import { cpuScratch } from "../../src/backend/windowed-matmul.js";
+import { expectSame, randomF32, untilWorkersRun } from "./kernel-check.js";
+
+afterEach(() => {
+  threadTesting.cores = undefined;
+  threadTesting.busy = undefined;
+  setNumThreads(2);
+});
+
+type MaskKind = "none" | "shared" | "each" | "heads";
+
+interface Case {
+  readonly batch: number;
+  readonly l: number;
+  readonly s: number;
+  readonly e: number;
+  readonly ev: number;
+  readonly mask: MaskKind;
+}
+
+const cases: Case[] = [
+  { batch: 3, l: 5, s: 7, e: 3, ev: 6, mask: "none" },
+  { batch: 8, l: 64, s: 64, e: 32, ev: 32, mask: "shared" },
+  { batch: 6, l: 9, s: 13, e: 300, ev: 5, mask: "each" },
+  { batch: 6, l: 11, s: 17, e: 8, ev: 9, mask: "heads" },
+  { batch: 2, l: 1, s: 1, e: 4, ev: 4, mask: "none" },
+  { batch: 4, l: 33, s: 2, e: 16, ev: 40, mask: "shared" },
+];
+
+/** Operands, mask and arguments of a case: a causal-like mask with one row fully masked. */
+function operands(c: Case, seed: number) {
+  const generator = new Generator(seed);
+  const { batch, l, s, e, ev } = c;
+  const q = randomF32(batch * l * e, generator).map((x) => 2 * x);
+  const k = randomF32(batch * s * e, generator).map((x) => 2 * x);
+  const v = randomF32(batch * s * ev, generator);
+  const g = randomF32(batch * l * ev, generator);
+  const blocks = c.mask === "none" ? 0 : c.mask === "shared" ? 1 : c.mask === "each" ? batch : 2;
+  const mask = blocks === 0 ? null : randomF32(blocks * l * s, generator);
+  if (mask) {
+    for (let i = 0; i < mask.length; i++) {
+      const j = i % s;
+      const row = Math.floor(i / s) % l;
+      // Keys after the query masked out, and row 1 of every block masked out whole.
+      if (j > row || (row === 1 && l > 1)) mask[i] = Number.NEGATIVE_INFINITY;
+    }
+  }
+  // "heads": two blocks (a batch of 2), each repeated over batch / 2 heads.
+  const maskOffsets =
+    blocks === 0
+      ? undefined
+      : Array.from({ length: batch }, (_, p) =>
+          c.mask === "shared"
+            ? 0
+            : c.mask === "each"
+              ? p * l * s
+              : Math.floor(p / (batch / 2)) * l * s,
+        );
+  const args: AttentionArgs = { batch, l, s, e, ev, scale: 1 / Math.sqrt(e), maskOffsets };
+  return { q, k, v, g, mask, args };
+}
+
+function forward(run: ReturnType<typeof operands>, composed: boolean) {
+  const { q, k, v, mask, args } = run;
+  const out = new Float32Array(args.batch * args.l * args.ev);
+  const weights = new Float32Array(args.batch * args.l * args.s);
+  if (composed) {
+    const safe = safeSoftmaxOnCpu(wasmBackend);
+    composedAttention(wasmBackend, cpuScratch, safe, [q, k, v], mask, out, weights, args);
+  } else {
+    wasmBackend.attention(q, k, v, mask, out, weights, args);
+  }
+  return { out, weights };
+}
+
+function backward(
+  run: ReturnType<typeof operands>,
+  weights: Float32Array,
+  wanted: readonly [boolean, boolean, boolean],
+  composed: boolean,
+) {
+  const { q, k, v, g, args } = run;
+  const { batch, l, s, e, ev } = args;
+  const sizes = [batch * l * e, batch * s * e, batch * s * ev];
+  const grads = sizes.map((n, i) => (wanted[i] ? new Float32Array(n) : null)) as [
+    Float32Array | null,
+    Float32Array | null,
+    Float32Array | null,
+  ];
+  if (composed) {
+    composedAttentionBackward(wasmBackend, cpuScratch, [q, k, v], weights, g, grads, args);
+  } else {
+    wasmBackend.attentionBackward(q, k, v, weights, g, ...grads, args);
+  }
+  return grads;
+}
+
+const label = (c: Case) => `[${c.batch}, L ${c.l}, S ${c.s}, E ${c.e}, Ev ${c.ev}], mask ${c.mask}`;
+
+describe("wasm attention kernels", () => {
+  for (const [index, c] of cases.entries()) {
+    test(`the composition's bits, forward and backward: ${label(c)}`, () => {
+      setNumThreads(1);
+      const run = operands(c, 11 + index);
+      const fused = forward(run, false);
+      const composed = forward(run, true);
+      expectSame(fused.out, composed.out, `${label(c)}: out`);
+      expectSame(fused.weights, composed.weights, `${label(c)}: weights`);
+      if (c.mask !== "none" && c.l > 1) {
+        // The fully masked row gets zero weights and output, not NaN.
+        const row = fused.weights.subarray(c.s, 2 * c.s);
+        expect([...row].every((w) => w === 0)).toBe(true);
+        expect([...fused.out.subarray(c.ev, 2 * c.ev)].every((x) => x === 0)).toBe(true);
+      }
+      for (const wanted of [
+        [true, true, true],
+        [true, false, false],
+        [false, true, false],
+        [false, false, true],
+      ] as const) {
+        const fusedGrads = backward(run, fused.weights, wanted, false);
+        const composedGrads = backward(run, composed.weights, wanted, true);
+        for (let i = 0; i < 3; i++) {
+          const name = `${label(c)}: ${["dq", "dk", "dv"][i]} of [${wanted.join(", ")}]`;
+          if (!wanted[i]) continue;
+          expectSame(fusedGrads[i]!, composedGrads[i]!, name);
+          // (With one key the weights are constant 1: dq and dk are zero.)
+          const nonzero = fusedGrads[i]!.some((x) => x !== 0);
+          expect(nonzero, `${name} is not all zeros`).toBe(i === 2 || c.s > 1);
+        }
+      }
+    });
+  }
+
+  test("the same bits on one thread and split over three", () => {
+    const c: Case = { batch: 24, l: 48, s: 48, e: 32, ev: 32, mask: "heads" };
+    const run = operands(c, 3);
+    setNumThreads(1);
+    const one = forward(run, false);
+    const oneGrads = backward(run, one.weights, [true, true, true], false);
+    threadTesting.cores = 4;
+    threadTesting.busy = false;
+    setNumThreads(3);
+    let split = forward(run, false);
+    untilWorkersRun(() => {
+      split = forward(run, false);
+    }, "forward slices run by workers");
+    expectSame(split.out, one.out, "out, three threads");
+    expectSame(split.weights, one.weights, "weights, three threads");
+    let splitGrads = backward(run, one.weights, [true, true, true], false);
+    untilWorkersRun(() => {
+      splitGrads = backward(run, one.weights, [true, true, true], false);
+    }, "backward slices run by workers");
+    for (let i = 0; i < 3; i++) expectSame(splitGrads[i]!, oneGrads[i]!, `gradient ${i}`);
+  });
+
+  test("arrays of the wrong size are an error naming attention and the sizes", () => {
+    const run = operands(cases[0]!, 1);
+    const short = new Float32Array(run.q.length - 1);
+    const out = new Float32Array(3 * 5 * 6);
+    const weights = new Float32Array(3 * 5 * 7);
+    expect(() => wasmBackend.attention(short, run.k, run.v, null, out, weights, run.args)).toThrow(
+      /attention: q holds 44 elements, not the 45 of batch=3, L=5, S=7, E=3, Ev=6/,
+    );
+    const mask = new Float32Array(5 * 7);
+    const offsets = { ...run.args, maskOffsets: [0, 0, 1] };
+    expect(() => wasmBackend.attention(run.q, run.k, run.v, mask, out, weights, offsets)).toThrow(
+      /attention: a mask block of L×S=35 at 1 is outside the mask's 35 elements/,
+    );
+  });
+});
