@@ -1,5 +1,5 @@
 /**
- * tensortape against TF.js and jax-js, in one process on one machine: matmul, an MLP
+ * tensortape against TF.js and jax-js, on one machine: matmul, an MLP
  * training step, tape overhead, a convolutional and a transformer training step, and MNIST
  * training, for tensortape's WebAssembly backend on 1 and 2 threads and its reference
  * backend, for TF.js's wasm and cpu backends, and for jax-js's wasm device.
@@ -13,8 +13,18 @@
  * Benchmark.js median; the frameworks take turns within each round, so that a burst of
  * load from elsewhere on the machine does not fall on one of them alone. The slow ones
  * (tensortape's reference backend, TF.js cpu; jax-js on the conv step) run one round.
+ *
+ * Each section runs in a process of its own (this script again, with `--only` it and
+ * `--rows-json` a file for its rows): what a peer keeps on the heap slows every framework in
+ * the sections after it (jax-js's tape workload leaves hundreds of megabytes, and a GPT step
+ * in the same process then took 1.3× as long), so one section's figures never depend on
+ * which ran before it. `--in-process` runs them all in this one.
  */
-import { cpus, loadavg } from "node:os";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { epochOrder, initialWeights, loadMnist, type Mnist, randomBatch } from "./data.js";
 import type { Framework } from "./framework.js";
 import { medianMs } from "./measure.js";
@@ -271,15 +281,75 @@ function printTables(): void {
   }
 }
 
+/** A row as a section's process writes it: figures by framework name. */
+interface RowJson extends Omit<Row, "figures"> {
+  readonly figures: [string, Figure[]][];
+}
+
+const SECTIONS = ["matmul", "step", "tape", "conv", "gpt", "epoch"] as const;
+const sections: Record<(typeof SECTIONS)[number], () => Promise<void>> = {
+  matmul: matmulSection,
+  step: stepSection,
+  tape: tapeSection,
+  conv: convSection,
+  gpt: gptSection,
+  epoch: async () => {
+    const mnist = loadMnist();
+    await epochSection(mnist);
+  },
+};
+const rowsAt = args.indexOf("--rows-json");
+const rowsFile = rowsAt >= 0 ? args[rowsAt + 1] : undefined;
+const chosen = SECTIONS.filter(runs);
+
+/**
+ * Runs `section` in a child process (this script with the same engine flags) and adds the
+ * rows it wrote to this one's.
+ */
+function runSeparately(section: string): void {
+  const folder = mkdtempSync(join(tmpdir(), "tensortape-bench-"));
+  const file = join(folder, "rows.json");
+  const script = fileURLToPath(import.meta.url);
+  const child = spawnSync(
+    process.execPath,
+    [
+      ...process.execArgv,
+      script,
+      ...(quick ? ["--quick"] : []),
+      "--only",
+      section,
+      "--rows-json",
+      file,
+    ],
+    { stdio: "inherit" },
+  );
+  if (child.status !== 0) {
+    rmSync(folder, { recursive: true, force: true });
+    throw new Error(`bench: the ${section} section's process failed (status ${child.status})`);
+  }
+  const byName = new Map(frameworks.map((f) => [f.name, f]));
+  for (const row of JSON.parse(readFileSync(file, "utf8")) as RowJson[]) {
+    const figures = new Map(row.figures.map(([name, values]) => [byName.get(name)!, values]));
+    rows.push({ ...row, figures });
+  }
+  rmSync(folder, { recursive: true, force: true });
+}
+
 const load = () => loadavg()[0]!.toFixed(2);
 const loadBefore = load();
-const mnist = runs("epoch") || runs("mnist") ? loadMnist() : undefined;
-if (runs("matmul")) await matmulSection();
-if (runs("step")) await stepSection();
-if (runs("tape")) await tapeSection();
-if (runs("conv")) await convSection();
-if (runs("gpt")) await gptSection();
-if (runs("epoch") && mnist) await epochSection(mnist);
+const separately = !rowsFile && !args.includes("--in-process") && chosen.length > 1;
+for (const section of chosen) {
+  if (separately) runSeparately(section);
+  else await sections[section]();
+}
+if (rowsFile) {
+  const json: RowJson[] = rows.map((r) => ({
+    ...r,
+    figures: [...r.figures].map(([f, values]) => [f.name, values] as [string, Figure[]]),
+  }));
+  writeFileSync(rowsFile, JSON.stringify(json));
+  process.exit(0);
+}
 
 process.stdout.write("\n");
 const machine = `${cpus()[0]?.model.trim()}, ${cpus().length} cores, Node ${process.version}`;
@@ -287,4 +357,4 @@ const date = new Date().toISOString().slice(0, 10);
 const how = `${rounds} round${rounds > 1 ? "s" : ""}, load average ${loadBefore} → ${load()}`;
 console.log(`\n${date}, ${machine} (${how})\n`);
 if (rows.length > 0) printTables();
-if (runs("mnist") && mnist) await trainMnist(mnist, quick);
+if (runs("mnist")) await trainMnist(loadMnist(), quick);
