@@ -119,3 +119,32 @@ test("a call now and then several times as long (a collector's pause) does not f
   // Only the retries of the calling thread, at growing intervals, run unsplit.
   expect(ways.slice(6).filter((split) => !split).length).toBeLessThanOrEqual(4);
 });
+
+test("a slower way last timed long ago is retried at once, judged by its new time alone", () => {
+  let clock = 0;
+  const choices = new SplitChoices(() => clock);
+  /** Calls of `ms(split)` each, the clock advancing by each call's time. */
+  const timed = (count: number, ms: (split: boolean) => number) =>
+    calls(choices, "shape", count, (split) => {
+      clock += ms(split);
+      return ms(split);
+    });
+  timed(6 + 100, (split) => (split ? 3.8 : 8.4));
+  // A burst of load at the end of a turn: splits take 9 ms, the calling thread alone 8.4.
+  const burst = timed(40, (split) => (split ? 9 : 8.4));
+  expect(burst.slice(-10).every((split) => !split)).toBe(true);
+  // The next turn, 17 s later, on a calm machine: the first call retries the split, which
+  // wins at once; the calling thread's own old time is then retried once too, and the split
+  // is taken from then on (but for a retry 8 calls on), not 128 calls later.
+  clock += 17_000;
+  const next = timed(20, (split) => (split ? 3.8 : 8.4));
+  expect(next.slice(0, 3)).toEqual([true, false, true]);
+  expect(next.slice(3).filter((split) => !split).length).toBeLessThanOrEqual(1);
+  // Where the clock stands still (every time counts however old), the burst's times keep the
+  // calls unsplit until the retries come round.
+  const unaged = new SplitChoices(() => 0);
+  calls(unaged, "shape", 6 + 100, (split) => (split ? 3.8 : 8.4));
+  calls(unaged, "shape", 40, (split) => (split ? 9 : 8.4));
+  const held = calls(unaged, "shape", 20, (split) => (split ? 3.8 : 8.4));
+  expect(held.filter((split) => split).length).toBeLessThanOrEqual(1);
+});

@@ -29,6 +29,8 @@ import {
 export interface ShapeTimes {
   /** The last RECENT milliseconds per call each way, oldest first. */
   readonly recent: [number[], number[]];
+  /** When each of `recent` was recorded (the clock's milliseconds). */
+  readonly recentAt: [number[], number[]];
   /** The (lower) median of `recent` each way (NaN until measured). */
   ms: [number, number];
   /** Calls timed each way (the first, which compiles and grows memory, is not counted). */
@@ -58,6 +60,18 @@ const WARM_CALLS = 2;
 const RECENT = 5;
 
 /**
+ * Times recorded this many milliseconds before the newest of their way no longer count, and
+ * a slower way last timed this long ago is retried at the next call. The slower way is
+ * timed only at its retries, up to TRY_MAX calls apart, which in a loop that comes back to a
+ * shape now and then (a benchmark's turns, an evaluation between epochs) can be minutes: times
+ * from a burst of load long past then held the faster way back. In pnpm bench, a 512³ aᵀ·b
+ * product split in 3.8 ms ran unsplit at 9.1–9.6 ms for a whole turn of 130 calls, its split
+ * judged by a 8.4 ms time from 17 s before, until the turn's first retry. Long enough that a
+ * training step's shapes, timed every step, are not retried more often.
+ */
+const STALE_MS = 5000;
+
+/**
  * The median of `xs` (not empty), the lower of the middle two for an even count: a pause only
  * ever lengthens a call, so of two times the shorter is the likelier.
  */
@@ -84,7 +98,10 @@ export const MIN_SPLIT_MS = 2;
  * collector's lost core, a descheduled worker) does not show in the call's time.
  */
 const SPLIT_MARGIN = 0.85;
-/** The slower way is tried again every TRY_MIN to TRY_MAX calls; the interval doubles each time it loses again. */
+/**
+ * The slower way is tried again every TRY_MIN to TRY_MAX calls (the interval doubles each
+ * time it loses again), and at the first call once its last time is STALE_MS old.
+ */
 const TRY_MIN = 8;
 const TRY_MAX = 128;
 /** Shapes remembered at once; past this the table starts over (a shape costs a few calls to learn). */
@@ -105,6 +122,12 @@ function splitFaster(times: ShapeTimes): boolean {
 /** Per call shape, the recent times of calls split and not, and the choice they make. */
 export class SplitChoices {
   readonly #shapes = new Map<string, ShapeTimes>();
+  readonly #clock: () => number;
+
+  /** `clock`: milliseconds, for how old a time is (tests pass their own). */
+  constructor(clock: () => number = now) {
+    this.#clock = clock;
+  }
 
   /**
    * Whether a call of shape `key` should split: the way measured faster for that shape, or
@@ -116,6 +139,7 @@ export class SplitChoices {
       if (this.#shapes.size >= MAX_SHAPES) this.#shapes.clear();
       times = {
         recent: [[], []],
+        recentAt: [[], []],
         ms: [Number.NaN, Number.NaN],
         seen: [0, 0],
         since: 0,
@@ -128,7 +152,9 @@ export class SplitChoices {
     }
     if (times.seen[1] <= WARM_CALLS) return { times, split: true, retry: false };
     const faster = splitFaster(times);
-    const retry = ++times.since >= times.every;
+    const slowerAt = times.recentAt[faster ? 0 : 1];
+    const stale = this.#clock() - slowerAt[slowerAt.length - 1]! > STALE_MS;
+    const retry = ++times.since >= times.every || stale;
     if (retry) times.since = 0;
     return { times, split: retry ? !faster : faster, retry };
   }
@@ -146,8 +172,14 @@ export class SplitChoices {
     const seen = times.seen[way]++;
     if (seen === 0) return;
     const recent = times.recent[way];
+    const recentAt = times.recentAt[way];
+    const at = this.#clock();
     recent.push(ms);
-    if (recent.length > RECENT) recent.shift();
+    recentAt.push(at);
+    while (recent.length > RECENT || recentAt[0]! < at - STALE_MS) {
+      recent.shift();
+      recentAt.shift();
+    }
     times.ms[way] = lowerMedian(recent);
     if (retry) {
       const still = splitFaster(times) === faster;
