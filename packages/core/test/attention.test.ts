@@ -114,6 +114,34 @@ describe("scaledDotProductAttention by hand", () => {
     assertClose(scaledDotProductAttention(q, k, v), expected, closeTo(1e-12, 1e-12));
   });
 
+  test("masks broadcast within [L, S] and over heads: a key-padding mask [B, 1, 1, S] and a row [S]", () => {
+    const q = r([2, 3, 4, 5], 30);
+    const k = r([2, 3, 6, 5], 31);
+    const v = r([2, 3, 6, 2], 32);
+    const padding = tensor([1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 0], {
+      shape: [2, 1, 1, 6],
+      dtype: "bool",
+    });
+    const row = onTestDevice(randomTensor([6], { seed: 33 })).cast(q.dtype);
+    const additive = (m: Tensor) =>
+      m.dtype === "bool"
+        ? zeros(m.shape, { dtype: q.dtype }).maskedFill(m.logicalNot(), -Infinity)
+        : m;
+    for (const mask of [onTestDevice(padding), row]) {
+      const out = scaledDotProductAttention(q, k, v, { attnMask: mask });
+      const scores = q
+        .matmul(k.permute(0, 1, 3, 2))
+        .mul(1 / Math.sqrt(5))
+        .add(additive(mask));
+      const expected = softmax(scores, -1).matmul(v);
+      assertClose(out, expected, closeTo(1e-12, 1e-6));
+      const upstream = onTestDevice(randomTensor(out.shape, { seed: 34 })).cast(q.dtype);
+      const got = gradients(out, [q, k, v], upstream);
+      const want = gradients(expected, [q, k, v], upstream);
+      got.forEach((g, i) => assertClose(g!, want[i]!, closeTo(1e-10, 1e-5)));
+    }
+  });
+
   test("a query with every key masked out gets output 0 and no gradient", () => {
     const q = r([2, 3], 4);
     const k = r([2, 3], 5);

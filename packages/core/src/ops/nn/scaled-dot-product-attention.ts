@@ -210,10 +210,8 @@ function maskBlocks(
   s: number,
 ): { blocks: Tensor; offsets: number[] } {
   const own = mask.rank > 2 ? mask.shape.slice(0, -2) : [];
-  const blocks = withBatch(mask.rank >= 2 ? mask : broadcastTo(mask, [l, s]), own);
-  const full = shapesEqual(blocks.shape.slice(-2), [l, s])
-    ? blocks
-    : broadcastTo(blocks, [...own, l, s]);
+  const whole = mask.rank >= 2 && shapesEqual(mask.shape.slice(-2), [l, s]);
+  const blocks = whole ? mask : broadcastTo(mask, [...own, l, s]);
   // Element strides of the mask's batch dimensions over the product's, 0 where it repeats.
   const strides = batchShape.map(() => 0);
   let stride = l * s;
@@ -231,7 +229,7 @@ function maskBlocks(
       index[d] = 0;
     }
   }
-  return { blocks: full, offsets };
+  return { blocks, offsets };
 }
 
 /** The forward through `Backend.attention`: the output and the weights, in new arrays. */
