@@ -138,7 +138,7 @@ describe("scaledDotProductAttention by hand", () => {
       const upstream = onTestDevice(randomTensor(out.shape, { seed: 34 })).cast(q.dtype);
       const got = gradients(out, [q, k, v], upstream);
       const want = gradients(expected, [q, k, v], upstream);
-      got.forEach((g, i) => assertClose(g!, want[i]!, closeTo(1e-10, 1e-5)));
+      for (const [i, g] of got.entries()) assertClose(g!, want[i]!, closeTo(1e-10, 1e-5));
     }
   });
 
