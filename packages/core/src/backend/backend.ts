@@ -240,13 +240,14 @@ export interface AdagradUpdate {
 }
 
 /**
- * The sizes of an attention call: `batch` products, each of L queries and S keys of size E,
- * and values of size Ev. q, k, v and the output are contiguous [batch, L, E], [batch, S, E],
- * [batch, S, Ev] and [batch, L, Ev]; the weights [batch, L, S].
+ * The sizes of an attention call: one product per position of `batchShape`, each of L queries
+ * and S keys of size E, and values of size Ev. q, k, v and the output are contiguous
+ * [...batchShape, L, E], [...batchShape, S, E], [...batchShape, S, Ev] and [...batchShape, L,
+ * Ev]; the weights [...batchShape, L, S].
  */
 export interface AttentionArgs {
-  /** Number of products (the batch dimensions flattened). */
-  readonly batch: number;
+  /** The batch dimensions: one product per position. */
+  readonly batchShape: readonly number[];
   /** Queries per product. */
   readonly l: number;
   /** Keys (and values) per product. */
@@ -257,8 +258,6 @@ export interface AttentionArgs {
   readonly ev: number;
   /** Multiplies the scores q·kᵀ, as `MatmulArgs.scale` does. */
   readonly scale: number;
-  /** With a mask: where product p's contiguous [L, S] block of it starts. */
-  readonly maskOffsets?: readonly number[];
 }
 
 /**
@@ -347,15 +346,23 @@ export interface Backend<S = TypedArray, I = Int32Array> {
   softmaxBackward(y: S, dy: S, rows: number, cols: number, out: S, log: boolean): void;
 
   /**
-   * Scaled dot-product attention over `args.batch` products, computed as this composition of
-   * the kernels above, whose bits it gives: scores = `matmul`(q, kᵀ, scale); plus, where
-   * given, the additive `mask`, product p's contiguous [L, S] block at `args.maskOffsets[p]`
-   * (blocks may repeat: a mask broadcast over the batch); `weights` = the softmax of each row
-   * of scores, or zeros in a row whose maximum is −∞ (a query with no key to attend to); out
-   * = `matmul`(weights, v). A backend may run the steps per product, on any threads, without
-   * the scores leaving its memory.
+   * Scaled dot-product attention over the products of `args.batchShape`, computed as this
+   * composition of the kernels above, whose bits it gives: scores = `matmul`(q, kᵀ, scale);
+   * plus, where given, the additive `mask`, a view over [...batchShape, L, S] whose rows are
+   * contiguous (last two strides [S, 1]; batch strides 0 where it broadcasts); `weights` = the
+   * softmax of each row of scores, or zeros in a row whose maximum is −∞ (a query with no key
+   * to attend to); out = `matmul`(weights, v). A backend may run the steps per product, on
+   * any threads, without the scores leaving its memory.
    */
-  attention(q: S, k: S, v: S, mask: S | null, out: S, weights: S, args: AttentionArgs): void;
+  attention(
+    q: S,
+    k: S,
+    v: S,
+    mask: StridedView<S> | null,
+    out: S,
+    weights: S,
+    args: AttentionArgs,
+  ): void;
 
   /**
    * The gradients of `attention` from that of its output, g, and its `weights`, as this

@@ -5,7 +5,9 @@
  * against bit for bit.
  */
 import type { TypedArray } from "../dtype.js";
-import type { AttentionArgs, Backend, MatmulArgs } from "./backend.js";
+import { formatShape, sizeOf, stridesOf } from "../shape.js";
+import type { AttentionArgs, Backend, MatmulArgs, StridedView } from "./backend.js";
+import { forEachRow } from "./reference/strided.js";
 import type { Scratch } from "./windowed-matmul.js";
 
 /**
@@ -15,9 +17,10 @@ import type { Scratch } from "./windowed-matmul.js";
 export function checkAttention(
   args: AttentionArgs,
   arrays: Readonly<Record<string, { readonly length: number } | null>>,
-  mask?: { readonly length: number } | null,
+  mask?: StridedView<{ readonly length: number }> | null,
 ): void {
-  const { batch, l, s, e, ev } = args;
+  const { batchShape, l, s, e, ev } = args;
+  const batch = sizeOf(batchShape);
   const needed: Record<string, number> = {
     q: batch * l * e,
     k: batch * s * e,
@@ -29,7 +32,7 @@ export function checkAttention(
     dk: batch * s * e,
     dv: batch * s * ev,
   };
-  const sizes = `batch=${batch}, L=${l}, S=${s}, E=${e}, Ev=${ev}`;
+  const sizes = `batch ${formatShape(batchShape)}, L=${l}, S=${s}, E=${e}, Ev=${ev}`;
   for (const [name, array] of Object.entries(arrays)) {
     if (array && array.length !== needed[name]) {
       throw new Error(
@@ -40,20 +43,31 @@ export function checkAttention(
   if (typeof args.scale !== "number") {
     throw new Error(`attention: scale must be a number; got ${String(args.scale)}`);
   }
-  const maskLength = mask?.length;
-  const offsets = args.maskOffsets;
-  if (maskLength !== undefined) {
-    if (!offsets || offsets.length !== batch) {
-      throw new Error(`attention: a mask needs maskOffsets, one per product (${sizes})`);
-    }
-    for (const at of offsets) {
-      if (!(at >= 0 && at + l * s <= maskLength)) {
-        throw new Error(
-          `attention: a mask block of L×S=${l * s} at ${at} is outside the mask's ${maskLength} elements`,
-        );
-      }
-    }
+  if (!mask) return;
+  const { strides, offset, data } = mask;
+  const rank = batchShape.length + 2;
+  if (strides.length !== rank || strides[rank - 2] !== s || strides[rank - 1] !== 1) {
+    throw new Error(
+      `attention: the mask must be a view over [...batch, L, S] with rows of S=${s} contiguous; got strides [${strides.join(", ")}] for ${sizes}`,
+    );
   }
+  // The last element the view reaches (batch strides are never negative).
+  let last = offset + l * s - 1;
+  for (let d = 0; d < batchShape.length; d++) last += (batchShape[d]! - 1) * strides[d]!;
+  if (offset < 0 || strides.some((x) => x < 0) || (batch > 0 && last >= data.length)) {
+    throw new Error(
+      `attention: the mask view reaches element ${last}, past the mask's ${data.length} elements`,
+    );
+  }
+}
+
+/** Where each product's [L, S] block starts in a mask view over [...batchShape, L, S]. */
+export function maskOffsets(mask: StridedView<unknown>, batchShape: readonly number[]): number[] {
+  const offsets: number[] = [];
+  // One "row" of length 1 per product: forEachRow walks the batch positions.
+  const strides = [...mask.strides.slice(0, batchShape.length), 0];
+  forEachRow([...batchShape, 1], [strides], [mask.offset], ([at]) => offsets.push(at!));
+  return offsets;
 }
 
 /** The products of one attention step: product p's operands at p times their sizes. */
@@ -101,12 +115,13 @@ export function composedAttention<S extends { readonly length: number }>(
   scratch: Scratch<S>,
   safeSoftmax: SafeSoftmax<S>,
   [q, k, v]: readonly [S, S, S],
-  mask: S | null,
+  mask: StridedView<S> | null,
   out: S,
   weights: S,
   args: AttentionArgs,
 ): void {
-  const { batch, l, s, e, ev, scale } = args;
+  const { batchShape, l, s, e, ev, scale } = args;
+  const batch = sizeOf(batchShape);
   checkAttention(args, { q, k, v, out, weights }, mask);
   const scores = scratch.allocate(weights, batch * l * s);
   kernels.matmul(
@@ -118,20 +133,14 @@ export function composedAttention<S extends { readonly length: number }>(
   let masked = scores;
   if (mask) {
     masked = scratch.allocate(weights, batch * l * s);
-    // One add when the blocks are the same one or follow each other; else one per product.
-    const offsets = args.maskOffsets!;
-    const step = batch > 1 ? offsets[1]! - offsets[0]! : 0;
-    if ((step === 0 || step === l * s) && offsets.every((at, p) => at === offsets[0]! + p * step)) {
-      const whole = { data: scores, offset: 0, strides: [l * s, s, 1] };
-      const blocks = { data: mask, offset: offsets[0] ?? 0, strides: [step, s, 1] };
-      kernels.binary("add", whole, blocks, masked, [batch, l, s]);
-    } else {
-      for (let p = 0; p < batch; p++) {
-        const product = { data: scores, offset: p * l * s, strides: [s, 1] };
-        const block = { data: mask, offset: offsets[p]!, strides: [s, 1] };
-        kernels.binary("add", product, block, scratch.slice(masked, p * l * s, l * s), [l, s]);
-      }
-    }
+    const shape = [...batchShape, l, s];
+    kernels.binary(
+      "add",
+      { data: scores, offset: 0, strides: stridesOf(shape) },
+      mask,
+      masked,
+      shape,
+    );
   }
   safeSoftmax(masked, weights, batch * l, s);
   kernels.matmul(
@@ -154,7 +163,8 @@ export function composedAttentionBackward<S extends { readonly length: number }>
   [dq, dk, dv]: readonly [S | null, S | null, S | null],
   args: AttentionArgs,
 ): void {
-  const { batch, l, s, e, ev, scale } = args;
+  const { batchShape, l, s, e, ev, scale } = args;
+  const batch = sizeOf(batchShape);
   checkAttention(args, { q, k, v, weights, g, dq, dk, dv });
   if (dv) {
     const shape = { m: s, k: l, n: ev, transA: true, transB: false };

@@ -5,7 +5,13 @@
  * past one packing slice, shared, per-product and head-broadcast masks, rows with no key,
  * every subset of gradients, and on one thread and split over three.
  */
-import { type AttentionArgs, Generator, setNumThreads, wasmBackend } from "@tensortape/core";
+import {
+  type AttentionArgs,
+  Generator,
+  setNumThreads,
+  sizeOf,
+  wasmBackend,
+} from "@tensortape/core";
 import { afterEach, describe, expect, test } from "vitest";
 import {
   composedAttention,
@@ -61,24 +67,19 @@ function operands(c: Case, seed: number) {
     }
   }
   // "heads": two blocks (a batch of 2), each repeated over batch / 2 heads.
-  const maskOffsets =
-    blocks === 0
-      ? undefined
-      : Array.from({ length: batch }, (_, p) =>
-          c.mask === "shared"
-            ? 0
-            : c.mask === "each"
-              ? p * l * s
-              : Math.floor(p / (batch / 2)) * l * s,
-        );
-  const args: AttentionArgs = { batch, l, s, e, ev, scale: 1 / Math.sqrt(e), maskOffsets };
-  return { q, k, v, g, mask, args };
+  const heads = c.mask === "heads";
+  const batchShape = heads ? [2, batch / 2] : [batch];
+  const batchStrides = heads ? [l * s, 0] : [c.mask === "each" ? l * s : 0];
+  const maskView = mask && { data: mask, offset: 0, strides: [...batchStrides, s, 1] };
+  const args: AttentionArgs = { batchShape, l, s, e, ev, scale: 1 / Math.sqrt(e) };
+  return { q, k, v, g, mask: maskView, args };
 }
 
 function forward(run: ReturnType<typeof operands>, composed: boolean) {
   const { q, k, v, mask, args } = run;
-  const out = new Float32Array(args.batch * args.l * args.ev);
-  const weights = new Float32Array(args.batch * args.l * args.s);
+  const batch = sizeOf(args.batchShape);
+  const out = new Float32Array(batch * args.l * args.ev);
+  const weights = new Float32Array(batch * args.l * args.s);
   if (composed) {
     const safe = safeSoftmaxOnCpu(wasmBackend);
     composedAttention(wasmBackend, cpuScratch, safe, [q, k, v], mask, out, weights, args);
@@ -95,7 +96,8 @@ function backward(
   composed: boolean,
 ) {
   const { q, k, v, g, args } = run;
-  const { batch, l, s, e, ev } = args;
+  const { l, s, e, ev } = args;
+  const batch = sizeOf(args.batchShape);
   const sizes = [batch * l * e, batch * s * e, batch * s * ev];
   const grads = sizes.map((n, i) => (wanted[i] ? new Float32Array(n) : null)) as [
     Float32Array | null,
@@ -175,12 +177,11 @@ describe("wasm attention kernels", () => {
     const out = new Float32Array(3 * 5 * 6);
     const weights = new Float32Array(3 * 5 * 7);
     expect(() => wasmBackend.attention(short, run.k, run.v, null, out, weights, run.args)).toThrow(
-      /attention: q holds 44 elements, not the 45 of batch=3, L=5, S=7, E=3, Ev=6/,
+      /attention: q holds 44 elements, not the 45 of batch \[3\], L=5, S=7, E=3, Ev=6/,
     );
-    const mask = new Float32Array(5 * 7);
-    const offsets = { ...run.args, maskOffsets: [0, 0, 1] };
-    expect(() => wasmBackend.attention(run.q, run.k, run.v, mask, out, weights, offsets)).toThrow(
-      /attention: a mask block of L×S=35 at 1 is outside the mask's 35 elements/,
+    const mask = { data: new Float32Array(5 * 7), offset: 0, strides: [1, 7, 1] };
+    expect(() => wasmBackend.attention(run.q, run.k, run.v, mask, out, weights, run.args)).toThrow(
+      /attention: the mask view reaches element 36, past the mask's 35 elements/,
     );
   });
 });

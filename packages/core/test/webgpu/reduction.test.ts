@@ -290,22 +290,17 @@ describe("attention", () => {
         for (let i = 0; mask && i < l; i++) {
           mask.fill(Number.NEGATIVE_INFINITY, i * s + (i === 1 ? 0 : i + 1), (i + 1) * s);
         }
-        const args = {
-          batch,
-          l,
-          s,
-          e,
-          ev,
-          scale: 0.3,
-          ...(mask ? { maskOffsets: new Array<number>(batch).fill(0) } : {}),
-        };
+        const args = { batchShape: [batch], l, s, e, ev, scale: 0.3 };
+        // The one block, read by every product (batch stride 0).
+        const view = <T>(data: T) => ({ data, offset: 0, strides: [0, s, 1] });
         const out = new Float32Array(batch * l * ev);
         const weights = new Float32Array(batch * l * s);
-        referenceBackend.attention(q, kk, v, mask, out, weights, args);
+        referenceBackend.attention(q, kk, v, mask && view(mask), out, weights, args);
         const gpuOut = k.allocate("float32", out.length);
         const gpuWeights = k.allocate("float32", weights.length);
         const [qAt, kAt, vAt] = [uploadAt(k, q), uploadAt(k, kk), uploadAt(k, v)];
-        k.attention(qAt, kAt, vAt, mask && uploadAt(k, mask), gpuOut, gpuWeights, args);
+        const gpuMask = mask && view(uploadAt(k, mask));
+        k.attention(qAt, kAt, vAt, gpuMask, gpuOut, gpuWeights, args);
         const label = `attention [${batch}, ${l}, ${s}, ${e}, ${ev}]`;
         const tolerance = { rtol: 1e-4, atol: 1e-6 };
         const gotWeights = await k.read(gpuWeights);

@@ -9,8 +9,9 @@
  * on any number of threads.
  */
 import type { TypedArray } from "../../dtype.js";
-import type { AttentionArgs } from "../backend.js";
-import { checkAttention } from "../composed-attention.js";
+import { sizeOf } from "../../shape.js";
+import type { AttentionArgs, StridedView } from "../backend.js";
+import { checkAttention, maskOffsets } from "../composed-attention.js";
 import { partsByProduct, productBounds, roundUp, runKernel, SLICE_MIN_MACS } from "./matmul.js";
 import { getLocalRuntime, type KernelRuntime } from "./runtime.js";
 import { endSplitTiming, runtimeFor } from "./split.js";
@@ -100,7 +101,7 @@ function launch(call: Launch): boolean {
 }
 
 /** Whether every array given is float32 (null standing for an absent one). */
-const allFloat32 = (arrays: readonly (TypedArray | null)[]): arrays is (Float32Array | null)[] =>
+const allFloat32 = (arrays: readonly (TypedArray | null)[]): boolean =>
   arrays.every((x) => x === null || x instanceof Float32Array);
 
 /**
@@ -111,26 +112,27 @@ export function attentionF32(
   q: TypedArray,
   k: TypedArray,
   v: TypedArray,
-  mask: TypedArray | null,
+  mask: StridedView<TypedArray> | null,
   out: TypedArray,
   weights: TypedArray,
   args: AttentionArgs,
 ): boolean {
-  const arrays = [q, k, v, mask, out, weights];
-  if (!allFloat32(arrays)) return false;
+  if (!allFloat32([q, k, v, mask?.data ?? null, out, weights])) return false;
   checkAttention(args, { q, k, v, out, weights }, mask);
-  const { batch, l, s, e, ev, scale } = args;
+  const { batchShape, l, s, e, ev, scale } = args;
+  const batch = sizeOf(batchShape);
   if (batch === 0 || l === 0) return true;
   // The kernels' sizes, the same in either runtime (one module).
   const sizes = getLocalRuntime();
   if (!sizes) return false;
-  const offsets = mask ? Int32Array.from(args.maskOffsets!, (o) => o * 4) : null;
+  // Each product's block of the mask, as a byte offset into its array.
+  const offsets = mask && Int32Array.from(maskOffsets(mask, batchShape), (at) => at * 4);
   return launch({
     kernel: "attentionF32",
-    key: () => `attention ${batch}×${l}×${s}×${e}×${ev}${mask ? " masked" : ""}`,
+    key: () => `attention ${batchShape.join("×")}×${l}×${s}×${e}×${ev}${mask ? " masked" : ""}`,
     batch,
     macs: batch * l * s * (Math.max(e, 1) + Math.max(ev, 1)),
-    inputs: [q, k, v, mask, offsets] as Operand[],
+    inputs: [q, k, v, mask?.data ?? null, offsets] as Operand[],
     outputs: [
       [out as Float32Array, l * ev],
       [weights as Float32Array, l * s],
@@ -161,7 +163,8 @@ export function attentionBackwardF32(
 ): boolean {
   if (!allFloat32([q, k, v, weights, g, dq, dk, dv])) return false;
   checkAttention(args, { q, k, v, weights, g, dq, dk, dv });
-  const { batch, l, s, e, ev, scale } = args;
+  const { batchShape, l, s, e, ev, scale } = args;
+  const batch = sizeOf(batchShape);
   if (batch === 0 || (!dq && !dk && !dv)) return true;
   const sizes = getLocalRuntime();
   if (!sizes) return false;
@@ -170,7 +173,7 @@ export function attentionBackwardF32(
   const depth = (dv ? ev : 0) + (dq || dk ? ev + (dq ? e : 0) + (dk ? e : 0) : 0);
   return launch({
     kernel: "attentionBackwardF32",
-    key: () => `attentionBackward ${batch}×${l}×${s}×${e}×${ev}${wanted}`,
+    key: () => `attentionBackward ${batchShape.join("×")}×${l}×${s}×${e}×${ev}${wanted}`,
     batch,
     macs: batch * l * s * Math.max(depth, 1),
     inputs: [q, k, v, weights, g] as Float32Array[],

@@ -305,7 +305,7 @@ export class WebGpuKernels implements Backend<GpuArray, GpuArray> {
     q: GpuArray,
     k: GpuArray,
     v: GpuArray,
-    mask: GpuArray | null,
+    mask: StridedView<GpuArray> | null,
     out: GpuArray,
     weights: GpuArray,
     args: AttentionArgs,

@@ -1,12 +1,13 @@
 import { applyOp, type OpSpec } from "../../autograd/apply.js";
 import { isGradEnabled } from "../../autograd/grad-mode.js";
+import type { StridedView } from "../../backend/backend.js";
 import { getBackend } from "../../backend/registry.js";
 import { rand } from "../../creation.js";
-import type { DeviceName } from "../../device.js";
+import type { DeviceName, Storage } from "../../device.js";
 import { allocate } from "../../dtype.js";
 import { checkOptions, DTypeError, ShapeError, ValueError } from "../../errors.js";
 import type { Generator } from "../../random.js";
-import { broadcastShapes, broadcastsTo, formatShape, shapesEqual, sizeOf } from "../../shape.js";
+import { broadcastShapes, broadcastsTo, formatShape, shapesEqual } from "../../shape.js";
 import { Tensor } from "../../tensor.js";
 import { add } from "../add.js";
 import { broadcastTo } from "../broadcast-to.js";
@@ -182,7 +183,7 @@ function attentionSizes(q: Tensor, k: Tensor, v: Tensor, scale: number) {
     v.shape.slice(0, -2),
   );
   const args = {
-    batch: sizeOf(batchShape),
+    batchShape,
     l: q.shape[q.rank - 2]!,
     s: k.shape[k.rank - 2]!,
     e: q.shape[q.rank - 1]!,
@@ -199,37 +200,18 @@ function withBatch(t: Tensor, batchShape: readonly number[]): Tensor {
 }
 
 /**
- * The mask's storage with whole [L, S] blocks (broadcast within them where it was), and where
- * each product's block starts: the mask's own batch dimensions are aligned with the
- * product's on the right, a dimension of 1 repeating its block.
+ * The mask as a view over [...batch, L, S] with whole [L, S] rows (broadcast within them
+ * where it was; its own batch dimensions are read with stride 0 where they repeat).
  */
-function maskBlocks(
+function maskView(
   mask: Tensor,
   batchShape: readonly number[],
   l: number,
   s: number,
-): { blocks: Tensor; offsets: number[] } {
+): StridedView<Storage> {
   const own = mask.rank > 2 ? mask.shape.slice(0, -2) : [];
   const whole = mask.rank >= 2 && shapesEqual(mask.shape.slice(-2), [l, s]);
-  const blocks = whole ? mask : broadcastTo(mask, [...own, l, s]);
-  // Element strides of the mask's batch dimensions over the product's, 0 where it repeats.
-  const strides = batchShape.map(() => 0);
-  let stride = l * s;
-  for (let d = own.length - 1; d >= 0; d--) {
-    const at = batchShape.length - own.length + d;
-    if (own[d] !== 1) strides[at] = stride;
-    stride *= own[d]!;
-  }
-  const offsets: number[] = [];
-  const index = batchShape.map(() => 0);
-  for (let p = 0; p < sizeOf(batchShape); p++) {
-    offsets.push(index.reduce((sum, i, d) => sum + i * strides[d]!, 0));
-    for (let d = index.length - 1; d >= 0; d--) {
-      if (++index[d]! < batchShape[d]!) break;
-      index[d] = 0;
-    }
-  }
-  return { blocks, offsets };
+  return broadcastView(whole ? mask : broadcastTo(mask, [...own, l, s]), [...batchShape, l, s]);
 }
 
 /** The forward through `Backend.attention`: the output and the weights, in new arrays. */
@@ -244,15 +226,14 @@ function attentionKernel(
   const { l, s, ev } = args;
   const output = empty([...batchShape, l, ev], q.dtype);
   const weights = empty([...batchShape, l, s], q.dtype);
-  const blocks = mask ? maskBlocks(mask, batchShape, l, s) : null;
   getBackend().attention(
     withBatch(q, batchShape).storage,
     withBatch(k, batchShape).storage,
     withBatch(v, batchShape).storage,
-    blocks?.blocks.storage ?? null,
+    mask ? maskView(mask, batchShape, l, s) : null,
     output.storage,
     weights.storage,
-    blocks ? { ...args, maskOffsets: blocks.offsets } : args,
+    args,
   );
   return { output, weights };
 }

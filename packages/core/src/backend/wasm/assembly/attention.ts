@@ -12,18 +12,23 @@ function paddedRowBytes(n: i32): usize {
   return (<usize>((n + NR - 1) & ~(NR - 1))) << 2;
 }
 
-/** Copies `rows` rows of `cols` float32s from a padded product to contiguous rows, scaled. */
-function copyRows(from: usize, to: usize, rows: i32, cols: i32, scale: f32, scaled: bool): void {
+/** Where product p of contiguous [rows, cols] float32 matrices starts. */
+function productAt(base: usize, p: i32, rows: i32, cols: i32): usize {
+  return base + <usize>p * <usize>rows * <usize>cols * 4;
+}
+
+/**
+ * Copies `rows` rows of `cols` float32s from a padded product to contiguous rows, times
+ * `scale` (a plain copy for 1, which multiplies every value, NaN included, to itself).
+ */
+function copyRows(from: usize, to: usize, rows: i32, cols: i32, scale: f32): void {
   const fromBytes = paddedRowBytes(cols);
   const toBytes = (<usize>cols) << 2;
   for (let i = 0; i < rows; i++) {
     const src = from + <usize>i * fromBytes;
     const dst = to + <usize>i * toBytes;
-    if (!scaled) {
-      memory.copy(dst, src, toBytes);
-      continue;
-    }
-    scaleRow(src, dst, cols, scale);
+    if (scale === 1) memory.copy(dst, src, toBytes);
+    else scaleRow(src, dst, cols, scale);
   }
 }
 
@@ -86,10 +91,10 @@ export function attentionF32(
   const scoreRow = paddedRowBytes(s);
   const sBytes = (<usize>s) << 2;
   for (let p = p0; p < p1; p++) {
-    const qp = q + <usize>p * <usize>l * <usize>e * 4;
-    const kp = k + <usize>p * <usize>s * <usize>e * 4;
-    const vp = v + <usize>p * <usize>s * <usize>ev * 4;
-    const wp = weights + <usize>p * <usize>l * sBytes;
+    const qp = productAt(q, p, l, e);
+    const kp = productAt(k, p, s, e);
+    const vp = productAt(v, p, s, ev);
+    const wp = productAt(weights, p, l, s);
     matmul<f32>(qp, kp, scores, l, e, s, false, true, 0, l, 0, s, packedA, packedB);
     const mp = mask ? mask + <usize>load<u32>(maskOffsets + ((<usize>p) << 2)) : 0;
     for (let i = 0; i < l; i++) {
@@ -99,7 +104,7 @@ export function attentionF32(
       softmaxRow(row, wp + <usize>i * sBytes, s, 0, true);
     }
     matmul<f32>(wp, vp, product, l, s, ev, false, false, 0, l, 0, ev, packedA, packedB);
-    copyRows(product, out + <usize>p * <usize>l * <usize>ev * 4, l, ev, 1, false);
+    copyRows(product, productAt(out, p, l, ev), l, ev, 1);
   }
 }
 
@@ -135,14 +140,14 @@ export function attentionBackwardF32(
   const scoreRow = paddedRowBytes(s);
   const sBytes = (<usize>s) << 2;
   for (let p = p0; p < p1; p++) {
-    const qp = q + <usize>p * <usize>l * <usize>e * 4;
-    const kp = k + <usize>p * <usize>s * <usize>e * 4;
-    const vp = v + <usize>p * <usize>s * <usize>ev * 4;
-    const wp = weights + <usize>p * <usize>l * sBytes;
-    const gp = g + <usize>p * <usize>l * <usize>ev * 4;
+    const qp = productAt(q, p, l, e);
+    const kp = productAt(k, p, s, e);
+    const vp = productAt(v, p, s, ev);
+    const wp = productAt(weights, p, l, s);
+    const gp = productAt(g, p, l, ev);
     if (dv) {
       matmul<f32>(wp, gp, product, s, l, ev, true, false, 0, s, 0, ev, packedA, packedB);
-      copyRows(product, dv + <usize>p * <usize>s * <usize>ev * 4, s, ev, 1, false);
+      copyRows(product, productAt(dv, p, s, ev), s, ev, 1);
     }
     if (!dq && !dk) continue;
     // dP = g·vᵀ, then dS row by row.
@@ -153,11 +158,11 @@ export function attentionBackwardF32(
     }
     if (dq) {
       matmul<f32>(dScores, kp, product, l, s, e, false, false, 0, l, 0, e, packedA, packedB);
-      copyRows(product, dq + <usize>p * <usize>l * <usize>e * 4, l, e, scale, true);
+      copyRows(product, productAt(dq, p, l, e), l, e, scale);
     }
     if (dk) {
       matmul<f32>(dScores, qp, product, s, l, e, true, false, 0, s, 0, e, packedA, packedB);
-      copyRows(product, dk + <usize>p * <usize>s * <usize>e * 4, s, e, scale, true);
+      copyRows(product, productAt(dk, p, s, e), s, e, scale);
     }
   }
 }
