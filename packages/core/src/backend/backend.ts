@@ -258,6 +258,12 @@ export interface AttentionArgs {
   readonly ev: number;
   /** Multiplies the scores q·kᵀ, as `MatmulArgs.scale` does. */
   readonly scale: number;
+  /**
+   * The mask is the causal one: −∞ exactly where key j > query i, 0 elsewhere (and the
+   * weights passed backward are the forward's). A backend may then skip the scores and terms
+   * the mask excludes, as long as the bits stay those of the full composition. Default false.
+   */
+  readonly causal?: boolean;
 }
 
 /**

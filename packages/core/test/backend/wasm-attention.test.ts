@@ -112,6 +112,27 @@ function backward(
   return grads;
 }
 
+/** Forward and backward on one thread and split over three (workers running slices): the same bits. */
+function expectSameSplit(run: ReturnType<typeof operands>) {
+  setNumThreads(1);
+  const one = forward(run, false);
+  const oneGrads = backward(run, one.weights, [true, true, true], false);
+  threadTesting.cores = 4;
+  threadTesting.busy = false;
+  setNumThreads(3);
+  let split = forward(run, false);
+  untilWorkersRun(() => {
+    split = forward(run, false);
+  }, "forward slices run by workers");
+  expectSame(split.out, one.out, "out, three threads");
+  expectSame(split.weights, one.weights, "weights, three threads");
+  let splitGrads = backward(run, one.weights, [true, true, true], false);
+  untilWorkersRun(() => {
+    splitGrads = backward(run, one.weights, [true, true, true], false);
+  }, "backward slices run by workers");
+  for (let i = 0; i < 3; i++) expectSame(splitGrads[i]!, oneGrads[i]!, `gradient ${i}`);
+}
+
 const label = (c: Case) => `[${c.batch}, L ${c.l}, S ${c.s}, E ${c.e}, Ev ${c.ev}], mask ${c.mask}`;
 
 describe("wasm attention kernels", () => {
@@ -151,24 +172,109 @@ describe("wasm attention kernels", () => {
 
   test("the same bits on one thread and split over three", () => {
     const c: Case = { batch: 24, l: 48, s: 48, e: 32, ev: 32, mask: "heads" };
-    const run = operands(c, 3);
+    expectSameSplit(operands(c, 3));
+  });
+
+  // The causal mask with `causal` set: the kernels skip the scores and terms above the
+  // diagonal (tiles and depth), which must leave the bits of the full composition: square
+  // and not, rows past one vector and a partial last vector, depths past one packing slice
+  // (E = 300; L = S = 300 for the weights' products), more rows than one packed block.
+  const causalCases = [
+    { batch: 8, l: 64, s: 64, e: 32, ev: 32 },
+    { batch: 3, l: 9, s: 13, e: 300, ev: 5 },
+    { batch: 2, l: 300, s: 300, e: 4, ev: 7 },
+    { batch: 4, l: 33, s: 17, e: 8, ev: 9 },
+    { batch: 4, l: 11, s: 29, e: 16, ev: 3 },
+    { batch: 2, l: 1, s: 1, e: 4, ev: 4 },
+  ];
+
+  /** A case's operands with the causal mask (shared by every product) and `causal` set. */
+  function causalOperands(c: (typeof causalCases)[number], seed: number) {
+    const run = operands({ ...c, mask: "none" }, seed);
+    const { l, s } = c;
+    const mask = new Float32Array(l * s);
+    for (let i = 0; i < l; i++) mask.fill(Number.NEGATIVE_INFINITY, i * s + i + 1, (i + 1) * s);
+    const maskView = { data: mask, offset: 0, strides: [0, s, 1] };
+    return { ...run, mask: maskView, args: { ...run.args, causal: true } };
+  }
+
+  /** Forward and every gradient, fused against composed, the same bits. */
+  function expectCausalSame(run: ReturnType<typeof causalOperands>, name: string) {
+    const fused = forward(run, false);
+    const composed = forward(run, true);
+    expectSame(fused.out, composed.out, `${name}: out`);
+    expectSame(fused.weights, composed.weights, `${name}: weights`);
+    const fusedGrads = backward(run, fused.weights, [true, true, true], false);
+    const composedGrads = backward(run, composed.weights, [true, true, true], true);
+    for (let i = 0; i < 3; i++) {
+      expectSame(fusedGrads[i]!, composedGrads[i]!, `${name}: ${["dq", "dk", "dv"][i]}`);
+    }
+    return { fused, fusedGrads };
+  }
+
+  for (const [index, c] of causalCases.entries()) {
+    const name = `causal [${c.batch}, L ${c.l}, S ${c.s}, E ${c.e}, Ev ${c.ev}]`;
+    test(`${name}: skipping the masked half keeps the composition's bits`, () => {
+      setNumThreads(1);
+      const { fusedGrads } = expectCausalSame(causalOperands(c, 40 + index), name);
+      if (c.s > 1) expect(fusedGrads[0]!.some((x) => x !== 0)).toBe(true);
+    });
+  }
+
+  test("causal: the kernels do skip what the causal mask excludes", () => {
+    // A mask of zeros passed as causal breaks the contract: every key then counts in the
+    // composition, but the kernel computes query i's scores for keys below i rounded up to a
+    // vector of four only, and its weights past them are zero.
     setNumThreads(1);
-    const one = forward(run, false);
-    const oneGrads = backward(run, one.weights, [true, true, true], false);
-    threadTesting.cores = 4;
-    threadTesting.busy = false;
-    setNumThreads(3);
-    let split = forward(run, false);
-    untilWorkersRun(() => {
-      split = forward(run, false);
-    }, "forward slices run by workers");
-    expectSame(split.out, one.out, "out, three threads");
-    expectSame(split.weights, one.weights, "weights, three threads");
-    let splitGrads = backward(run, one.weights, [true, true, true], false);
-    untilWorkersRun(() => {
-      splitGrads = backward(run, one.weights, [true, true, true], false);
-    }, "backward slices run by workers");
-    for (let i = 0; i < 3; i++) expectSame(splitGrads[i]!, oneGrads[i]!, `gradient ${i}`);
+    const run = causalOperands(causalCases[0]!, 7);
+    const zeros = { ...run.mask, data: new Float32Array(run.mask.data.length) };
+    const { weights } = forward({ ...run, mask: zeros }, false);
+    const composed = forward({ ...run, mask: zeros }, true).weights;
+    const s = run.args.s;
+    const query0 = [...weights.subarray(0, s)];
+    expect(query0.slice(4).every((w) => w === 0)).toBe(true);
+    expect(query0.slice(0, 4).reduce((a, b) => a + b)).toBeCloseTo(1, 6);
+    expect(composed.subarray(4, s).every((w) => w > 0)).toBe(true);
+  });
+
+  test("causal: non-finite operands and overflowing scores take the full products", () => {
+    setNumThreads(1);
+    const c = causalCases[0]!;
+    const { l, s, e, ev } = c;
+    const cases: [string, (run: ReturnType<typeof causalOperands>) => void][] = [
+      // A NaN key that only later queries may see: the full scores of the earlier ones are
+      // NaN there, which makes their rows NaN.
+      ["NaN in a key", (run) => run.k.fill(Number.NaN, 40 * e, 40 * e + 1)],
+      ["∞ in a value", (run) => run.v.fill(Number.POSITIVE_INFINITY, 50 * ev + 3, 50 * ev + 4)],
+      ["−∞ in a query", (run) => run.q.fill(Number.NEGATIVE_INFINITY, 5 * e, 5 * e + 1)],
+      // Finite, but q·kᵀ overflows to ±∞ (∞ − ∞ = NaN beside the mask's −∞).
+      [
+        "scores that overflow",
+        (run) => {
+          run.q.fill(3e19, 0, l * e);
+          run.k.fill(3e19, 60 * e, 61 * e);
+        },
+      ],
+      // Finite, but g·vᵀ overflows (the full dS multiplies it by the zero weights).
+      [
+        "dP that overflows",
+        (run) => {
+          run.g.fill(1e30, 0, l * ev);
+          run.v.fill(1e10, 0, s * ev);
+        },
+      ],
+    ];
+    for (const [name, spoil] of cases) {
+      const run = causalOperands(c, 5);
+      spoil(run);
+      const { fused, fusedGrads } = expectCausalSame(run, `causal, ${name}`);
+      const nonFinite = [fused.out, ...fusedGrads].some((a) => a!.some((x) => !Number.isFinite(x)));
+      expect(nonFinite, `${name}: some result is not finite`).toBe(true);
+    }
+  });
+
+  test("causal: the same bits on one thread and split over three", () => {
+    expectSameSplit(causalOperands({ batch: 24, l: 48, s: 48, e: 32, ev: 32 }, 9));
   });
 
   test("arrays of the wrong size are an error naming attention and the sizes", () => {

@@ -122,6 +122,8 @@ export function attentionF32(
   const { batchShape, l, s, e, ev, scale } = args;
   const batch = sizeOf(batchShape);
   if (batch === 0 || l === 0) return true;
+  // Only with the causal mask itself: the kernel relies on its −∞ above the diagonal.
+  const causal = args.causal && mask ? 1 : 0;
   // The kernels' sizes, the same in either runtime (one module).
   const sizes = getLocalRuntime();
   if (!sizes) return false;
@@ -129,7 +131,8 @@ export function attentionF32(
   const offsets = mask && Int32Array.from(maskOffsets(mask, batchShape), (at) => at * 4);
   return launch({
     kernel: "attentionF32",
-    key: () => `attention ${batchShape.join("×")}×${l}×${s}×${e}×${ev}${mask ? " masked" : ""}`,
+    key: () =>
+      `attention ${batchShape.join("×")}×${l}×${s}×${e}×${ev}${causal ? " causal" : mask ? " masked" : ""}`,
     batch,
     macs: batch * l * s * (Math.max(e, 1) + Math.max(ev, 1)),
     inputs: [q, k, v, mask?.data ?? null, offsets] as Operand[],
@@ -142,7 +145,7 @@ export function attentionF32(
       paddedBytes(sizes, l, ev),
       ...packBytes(sizes, Math.max(s, ev)),
     ],
-    slice: (at, p0, p1, scratch) => [...at, p0, p1, l, s, e, ev, scale, ...scratch],
+    slice: (at, p0, p1, scratch) => [...at, p0, p1, l, s, e, ev, scale, causal, ...scratch],
   });
 }
 
@@ -166,6 +169,7 @@ export function attentionBackwardF32(
   const { batchShape, l, s, e, ev, scale } = args;
   const batch = sizeOf(batchShape);
   if (batch === 0 || (!dq && !dk && !dv)) return true;
+  const causal = args.causal ? 1 : 0;
   const sizes = getLocalRuntime();
   if (!sizes) return false;
   const wanted = `${dq ? " dq" : ""}${dk ? " dk" : ""}${dv ? " dv" : ""}`;
@@ -173,7 +177,8 @@ export function attentionBackwardF32(
   const depth = (dv ? ev : 0) + (dq || dk ? ev + (dq ? e : 0) + (dk ? e : 0) : 0);
   return launch({
     kernel: "attentionBackwardF32",
-    key: () => `attentionBackward ${batchShape.join("×")}×${l}×${s}×${e}×${ev}${wanted}`,
+    key: () =>
+      `attentionBackward ${batchShape.join("×")}×${l}×${s}×${e}×${ev}${wanted}${causal ? " causal" : ""}`,
     batch,
     macs: batch * l * s * Math.max(depth, 1),
     inputs: [q, k, v, weights, g] as Float32Array[],
@@ -188,6 +193,6 @@ export function attentionBackwardF32(
       paddedBytes(sizes, Math.max(l, s), Math.max(e, ev)),
       ...packBytes(sizes, Math.max(s, e, ev)),
     ],
-    slice: (at, p0, p1, scratch) => [...at, p0, p1, l, s, e, ev, scale, ...scratch],
+    slice: (at, p0, p1, scratch) => [...at, p0, p1, l, s, e, ev, scale, causal, ...scratch],
   });
 }

@@ -176,7 +176,7 @@ function throughScores(
 }
 
 /** The sizes of attention over q, k and v, their batch dimensions broadcast. */
-function attentionSizes(q: Tensor, k: Tensor, v: Tensor, scale: number) {
+function attentionSizes(q: Tensor, k: Tensor, v: Tensor, scale: number, causal: boolean) {
   const batchShape = broadcastShapes(
     OP,
     broadcastShapes(OP, q.shape.slice(0, -2), k.shape.slice(0, -2)),
@@ -189,6 +189,7 @@ function attentionSizes(q: Tensor, k: Tensor, v: Tensor, scale: number) {
     e: q.shape[q.rank - 1]!,
     ev: v.shape[v.rank - 1]!,
     scale,
+    causal,
   };
   return { batchShape, args };
 }
@@ -221,8 +222,9 @@ function attentionKernel(
   v: Tensor,
   mask: Tensor | undefined,
   scale: number,
+  causal: boolean,
 ): { output: Tensor; weights: Tensor } {
-  const { batchShape, args } = attentionSizes(q, k, v, scale);
+  const { batchShape, args } = attentionSizes(q, k, v, scale, causal);
   const { l, s, ev } = args;
   const output = empty([...batchShape, l, ev], q.dtype);
   const weights = empty([...batchShape, l, s], q.dtype);
@@ -249,8 +251,9 @@ function attentionBackwardKernel(
   v: Tensor,
   weights: Tensor,
   scale: number,
+  causal: boolean,
 ): (Tensor | null)[] {
-  const { batchShape, args } = attentionSizes(q, k, v, scale);
+  const { batchShape, args } = attentionSizes(q, k, v, scale, causal);
   const { l, s, e, ev } = args;
   // Outside an op's forward: the kernel and the gradients go to q's device explicitly.
   return onDevice(q.device, () => {
@@ -278,7 +281,7 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
   broadcast: true,
   forward: ([q, k, v, mask], { scale, causal, dropoutP, generator }) => {
     if (dropoutP === 0 && q!.size > 0 && k!.size > 0 && v!.size > 0) {
-      const { output, weights } = attentionKernel(q!, k!, v!, mask, scale);
+      const { output, weights } = attentionKernel(q!, k!, v!, mask, scale, causal);
       return { output, saved: { weights, dropMask: null } };
     }
     let scores = matmul(q!, k!, { transB: true, scale });
@@ -289,11 +292,12 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
     const output = matmul(dropMask ? mul(weights, dropMask) : weights, v!);
     return { output, saved: { weights, dropMask } };
   },
-  backward: (g, { inputs: [q, k, v, mask], attrs: { scale }, saved: { weights, dropMask } }) => {
+  backward: (g, { inputs: [q, k, v, mask], attrs: { scale, causal }, saved }) => {
+    const { weights, dropMask } = saved;
     // Without dropout, second derivatives or a mask's gradient: the backend's kernel, which
     // keeps dP and dS inside it.
     if (!dropMask && !isGradEnabled() && mask?.requiresGrad !== true && weights.size > 0) {
-      const grads = attentionBackwardKernel(g, q!, k!, v!, weights, scale);
+      const grads = attentionBackwardKernel(g, q!, k!, v!, weights, scale, causal);
       return mask ? [...grads, null] : grads;
     }
     const needScores = q!.requiresGrad || k!.requiresGrad || mask?.requiresGrad === true;

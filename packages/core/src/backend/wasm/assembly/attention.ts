@@ -4,7 +4,7 @@
 // bits are the composition's, while the scores and their gradients stay in this slice's
 // scratch, in cache, instead of travelling to JavaScript and back between kernels.
 
-import { matmul, NR } from "./matmul";
+import { DEPTH_BEFORE, DEPTH_FROM, FULL, LOWER_TILES, matmul, NR } from "./matmul";
 import { softmaxBackwardRow, softmaxRow } from "./softmax";
 
 /** Bytes per row of a padded float32 product of `n` columns (NR float32s per tile). */
@@ -61,12 +61,56 @@ function scaleAndMask(row: usize, mask: usize, cols: i32, scale: f32): void {
 }
 
 /**
+ * The columns of row i of a causal [L, S] product the row kernels read: the keys j ≤ i,
+ * rounded up to whole vectors of four (the lanes past i hold −∞ scores and zero weights, as
+ * they do in the full row); the whole row where that reaches the row's last partial vector.
+ */
+function causalColumns(i: i32, s: i32): i32 {
+  const upTo = (i + 4) & ~3;
+  return upTo <= (s & ~3) ? upTo : s;
+}
+
+/** The largest |x| over `count` float32s at `at`; NaN if any is NaN (and +∞ for an ∞). */
+function maxAbs(at: usize, count: i32): f32 {
+  let m4 = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= count; j += 4) m4 = f32x4.max(m4, f32x4.abs(v128.load(at + ((<usize>j) << 2))));
+  let m = max(
+    max(f32x4.extract_lane(m4, 0), f32x4.extract_lane(m4, 1)),
+    max(f32x4.extract_lane(m4, 2), f32x4.extract_lane(m4, 3)),
+  );
+  for (; j < count; j++) m = max(m, abs<f32>(load<f32>(at + ((<usize>j) << 2))));
+  return m;
+}
+
+/**
+ * Whether a causal product may skip what its mask excludes: its operands are finite and no
+ * sum of `depth` products of elements of a and b can overflow (the full product would then
+ * write NaN, ∞ − ∞, into the excluded scores, which spreads to the row).
+ */
+function boundedProduct(
+  a: usize,
+  aCount: i32,
+  b: usize,
+  bCount: i32,
+  depth: i32,
+  scale: f32,
+): bool {
+  const bound =
+    <f64>maxAbs(a, aCount) * <f64>maxAbs(b, bCount) * <f64>max(depth, 1) * max(<f64>abs(scale), 1);
+  // False for NaN, as for anything at or past 2^120.
+  return bound < 1.329228e36;
+}
+
+/**
  * Attention for products [p0, p1): weights = softmax(scale·q·kᵀ + mask), zeros in a row
  * whose maximum is −∞, and out = weights·v. q, k, v, out and weights are contiguous
  * [batch, L, E], [batch, S, E], [batch, S, Ev], [batch, L, Ev] and [batch, L, S]; product p's
  * mask block (when `mask` is not 0) starts `maskOffsets[p]` bytes into mask. Scratch:
  * `scores` holds a padded L×S product, `product` a padded L×Ev one, `packedA` and `packedB`
- * the matmul's packing.
+ * the matmul's packing. `causal` (1) says the mask is the causal one (−∞ exactly where key j
+ * > query i): a product whose operands allow it then skips the scores and the terms the
+ * mask excludes, with the same bits (see `matmul`'s band).
  */
 export function attentionF32(
   q: usize,
@@ -83,6 +127,7 @@ export function attentionF32(
   e: i32,
   ev: i32,
   scale: f32,
+  causal: i32,
   scores: usize,
   product: usize,
   packedA: usize,
@@ -95,15 +140,25 @@ export function attentionF32(
     const kp = productAt(k, p, s, e);
     const vp = productAt(v, p, s, ev);
     const wp = productAt(weights, p, l, s);
-    matmul<f32>(qp, kp, scores, l, e, s, false, true, 0, l, 0, s, packedA, packedB);
+    const skip =
+      causal !== 0 &&
+      boundedProduct(qp, l * e, kp, s * e, e, scale) &&
+      maxAbs(vp, s * ev) < Infinity;
+    const band = skip ? LOWER_TILES : FULL;
+    matmul<f32>(qp, kp, scores, l, e, s, false, true, 0, l, 0, s, packedA, packedB, band);
     const mp = mask ? mask + <usize>load<u32>(maskOffsets + ((<usize>p) << 2)) : 0;
     for (let i = 0; i < l; i++) {
       const row = scores + <usize>i * scoreRow;
-      if (mp) scaleAndMask(row, mp + <usize>i * sBytes, s, scale);
-      else scaleRow(row, row, s, scale);
-      softmaxRow(row, wp + <usize>i * sBytes, s, 0, true);
+      const wr = wp + <usize>i * sBytes;
+      const cols = skip ? causalColumns(i, s) : s;
+      if (mp) scaleAndMask(row, mp + <usize>i * sBytes, cols, scale);
+      else scaleRow(row, row, cols, scale);
+      softmaxRow(row, wr, cols, 0, true);
+      // The full row writes +0 there: e^−∞ is +0.
+      if (cols < s) memory.fill(wr + ((<usize>cols) << 2), 0, (<usize>(s - cols)) << 2);
     }
-    matmul<f32>(wp, vp, product, l, s, ev, false, false, 0, l, 0, ev, packedA, packedB);
+    const depthBand = skip ? DEPTH_BEFORE : FULL;
+    matmul<f32>(wp, vp, product, l, s, ev, false, false, 0, l, 0, ev, packedA, packedB, depthBand);
     copyRows(product, productAt(out, p, l, ev), l, ev, 1);
   }
 }
@@ -113,7 +168,8 @@ export function attentionF32(
  * gradient g ([batch, L, Ev]): dv = weightsᵀ·g, dS = softmax's VJP of g·vᵀ, dq = scale·dS·k,
  * dk = scale·dSᵀ·q; a gradient whose pointer is 0 is skipped. Scratch: `scores` a padded
  * L×S product, `dScores` L×S contiguous, `product` a padded product of up to max(L, S) rows
- * and max(E, Ev) columns, `packedA` and `packedB` the matmul's packing.
+ * and max(E, Ev) columns, `packedA` and `packedB` the matmul's packing. `causal` as for
+ * attentionF32.
  */
 export function attentionBackwardF32(
   q: usize,
@@ -131,6 +187,7 @@ export function attentionBackwardF32(
   e: i32,
   ev: i32,
   scale: f32,
+  causal: i32,
   scores: usize,
   dScores: usize,
   product: usize,
@@ -145,23 +202,38 @@ export function attentionBackwardF32(
     const vp = productAt(v, p, s, ev);
     const wp = productAt(weights, p, l, s);
     const gp = productAt(g, p, l, ev);
+    // The weights are zero above the diagonal when the forward's scores could not overflow;
+    // what multiplies them there must be finite, and dP = g·vᵀ, which the full dS multiplies
+    // by those zeros, must not overflow.
+    const skip =
+      causal !== 0 &&
+      boundedProduct(qp, l * e, kp, s * e, e, scale) &&
+      boundedProduct(gp, l * ev, vp, s * ev, ev, 1);
     if (dv) {
-      matmul<f32>(wp, gp, product, s, l, ev, true, false, 0, s, 0, ev, packedA, packedB);
+      // dv's row j sums over queries i ≥ j only.
+      const band = skip ? DEPTH_FROM : FULL;
+      matmul<f32>(wp, gp, product, s, l, ev, true, false, 0, s, 0, ev, packedA, packedB, band);
       copyRows(product, productAt(dv, p, s, ev), s, ev, 1);
     }
     if (!dq && !dk) continue;
     // dP = g·vᵀ, then dS row by row.
-    matmul<f32>(gp, vp, scores, l, ev, s, false, true, 0, l, 0, s, packedA, packedB);
+    const lower = skip ? LOWER_TILES : FULL;
+    matmul<f32>(gp, vp, scores, l, ev, s, false, true, 0, l, 0, s, packedA, packedB, lower);
     for (let i = 0; i < l; i++) {
       const at = <usize>i * sBytes;
-      softmaxBackwardRow(wp + at, scores + <usize>i * scoreRow, dScores + at, s, 0);
+      const cols = skip ? causalColumns(i, s) : s;
+      softmaxBackwardRow(wp + at, scores + <usize>i * scoreRow, dScores + at, cols, 0);
+      // The full row's dS there is a zero weight times a finite value: ±0, which adds nothing.
+      if (cols < s) memory.fill(dScores + at + ((<usize>cols) << 2), 0, (<usize>(s - cols)) << 2);
     }
     if (dq) {
-      matmul<f32>(dScores, kp, product, l, s, e, false, false, 0, l, 0, e, packedA, packedB);
+      const band = skip ? DEPTH_BEFORE : FULL;
+      matmul<f32>(dScores, kp, product, l, s, e, false, false, 0, l, 0, e, packedA, packedB, band);
       copyRows(product, productAt(dq, p, l, e), l, e, scale);
     }
     if (dk) {
-      matmul<f32>(dScores, qp, product, s, l, e, true, false, 0, s, 0, e, packedA, packedB);
+      const band = skip ? DEPTH_FROM : FULL;
+      matmul<f32>(dScores, qp, product, s, l, e, true, false, 0, s, 0, e, packedA, packedB, band);
       copyRows(product, productAt(dk, p, s, e), s, e, scale);
     }
   }

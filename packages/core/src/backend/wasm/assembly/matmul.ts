@@ -299,10 +299,27 @@ function packA<T>(
   }
 }
 
+/** matmul computes every tile of C over the whole depth. */
+export const FULL: i32 = 0;
+/**
+ * Only the tiles of C whose first column is at most four past the tile's last row: what a
+ * causal (lower-triangular) product needs, with rows rounded up to whole vectors of four.
+ */
+export const LOWER_TILES: i32 = 1;
+/** Each tile of rows [r, r + MR) sums only depth [0, r + MR): A is zero to the right of it. */
+export const DEPTH_BEFORE: i32 = 2;
+/** Each tile of rows [r, r + MR) sums only depth [r, k): A is zero to the left of it. */
+export const DEPTH_FROM: i32 = 3;
+
 /**
  * C[i0:i1, j0:j1] = op(A)·op(B) for one product. C is padded: its row stride is n rounded up
  * to NR and it has m rounded up to MR rows, so every micro-kernel writes a whole tile. i0 is
  * a multiple of MR and j0 of NR. `packedA` needs MC·KC and `packedB` KC·NC elements.
+ *
+ * `band` (FULL by default) skips work a triangular operand makes zero (causal attention):
+ * LOWER_TILES leaves the tiles above the diagonal unwritten; DEPTH_BEFORE and DEPTH_FROM skip
+ * the depth where op(A)'s rows are zero. A skipped product of a finite value and a zero is ±0,
+ * and a sum that starts at +0 is never −0, so what is computed has the bits of the full sum.
  */
 export function matmul<T>(
   a: usize,
@@ -319,6 +336,7 @@ export function matmul<T>(
   j1: i32,
   packedA: usize,
   packedB: usize,
+  band: i32 = FULL,
 ): void {
   const size = <usize>sizeof<T>();
   const width = nr<T>();
@@ -348,7 +366,31 @@ export function matmul<T>(
           const cCol = c + <usize>(jc + j) * size;
           for (let i = 0; i < mc; i += MR) {
             const ap = packedA + <usize>(i * kc) * size;
-            microKernel<T>(ap, bp, kc, cCol + <usize>(ic + i) * ldc, ldc, pc === 0);
+            const tile = cCol + <usize>(ic + i) * ldc;
+            if (band === FULL) {
+              microKernel<T>(ap, bp, kc, tile, ldc, pc === 0);
+              continue;
+            }
+            const row = ic + i;
+            if (band === LOWER_TILES) {
+              if (jc + j < row + MR + 4) microKernel<T>(ap, bp, kc, tile, ldc, pc === 0);
+              continue;
+            }
+            // This tile's depth within the slice [pc, pc + kc), relative to pc.
+            const from = band === DEPTH_FROM ? max(row - pc, 0) : 0;
+            const to = band === DEPTH_BEFORE ? min(row + MR - pc, kc) : kc;
+            // An empty range still stores the tile's zeros in the first slice.
+            if (to <= from && pc > 0) continue;
+            const steps = max(to - from, 0);
+            const at = <usize>min(from, kc);
+            microKernel<T>(
+              ap + at * <usize>MR * size,
+              bp + at * <usize>ROW_BYTES,
+              steps,
+              tile,
+              ldc,
+              pc === 0,
+            );
           }
         }
       }
