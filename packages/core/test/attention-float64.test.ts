@@ -60,6 +60,28 @@ describe("second derivatives", () => {
   });
 });
 
+describe("sequenceFirst", () => {
+  // The backward kernel's gradients, and, differentiated again, the rule written with ops on
+  // the swapped axes.
+  test("gradcheck and gradgradcheck: causal and a float mask with a gradient", () => {
+    const q = r([2, 3, 2, 4], 30);
+    const k = r([2, 5, 2, 4], 31);
+    const v = r([2, 5, 2, 3], 32);
+    const causal = (a: Tensor, b: Tensor, c: Tensor) =>
+      scaledDotProductAttention(a, b, c, {
+        isCausal: true,
+        sequenceFirst: true,
+      });
+    expect(gradcheck(causal, [q, k, v]).passed).toBe(true);
+    expect(gradgradcheck(causal, [q, k, v]).passed).toBe(true);
+    const masked = (a: Tensor, b: Tensor, c: Tensor, m: Tensor) =>
+      scaledDotProductAttention(a, b, c, { attnMask: m, sequenceFirst: true });
+    const mask = r([3, 5], 33);
+    expect(gradcheck(masked, [q, k, v, mask]).passed).toBe(true);
+    expect(gradgradcheck(masked, [q, k, v, mask]).passed).toBe(true);
+  });
+});
+
 test("q, k and v of different float dtypes are refused", () => {
   const q = zeros([2, 3, 4]);
   const v = zeros([2, 5, 6]);

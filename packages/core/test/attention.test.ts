@@ -16,6 +16,7 @@ import {
   ShapeError,
   scaledDotProductAttention,
   softmax,
+  swapAxes,
   type Tensor,
   tensor,
   ValueError,
@@ -226,6 +227,94 @@ describe("dropout on the attention weights", () => {
     expect(Math.abs(kept - Math.round(kept))).toBeLessThan(onGpu ? 1e-3 : 1e-9);
     expect(kept).toBeGreaterThan(300 - 4 * Math.sqrt(400 * 0.25 * 0.75));
     expect(kept).toBeLessThan(300 + 4 * Math.sqrt(400 * 0.25 * 0.75));
+  });
+});
+
+describe("sequenceFirst: the heads after the sequence", () => {
+  // [B, L, H, E] in, [B, L, H, Ev] out: the same bits as swapping the axes around the
+  // heads-first op, forward and backward, on every backend (the WebAssembly kernels read the
+  // rows in place; the composition permutes them into scratch).
+  const swap = (t: Tensor) => swapAxes(t, -3, -2);
+  const masks = (): [string, object][] => [
+    ["no mask", {}],
+    ["causal", { isCausal: true }],
+    ["a bool mask [L, S]", { attnMask: onTestDevice(randomTensor([5, 7], { seed: 40 })).gt(0) }],
+    [
+      "a key-padding mask [B, 1, 1, S]",
+      { attnMask: onTestDevice(randomTensor([2, 1, 1, 7], { seed: 41 })).gt(-0.5) },
+    ],
+  ];
+  for (const dtype of [widestFloat, "float32"] as const) {
+    test(`${dtype}: the heads-first bits, values and gradients`, () => {
+      const input = (shape: number[], seed: number) =>
+        onTestDevice(randomTensor(shape, { seed, low: -1.5, high: 1.5 }))
+          .cast(dtype)
+          .requireGrad();
+      const q = input([2, 5, 3, 4], 42);
+      const k = input([2, 7, 3, 4], 43);
+      const v = input([2, 7, 3, 6], 44);
+      const upstream = onTestDevice(randomTensor([2, 5, 3, 6], { seed: 45 })).cast(dtype);
+      const floatMask = onTestDevice(randomTensor([5, 7], { seed: 49 }))
+        .cast(dtype)
+        .requireGrad();
+      for (const [name, options] of [
+        ...masks(),
+        ["a float mask with a gradient", { attnMask: floatMask }],
+      ] as const) {
+        const out = scaledDotProductAttention(q, k, v, { ...options, sequenceFirst: true });
+        const expected = swap(scaledDotProductAttention(swap(q), swap(k), swap(v), options));
+        expect(out.shape).toEqual([2, 5, 3, 6]);
+        expect(Array.from(out.data), name).toEqual(Array.from(expected.data));
+        const got = gradients(out, [q, k, v], upstream);
+        const want = gradients(expected, [q, k, v], upstream);
+        for (const [i, g] of got.entries()) {
+          expect(Array.from(g!.data), `${name}: gradient ${i}`).toEqual(Array.from(want[i]!.data));
+        }
+      }
+    });
+  }
+
+  test("dropout and broadcast batch dimensions: the same as swapping the axes", () => {
+    const q = r([5, 3, 4], 46);
+    const k = r([2, 7, 3, 4], 47);
+    const v = r([1, 7, 3, 6], 48);
+    const options = { dropoutP: 0.25, generator: new Generator(3) };
+    const out = scaledDotProductAttention(q, k, v, { ...options, sequenceFirst: true });
+    const again = { dropoutP: 0.25, generator: new Generator(3) };
+    const expected = swap(scaledDotProductAttention(swap(q), swap(k), swap(v), again));
+    expect(out.shape).toEqual([2, 5, 3, 6]);
+    expect(Array.from(out.data)).toEqual(Array.from(expected.data));
+  });
+
+  test("typed errors name the shapes as given", () => {
+    expect(() =>
+      scaledDotProductAttention(zeros([5, 4]), zeros([7, 4]), zeros([7, 4]), {
+        sequenceFirst: true,
+      }),
+    ).toThrow(/q must have at least three dimensions \(\[\.\.\., L, H, E\]/);
+    expect(() =>
+      scaledDotProductAttention(zeros([2, 5, 3, 4]), zeros([2, 7, 2, 4]), zeros([2, 7, 3, 4]), {
+        sequenceFirst: true,
+      }),
+    ).toThrow(
+      "scaledDotProductAttention: q, k and v must have the same number of heads H (second-to-last dimension with sequenceFirst); got q [2, 5, 3, 4] and k [2, 7, 2, 4] and v [2, 7, 3, 4]",
+    );
+    expect(() =>
+      scaledDotProductAttention(zeros([2, 5, 3, 4]), zeros([2, 7, 3, 4]), zeros([2, 6, 3, 4]), {
+        sequenceFirst: true,
+      }),
+    ).toThrow(/k and v must have the same number of keys S \(third-to-last dimension\)/);
+    expect(() =>
+      scaledDotProductAttention(zeros([2, 5, 3, 4]), zeros([2, 7, 3, 4]), zeros([2, 7, 3, 4]), {
+        sequenceFirst: true,
+        attnMask: zeros([7, 5], { dtype: "bool" }),
+      }),
+    ).toThrow(/attnMask must broadcast to the attention weights \[\.\.\., L, S\] = \[2, 3, 5, 7\]/);
+    expect(() =>
+      scaledDotProductAttention(zeros([2, 5, 3, 4]), zeros([2, 7, 3, 4]), zeros([2, 7, 3, 4]), {
+        sequenceFirst: 1 as unknown as boolean,
+      }),
+    ).toThrow("scaledDotProductAttention: sequenceFirst must be a boolean; got 1");
   });
 });
 

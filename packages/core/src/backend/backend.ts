@@ -264,6 +264,13 @@ export interface AttentionArgs {
    * the mask excludes, as long as the bits stay those of the full composition. Default false.
    */
   readonly causal?: boolean;
+  /**
+   * q, k, v, out and their gradients have the sequence before the heads: the batch shape's
+   * last dimension H is the heads, and q is [...batch, L, H, E] (k [..., S, H, E], and so on)
+   * rather than [...batch, H, L, E], the layout of a linear layer's output reshaped to heads.
+   * The weights stay [...batchShape, L, S], and the mask a view over them. Default false.
+   */
+  readonly sequenceFirst?: boolean;
 }
 
 /**

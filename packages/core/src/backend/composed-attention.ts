@@ -43,6 +43,11 @@ export function checkAttention(
   if (typeof args.scale !== "number") {
     throw new Error(`attention: scale must be a number; got ${String(args.scale)}`);
   }
+  if (args.sequenceFirst && batchShape.length === 0) {
+    throw new Error(
+      `attention: sequenceFirst needs the heads as the batch shape's last dimension; got ${sizes}`,
+    );
+  }
   if (!mask) return;
   const { strides, offset, data } = mask;
   const rank = batchShape.length + 2;
@@ -87,7 +92,66 @@ function products(
 }
 
 /** A backend's kernels the compositions below call. */
-export type AttentionKernels<S> = Pick<Backend<S>, "matmul" | "binary" | "softmaxBackward">;
+export type AttentionKernels<S> = Pick<
+  Backend<S>,
+  "matmul" | "binary" | "softmaxBackward" | "copy"
+>;
+
+/**
+ * Views of an operand of `rows` × `cols` per product: sequence first ([...batch, rows, H,
+ * cols], batchShape = [...batch, H]) and heads first ([...batchShape, rows, cols]), over
+ * the shape [...batchShape, rows, cols].
+ */
+function layouts<S>(
+  sequenceFirst: S,
+  headsFirst: S,
+  batchShape: readonly number[],
+  rows: number,
+  cols: number,
+) {
+  const heads = batchShape[batchShape.length - 1]!;
+  const outer = batchShape.slice(0, -1);
+  const shape = [...batchShape, rows, cols];
+  const outerStrides = stridesOf([...outer, rows, heads, cols]).slice(0, outer.length);
+  return {
+    shape,
+    sequence: { data: sequenceFirst, offset: 0, strides: [...outerStrides, cols, heads * cols, 1] },
+    heads: { data: headsFirst, offset: 0, strides: stridesOf(shape) },
+  };
+}
+
+/**
+ * Runs `compute` on heads-first copies of the sequence-first `inputs` (q, k, v, g: rows per
+ * product each) and copies its sequence-first `outputs` back from heads-first scratch: what
+ * `AttentionArgs.sequenceFirst` means, for a backend that composes the heads-first kernels.
+ */
+function headsFirst<S extends { readonly length: number }>(
+  kernels: AttentionKernels<S>,
+  scratch: Scratch<S>,
+  args: AttentionArgs,
+  inputs: readonly (readonly [S, number, number])[],
+  outputs: readonly (readonly [S | null, number, number])[],
+  compute: (inputs: S[], outputs: (S | null)[], args: AttentionArgs) => void,
+): void {
+  const { batchShape } = args;
+  const batch = sizeOf(batchShape);
+  const copied = inputs.map(([x, rows, cols]) => {
+    const view = layouts(x, scratch.allocate(x, batch * rows * cols), batchShape, rows, cols);
+    kernels.copy(view.sequence, view.heads, view.shape);
+    return view.heads.data;
+  });
+  const results = outputs.map(([y, rows, cols]) =>
+    y ? scratch.allocate(y, batch * rows * cols) : null,
+  );
+  compute(copied, results, { ...args, sequenceFirst: false });
+  outputs.forEach(([y, rows, cols], i) => {
+    if (!y) return;
+    const view = layouts(y, results[i]!, batchShape, rows, cols);
+    kernels.copy(view.heads, view.sequence, view.shape);
+    scratch.release(results[i]!);
+  });
+  for (const x of copied) scratch.release(x);
+}
 
 /**
  * weights = the softmax of each row of `scores` ([rows, cols]), or zeros in a row whose
@@ -123,6 +187,26 @@ export function composedAttention<S extends { readonly length: number }>(
   const { batchShape, l, s, e, ev, scale } = args;
   const batch = sizeOf(batchShape);
   checkAttention(args, { q, k, v, out, weights }, mask);
+  if (args.sequenceFirst) {
+    const inputs = [
+      [q, l, e],
+      [k, s, e],
+      [v, s, ev],
+    ] as const;
+    headsFirst(kernels, scratch, args, inputs, [[out, l, ev]], ([hq, hk, hv], [hout], heads) =>
+      composedAttention(
+        kernels,
+        scratch,
+        safeSoftmax,
+        [hq!, hk!, hv!],
+        mask,
+        hout!,
+        weights,
+        heads,
+      ),
+    );
+    return;
+  }
   const scores = scratch.allocate(weights, batch * l * s);
   kernels.matmul(
     q,
@@ -166,6 +250,32 @@ export function composedAttentionBackward<S extends { readonly length: number }>
   const { batchShape, l, s, e, ev, scale } = args;
   const batch = sizeOf(batchShape);
   checkAttention(args, { q, k, v, weights, g, dq, dk, dv });
+  if (args.sequenceFirst) {
+    const inputs = [
+      [q, l, e],
+      [k, s, e],
+      [v, s, ev],
+      [g, l, ev],
+    ] as const;
+    const outputs = [
+      [dq, l, e],
+      [dk, s, e],
+      [dv, s, ev],
+    ] as const;
+    headsFirst(kernels, scratch, args, inputs, outputs, ([hq, hk, hv, hg], grads, heads) => {
+      const [hdq, hdk, hdv] = grads as [S | null, S | null, S | null];
+      composedAttentionBackward(
+        kernels,
+        scratch,
+        [hq!, hk!, hv!],
+        weights,
+        hg!,
+        [hdq, hdk, hdv],
+        heads,
+      );
+    });
+    return;
+  }
   if (dv) {
     const shape = { m: s, k: l, n: ev, transA: true, transB: false };
     kernels.matmul(weights, g, dv, products(batch, l * s, l * ev, shape));

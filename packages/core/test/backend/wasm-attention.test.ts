@@ -277,6 +277,75 @@ describe("wasm attention kernels", () => {
     expectSameSplit(causalOperands({ batch: 24, l: 48, s: 48, e: 32, ev: 32 }, 9));
   });
 
+  // Sequence first: q, k, v, out and the gradients as [B, rows, H, cols], each product's rows
+  // H·cols apart (the matmul's packing reads them in place), against the same attention on
+  // heads-first arrays, and the composition (which permutes into scratch), bit for bit.
+  const sequenceCases = [
+    { b: 3, h: 4, l: 9, s: 13, e: 8, ev: 5, causal: false },
+    { b: 2, h: 4, l: 64, s: 64, e: 32, ev: 32, causal: true },
+    { b: 2, h: 2, l: 7, s: 5, e: 300, ev: 3, causal: true },
+  ];
+
+  /** [B, H, rows, cols] → [B, rows, H, cols]. */
+  function sequenceFirst(x: Float32Array, b: number, h: number, rows: number, cols: number) {
+    const y = new Float32Array(x.length);
+    for (let i = 0; i < b; i++) {
+      for (let j = 0; j < h; j++) {
+        for (let r = 0; r < rows; r++) {
+          const from = ((i * h + j) * rows + r) * cols;
+          y.set(x.subarray(from, from + cols), ((i * rows + r) * h + j) * cols);
+        }
+      }
+    }
+    return y;
+  }
+
+  for (const [index, c] of sequenceCases.entries()) {
+    const name = `sequence first [${c.b}, L ${c.l}, H ${c.h}, E ${c.e}, Ev ${c.ev}]${c.causal ? ", causal" : ""}`;
+    test(`${name}: the heads-first bits, fused and composed`, () => {
+      setNumThreads(1);
+      const { b, h, l, s, e, ev } = c;
+      const heads = c.causal
+        ? causalOperands({ batch: b * h, l, s, e, ev }, 60 + index)
+        : operands({ batch: b * h, l, s, e, ev, mask: "shared" }, 60 + index);
+      const base = { ...heads, args: { ...heads.args, batchShape: [b, h] } };
+      base.mask = base.mask && { ...base.mask, strides: [0, 0, s, 1] };
+      const expected = forward(base, false);
+      const expectedGrads = backward(base, expected.weights, [true, true, true], false);
+      const seq = {
+        ...base,
+        q: sequenceFirst(base.q, b, h, l, e),
+        k: sequenceFirst(base.k, b, h, s, e),
+        v: sequenceFirst(base.v, b, h, s, ev),
+        g: sequenceFirst(base.g, b, h, l, ev),
+        args: { ...base.args, sequenceFirst: true },
+      };
+      const sizes = [
+        [l, e],
+        [s, e],
+        [s, ev],
+      ] as const;
+      for (const composed of [false, true]) {
+        const label = `${name}, ${composed ? "composed" : "fused"}`;
+        const result = forward(seq, composed);
+        expectSame(result.out, sequenceFirst(expected.out, b, h, l, ev), `${label}: out`);
+        expectSame(result.weights, expected.weights, `${label}: weights`);
+        const grads = backward(seq, result.weights, [true, true, true], composed);
+        for (let i = 0; i < 3; i++) {
+          const [rows, cols] = sizes[i]!;
+          const want = sequenceFirst(expectedGrads[i]!, b, h, rows, cols);
+          expectSame(grads[i]!, want, `${label}: ${["dq", "dk", "dv"][i]}`);
+        }
+      }
+    });
+  }
+
+  test("sequence first: the same bits on one thread and split over three", () => {
+    const heads = causalOperands({ batch: 24, l: 48, s: 48, e: 32, ev: 32 }, 19);
+    const args = { ...heads.args, batchShape: [6, 4], sequenceFirst: true };
+    expectSameSplit({ ...heads, mask: { ...heads.mask, strides: [0, 0, 48, 1] }, args });
+  });
+
   test("arrays of the wrong size are an error naming attention and the sizes", () => {
     const run = operands(cases[0]!, 1);
     const short = new Float32Array(run.q.length - 1);

@@ -241,30 +241,36 @@ export class MultiheadAttention extends Module {
     const mask =
       keyPadding === null ? attnMask : attnMask === null ? keyPadding : attnMask.add(keyPadding);
 
-    // Project and split the heads: [N, L, E] → [N, H, L, headDim].
+    // Project: [N, L, E] each; the heads are split below.
     const [q, k, v] = this.#project(q0, k0, v0, query === key && key === value);
-    const heads = (t: Tensor) =>
-      swapAxes(t.reshape([n, t.shape[1]!, this.numHeads, this.headDim]), 1, 2);
     const dropoutP = this.training ? this.dropout : 0;
     let attended: Tensor;
     let weights: Tensor | null = null;
     if (needWeights) {
+      // [N, L, E] → [N, H, L, headDim]
+      const heads = (t: Tensor) =>
+        swapAxes(t.reshape([n, t.shape[1]!, this.numHeads, this.headDim]), 1, 2);
       // PyTorch's path when the weights are asked for: a plain softmax (NaN for a query with
       // every key masked) and dropout applied to the weights it returns.
       let scores = matmul(heads(q).mul(Math.sqrt(1 / this.headDim)), heads(k), { transB: true });
       if (mask) scores = scores.add(mask);
       weights = this.#dropout(softmax(scores, -1), dropoutP);
-      attended = matmul(weights, heads(v));
+      // [N, H, L, headDim] → [N, L, H, headDim]
+      attended = swapAxes(matmul(weights, heads(v)), 1, 2);
     } else {
-      attended = scaledDotProductAttention(heads(q), heads(k), heads(v), {
+      // The heads read where the projection left them, [N, L, H, headDim] (sequenceFirst),
+      // and the output comes back so: no copies to move the heads ahead of L and back.
+      const split = (t: Tensor) => t.reshape([n, t.shape[1]!, this.numHeads, this.headDim]);
+      attended = scaledDotProductAttention(split(q), split(k), split(v), {
         attnMask: mask,
         isCausal: causal,
         dropoutP,
+        sequenceFirst: true,
         ...(this.#generator ? { generator: this.#generator } : {}),
       });
     }
-    // Concatenate the heads and project: [N, H, L, headDim] → [N, L, E].
-    let out = this.outProj.forward(swapAxes(attended, 1, 2).reshape([n, l, this.embedDim]));
+    // Concatenate the heads and project: [N, L, H, headDim] → [N, L, E].
+    let out = this.outProj.forward(attended.reshape([n, l, this.embedDim]));
     out = !batched ? out.reshape([l, this.embedDim]) : this.batchFirst ? out : swapAxes(out, 0, 1);
     if (weights !== null) {
       if (average) weights = weights.mean(1);

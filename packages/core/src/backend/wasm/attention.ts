@@ -53,7 +53,10 @@ interface Launch {
   readonly macs: number;
   /** Copied into the kernel memory. */
   readonly inputs: readonly Operand[];
-  /** Written by the kernel, with the elements each product writes. */
+  /**
+   * Written by the kernel, with the elements each product writes, one product after another;
+   * 0 for an array whose products interleave (sequence first), copied out whole at the end.
+   */
   readonly outputs: readonly (readonly [Operand, number])[];
   /** Bytes of each scratch region a slice needs. */
   readonly scratch: readonly number[];
@@ -91,14 +94,23 @@ function launch(call: Launch): boolean {
   runKernel(runtime, pool, call.kernel, slices, (t) => {
     const [p0, p1] = [bounds[t]!, bounds[t + 1]!];
     call.outputs.forEach(([array, size], i) => {
-      if (!array) return;
+      if (!array || size === 0) return;
       const from = (outputsAt[i]! >> 2) + p0 * size;
       array.set(runtime.f32.subarray(from, from + (p1 - p0) * size), p0 * size);
     });
   });
+  call.outputs.forEach(([array, size], i) => {
+    if (!array || size !== 0) return;
+    const from = outputsAt[i]! >> 2;
+    array.set(runtime.f32.subarray(from, from + array.length));
+  });
   endSplitTiming();
   return true;
 }
+
+/** The kernels' layout argument: the heads H when sequence first, else 0. */
+const headsOf = (args: AttentionArgs): number =>
+  args.sequenceFirst ? args.batchShape[args.batchShape.length - 1]! : 0;
 
 /** Whether every array given is float32 (null standing for an absent one). */
 const allFloat32 = (arrays: readonly (TypedArray | null)[]): boolean =>
@@ -124,6 +136,9 @@ export function attentionF32(
   if (batch === 0 || l === 0) return true;
   // Only with the causal mask itself: the kernel relies on its −∞ above the diagonal.
   const causal = args.causal && mask ? 1 : 0;
+  const heads = headsOf(args);
+  // A product's rows, one after another, unless sequence first.
+  const rows = (count: number) => (heads ? 0 : count);
   // The kernels' sizes, the same in either runtime (one module).
   const sizes = getLocalRuntime();
   if (!sizes) return false;
@@ -137,7 +152,7 @@ export function attentionF32(
     macs: batch * l * s * (Math.max(e, 1) + Math.max(ev, 1)),
     inputs: [q, k, v, mask?.data ?? null, offsets] as Operand[],
     outputs: [
-      [out as Float32Array, l * ev],
+      [out as Float32Array, rows(l * ev)],
       [weights as Float32Array, l * s],
     ],
     scratch: [
@@ -145,7 +160,7 @@ export function attentionF32(
       paddedBytes(sizes, l, ev),
       ...packBytes(sizes, Math.max(s, ev)),
     ],
-    slice: (at, p0, p1, scratch) => [...at, p0, p1, l, s, e, ev, scale, causal, ...scratch],
+    slice: (at, p0, p1, scratch) => [...at, p0, p1, l, s, e, ev, scale, causal, heads, ...scratch],
   });
 }
 
@@ -170,6 +185,8 @@ export function attentionBackwardF32(
   const batch = sizeOf(batchShape);
   if (batch === 0 || (!dq && !dk && !dv)) return true;
   const causal = args.causal ? 1 : 0;
+  const heads = headsOf(args);
+  const rows = (count: number) => (heads ? 0 : count);
   const sizes = getLocalRuntime();
   if (!sizes) return false;
   const wanted = `${dq ? " dq" : ""}${dk ? " dk" : ""}${dv ? " dv" : ""}`;
@@ -183,9 +200,9 @@ export function attentionBackwardF32(
     macs: batch * l * s * Math.max(depth, 1),
     inputs: [q, k, v, weights, g] as Float32Array[],
     outputs: [
-      [dq as Float32Array | null, l * e],
-      [dk as Float32Array | null, s * e],
-      [dv as Float32Array | null, s * ev],
+      [dq as Float32Array | null, rows(l * e)],
+      [dk as Float32Array | null, rows(s * e)],
+      [dv as Float32Array | null, rows(s * ev)],
     ],
     scratch: [
       paddedBytes(sizes, l, s),
@@ -193,6 +210,6 @@ export function attentionBackwardF32(
       paddedBytes(sizes, Math.max(l, s), Math.max(e, ev)),
       ...packBytes(sizes, Math.max(s, e, ev)),
     ],
-    slice: (at, p0, p1, scratch) => [...at, p0, p1, l, s, e, ev, scale, causal, ...scratch],
+    slice: (at, p0, p1, scratch) => [...at, p0, p1, l, s, e, ev, scale, causal, heads, ...scratch],
   });
 }

@@ -19,6 +19,7 @@ import { mul } from "../mul.js";
 import { any } from "../reduction/any.js";
 import { softmax, softmaxBackward } from "../softmax.js";
 import { to } from "../to-device.js";
+import { swapAxes } from "../transpose.js";
 import { where } from "../where.js";
 
 const OP = "scaledDotProductAttention";
@@ -42,6 +43,14 @@ export interface ScaledDotProductAttentionOptions {
   readonly scale?: number | null;
   /** Draws the dropout mask. Default: the generator seeded by `manualSeed`, read at each call. */
   readonly generator?: Generator;
+  /**
+   * q, k, v and the result have the sequence before the heads: [..., L, H, E], [..., S, H, E],
+   * [..., S, H, Ev] → [..., L, H, Ev], the layout of a linear layer's output reshaped to
+   * heads (and JAX's `dot_product_attention`'s), rather than [..., H, L, E]. The same values
+   * as swapping the two axes before and after, without the copies. The mask still
+   * broadcasts to the weights' [..., H, L, S]. Default false.
+   */
+  readonly sequenceFirst?: boolean;
 }
 
 interface AttentionAttrs {
@@ -50,6 +59,8 @@ interface AttentionAttrs {
   readonly causal: boolean;
   readonly dropoutP: number;
   readonly generator: Generator | undefined;
+  /** q, k, v and the output are [..., L, H, E] (see the option). */
+  readonly sequenceFirst: boolean;
 }
 
 interface AttentionSaved {
@@ -146,6 +157,21 @@ const attentionWeightsOp: OpSpec<{ readonly scale: number; readonly weights: Ten
     throughScores(g, p, q!, k!, mask, scale, false),
 };
 
+/** Which of q, k, v and the mask need a gradient. */
+interface Wanted {
+  readonly q: boolean;
+  readonly k: boolean;
+  readonly v: boolean;
+  readonly mask: boolean;
+}
+
+const wantedOf = (q: Tensor, k: Tensor, v: Tensor | undefined, mask: Tensor | undefined) => ({
+  q: q.requiresGrad,
+  k: k.requiresGrad,
+  v: v?.requiresGrad === true,
+  mask: mask?.requiresGrad === true,
+});
+
 /**
  * The gradients of q, k and the mask from that of the weights P = softmax(S), with
  * S = scale·q·kᵀ + mask. `owned`: dWeights is the caller's own new array, which nothing else
@@ -159,6 +185,7 @@ function throughScores(
   mask: Tensor | undefined,
   scale: number,
   owned: boolean,
+  wanted: Wanted = wantedOf(q, k, undefined, mask),
 ): (Tensor | null)[] {
   // softmax's VJP along the keys: dS = P ⊙ (dP − Σ_j dP_j P_j). dP has the output's batch
   // shape, which v's batch dimensions may extend beyond P's.
@@ -168,35 +195,69 @@ function throughScores(
       ? softmaxBackwardInPlace(weights, dWeights)
       : softmaxBackward(weights, dWeights, dWeights.rank - 1, false);
   // dq = scale·dS·k
-  const dq = q.requiresGrad ? matmul(dScores, k, { scale }) : null;
+  const dq = wanted.q ? matmul(dScores, k, { scale }) : null;
   // dk = scale·dSᵀ·q
-  const dk = k.requiresGrad ? matmul(dScores, q, { transA: true, scale }) : null;
+  const dk = wanted.k ? matmul(dScores, q, { transA: true, scale }) : null;
   // dmask = dS
-  return mask ? [dq, dk, mask.requiresGrad ? dScores : null] : [dq, dk];
+  return mask ? [dq, dk, wanted.mask ? dScores : null] : [dq, dk];
+}
+
+/**
+ * The shape of t as attention reads it, [...batch, rows, cols]: its own, or with the heads
+ * moved ahead of the sequence when `sequenceFirst` ([..., rows, H, cols] → [..., H, rows, cols]).
+ */
+function headsFirstShape(t: Tensor, sequenceFirst: boolean): number[] {
+  if (!sequenceFirst) return [...t.shape];
+  const [rows, heads, cols] = t.shape.slice(-3) as [number, number, number];
+  return [...t.shape.slice(0, -3), heads, rows, cols];
 }
 
 /** The sizes of attention over q, k and v, their batch dimensions broadcast. */
-function attentionSizes(q: Tensor, k: Tensor, v: Tensor, scale: number, causal: boolean) {
+function attentionSizes(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  { scale, causal, sequenceFirst }: Pick<AttentionAttrs, "scale" | "causal" | "sequenceFirst">,
+) {
+  const [qs, ks, vs] = [q, k, v].map((t) => headsFirstShape(t, sequenceFirst)) as [
+    number[],
+    number[],
+    number[],
+  ];
   const batchShape = broadcastShapes(
     OP,
-    broadcastShapes(OP, q.shape.slice(0, -2), k.shape.slice(0, -2)),
-    v.shape.slice(0, -2),
+    broadcastShapes(OP, qs.slice(0, -2), ks.slice(0, -2)),
+    vs.slice(0, -2),
   );
   const args = {
     batchShape,
-    l: q.shape[q.rank - 2]!,
-    s: k.shape[k.rank - 2]!,
-    e: q.shape[q.rank - 1]!,
-    ev: v.shape[v.rank - 1]!,
+    l: qs[qs.length - 2]!,
+    s: ks[ks.length - 2]!,
+    e: qs[qs.length - 1]!,
+    ev: vs[vs.length - 1]!,
     scale,
     causal,
+    sequenceFirst,
   };
   return { batchShape, args };
 }
 
-/** t's storage as [...batch, rows, cols]: its own when it has every batch dimension. */
-function withBatch(t: Tensor, batchShape: readonly number[]): Tensor {
-  const shape = [...batchShape, ...t.shape.slice(-2)];
+/**
+ * The shape of an operand of `rows` × `cols` per product over `batchShape`, in the layout
+ * `sequenceFirst` says.
+ */
+function operandShape(
+  batchShape: readonly number[],
+  rows: number,
+  cols: number,
+  sequenceFirst: boolean,
+): number[] {
+  if (!sequenceFirst) return [...batchShape, rows, cols];
+  return [...batchShape.slice(0, -1), rows, batchShape[batchShape.length - 1]!, cols];
+}
+
+/** t's storage with every batch dimension (its own when it has them all), `shape` given. */
+function withBatch(t: Tensor, shape: readonly number[]): Tensor {
   return shapesEqual(t.shape, shape) ? t : broadcastTo(t, shape);
 }
 
@@ -221,17 +282,17 @@ function attentionKernel(
   k: Tensor,
   v: Tensor,
   mask: Tensor | undefined,
-  scale: number,
-  causal: boolean,
+  attrs: AttentionAttrs,
 ): { output: Tensor; weights: Tensor } {
-  const { batchShape, args } = attentionSizes(q, k, v, scale, causal);
-  const { l, s, ev } = args;
-  const output = empty([...batchShape, l, ev], q.dtype);
+  const { batchShape, args } = attentionSizes(q, k, v, attrs);
+  const { l, s, e, ev, sequenceFirst } = args;
+  const shape = (rows: number, cols: number) => operandShape(batchShape, rows, cols, sequenceFirst);
+  const output = empty(shape(l, ev), q.dtype);
   const weights = empty([...batchShape, l, s], q.dtype);
   getBackend().attention(
-    withBatch(q, batchShape).storage,
-    withBatch(k, batchShape).storage,
-    withBatch(v, batchShape).storage,
+    withBatch(q, shape(l, e)).storage,
+    withBatch(k, shape(s, e)).storage,
+    withBatch(v, shape(s, ev)).storage,
     mask ? maskView(mask, batchShape, l, s) : null,
     output.storage,
     weights.storage,
@@ -250,22 +311,22 @@ function attentionBackwardKernel(
   k: Tensor,
   v: Tensor,
   weights: Tensor,
-  scale: number,
-  causal: boolean,
+  attrs: AttentionAttrs,
 ): (Tensor | null)[] {
-  const { batchShape, args } = attentionSizes(q, k, v, scale, causal);
-  const { l, s, e, ev } = args;
+  const { batchShape, args } = attentionSizes(q, k, v, attrs);
+  const { l, s, e, ev, sequenceFirst } = args;
+  const shape = (rows: number, cols: number) => operandShape(batchShape, rows, cols, sequenceFirst);
   // Outside an op's forward: the kernel and the gradients go to q's device explicitly.
   return onDevice(q.device, () => {
-    const dq = q.requiresGrad ? empty([...batchShape, l, e], q.dtype) : null;
-    const dk = k.requiresGrad ? empty([...batchShape, s, e], q.dtype) : null;
-    const dv = v.requiresGrad ? empty([...batchShape, s, ev], q.dtype) : null;
+    const dq = q.requiresGrad ? empty(shape(l, e), q.dtype) : null;
+    const dk = k.requiresGrad ? empty(shape(s, e), q.dtype) : null;
+    const dv = v.requiresGrad ? empty(shape(s, ev), q.dtype) : null;
     getBackend().attentionBackward(
-      withBatch(q, batchShape).storage,
-      withBatch(k, batchShape).storage,
-      withBatch(v, batchShape).storage,
+      withBatch(q, shape(l, e)).storage,
+      withBatch(k, shape(s, e)).storage,
+      withBatch(v, shape(s, ev)).storage,
       weights.storage,
-      withBatch(g, batchShape).storage,
+      withBatch(g, shape(l, ev)).storage,
       dq?.storage ?? null,
       dk?.storage ?? null,
       dv?.storage ?? null,
@@ -279,9 +340,10 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
   name: OP,
   // Batch dimensions broadcast, and the mask broadcasts to [..., L, S].
   broadcast: true,
-  forward: ([q, k, v, mask], { scale, causal, dropoutP, generator }) => {
+  forward: ([q, k, v, mask], attrs) => {
+    const { scale, causal, dropoutP, generator } = attrs;
     if (dropoutP === 0 && q!.size > 0 && k!.size > 0 && v!.size > 0) {
-      const { output, weights } = attentionKernel(q!, k!, v!, mask, scale, causal);
+      const { output, weights } = attentionKernel(q!, k!, v!, mask, attrs);
       return { output, saved: { weights, dropMask: null } };
     }
     let scores = matmul(q!, k!, { transB: true, scale });
@@ -292,37 +354,65 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
     const output = matmul(dropMask ? mul(weights, dropMask) : weights, v!);
     return { output, saved: { weights, dropMask } };
   },
-  backward: (g, { inputs: [q, k, v, mask], attrs: { scale, causal }, saved }) => {
-    const { weights, dropMask } = saved;
+  backward: (g, { inputs: [q, k, v, mask], attrs, saved: { weights, dropMask } }) => {
     // Without dropout, second derivatives or a mask's gradient: the backend's kernel, which
     // keeps dP and dS inside it.
     if (!dropMask && !isGradEnabled() && mask?.requiresGrad !== true && weights.size > 0) {
-      const grads = attentionBackwardKernel(g, q!, k!, v!, weights, scale, causal);
+      const grads = attentionBackwardKernel(g, q!, k!, v!, weights, attrs);
       return mask ? [...grads, null] : grads;
     }
-    const needScores = q!.requiresGrad || k!.requiresGrad || mask?.requiresGrad === true;
-    // P as an op of q, k and the mask (its saved value), so the rules below differentiate again.
-    const p = needScores
-      ? applyOp(attentionWeightsOp, mask ? [q!, k!, mask] : [q!, k!], { scale, weights })
-      : weights;
-    const dropped = dropMask ? mul(p, dropMask) : p;
-    // out = P_d·v: dv = P_dᵀ·g
-    const dv = v!.requiresGrad ? matmul(dropped, g, { transA: true }) : null;
-    if (!needScores) return mask ? [null, null, dv, null] : [null, null, dv];
-    // dP = (g·vᵀ) ⊙ M
-    const dDropped = matmul(g, v!, { transB: true });
-    const [dq, dk, dmask] = throughScores(
-      dropMask ? mul(dDropped, dropMask) : dDropped,
-      p,
-      q!,
-      k!,
-      mask,
-      scale,
-      true,
-    );
-    return mask ? [dq, dk, dv, dmask] : [dq, dk, dv];
+    // Read off the inputs: unrecorded, the swaps below need no gradient themselves.
+    const wanted = wantedOf(q!, k!, v!, mask);
+    if (attrs.sequenceFirst) {
+      // The rule below, written with ops, on the heads-first layout (the swaps are recorded
+      // too when this pass is), and its gradients swapped back.
+      const swap = (t: Tensor | null) => t && swapAxes(t, -3, -2);
+      const [hq, hk, hv, hg] = [q!, k!, v!, g].map(swap) as [Tensor, Tensor, Tensor, Tensor];
+      const grads = backwardWithOps(hg, hq, hk, hv, mask, weights, dropMask, attrs.scale, wanted);
+      return grads.map((grad, i) => (i < 3 ? swap(grad) : grad));
+    }
+    return backwardWithOps(g, q!, k!, v!, mask, weights, dropMask, attrs.scale, wanted);
   },
 };
+
+/**
+ * The attention's vector-Jacobian product written with ops (heads first), so that it
+ * differentiates again: for dropout, second derivatives and a mask's gradient.
+ */
+function backwardWithOps(
+  g: Tensor,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  mask: Tensor | undefined,
+  weights: Tensor,
+  dropMask: Tensor | null,
+  scale: number,
+  wanted: Wanted,
+): (Tensor | null)[] {
+  const needScores = wanted.q || wanted.k || wanted.mask;
+  // P as an op of q, k and the mask (its saved value), so the rules below differentiate again.
+  const p = needScores
+    ? applyOp(attentionWeightsOp, mask ? [q, k, mask] : [q, k], { scale, weights })
+    : weights;
+  const dropped = dropMask ? mul(p, dropMask) : p;
+  // out = P_d·v: dv = P_dᵀ·g
+  const dv = wanted.v ? matmul(dropped, g, { transA: true }) : null;
+  if (!needScores) return mask ? [null, null, dv, null] : [null, null, dv];
+  // dP = (g·vᵀ) ⊙ M
+  const dDropped = matmul(g, v, { transB: true });
+  const [dq, dk, dmask] = throughScores(
+    dropMask ? mul(dDropped, dropMask) : dDropped,
+    p,
+    q,
+    k,
+    mask,
+    scale,
+    true,
+    wanted,
+  );
+  return mask ? [dq, dk, dv, dmask] : [dq, dk, dv];
+}
 
 /**
  * The causal mask of [L, S] as additive scores: 0 where key ≤ query, −∞ above the diagonal.
@@ -334,7 +424,14 @@ function causalScores(l: number, s: number, dtype: Tensor["dtype"], device: Devi
   return to(new Tensor(scores, [l, s], dtype), device);
 }
 
-function checkInputs(q: Tensor, k: Tensor, v: Tensor): readonly number[] {
+/**
+ * Checks q, k and v (sequence first or not) and returns their broadcast batch shape, heads
+ * last when sequence first. Errors name the shapes as given.
+ */
+function checkInputs(q: Tensor, k: Tensor, v: Tensor, sequenceFirst: boolean): readonly number[] {
+  const layout = sequenceFirst
+    ? "[..., L, H, E], [..., S, H, E], [..., S, H, Ev] (sequenceFirst)"
+    : "[..., L, E], [..., S, E], [..., S, Ev]";
   for (const [name, t] of [
     ["q", q],
     ["k", k],
@@ -344,10 +441,10 @@ function checkInputs(q: Tensor, k: Tensor, v: Tensor): readonly number[] {
       throw new ValueError(OP, `${name} must be a Tensor; got ${typeof t}`);
     }
     requireFloat(OP, t);
-    if (t.rank < 2) {
+    if (t.rank < (sequenceFirst ? 3 : 2)) {
       throw new ShapeError(
         OP,
-        `${name} must have at least two dimensions ([..., L, E], [..., S, E], [..., S, Ev])`,
+        `${name} must have at least ${sequenceFirst ? "three" : "two"} dimensions (${layout})`,
         { q: q.shape, k: k.shape, v: v.shape },
       );
     }
@@ -359,35 +456,54 @@ function checkInputs(q: Tensor, k: Tensor, v: Tensor): readonly number[] {
       v: v.dtype,
     });
   }
-  const e = q.shape[q.rank - 1]!;
-  if (k.shape[k.rank - 1] !== e) {
+  if (sequenceFirst) {
+    const heads = q.shape[q.rank - 2]!;
+    if (k.shape[k.rank - 2] !== heads || v.shape[v.rank - 2] !== heads) {
+      throw new ShapeError(
+        OP,
+        "q, k and v must have the same number of heads H (second-to-last dimension with sequenceFirst)",
+        { q: q.shape, k: k.shape, v: v.shape },
+      );
+    }
+  }
+  const [qs, ks, vs] = [q, k, v].map((t) => headsFirstShape(t, sequenceFirst)) as [
+    number[],
+    number[],
+    number[],
+  ];
+  const e = qs[qs.length - 1]!;
+  if (ks[ks.length - 1] !== e) {
     throw new ShapeError(
       OP,
       "q and k must have the same embedding size E (last dimension)",
       { q: q.shape, k: k.shape },
-      `${e} ≠ ${k.shape[k.rank - 1]}`,
+      `${e} ≠ ${ks[ks.length - 1]}`,
     );
   }
-  const s = k.shape[k.rank - 2]!;
-  if (v.shape[v.rank - 2] !== s) {
+  const s = ks[ks.length - 2]!;
+  if (vs[vs.length - 2] !== s) {
     throw new ShapeError(
       OP,
-      "k and v must have the same number of keys S (second-to-last dimension)",
+      `k and v must have the same number of keys S (${sequenceFirst ? "third" : "second"}-to-last dimension)`,
       { k: k.shape, v: v.shape },
-      `${s} ≠ ${v.shape[v.rank - 2]}`,
+      `${s} ≠ ${vs[vs.length - 2]}`,
     );
   }
-  const batch = broadcastShapes(OP, q.shape.slice(0, -2), k.shape.slice(0, -2));
-  return broadcastShapes(OP, batch, v.shape.slice(0, -2));
+  const batch = broadcastShapes(OP, qs.slice(0, -2), ks.slice(0, -2));
+  return broadcastShapes(OP, batch, vs.slice(0, -2));
 }
 
 /** The mask as additive scores of q's dtype, checked against [...batch, L, S]. */
-function maskScores(mask: Tensor, q: Tensor, k: Tensor, batch: readonly number[]): Tensor {
+function maskScores(
+  mask: Tensor,
+  q: Tensor,
+  k: Tensor,
+  batch: readonly number[],
+  [l, s]: readonly [number, number],
+): Tensor {
   if (!(mask instanceof Tensor)) {
     throw new ValueError(OP, `attnMask must be a Tensor; got ${typeof mask}`);
   }
-  const l = q.shape[q.rank - 2]!;
-  const s = k.shape[k.rank - 2]!;
   if (!broadcastsTo(mask.shape, [...batch, l, s])) {
     throw new ShapeError(
       OP,
@@ -421,8 +537,10 @@ function maskScores(mask: Tensor, q: Tensor, k: Tensor, batch: readonly number[]
  * written with ops, so it differentiates again. A query whose keys are all masked out gets
  * weights 0 and output 0, and no gradient, as PyTorch's math backend gives (its
  * `_safe_softmax`), not NaN.
- * Batch dimensions broadcast.
- * q: [..., L, E], k: [..., S, E], v: [..., S, Ev] → [..., L, Ev]
+ * Batch dimensions broadcast. With `sequenceFirst` the heads follow the sequence, as a
+ * linear layer's output reshaped to heads has them, and no copy moves them ahead of it.
+ * q: [..., L, E], k: [..., S, E], v: [..., S, Ev] → [..., L, Ev]; with `sequenceFirst`
+ * q: [..., L, H, E], k: [..., S, H, E], v: [..., S, H, Ev] → [..., L, H, Ev]
  * @example
  * const q = randn([2, 4, 5, 8]); // batch 2, 4 heads, 5 queries of size 8
  * const kv = randn([2, 4, 7, 8]); // 7 keys
@@ -434,8 +552,19 @@ export function scaledDotProductAttention(
   v: Tensor,
   options: ScaledDotProductAttentionOptions = {},
 ): Tensor {
-  checkOptions(OP, options, ["attnMask", "isCausal", "dropoutP", "scale", "generator"]);
-  const batch = checkInputs(q, k, v);
+  checkOptions(OP, options, [
+    "attnMask",
+    "isCausal",
+    "dropoutP",
+    "scale",
+    "generator",
+    "sequenceFirst",
+  ]);
+  const sequenceFirst = options.sequenceFirst ?? false;
+  if (typeof sequenceFirst !== "boolean") {
+    throw new ValueError(OP, `sequenceFirst must be a boolean; got ${String(sequenceFirst)}`);
+  }
+  const batch = checkInputs(q, k, v, sequenceFirst);
   const isCausal = options.isCausal ?? false;
   if (typeof isCausal !== "boolean") {
     throw new ValueError(OP, `isCausal must be a boolean; got ${String(isCausal)}`);
@@ -457,12 +586,19 @@ export function scaledDotProductAttention(
   if (typeof scale !== "number" || Number.isNaN(scale)) {
     throw new ValueError(OP, `scale must be a number; got ${String(scale)}`);
   }
-  const l = q.shape[q.rank - 2]!;
-  const s = k.shape[k.rank - 2]!;
+  if (sequenceFirst && (dropoutP > 0 || q.size === 0 || k.size === 0 || v.size === 0)) {
+    // Dropout's rule is written with ops on the heads-first layout: swap the axes around it.
+    const swap = (t: Tensor) => swapAxes(t, -3, -2);
+    const headsFirst = { ...options, sequenceFirst: false };
+    return swap(scaledDotProductAttention(swap(q), swap(k), swap(v), headsFirst));
+  }
+  const sequenceAxis = sequenceFirst ? 3 : 2;
+  const l = q.shape[q.rank - sequenceAxis]!;
+  const s = k.shape[k.rank - sequenceAxis]!;
   const mask = isCausal
     ? causalScores(l, s, q.dtype, q.device)
     : attnMask !== null
-      ? maskScores(attnMask, q, k, batch)
+      ? maskScores(attnMask, q, k, batch, [l, s])
       : null;
   const inputs = mask ? [q, k, v, mask] : [q, k, v];
   return applyOp(attentionOp, inputs, {
@@ -470,5 +606,6 @@ export function scaledDotProductAttention(
     causal: isCausal,
     dropoutP,
     generator: options.generator,
+    sequenceFirst,
   });
 }

@@ -12,22 +12,35 @@ function paddedRowBytes(n: i32): usize {
   return (<usize>((n + NR - 1) & ~(NR - 1))) << 2;
 }
 
-/** Where product p of contiguous [rows, cols] float32 matrices starts. */
-function productAt(base: usize, p: i32, rows: i32, cols: i32): usize {
-  return base + <usize>p * <usize>rows * <usize>cols * 4;
+// An operand's layout: `heads` 0 for [batch, rows, cols] (products one after another), or the
+// number of heads H for [batch / H, rows, H, cols] (each row's heads side by side, the
+// sequence before the heads), where product p is head p mod H of batch entry p / H.
+
+/** The elements from one of an operand's rows to the next. */
+function rowStride(cols: i32, heads: i32): i32 {
+  return heads ? heads * cols : cols;
+}
+
+/** Where product p's first row of `cols` float32s starts, of `rows` rows per product. */
+function productAt(base: usize, p: i32, rows: i32, cols: i32, heads: i32): usize {
+  if (!heads) return base + <usize>p * <usize>rows * <usize>cols * 4;
+  const first = (<usize>(p / heads) * <usize>rows * <usize>heads + <usize>(p % heads)) * cols;
+  return base + first * 4;
 }
 
 /**
- * Copies `rows` rows of `cols` float32s from a padded product to contiguous rows, times
- * `scale` (a plain copy for 1, which multiplies every value, NaN included, to itself).
+ * Copies `rows` rows of `cols` float32s from a padded product to rows `stride` elements
+ * apart, times `scale` (a plain copy for 1, which multiplies every value, NaN included, to
+ * itself).
  */
-function copyRows(from: usize, to: usize, rows: i32, cols: i32, scale: f32): void {
+function copyRows(from: usize, to: usize, rows: i32, cols: i32, stride: i32, scale: f32): void {
   const fromBytes = paddedRowBytes(cols);
-  const toBytes = (<usize>cols) << 2;
+  const toBytes = (<usize>stride) << 2;
+  const bytes = (<usize>cols) << 2;
   for (let i = 0; i < rows; i++) {
     const src = from + <usize>i * fromBytes;
     const dst = to + <usize>i * toBytes;
-    if (scale === 1) memory.copy(dst, src, toBytes);
+    if (scale === 1) memory.copy(dst, src, bytes);
     else scaleRow(src, dst, cols, scale);
   }
 }
@@ -70,42 +83,56 @@ function causalColumns(i: i32, s: i32): i32 {
   return upTo <= (s & ~3) ? upTo : s;
 }
 
-/** The largest |x| over `count` float32s at `at`; NaN if any is NaN (and +∞ for an ∞). */
-function maxAbs(at: usize, count: i32): f32 {
+/**
+ * The largest |x| over `rows` rows of `cols` float32s at `at`, `stride` elements apart; NaN
+ * if any is NaN (and +∞ for an ∞).
+ */
+function maxAbs(at: usize, rows: i32, cols: i32, stride: i32): f32 {
   let m4 = f32x4.splat(0);
-  let j = 0;
-  for (; j + 4 <= count; j += 4) m4 = f32x4.max(m4, f32x4.abs(v128.load(at + ((<usize>j) << 2))));
-  let m = max(
-    max(f32x4.extract_lane(m4, 0), f32x4.extract_lane(m4, 1)),
+  let m: f32 = 0;
+  for (let i = 0; i < rows; i++) {
+    const row = at + ((<usize>i * <usize>stride) << 2);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      m4 = f32x4.max(m4, f32x4.abs(v128.load(row + ((<usize>j) << 2))));
+    }
+    for (; j < cols; j++) m = max(m, abs<f32>(load<f32>(row + ((<usize>j) << 2))));
+  }
+  return max(
+    max(max(f32x4.extract_lane(m4, 0), f32x4.extract_lane(m4, 1)), m),
     max(f32x4.extract_lane(m4, 2), f32x4.extract_lane(m4, 3)),
   );
-  for (; j < count; j++) m = max(m, abs<f32>(load<f32>(at + ((<usize>j) << 2))));
-  return m;
 }
 
 /**
- * Whether a causal product may skip what its mask excludes: its operands are finite and no
- * sum of `depth` products of elements of a and b can overflow (the full product would then
- * write NaN, ∞ − ∞, into the excluded scores, which spreads to the row).
+ * Whether a causal product may skip what its mask excludes: its operands (`aRows` and `bRows`
+ * rows of `depth` float32s, `stride` elements apart) are finite and no sum of their products
+ * can overflow (the full product would then write NaN, ∞ − ∞, into the excluded scores, which
+ * spreads to the row).
  */
 function boundedProduct(
   a: usize,
-  aCount: i32,
+  aRows: i32,
   b: usize,
-  bCount: i32,
+  bRows: i32,
   depth: i32,
+  stride: i32,
   scale: f32,
 ): bool {
   const bound =
-    <f64>maxAbs(a, aCount) * <f64>maxAbs(b, bCount) * <f64>max(depth, 1) * max(<f64>abs(scale), 1);
+    <f64>maxAbs(a, aRows, depth, stride) *
+    <f64>maxAbs(b, bRows, depth, stride) *
+    <f64>max(depth, 1) *
+    max(<f64>abs(scale), 1);
   // False for NaN, as for anything at or past 2^120.
   return bound < 1.329228e36;
 }
 
 /**
  * Attention for products [p0, p1): weights = softmax(scale·q·kᵀ + mask), zeros in a row
- * whose maximum is −∞, and out = weights·v. q, k, v, out and weights are contiguous
- * [batch, L, E], [batch, S, E], [batch, S, Ev], [batch, L, Ev] and [batch, L, S]; product p's
+ * whose maximum is −∞, and out = weights·v. q, k, v and out are [batch, L, E], [batch, S, E],
+ * [batch, S, Ev] and [batch, L, Ev] in the layout `heads` gives (see `rowStride`), the
+ * weights contiguous [batch, L, S]; product p's
  * mask block (when `mask` is not 0) starts `maskOffsets[p]` bytes into mask. Scratch:
  * `scores` holds a padded L×S product, `product` a padded L×Ev one, `packedA` and `packedB`
  * the matmul's packing. `causal` (1) says the mask is the causal one (−∞ exactly where key j
@@ -128,6 +155,7 @@ export function attentionF32(
   ev: i32,
   scale: f32,
   causal: i32,
+  heads: i32,
   scores: usize,
   product: usize,
   packedA: usize,
@@ -135,17 +163,19 @@ export function attentionF32(
 ): void {
   const scoreRow = paddedRowBytes(s);
   const sBytes = (<usize>s) << 2;
+  const ldq = rowStride(e, heads);
+  const ldv = rowStride(ev, heads);
   for (let p = p0; p < p1; p++) {
-    const qp = productAt(q, p, l, e);
-    const kp = productAt(k, p, s, e);
-    const vp = productAt(v, p, s, ev);
-    const wp = productAt(weights, p, l, s);
+    const qp = productAt(q, p, l, e, heads);
+    const kp = productAt(k, p, s, e, heads);
+    const vp = productAt(v, p, s, ev, heads);
+    const wp = productAt(weights, p, l, s, 0);
     const skip =
       causal !== 0 &&
-      boundedProduct(qp, l * e, kp, s * e, e, scale) &&
-      maxAbs(vp, s * ev) < Infinity;
+      boundedProduct(qp, l, kp, s, e, ldq, scale) &&
+      maxAbs(vp, s, ev, ldv) < Infinity;
     const band = skip ? LOWER_TILES : FULL;
-    matmul<f32>(qp, kp, scores, l, e, s, false, true, 0, l, 0, s, packedA, packedB, band);
+    matmul<f32>(qp, kp, scores, l, e, s, false, true, 0, l, 0, s, packedA, packedB, band, ldq, ldq);
     const mp = mask ? mask + <usize>load<u32>(maskOffsets + ((<usize>p) << 2)) : 0;
     for (let i = 0; i < l; i++) {
       const row = scores + <usize>i * scoreRow;
@@ -158,8 +188,26 @@ export function attentionF32(
       if (cols < s) memory.fill(wr + ((<usize>cols) << 2), 0, (<usize>(s - cols)) << 2);
     }
     const depthBand = skip ? DEPTH_BEFORE : FULL;
-    matmul<f32>(wp, vp, product, l, s, ev, false, false, 0, l, 0, ev, packedA, packedB, depthBand);
-    copyRows(product, productAt(out, p, l, ev), l, ev, 1);
+    matmul<f32>(
+      wp,
+      vp,
+      product,
+      l,
+      s,
+      ev,
+      false,
+      false,
+      0,
+      l,
+      0,
+      ev,
+      packedA,
+      packedB,
+      depthBand,
+      0,
+      ldv,
+    );
+    copyRows(product, productAt(out, p, l, ev, heads), l, ev, ldv, 1);
   }
 }
 
@@ -168,8 +216,8 @@ export function attentionF32(
  * gradient g ([batch, L, Ev]): dv = weightsᵀ·g, dS = softmax's VJP of g·vᵀ, dq = scale·dS·k,
  * dk = scale·dSᵀ·q; a gradient whose pointer is 0 is skipped. Scratch: `scores` a padded
  * L×S product, `dScores` L×S contiguous, `product` a padded product of up to max(L, S) rows
- * and max(E, Ev) columns, `packedA` and `packedB` the matmul's packing. `causal` as for
- * attentionF32.
+ * and max(E, Ev) columns, `packedA` and `packedB` the matmul's packing. `causal` and `heads`
+ * (the layout of q, k, v, g, dq, dk and dv) as for attentionF32.
  */
 export function attentionBackwardF32(
   q: usize,
@@ -188,6 +236,7 @@ export function attentionBackwardF32(
   ev: i32,
   scale: f32,
   causal: i32,
+  heads: i32,
   scores: usize,
   dScores: usize,
   product: usize,
@@ -196,29 +245,67 @@ export function attentionBackwardF32(
 ): void {
   const scoreRow = paddedRowBytes(s);
   const sBytes = (<usize>s) << 2;
+  const ldq = rowStride(e, heads);
+  const ldv = rowStride(ev, heads);
   for (let p = p0; p < p1; p++) {
-    const qp = productAt(q, p, l, e);
-    const kp = productAt(k, p, s, e);
-    const vp = productAt(v, p, s, ev);
-    const wp = productAt(weights, p, l, s);
-    const gp = productAt(g, p, l, ev);
+    const qp = productAt(q, p, l, e, heads);
+    const kp = productAt(k, p, s, e, heads);
+    const vp = productAt(v, p, s, ev, heads);
+    const wp = productAt(weights, p, l, s, 0);
+    const gp = productAt(g, p, l, ev, heads);
     // The weights are zero above the diagonal when the forward's scores could not overflow;
     // what multiplies them there must be finite, and dP = g·vᵀ, which the full dS multiplies
     // by those zeros, must not overflow.
     const skip =
       causal !== 0 &&
-      boundedProduct(qp, l * e, kp, s * e, e, scale) &&
-      boundedProduct(gp, l * ev, vp, s * ev, ev, 1);
+      boundedProduct(qp, l, kp, s, e, ldq, scale) &&
+      boundedProduct(gp, l, vp, s, ev, ldv, 1);
     if (dv) {
       // dv's row j sums over queries i ≥ j only.
       const band = skip ? DEPTH_FROM : FULL;
-      matmul<f32>(wp, gp, product, s, l, ev, true, false, 0, s, 0, ev, packedA, packedB, band);
-      copyRows(product, productAt(dv, p, s, ev), s, ev, 1);
+      matmul<f32>(
+        wp,
+        gp,
+        product,
+        s,
+        l,
+        ev,
+        true,
+        false,
+        0,
+        s,
+        0,
+        ev,
+        packedA,
+        packedB,
+        band,
+        0,
+        ldv,
+      );
+      copyRows(product, productAt(dv, p, s, ev, heads), s, ev, ldv, 1);
     }
     if (!dq && !dk) continue;
     // dP = g·vᵀ, then dS row by row.
     const lower = skip ? LOWER_TILES : FULL;
-    matmul<f32>(gp, vp, scores, l, ev, s, false, true, 0, l, 0, s, packedA, packedB, lower);
+    matmul<f32>(
+      gp,
+      vp,
+      scores,
+      l,
+      ev,
+      s,
+      false,
+      true,
+      0,
+      l,
+      0,
+      s,
+      packedA,
+      packedB,
+      lower,
+      ldv,
+      ldv,
+    );
     for (let i = 0; i < l; i++) {
       const at = <usize>i * sBytes;
       const cols = skip ? causalColumns(i, s) : s;
@@ -228,13 +315,49 @@ export function attentionBackwardF32(
     }
     if (dq) {
       const band = skip ? DEPTH_BEFORE : FULL;
-      matmul<f32>(dScores, kp, product, l, s, e, false, false, 0, l, 0, e, packedA, packedB, band);
-      copyRows(product, productAt(dq, p, l, e), l, e, scale);
+      matmul<f32>(
+        dScores,
+        kp,
+        product,
+        l,
+        s,
+        e,
+        false,
+        false,
+        0,
+        l,
+        0,
+        e,
+        packedA,
+        packedB,
+        band,
+        0,
+        ldq,
+      );
+      copyRows(product, productAt(dq, p, l, e, heads), l, e, ldq, scale);
     }
     if (dk) {
       const band = skip ? DEPTH_FROM : FULL;
-      matmul<f32>(dScores, qp, product, s, l, e, true, false, 0, s, 0, e, packedA, packedB, band);
-      copyRows(product, productAt(dk, p, s, e), s, e, scale);
+      matmul<f32>(
+        dScores,
+        qp,
+        product,
+        s,
+        l,
+        e,
+        true,
+        false,
+        0,
+        s,
+        0,
+        e,
+        packedA,
+        packedB,
+        band,
+        0,
+        ldq,
+      );
+      copyRows(product, productAt(dk, p, s, e, heads), s, e, ldq, scale);
     }
   }
 }

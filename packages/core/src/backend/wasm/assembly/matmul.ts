@@ -160,11 +160,10 @@ function transposeBlock<T>(
 /**
  * Packs op(B)[p0:p0+kc, j0:j0+nc] into panels of NR columns: panel j holds, for each step
  * p, the NR values op(B)[p, j..j+NR], zero past column n. B is [k, n], or [n, k] when
- * transposed.
+ * transposed, with rows `ldb` elements apart.
  */
 function packB<T>(
   b: usize,
-  k: i32,
   n: i32,
   transB: bool,
   p0: i32,
@@ -172,14 +171,15 @@ function packB<T>(
   j0: i32,
   nc: i32,
   dst: usize,
+  ldb: i32,
 ): void {
   const size = <usize>sizeof<T>();
   const width = nr<T>();
   for (let j = j0; j < j0 + nc; j += width) {
     if (!transB && j + width <= n) {
       // Plain layout, full panel: each step is two contiguous vectors.
-      let src = b + (<usize>p0 * <usize>n + <usize>j) * size;
-      const stride = <usize>n * size;
+      let src = b + (<usize>p0 * <usize>ldb + <usize>j) * size;
+      const stride = <usize>ldb * size;
       for (let p = 0; p < kc; p++) {
         v128.store(dst, v128.load(src));
         v128.store(dst, v128.load(src, 16), 16);
@@ -189,8 +189,8 @@ function packB<T>(
     } else if (transB && j + width <= n) {
       // Transposed layout: column jj of the panel is row j+jj of B, contiguous over p. Each
       // half of the panel's columns is filled a block of steps at a time, transposed.
-      const rowBytes = <usize>k * size;
-      const r0 = b + (<usize>j * <usize>k + <usize>p0) * size;
+      const rowBytes = <usize>ldb * size;
+      const r0 = b + (<usize>j * <usize>ldb + <usize>p0) * size;
       const half = <usize>(width / 2) * rowBytes;
       const steps = 16 / <i32>sizeof<T>();
       let p = 0;
@@ -217,7 +217,7 @@ function packB<T>(
           const col = j + jj;
           let v: T = <T>0;
           if (col < n) {
-            const at = transB ? col * k + p0 + p : (p0 + p) * n + col;
+            const at = transB ? col * ldb + p0 + p : (p0 + p) * ldb + col;
             v = load<T>(b + <usize>at * size);
           }
           store<T>(dst, v);
@@ -230,25 +230,26 @@ function packB<T>(
 
 /**
  * Packs op(A)[i0:i0+mc, p0:p0+kc] into panels of MR rows: panel i holds, for each step p,
- * the MR values op(A)[i..i+MR, p], zero past row m. A is [m, k], or [k, m] when transposed.
+ * the MR values op(A)[i..i+MR, p], zero past row m. A is [m, k], or [k, m] when transposed,
+ * with rows `lda` elements apart.
  */
 function packA<T>(
   a: usize,
   m: i32,
-  k: i32,
   transA: bool,
   i0: i32,
   mc: i32,
   p0: i32,
   kc: i32,
   dst: usize,
+  lda: i32,
 ): void {
   const size = <usize>sizeof<T>();
   for (let i = i0; i < i0 + mc; i += MR) {
     if (transA && i + MR <= m) {
       // Transposed layout: the MR values of one step are contiguous.
-      let src = a + (<usize>p0 * <usize>m + <usize>i) * size;
-      const stride = <usize>m * size;
+      let src = a + (<usize>p0 * <usize>lda + <usize>i) * size;
+      const stride = <usize>lda * size;
       for (let p = 0; p < kc; p++) {
         v128.store(dst, v128.load(src));
         if (size === 8) v128.store(dst, v128.load(src, 16), 16);
@@ -256,8 +257,8 @@ function packA<T>(
         dst += 4 * size;
       }
     } else if (!transA && i + MR <= m) {
-      const rowBytes = <usize>k * size;
-      const r0 = a + (<usize>i * <usize>k + <usize>p0) * size;
+      const rowBytes = <usize>lda * size;
+      const r0 = a + (<usize>i * <usize>lda + <usize>p0) * size;
       const r1 = r0 + rowBytes;
       const r2 = r1 + rowBytes;
       const r3 = r2 + rowBytes;
@@ -288,7 +289,7 @@ function packA<T>(
           const row = i + ii;
           let v: T = <T>0;
           if (row < m) {
-            const at = transA ? (p0 + p) * m + row : row * k + p0 + p;
+            const at = transA ? (p0 + p) * lda + row : row * lda + p0 + p;
             v = load<T>(a + <usize>at * size);
           }
           store<T>(dst, v);
@@ -316,6 +317,9 @@ export const DEPTH_FROM: i32 = 3;
  * to NR and it has m rounded up to MR rows, so every micro-kernel writes a whole tile. i0 is
  * a multiple of MR and j0 of NR. `packedA` needs MC·KC and `packedB` KC·NC elements.
  *
+ * `lda` and `ldb` are A's and B's row strides in elements where their rows are not packed
+ * together (0: the row length, k or m for A and n or k for B).
+ *
  * `band` (FULL by default) skips work a triangular operand makes zero (causal attention):
  * LOWER_TILES leaves the tiles above the diagonal unwritten; DEPTH_BEFORE and DEPTH_FROM skip
  * the depth where op(A)'s rows are zero. A skipped product of a finite value and a zero is ±0,
@@ -337,9 +341,13 @@ export function matmul<T>(
   packedA: usize,
   packedB: usize,
   band: i32 = FULL,
+  lda: i32 = 0,
+  ldb: i32 = 0,
 ): void {
   const size = <usize>sizeof<T>();
   const width = nr<T>();
+  const aStride = lda ? lda : transA ? m : k;
+  const bStride = ldb ? ldb : transB ? k : n;
   const ldc = <usize>((n + width - 1) & ~(width - 1)) * size;
   if (k === 0) {
     // An empty sum: C is zero.
@@ -356,10 +364,10 @@ export function matmul<T>(
     const nc = (min(NC, j1 - jc) + width - 1) & ~(width - 1);
     for (let pc = 0; pc < k; pc += depth) {
       const kc = min(depth, k - pc);
-      packB<T>(b, k, n, transB, pc, kc, jc, nc, packedB);
+      packB<T>(b, n, transB, pc, kc, jc, nc, packedB, bStride);
       for (let ic = i0; ic < i1; ic += MC) {
         const mc = (min(MC, i1 - ic) + MR - 1) & ~(MR - 1);
-        packA<T>(a, m, k, transA, ic, mc, pc, kc, packedA);
+        packA<T>(a, m, transA, ic, mc, pc, kc, packedA, aStride);
         // B's micro-panel stays in L1 while the kernel sweeps down A's block from L2.
         for (let j = 0; j < nc; j += width) {
           const bp = packedB + <usize>(j * kc) * size;
