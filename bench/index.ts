@@ -18,7 +18,11 @@
  * `--rows-json` a file for its rows): what a peer keeps on the heap slows every framework in
  * the sections after it (jax-js's tape workload leaves hundreds of megabytes, and a GPT step
  * in the same process then took 1.3× as long), so one section's figures never depend on
- * which ran before it. `--in-process` runs them all in this one.
+ * which ran before it. The training steps (conv, gpt) go further: each framework's turn in
+ * each round is a process of its own (`--framework` and `--rounds 1`), since the peers' heaps
+ * in the same process took tensortape's two-thread gain on the GPT step (293 ms on two
+ * threads against 350 on one alone, 381 against 386 beside TF.js and jax-js: V8's concurrent
+ * marking of their heaps takes the second core). `--in-process` runs everything in this one.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -46,7 +50,12 @@ const quick = args.includes("--quick");
 const onlyAt = args.indexOf("--only");
 const only = onlyAt >= 0 ? args[onlyAt + 1]!.split(",") : undefined;
 const runs = (section: string) => !only || only.includes(section);
-const rounds = quick ? 1 : 3;
+/** `--name value`'s value, if given. */
+const option = (name: string) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const rounds = Number(option("--rounds") ?? (quick ? 1 : 3));
 const timing = quick ? { seconds: 0.5, samples: 3 } : { seconds: 1, samples: 5 };
 
 const tt1 = tensortape("wasm", 1);
@@ -55,8 +64,15 @@ const reference = tensortape("reference", 1);
 const tfWasm = tfjs("wasm");
 const tfCpu = tfjs("cpu");
 const jax = jaxjs();
-const frameworks: Framework[] = [tt1, tt2, reference, tfWasm, tfCpu, jax];
+const allFrameworks: Framework[] = [tt1, tt2, reference, tfWasm, tfCpu, jax];
+/** The frameworks this process measures: one, in a training step's child process. */
+const onlyFramework = option("--framework");
+const frameworks = allFrameworks.filter((f) => !onlyFramework || f.name === onlyFramework);
 const slow = new Set([reference, tfCpu]);
+/** Per section, the frameworks measured in one round only (the slow ones). */
+const onceIn = (section: string): ReadonlySet<Framework> =>
+  // jax-js takes about 20 s a conv step here (and as long again to compile it).
+  section === "conv" ? new Set([...slow, jax]) : slow;
 
 /** A measurement of one framework: a number, or a note such as "—" or "29 est.". */
 type Figure = number | string;
@@ -200,8 +216,7 @@ async function convSection(): Promise<void> {
       // Measured once by hand on this machine: 113 s for one step.
       [tfCpu, "— (≈113 s per step)"],
     ]),
-    // jax-js takes about 20 s a step here (and as long again to compile it): one round.
-    new Set([...slow, jax]),
+    onceIn("conv"),
   );
 }
 
@@ -302,11 +317,15 @@ const rowsAt = args.indexOf("--rows-json");
 const rowsFile = rowsAt >= 0 ? args[rowsAt + 1] : undefined;
 const chosen = SECTIONS.filter(runs);
 
+/** Sections whose frameworks each run in a process of their own, turn by turn. */
+const ISOLATED = new Set<string>(["conv", "gpt"]);
+
 /**
- * Runs `section` in a child process (this script with the same engine flags) and adds the
- * rows it wrote to this one's.
+ * Runs `section` in a child process (this script with the same engine flags, and `extra`
+ * arguments) and adds the rows it wrote to this one's, a row already here taking the
+ * child's figures.
  */
-function runSeparately(section: string): void {
+function runSeparately(section: string, extra: readonly string[] = []): void {
   const folder = mkdtempSync(join(tmpdir(), "tensortape-bench-"));
   const file = join(folder, "rows.json");
   const script = fileURLToPath(import.meta.url);
@@ -320,6 +339,7 @@ function runSeparately(section: string): void {
       section,
       "--rows-json",
       file,
+      ...extra,
     ],
     { stdio: "inherit" },
   );
@@ -327,19 +347,33 @@ function runSeparately(section: string): void {
     rmSync(folder, { recursive: true, force: true });
     throw new Error(`bench: the ${section} section's process failed (status ${child.status})`);
   }
-  const byName = new Map(frameworks.map((f) => [f.name, f]));
+  const byName = new Map(allFrameworks.map((f) => [f.name, f]));
   for (const row of JSON.parse(readFileSync(file, "utf8")) as RowJson[]) {
-    const figures = new Map(row.figures.map(([name, values]) => [byName.get(name)!, values]));
-    rows.push({ ...row, figures });
+    const here = rows.find((r) => r.label === row.label);
+    const figures = here?.figures ?? new Map<Framework, Figure[]>();
+    for (const [name, values] of row.figures) {
+      const f = byName.get(name)!;
+      figures.set(f, [...(figures.get(f) ?? []), ...values]);
+    }
+    if (!here) rows.push({ ...row, figures });
   }
   rmSync(folder, { recursive: true, force: true });
 }
 
 const load = () => loadavg()[0]!.toFixed(2);
 const loadBefore = load();
-const separately = !rowsFile && !args.includes("--in-process") && chosen.length > 1;
+const inProcess = rowsFile !== undefined || args.includes("--in-process");
+const separately = !inProcess && chosen.length > 1;
 for (const section of chosen) {
-  if (separately) runSeparately(section);
+  if (!inProcess && ISOLATED.has(section)) {
+    // Round by round, each framework's turn in a fresh process.
+    for (let round = 0; round < rounds; round++) {
+      for (const f of allFrameworks) {
+        if (round > 0 && onceIn(section).has(f)) continue;
+        runSeparately(section, ["--framework", f.name, "--rounds", "1"]);
+      }
+    }
+  } else if (separately) runSeparately(section);
   else await sections[section]();
 }
 if (rowsFile) {
