@@ -47,14 +47,13 @@ const { jaxjs } = (await import(jaxModule)) as { jaxjs: () => Framework };
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
-const onlyAt = args.indexOf("--only");
-const only = onlyAt >= 0 ? args[onlyAt + 1]!.split(",") : undefined;
-const runs = (section: string) => !only || only.includes(section);
 /** `--name value`'s value, if given. */
 const option = (name: string) => {
   const at = args.indexOf(name);
   return at >= 0 ? args[at + 1] : undefined;
 };
+const only = option("--only")?.split(",");
+const runs = (section: string) => !only || only.includes(section);
 const rounds = Number(option("--rounds") ?? (quick ? 1 : 3));
 const timing = quick ? { seconds: 0.5, samples: 3 } : { seconds: 1, samples: 5 };
 
@@ -313,8 +312,7 @@ const sections: Record<(typeof SECTIONS)[number], () => Promise<void>> = {
     await epochSection(mnist);
   },
 };
-const rowsAt = args.indexOf("--rows-json");
-const rowsFile = rowsAt >= 0 ? args[rowsAt + 1] : undefined;
+const rowsFile = option("--rows-json");
 const chosen = SECTIONS.filter(runs);
 
 /** Sections whose frameworks each run in a process of their own, turn by turn. */

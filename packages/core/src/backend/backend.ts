@@ -243,7 +243,7 @@ export interface AdagradUpdate {
  * The sizes of an attention call: one product per position of `batchShape`, each of L queries
  * and S keys of size E, and values of size Ev. q, k, v and the output are contiguous
  * [...batchShape, L, E], [...batchShape, S, E], [...batchShape, S, Ev] and [...batchShape, L,
- * Ev]; the weights [...batchShape, L, S].
+ * Ev] (or with the heads after the sequence: `sequenceFirst`); the weights [...batchShape, L, S].
  */
 export interface AttentionArgs {
   /** The batch dimensions: one product per position. */

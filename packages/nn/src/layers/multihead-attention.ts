@@ -241,15 +241,15 @@ export class MultiheadAttention extends Module {
     const mask =
       keyPadding === null ? attnMask : attnMask === null ? keyPadding : attnMask.add(keyPadding);
 
-    // Project: [N, L, E] each; the heads are split below.
+    // Project and split the heads: [N, L, E] → [N, L, H, headDim].
     const [q, k, v] = this.#project(q0, k0, v0, query === key && key === value);
+    const split = (t: Tensor) => t.reshape([n, t.shape[1]!, this.numHeads, this.headDim]);
     const dropoutP = this.training ? this.dropout : 0;
     let attended: Tensor;
     let weights: Tensor | null = null;
     if (needWeights) {
-      // [N, L, E] → [N, H, L, headDim]
-      const heads = (t: Tensor) =>
-        swapAxes(t.reshape([n, t.shape[1]!, this.numHeads, this.headDim]), 1, 2);
+      // [N, L, H, headDim] → [N, H, L, headDim]
+      const heads = (t: Tensor) => swapAxes(split(t), 1, 2);
       // PyTorch's path when the weights are asked for: a plain softmax (NaN for a query with
       // every key masked) and dropout applied to the weights it returns.
       let scores = matmul(heads(q).mul(Math.sqrt(1 / this.headDim)), heads(k), { transB: true });
@@ -258,9 +258,8 @@ export class MultiheadAttention extends Module {
       // [N, H, L, headDim] → [N, L, H, headDim]
       attended = swapAxes(matmul(weights, heads(v)), 1, 2);
     } else {
-      // The heads read where the projection left them, [N, L, H, headDim] (sequenceFirst),
-      // and the output comes back so: no copies to move the heads ahead of L and back.
-      const split = (t: Tensor) => t.reshape([n, t.shape[1]!, this.numHeads, this.headDim]);
+      // The heads read where the projection left them (sequenceFirst), and the output comes
+      // back so: no copies to move the heads ahead of L and back.
       attended = scaledDotProductAttention(split(q), split(k), split(v), {
         attnMask: mask,
         isCausal: causal,

@@ -112,6 +112,12 @@ function launch(call: Launch): boolean {
 const headsOf = (args: AttentionArgs): number =>
   args.sequenceFirst ? args.batchShape[args.batchShape.length - 1]! : 0;
 
+/**
+ * An output's `Launch` size: the `count` elements each product writes, or 0 when its
+ * products interleave (sequence first, `heads` > 0).
+ */
+const perProduct = (heads: number, count: number): number => (heads ? 0 : count);
+
 /** Whether every array given is float32 (null standing for an absent one). */
 const allFloat32 = (arrays: readonly (TypedArray | null)[]): boolean =>
   arrays.every((x) => x === null || x instanceof Float32Array);
@@ -137,8 +143,6 @@ export function attentionF32(
   // Only with the causal mask itself: the kernel relies on its −∞ above the diagonal.
   const causal = args.causal && mask ? 1 : 0;
   const heads = headsOf(args);
-  // A product's rows, one after another, unless sequence first.
-  const rows = (count: number) => (heads ? 0 : count);
   // The kernels' sizes, the same in either runtime (one module).
   const sizes = getLocalRuntime();
   if (!sizes) return false;
@@ -152,7 +156,7 @@ export function attentionF32(
     macs: batch * l * s * (Math.max(e, 1) + Math.max(ev, 1)),
     inputs: [q, k, v, mask?.data ?? null, offsets] as Operand[],
     outputs: [
-      [out as Float32Array, rows(l * ev)],
+      [out as Float32Array, perProduct(heads, l * ev)],
       [weights as Float32Array, l * s],
     ],
     scratch: [
@@ -186,7 +190,6 @@ export function attentionBackwardF32(
   if (batch === 0 || (!dq && !dk && !dv)) return true;
   const causal = args.causal ? 1 : 0;
   const heads = headsOf(args);
-  const rows = (count: number) => (heads ? 0 : count);
   const sizes = getLocalRuntime();
   if (!sizes) return false;
   const wanted = `${dq ? " dq" : ""}${dk ? " dk" : ""}${dv ? " dv" : ""}`;
@@ -200,9 +203,9 @@ export function attentionBackwardF32(
     macs: batch * l * s * Math.max(depth, 1),
     inputs: [q, k, v, weights, g] as Float32Array[],
     outputs: [
-      [dq as Float32Array | null, rows(l * e)],
-      [dk as Float32Array | null, rows(s * e)],
-      [dv as Float32Array | null, rows(s * ev)],
+      [dq as Float32Array | null, perProduct(heads, l * e)],
+      [dk as Float32Array | null, perProduct(heads, s * e)],
+      [dv as Float32Array | null, perProduct(heads, s * ev)],
     ],
     scratch: [
       paddedBytes(sizes, l, s),
