@@ -11,7 +11,9 @@ import {
   defineOp,
   Generator,
   gradients,
+  layerNorm,
   matmul,
+  scaledDotProductAttention,
   slice,
   type Tensor,
   tensor,
@@ -160,5 +162,96 @@ describe("recycled gradient memory", () => {
     const [dw2] = gradients(tangled(w2, x2), [w2], undefined, { createGraph: true });
     dw2!.square().sum().backward();
     expect(Float32Array.from(w.grad!.data)).toEqual(Float32Array.from(w2.grad!.data));
+  });
+});
+
+describe("an op's scratch", () => {
+  /**
+   * A user's op y = x·s with s = 2 + x² made in its forward and saved as scratch (its rule
+   * reads s: dy/dx = s + 2x², so g·(s + 2x²)); `returnScratch` makes a rule that breaks the
+   * contract by returning s itself (times 1) as the gradient.
+   */
+  function scaledOp(made: Tensor[], returnScratch = false) {
+    return defineOp<{ s: Tensor }>({
+      name: "scaled",
+      forward: ([x]) => {
+        const s = x!.square().add(2);
+        made.push(s);
+        return { output: x!.mul(s), saved: { s }, scratch: [s] };
+      },
+      backward: (g, { inputs: [x], saved: { s } }) =>
+        returnScratch ? [s] : [g.mul(s.add(x!.square().mul(2)))],
+    });
+  }
+
+  test("is given back once its rule has run, and the gradients are those without recycling", () => {
+    const run = (recycle: boolean) => {
+      recyclingTesting.enabled = recycle;
+      recyclingTesting.poison = recycle;
+      const made: Tensor[] = [];
+      const x = uniform([32, 64], 20);
+      // On the leaf: its rule runs last, so nothing takes the scratch's array again.
+      scaledOp(made)(x).tanh().sum().backward();
+      return { grad: Float32Array.from(x.grad!.data), scratch: made[0]!.data };
+    };
+    const plain = run(false);
+    const recycled = run(true);
+    expect(recycled.grad).toEqual(plain.grad);
+    expect(plain.scratch.some(Number.isNaN)).toBe(false);
+    // Poisoned as it was given back.
+    expect(recycled.scratch.every(Number.isNaN)).toBe(true);
+  });
+
+  test("is kept while the graph is retained or the backward pass recorded", () => {
+    recyclingTesting.poison = true;
+    const made: Tensor[] = [];
+    const x = uniform([32, 64], 21);
+    const loss = scaledOp(made)(x).sum();
+    loss.backward(undefined, { retainGraph: true });
+    const once = Float32Array.from(x.grad!.data);
+    expect(made[0]!.data.some(Number.isNaN)).toBe(false);
+    // Without a grad to add to, the last pass makes no array that could take the scratch's.
+    x.grad = null;
+    loss.backward();
+    expect(Float32Array.from(x.grad!.data)).toEqual(once);
+    expect(made[0]!.data.every(Number.isNaN)).toBe(true);
+
+    const y = uniform([32, 64], 22);
+    const [dy] = gradients(scaledOp(made)(y).sum(), [y], undefined, { createGraph: true });
+    expect(made[1]!.data.some(Number.isNaN)).toBe(false);
+    expect(dy!.data.some(Number.isNaN)).toBe(false);
+  });
+
+  test("is never given back when the rule returned it", () => {
+    recyclingTesting.poison = true;
+    const made: Tensor[] = [];
+    const x = uniform([32, 64], 23);
+    scaledOp(made, true)(x).sum().backward();
+    for (let i = 0; i < 4; i++) tangled(uniform([64, 64], 24), uniform([32, 64], 25)).backward();
+    expect(x.grad!.data.some(Number.isNaN)).toBe(false);
+    expect(Float32Array.from(x.grad!.data)).toEqual(Float32Array.from(made[0]!.data));
+  });
+
+  test("of layer norm and attention is given back, with the same gradients", () => {
+    const run = (recycle: boolean) => {
+      recyclingTesting.enabled = recycle;
+      recyclingTesting.poison = recycle;
+      const x = uniform([2, 16, 4, 32], 26);
+      const w = uniform([32], 27);
+      const h = layerNorm(x, [32], w);
+      const out = scaledDotProductAttention(h, h.tanh(), h.sigmoid(), { isCausal: true });
+      const before = recycledBytesNow();
+      out.square().sum().backward();
+      return {
+        grads: [Float32Array.from(x.grad!.data), Float32Array.from(w.grad!.data)],
+        given: recycledBytesNow() - before,
+      };
+    };
+    const plain = run(false);
+    const recycled = run(true);
+    expect(recycled.grads).toEqual(plain.grads);
+    expect(recycled.grads[0]!.some(Number.isNaN)).toBe(false);
+    expect(plain.given).toBe(0);
+    expect(recycled.given).toBeGreaterThan(0);
   });
 });

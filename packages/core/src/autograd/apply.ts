@@ -31,6 +31,14 @@ export interface Forwarded<S> {
   readonly output: Tensor;
   /** What the backward rule needs from the forward, passed back to it as `saved`. */
   readonly saved: S;
+  /**
+   * Tensors of `saved` that the forward made for the backward rule alone and handed to no one
+   * else (layer norm's x̂, attention's weights). Once the rule has run in a backward pass that
+   * releases the graph, their memory is reused for the arrays made next, rather than left for
+   * the garbage collector: so the rule must not return them, or views of them, and nothing
+   * else may read them afterwards.
+   */
+  readonly scratch?: readonly Tensor[];
 }
 
 /**
@@ -268,12 +276,14 @@ export function applyOp<A, S>(
   }
   let output: Tensor;
   let saved: S;
+  let scratch: readonly Tensor[] | undefined;
   if (result instanceof Tensor) {
     output = result;
     saved = undefined as S;
   } else {
     output = result.output;
     saved = result.saved;
+    scratch = result.scratch;
   }
   const createdAt = anomaly && (check || record) ? captureCreationStack() : undefined;
   if (check && isFloat(output.dtype)) {
@@ -298,6 +308,7 @@ export function applyOp<A, S>(
     spec.broadcast === true,
     createdAt,
     userSpecs.has(spec),
+    scratch,
   );
   output.attachNode(node);
   return output;

@@ -147,6 +147,8 @@ function run(
   const previous = setGradEnabled(options.createGraph === true);
   // Gradients dead once propagated give their arrays back, unless this pass is recorded.
   const memory = options.createGraph ? null : new GradientMemory();
+  // Whether each node's rule runs for the last time in this pass (its scratch then goes too).
+  const releasing = !(options.retainGraph ?? options.createGraph);
   try {
     for (let i = order.length - 1; i >= 0; i--) {
       const tensor = order[i]!;
@@ -231,14 +233,22 @@ function run(
         memory.drop(g, node.inputs);
         if (!(pending instanceof Tensor)) memory.drop(pending.before, node.inputs);
         for (const t of dead) memory.drop(t, node.inputs);
+        if (releasing && node.scratch) {
+          memory.dropScratch(node.scratch, inputGrads);
+          node.scratch = undefined;
+        }
       }
     }
   } finally {
     memory?.end();
     setGradEnabled(previous);
   }
-  if (!(options.retainGraph ?? options.createGraph)) {
-    for (const t of order) if (t.node) t.node.vjp = null;
+  if (releasing) {
+    for (const t of order) {
+      if (!t.node) continue;
+      t.node.vjp = null;
+      t.node.scratch = undefined;
+    }
   }
   return captured;
 }

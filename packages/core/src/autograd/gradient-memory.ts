@@ -16,6 +16,9 @@
  *   which the count sees; a user's rule might keep it anywhere);
  * - the rule that consumed it returned nothing that shares it.
  *
+ * An op's scratch (`Forwarded.scratch`: saved tensors only its rule reads, such as attention's
+ * weights) is given back once that rule has run in a pass that releases the graph.
+ *
  * Only CPU arrays are recycled, and never while the backward pass is itself recorded
  * (`createGraph`), when gradients are saved by the graph they build.
  */
@@ -93,6 +96,19 @@ export class GradientMemory {
     // Given back once: a later allocation that reuses it owns it anew.
     this.#owned.delete(array);
     recycle(array);
+  }
+
+  /**
+   * Gives back the arrays of a node's scratch (see `Forwarded.scratch`) once its rule has run
+   * for the last time, except one that a gradient the rule returned shares.
+   */
+  dropScratch(scratch: readonly Tensor[], returned: readonly Held[]): void {
+    for (const t of scratch) {
+      const buffer = bufferOf(t);
+      if (!buffer || returned.some((r) => bufferOf(r) === buffer)) continue;
+      if (this.#held.has(buffer) || this.#kept.has(buffer)) continue;
+      recycle(t.storage as TypedArray);
+    }
   }
 
   /** Stops remembering new arrays as this pass's own. */

@@ -30,6 +30,11 @@ export class Node {
      * keep the gradients it sees: the engine then never reuses their memory.
      */
     readonly userRule = false,
+    /**
+     * Saved tensors only the rule reads (`Forwarded.scratch`): their memory is reused once the
+     * rule has run in a pass that releases the graph, and the field is then cleared.
+     */
+    public scratch: readonly Tensor[] | undefined = undefined,
   ) {
     this.vjp = vjp;
   }

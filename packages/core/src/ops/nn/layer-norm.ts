@@ -80,7 +80,8 @@ const layerNormOp: OpSpec<LayerNormAttrs, Normalized> = {
       xhat.storage,
       rstd.storage,
     );
-    return { output: out, saved: { xhat, rstd } };
+    // Only the rule reads x̂ and rstd: their memory is reused once it has run.
+    return { output: out, saved: { xhat, rstd }, scratch: [xhat, rstd] };
   },
   // With ĝ = g·w: dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), dw = Σ g·x̂, db = Σ g, the sums over
   // the leading axes; dx in one kernel pass. When the backward is itself recorded (second

@@ -344,7 +344,8 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
     const { scale, causal, dropoutP, generator } = attrs;
     if (dropoutP === 0 && q!.size > 0 && k!.size > 0 && v!.size > 0) {
       const { output, weights } = attentionKernel(q!, k!, v!, mask, attrs);
-      return { output, saved: { weights, dropMask: null } };
+      // Only the rule reads the weights: their memory is reused once it has run.
+      return { output, saved: { weights, dropMask: null }, scratch: [weights] };
     }
     let scores = matmul(q!, k!, { transB: true, scale });
     if (mask) scores = addOwned(scores, mask);
@@ -352,7 +353,11 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
     const dropMask =
       dropoutP > 0 ? dropoutMask(weights.shape, dropoutP, generator, q!.dtype, q!.device) : null;
     const output = matmul(dropMask ? mul(weights, dropMask) : weights, v!);
-    return { output, saved: { weights, dropMask } };
+    return {
+      output,
+      saved: { weights, dropMask },
+      scratch: dropMask ? [weights, dropMask] : [weights],
+    };
   },
   backward: (g, { inputs: [q, k, v, mask], attrs, saved: { weights, dropMask } }) => {
     // Without dropout, second derivatives or a mask's gradient: the backend's kernel, which
