@@ -81,6 +81,7 @@ export default defineConfig({
             "packages/core/test/op-values.test.ts",
             "packages/core/test/ops-sort-index.test.ts",
             "packages/core/test/attention.test.ts",
+            "packages/core/test/packed-attention.test.ts",
             "packages/core/test/ops-reduction-shape.test.ts",
             "packages/core/test/ops-conv.test.ts",
             "packages/core/test/ops-elementwise.test.ts",

@@ -5,7 +5,14 @@
  * webgpu/op-gradients.test.ts and gradchecked in float32 in webgpu/gradcheck.test.ts), and
  * the error for mixing float32 with float64.
  */
-import { Generator, scaledDotProductAttention, type Tensor, tensor, zeros } from "@tensortape/core";
+import {
+  Generator,
+  packedAttention,
+  scaledDotProductAttention,
+  type Tensor,
+  tensor,
+  zeros,
+} from "@tensortape/core";
 import { gradcheck, gradgradcheck, randomTensor } from "@tensortape/core/testing";
 import { describe, expect, test } from "vitest";
 
@@ -79,6 +86,25 @@ describe("sequenceFirst", () => {
     const mask = r([3, 5], 33);
     expect(gradcheck(masked, [q, k, v, mask]).passed).toBe(true);
     expect(gradgradcheck(masked, [q, k, v, mask]).passed).toBe(true);
+  });
+});
+
+describe("packedAttention", () => {
+  // The backward kernel's packed gradient, and, differentiated again, the rule written with
+  // ops on the parts taken apart; dropout goes through scaledDotProductAttention's.
+  test("gradcheck and gradgradcheck: causal, a float mask with a gradient, dropout", () => {
+    const qkv = r([2, 4, 3, 2, 3], 34);
+    const causal = (x: Tensor) => packedAttention(x, { isCausal: true });
+    expect(gradcheck(causal, [qkv]).passed).toBe(true);
+    expect(gradgradcheck(causal, [qkv]).passed).toBe(true);
+    const masked = (x: Tensor, m: Tensor) => packedAttention(x, { attnMask: m });
+    const mask = r([2, 4, 4], 35);
+    expect(gradcheck(masked, [qkv, mask]).passed).toBe(true);
+    expect(gradgradcheck(masked, [qkv, mask]).passed).toBe(true);
+    const dropped = (x: Tensor) =>
+      packedAttention(x, { dropoutP: 0.3, generator: new Generator(6) });
+    expect(gradcheck(dropped, [qkv]).passed).toBe(true);
+    expect(gradgradcheck(dropped, [qkv]).passed).toBe(true);
   });
 });
 

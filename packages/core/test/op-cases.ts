@@ -73,6 +73,7 @@ import {
   nonzero,
   type OpName,
   oneHot,
+  packedAttention,
   pad,
   pow,
   remainder,
@@ -756,6 +757,27 @@ export const cases: Record<OpName, OpCases> = {
       name: "scaledDotProductAttention, float mask with a gradient, broadcast batch",
       f: (q, k, v, m) => scaledDotProductAttention(q!, k!, v!, { attnMask: m }),
       inputs: [r([2, 3, 4]), r([1, 5, 4]), r([5, 2]), r([3, 5])],
+    },
+  ],
+  packedAttention: [
+    {
+      name: "packedAttention, causal, batch",
+      f: (qkv) => packedAttention(qkv!, { isCausal: true }),
+      inputs: [r([2, 4, 3, 2, 3])],
+    },
+    {
+      name: "packedAttention, bool mask, scale",
+      f: (qkv) =>
+        packedAttention(qkv!, {
+          attnMask: constant([1, 0, 0, 1, 1, 0, 0, 1, 1], { dtype: "bool", shape: [3, 3] }),
+          scale: 0.6,
+        }),
+      inputs: [r([3, 3, 1, 4])],
+    },
+    {
+      name: "packedAttention, float mask with a gradient over the heads",
+      f: (qkv, m) => packedAttention(qkv!, { attnMask: m }),
+      inputs: [r([4, 3, 2, 3]), r([2, 4, 4])],
     },
   ],
   multinomial: { noGradient: (x) => multinomial(x, 2), inputs: () => [positive([2, 3])] },

@@ -271,6 +271,13 @@ export interface AttentionArgs {
    * The weights stay [...batchShape, L, S], and the mask a view over them. Default false.
    */
   readonly sequenceFirst?: boolean;
+  /**
+   * With `sequenceFirst`: q, k and v are the three parts of one array [...batch, L, 3, H, E]
+   * (a projection's output, each position's query, key and value side by side; L = S and
+   * E = Ev), passed as each of q, k and v, and dq, dk and dv are likewise one array of that
+   * shape, passed as each of them (all three, or none). Default false.
+   */
+  readonly packed?: boolean;
 }
 
 /**

@@ -33,6 +33,15 @@ export function checkAttention(
     dv: batch * s * ev,
   };
   const sizes = `batch ${formatShape(batchShape)}, L=${l}, S=${s}, E=${e}, Ev=${ev}`;
+  if (args.packed) {
+    if (!args.sequenceFirst || l !== s || e !== ev) {
+      throw new Error(
+        `attention: packed q, k and v need sequenceFirst, L = S and E = Ev; got ${sizes}`,
+      );
+    }
+    // Each of q, k and v (dq, dk and dv) is the whole packed array.
+    for (const name of ["q", "k", "v", "dq", "dk", "dv"]) needed[name] = 3 * needed[name]!;
+  }
   for (const [name, array] of Object.entries(arrays)) {
     if (array && array.length !== needed[name]) {
       throw new Error(
@@ -99,8 +108,9 @@ export type AttentionKernels<S> = Pick<
 
 /**
  * Views of an operand of `rows` × `cols` per product: sequence first ([...batch, rows, H,
- * cols], batchShape = [...batch, H]) and heads first ([...batchShape, rows, cols]), over
- * the shape [...batchShape, rows, cols].
+ * cols], batchShape = [...batch, H]; or, for part `part` of a packed array, [...batch, rows,
+ * 3, H, cols]) and heads first ([...batchShape, rows, cols]), over the shape
+ * [...batchShape, rows, cols].
  */
 function layouts<S>(
   sequenceFirst: S,
@@ -108,50 +118,65 @@ function layouts<S>(
   batchShape: readonly number[],
   rows: number,
   cols: number,
+  part: number | undefined,
 ) {
   const heads = batchShape[batchShape.length - 1]!;
   const outer = batchShape.slice(0, -1);
   const shape = [...batchShape, rows, cols];
-  const outerStrides = stridesOf([...outer, rows, heads, cols]).slice(0, outer.length);
+  const parts = part === undefined ? 1 : 3;
+  const outerStrides = stridesOf([...outer, rows, parts * heads, cols]).slice(0, outer.length);
+  const offset = part === undefined ? 0 : part * heads * cols;
+  const strides = [...outerStrides, cols, parts * heads * cols, 1];
   return {
     shape,
-    sequence: { data: sequenceFirst, offset: 0, strides: [...outerStrides, cols, heads * cols, 1] },
+    sequence: { data: sequenceFirst, offset, strides },
     heads: { data: headsFirst, offset: 0, strides: stridesOf(shape) },
   };
 }
 
 /**
+ * An operand for `headsFirst`: its array, rows and columns per product, and which part of a
+ * packed array it is (undefined when it is the whole array).
+ */
+type Operand<S> = readonly [S, number, number, number?];
+
+/**
  * Runs `compute` on heads-first copies of the sequence-first `inputs` (q, k, v, g: rows per
  * product each) and copies its sequence-first `outputs` back from heads-first scratch: what
- * `AttentionArgs.sequenceFirst` means, for a backend that composes the heads-first kernels.
+ * `AttentionArgs.sequenceFirst` (and `packed`) mean, for a backend that composes the
+ * heads-first kernels.
  */
 function headsFirst<S extends { readonly length: number }>(
   kernels: AttentionKernels<S>,
   scratch: Scratch<S>,
   args: AttentionArgs,
-  inputs: readonly (readonly [S, number, number])[],
-  outputs: readonly (readonly [S | null, number, number])[],
+  inputs: readonly Operand<S>[],
+  outputs: readonly Operand<S | null>[],
   compute: (inputs: S[], outputs: (S | null)[], args: AttentionArgs) => void,
 ): void {
   const { batchShape } = args;
   const batch = sizeOf(batchShape);
-  const copied = inputs.map(([x, rows, cols]) => {
-    const view = layouts(x, scratch.allocate(x, batch * rows * cols), batchShape, rows, cols);
+  const copied = inputs.map(([x, rows, cols, part]) => {
+    const view = layouts(x, scratch.allocate(x, batch * rows * cols), batchShape, rows, cols, part);
     kernels.copy(view.sequence, view.heads, view.shape);
     return view.heads.data;
   });
   const results = outputs.map(([y, rows, cols]) =>
     y ? scratch.allocate(y, batch * rows * cols) : null,
   );
-  compute(copied, results, { ...args, sequenceFirst: false });
-  outputs.forEach(([y, rows, cols], i) => {
+  compute(copied, results, { ...args, sequenceFirst: false, packed: false });
+  outputs.forEach(([y, rows, cols, part], i) => {
     if (!y) return;
-    const view = layouts(y, results[i]!, batchShape, rows, cols);
+    const view = layouts(y, results[i]!, batchShape, rows, cols, part);
     kernels.copy(view.heads, view.sequence, view.shape);
     scratch.release(results[i]!);
   });
   for (const x of copied) scratch.release(x);
 }
+
+/** Which part of a packed array each of q, k and v (or dq, dk and dv) is; none when not packed. */
+const partsOf = (args: AttentionArgs) =>
+  args.packed ? [0, 1, 2] : [undefined, undefined, undefined];
 
 /**
  * weights = the softmax of each row of `scores` ([rows, cols]), or zeros in a row whose
@@ -188,10 +213,11 @@ export function composedAttention<S extends { readonly length: number }>(
   const batch = sizeOf(batchShape);
   checkAttention(args, { q, k, v, out, weights }, mask);
   if (args.sequenceFirst) {
+    const [qPart, kPart, vPart] = partsOf(args);
     const inputs = [
-      [q, l, e],
-      [k, s, e],
-      [v, s, ev],
+      [q, l, e, qPart],
+      [k, s, e, kPart],
+      [v, s, ev, vPart],
     ] as const;
     headsFirst(kernels, scratch, args, inputs, [[out, l, ev]], ([hq, hk, hv], [hout], heads) =>
       composedAttention(
@@ -251,16 +277,17 @@ export function composedAttentionBackward<S extends { readonly length: number }>
   const batch = sizeOf(batchShape);
   checkAttention(args, { q, k, v, weights, g, dq, dk, dv });
   if (args.sequenceFirst) {
+    const [qPart, kPart, vPart] = partsOf(args);
     const inputs = [
-      [q, l, e],
-      [k, s, e],
-      [v, s, ev],
+      [q, l, e, qPart],
+      [k, s, e, kPart],
+      [v, s, ev, vPart],
       [g, l, ev],
     ] as const;
     const outputs = [
-      [dq, l, e],
-      [dk, s, e],
-      [dv, s, ev],
+      [dq, l, e, qPart],
+      [dk, s, e, kPart],
+      [dv, s, ev, vPart],
     ] as const;
     headsFirst(kernels, scratch, args, inputs, outputs, ([hq, hk, hv, hg], grads, heads) => {
       const [hdq, hdk, hdv] = grads as [S | null, S | null, S | null];

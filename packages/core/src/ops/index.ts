@@ -107,6 +107,7 @@ export { type InterpolateMode, type InterpolateOptions, interpolate } from "./nn
 export { type LayerNormOptions, layerNorm } from "./nn/layer-norm.js";
 export { linear } from "./nn/linear.js";
 export { type MaxPoolOptions, maxPool1d, maxPool2d } from "./nn/max-pool.js";
+export { type PackedAttentionOptions, packedAttention } from "./nn/packed-attention.js";
 export {
   type ScaledDotProductAttentionOptions,
   scaledDotProductAttention,

@@ -107,6 +107,7 @@ const table = {
   nonzero: ops.nonzero,
   norm: ops.norm,
   oneHot: ops.oneHot,
+  packedAttention: ops.packedAttention,
   pad: ops.pad,
   pow: ops.pow,
   prod: ops.prod,

@@ -346,6 +346,96 @@ describe("wasm attention kernels", () => {
     expectSameSplit({ ...heads, mask: { ...heads.mask, strides: [0, 0, 48, 1] }, args });
   });
 
+  /** [B, rows, H, E] parts → one [B, rows, 3, H, E] array, the parts side by side in each row. */
+  function pack(parts: readonly Float32Array[], b: number, rows: number, he: number) {
+    const y = new Float32Array(3 * parts[0]!.length);
+    for (let r = 0; r < b * rows; r++) {
+      for (const [p, x] of parts.entries()) {
+        y.set(x.subarray(r * he, (r + 1) * he), (3 * r + p) * he);
+      }
+    }
+    return y;
+  }
+
+  test("packed: the bits of the separate parts, fused and composed, on one thread and split over three", () => {
+    const [b, h, l, e] = [6, 4, 48, 32];
+    const heads = causalOperands({ batch: b * h, l, s: l, e, ev: e }, 23);
+    const [q, k, v, g] = [heads.q, heads.k, heads.v, heads.g].map((x) =>
+      sequenceFirst(x, b, h, l, e),
+    );
+    const mask = { ...heads.mask, strides: [0, 0, l, 1] };
+    const args = { ...heads.args, batchShape: [b, h], sequenceFirst: true };
+    setNumThreads(1);
+    const expected = forward({ ...heads, q: q!, k: k!, v: v!, g: g!, mask, args }, false);
+    const separate = { ...heads, q: q!, k: k!, v: v!, g: g!, mask, args };
+    const grads = backward(separate, expected.weights, [true, true, true], false);
+    const qkv = pack([q!, k!, v!], b, l, h * e);
+    const expectedGrad = pack(grads as Float32Array[], b, l, h * e);
+    const packed = { ...args, packed: true };
+    const run = (composed: boolean) => {
+      const out = new Float32Array(q!.length);
+      const weights = new Float32Array(b * h * l * l);
+      const grad = new Float32Array(qkv.length);
+      if (composed) {
+        const safe = safeSoftmaxOnCpu(wasmBackend);
+        composedAttention(
+          wasmBackend,
+          cpuScratch,
+          safe,
+          [qkv, qkv, qkv],
+          mask,
+          out,
+          weights,
+          packed,
+        );
+        const all = [grad, grad, grad] as const;
+        composedAttentionBackward(
+          wasmBackend,
+          cpuScratch,
+          [qkv, qkv, qkv],
+          weights,
+          g!,
+          all,
+          packed,
+        );
+      } else {
+        wasmBackend.attention(qkv, qkv, qkv, mask, out, weights, packed);
+        wasmBackend.attentionBackward(qkv, qkv, qkv, weights, g!, grad, grad, grad, packed);
+      }
+      return { out, weights, grad };
+    };
+    const check = (result: ReturnType<typeof run>, label: string) => {
+      expectSame(result.out, expected.out, `${label}: out`);
+      expectSame(result.weights, expected.weights, `${label}: weights`);
+      expectSame(result.grad, expectedGrad, `${label}: dq, dk and dv packed`);
+    };
+    check(run(false), "fused, one thread");
+    check(run(true), "composed");
+    threadTesting.cores = 4;
+    threadTesting.busy = false;
+    setNumThreads(3);
+    let split = run(false);
+    untilWorkersRun(() => {
+      split = run(false);
+    }, "packed slices run by workers");
+    check(split, "fused, three threads");
+  });
+
+  test("packed needs sequence first, L = S and E = Ev", () => {
+    const qkv = new Float32Array(2 * 5 * 3 * 2 * 4);
+    const args = { batchShape: [2, 2], l: 5, s: 5, e: 4, ev: 4, scale: 1, packed: true };
+    const out = new Float32Array(2 * 5 * 2 * 4);
+    const weights = new Float32Array(2 * 2 * 5 * 5);
+    expect(() => wasmBackend.attention(qkv, qkv, qkv, null, out, weights, args)).toThrow(
+      /attention: packed q, k and v need sequenceFirst, L = S and E = Ev; got batch \[2, 2\], L=5, S=5, E=4, Ev=4/,
+    );
+    const wrong = { ...args, sequenceFirst: true };
+    const short = qkv.subarray(1);
+    expect(() => wasmBackend.attention(short, short, short, null, out, weights, wrong)).toThrow(
+      /attention: q holds 239 elements, not the 240 of/,
+    );
+  });
+
   test("arrays of the wrong size are an error naming attention and the sizes", () => {
     const run = operands(cases[0]!, 1);
     const short = new Float32Array(run.q.length - 1);

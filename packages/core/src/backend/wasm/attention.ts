@@ -113,6 +113,16 @@ const headsOf = (args: AttentionArgs): number =>
   args.sequenceFirst ? args.batchShape[args.batchShape.length - 1]! : 0;
 
 /**
+ * The addresses of q, k and v (or dq, dk and dv) from the first's: the same array's three
+ * parts, H·E float32s apart, when packed; else the addresses as they are.
+ */
+function partsAt(at: readonly number[], args: AttentionArgs, heads: number): number[] {
+  if (!args.packed) return [...at];
+  const part = heads * args.e * 4;
+  return [at[0]!, at[0]! + part, at[0]! + 2 * part, ...at.slice(3)];
+}
+
+/**
  * An output's `Launch` size: the `count` elements each product writes, or 0 when its
  * products interleave (sequence first, `heads` > 0).
  */
@@ -143,6 +153,7 @@ export function attentionF32(
   // Only with the causal mask itself: the kernel relies on its −∞ above the diagonal.
   const causal = args.causal && mask ? 1 : 0;
   const heads = headsOf(args);
+  const packed = args.packed ? 1 : 0;
   // The kernels' sizes, the same in either runtime (one module).
   const sizes = getLocalRuntime();
   if (!sizes) return false;
@@ -154,7 +165,8 @@ export function attentionF32(
       `attention ${batchShape.join("×")}×${l}×${s}×${e}×${ev}${causal ? " causal" : mask ? " masked" : ""}`,
     batch,
     macs: batch * l * s * (Math.max(e, 1) + Math.max(ev, 1)),
-    inputs: [q, k, v, mask?.data ?? null, offsets] as Operand[],
+    // Packed: q holds k and v too, copied in once.
+    inputs: [q, packed ? null : k, packed ? null : v, mask?.data ?? null, offsets] as Operand[],
     outputs: [
       [out as Float32Array, perProduct(heads, l * ev)],
       [weights as Float32Array, l * s],
@@ -164,7 +176,10 @@ export function attentionF32(
       paddedBytes(sizes, l, ev),
       ...packBytes(sizes, Math.max(s, ev)),
     ],
-    slice: (at, p0, p1, scratch) => [...at, p0, p1, l, s, e, ev, scale, causal, heads, ...scratch],
+    slice: (at, p0, p1, scratch) => [
+      ...partsAt(at, args, heads),
+      ...[p0, p1, l, s, e, ev, scale, causal, heads, packed, ...scratch],
+    ],
   });
 }
 
@@ -190,6 +205,7 @@ export function attentionBackwardF32(
   if (batch === 0 || (!dq && !dk && !dv)) return true;
   const causal = args.causal ? 1 : 0;
   const heads = headsOf(args);
+  const packed = args.packed ? 1 : 0;
   const sizes = getLocalRuntime();
   if (!sizes) return false;
   const wanted = `${dq ? " dq" : ""}${dk ? " dk" : ""}${dv ? " dv" : ""}`;
@@ -201,11 +217,12 @@ export function attentionBackwardF32(
       `attentionBackward ${batchShape.join("×")}×${l}×${s}×${e}×${ev}${wanted}${causal ? " causal" : ""}`,
     batch,
     macs: batch * l * s * Math.max(depth, 1),
-    inputs: [q, k, v, weights, g] as Float32Array[],
+    // Packed: q holds k and v too, and dq dk and dv, each copied once.
+    inputs: [q, packed ? null : k, packed ? null : v, weights, g] as Operand[],
     outputs: [
       [dq as Float32Array | null, perProduct(heads, l * e)],
-      [dk as Float32Array | null, perProduct(heads, s * e)],
-      [dv as Float32Array | null, perProduct(heads, s * ev)],
+      [packed ? null : (dk as Float32Array | null), perProduct(heads, s * e)],
+      [packed ? null : (dv as Float32Array | null), perProduct(heads, s * ev)],
     ],
     scratch: [
       paddedBytes(sizes, l, s),
@@ -213,6 +230,13 @@ export function attentionBackwardF32(
       paddedBytes(sizes, Math.max(l, s), Math.max(e, ev)),
       ...packBytes(sizes, Math.max(s, e, ev)),
     ],
-    slice: (at, p0, p1, scratch) => [...at, p0, p1, l, s, e, ev, scale, causal, heads, ...scratch],
+    slice: (at, p0, p1, scratch) => {
+      const [inputs, outputs] = [at.slice(0, 5), at.slice(5)];
+      return [
+        ...partsAt(inputs, args, heads),
+        ...partsAt(outputs, args, heads),
+        ...[p0, p1, l, s, e, ev, scale, causal, heads, packed, ...scratch],
+      ];
+    },
   });
 }

@@ -158,7 +158,7 @@ const attentionWeightsOp: OpSpec<{ readonly scale: number; readonly weights: Ten
 };
 
 /** Which of q, k, v and the mask need a gradient. */
-interface Wanted {
+export interface Wanted {
   readonly q: boolean;
   readonly k: boolean;
   readonly v: boolean;
@@ -265,7 +265,7 @@ function withBatch(t: Tensor, shape: readonly number[]): Tensor {
  * The mask as a view over [...batch, L, S] with whole [L, S] rows (broadcast within them
  * where it was; its own batch dimensions are read with stride 0 where they repeat).
  */
-function maskView(
+export function maskView(
   mask: Tensor,
   batchShape: readonly number[],
   l: number,
@@ -384,7 +384,7 @@ const attentionOp: OpSpec<AttentionAttrs, AttentionSaved> = {
  * The attention's vector-Jacobian product written with ops (heads first), so that it
  * differentiates again: for dropout, second derivatives and a mask's gradient.
  */
-function backwardWithOps(
+export function backwardWithOps(
   g: Tensor,
   q: Tensor,
   k: Tensor,
@@ -423,7 +423,12 @@ function backwardWithOps(
  * The causal mask of [L, S] as additive scores: 0 where key ≤ query, −∞ above the diagonal.
  * Written on the host and placed once (a few ops on [L, S] cost more than the loop).
  */
-function causalScores(l: number, s: number, dtype: Tensor["dtype"], device: DeviceName): Tensor {
+export function causalScores(
+  l: number,
+  s: number,
+  dtype: Tensor["dtype"],
+  device: DeviceName,
+): Tensor {
   const scores = allocate(dtype, l * s);
   for (let i = 0; i < l; i++) scores.fill(Number.NEGATIVE_INFINITY, i * s + i + 1, (i + 1) * s);
   return to(new Tensor(scores, [l, s], dtype), device);
@@ -498,37 +503,75 @@ function checkInputs(q: Tensor, k: Tensor, v: Tensor, sequenceFirst: boolean): r
   return broadcastShapes(OP, batch, vs.slice(0, -2));
 }
 
-/** The mask as additive scores of q's dtype, checked against [...batch, L, S]. */
-function maskScores(
+/**
+ * The mask as additive scores of the inputs' dtype, checked against [...batch, L, S]; errors
+ * name `op` and the `inputs` (by name) beside the mask.
+ */
+export function maskScores(
   mask: Tensor,
-  q: Tensor,
-  k: Tensor,
+  inputs: Readonly<Record<string, Tensor>>,
   batch: readonly number[],
   [l, s]: readonly [number, number],
+  op = OP,
 ): Tensor {
   if (!(mask instanceof Tensor)) {
-    throw new ValueError(OP, `attnMask must be a Tensor; got ${typeof mask}`);
+    throw new ValueError(op, `attnMask must be a Tensor; got ${typeof mask}`);
   }
+  const shapes = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, t.shape]));
   if (!broadcastsTo(mask.shape, [...batch, l, s])) {
     throw new ShapeError(
-      OP,
+      op,
       `attnMask must broadcast to the attention weights [..., L, S] = ${formatShape([...batch, l, s])}`,
-      { q: q.shape, k: k.shape, attnMask: mask.shape },
+      { ...shapes, attnMask: mask.shape },
     );
   }
+  const dtype = Object.values(inputs)[0]!.dtype;
   if (mask.dtype === "bool") {
     // true takes part (adds 0); false is excluded (adds −∞), as PyTorch converts it.
-    return where(mask, Tensor.scalar(0, q.dtype), Tensor.scalar(-Infinity, q.dtype));
+    return where(mask, Tensor.scalar(0, dtype), Tensor.scalar(-Infinity, dtype));
   }
-  if (mask.dtype !== q.dtype) {
+  if (mask.dtype !== dtype) {
+    const [name] = Object.keys(inputs);
     throw new DTypeError(
-      OP,
+      op,
       "attnMask must be bool or of the inputs' float dtype",
-      { q: q.dtype, attnMask: mask.dtype },
+      { [name!]: dtype, attnMask: mask.dtype },
       mask.dtype === "int32" ? `use a comparison such as mask.ne(0) for a bool mask` : undefined,
     );
   }
   return mask;
+}
+
+/**
+ * The mask, causal flag, dropout probability and scale of attention's `options`, checked
+ * (errors name `op`); the scale defaults to 1/√E.
+ */
+export function attentionOptions(
+  op: string,
+  options: Omit<ScaledDotProductAttentionOptions, "sequenceFirst">,
+  e: number,
+): { isCausal: boolean; attnMask: Tensor | null; dropoutP: number; scale: number } {
+  const isCausal = options.isCausal ?? false;
+  if (typeof isCausal !== "boolean") {
+    throw new ValueError(op, `isCausal must be a boolean; got ${String(isCausal)}`);
+  }
+  const attnMask = options.attnMask ?? null;
+  if (isCausal && attnMask !== null) {
+    throw new ValueError(
+      op,
+      "attnMask cannot be given with isCausal: true",
+      "pass one of them; for a causal mask combined with another, combine the masks yourself",
+    );
+  }
+  const dropoutP = options.dropoutP ?? 0;
+  if (typeof dropoutP !== "number" || !(dropoutP >= 0 && dropoutP <= 1)) {
+    throw new ValueError(op, `dropoutP must be a probability in [0, 1]; got ${String(dropoutP)}`);
+  }
+  const scale = options.scale ?? 1 / Math.sqrt(e);
+  if (typeof scale !== "number" || Number.isNaN(scale)) {
+    throw new ValueError(op, `scale must be a number; got ${String(scale)}`);
+  }
+  return { isCausal, attnMask, dropoutP, scale };
 }
 
 /**
@@ -570,27 +613,7 @@ export function scaledDotProductAttention(
     throw new ValueError(OP, `sequenceFirst must be a boolean; got ${String(sequenceFirst)}`);
   }
   const batch = checkInputs(q, k, v, sequenceFirst);
-  const isCausal = options.isCausal ?? false;
-  if (typeof isCausal !== "boolean") {
-    throw new ValueError(OP, `isCausal must be a boolean; got ${String(isCausal)}`);
-  }
-  const attnMask = options.attnMask ?? null;
-  if (isCausal && attnMask !== null) {
-    throw new ValueError(
-      OP,
-      "attnMask cannot be given with isCausal: true",
-      "pass one of them; for a causal mask combined with another, combine the masks yourself",
-    );
-  }
-  const dropoutP = options.dropoutP ?? 0;
-  if (typeof dropoutP !== "number" || !(dropoutP >= 0 && dropoutP <= 1)) {
-    throw new ValueError(OP, `dropoutP must be a probability in [0, 1]; got ${String(dropoutP)}`);
-  }
-  const e = q.shape[q.rank - 1]!;
-  const scale = options.scale ?? 1 / Math.sqrt(e);
-  if (typeof scale !== "number" || Number.isNaN(scale)) {
-    throw new ValueError(OP, `scale must be a number; got ${String(scale)}`);
-  }
+  const { isCausal, attnMask, dropoutP, scale } = attentionOptions(OP, options, q.shape.at(-1)!);
   if (sequenceFirst && (dropoutP > 0 || q.size === 0 || k.size === 0 || v.size === 0)) {
     // Dropout's rule is written with ops on the heads-first layout: swap the axes around it.
     const swap = (t: Tensor) => swapAxes(t, -3, -2);
@@ -603,7 +626,7 @@ export function scaledDotProductAttention(
   const mask = isCausal
     ? causalScores(l, s, q.dtype, q.device)
     : attnMask !== null
-      ? maskScores(attnMask, q, k, batch, [l, s])
+      ? maskScores(attnMask, { q, k }, batch, [l, s])
       : null;
   const inputs = mask ? [q, k, v, mask] : [q, k, v];
   return applyOp(attentionOp, inputs, {

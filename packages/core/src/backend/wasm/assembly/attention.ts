@@ -14,17 +14,22 @@ function paddedRowBytes(n: i32): usize {
 
 // An operand's layout: `heads` 0 for [batch, rows, cols] (products one after another), or the
 // number of heads H for [batch / H, rows, H, cols] (each row's heads side by side, the
-// sequence before the heads), where product p is head p mod H of batch entry p / H.
+// sequence before the heads), where product p is head p mod H of batch entry p / H. With
+// `packed`, q, k and v (and dq, dk and dv) are the three parts of one [batch / H, rows, 3, H,
+// cols] array: their rows are 3·H·cols apart, and k and v start H·cols and 2·H·cols in.
 
-/** The elements from one of an operand's rows to the next. */
-function rowStride(cols: i32, heads: i32): i32 {
-  return heads ? heads * cols : cols;
+/** The elements from one of an operand's rows to the next (`parts` 3 for a packed one). */
+function rowStride(cols: i32, heads: i32, parts: i32 = 1): i32 {
+  return heads ? parts * heads * cols : cols;
 }
 
-/** Where product p's first row of `cols` float32s starts, of `rows` rows per product. */
-function productAt(base: usize, p: i32, rows: i32, cols: i32, heads: i32): usize {
+/**
+ * Where product p's first row of `cols` float32s starts, of `rows` rows per product, rows
+ * `stride` elements apart (with `heads`).
+ */
+function productAt(base: usize, p: i32, rows: i32, cols: i32, heads: i32, stride: i32): usize {
   if (!heads) return base + <usize>p * <usize>rows * <usize>cols * 4;
-  const first = (<usize>(p / heads) * <usize>rows * <usize>heads + <usize>(p % heads)) * cols;
+  const first = <usize>(p / heads) * <usize>rows * <usize>stride + <usize>(p % heads) * cols;
   return base + first * 4;
 }
 
@@ -106,7 +111,7 @@ function maxAbs(at: usize, rows: i32, cols: i32, stride: i32): f32 {
 
 /**
  * Whether a causal product may skip what its mask excludes: its operands (`aRows` and `bRows`
- * rows of `depth` float32s, `stride` elements apart) are finite and no sum of their products
+ * rows of `depth` float32s, `aStride` and `bStride` elements apart) are finite and no sum of their products
  * can overflow (the full product would then write NaN, ∞ − ∞, into the excluded scores, which
  * spreads to the row).
  */
@@ -116,12 +121,13 @@ function boundedProduct(
   b: usize,
   bRows: i32,
   depth: i32,
-  stride: i32,
+  aStride: i32,
+  bStride: i32,
   scale: f32,
 ): bool {
   const bound =
-    <f64>maxAbs(a, aRows, depth, stride) *
-    <f64>maxAbs(b, bRows, depth, stride) *
+    <f64>maxAbs(a, aRows, depth, aStride) *
+    <f64>maxAbs(b, bRows, depth, bStride) *
     <f64>max(depth, 1) *
     max(<f64>abs(scale), 1);
   // False for NaN, as for anything at or past 2^120.
@@ -131,8 +137,9 @@ function boundedProduct(
 /**
  * Attention for products [p0, p1): weights = softmax(scale·q·kᵀ + mask), zeros in a row
  * whose maximum is −∞, and out = weights·v. q, k, v and out are [batch, L, E], [batch, S, E],
- * [batch, S, Ev] and [batch, L, Ev] in the layout `heads` gives (see `rowStride`), the
- * weights contiguous [batch, L, S]; product p's
+ * [batch, S, Ev] and [batch, L, Ev] in the layout `heads` and `packed` give (see
+ * `rowStride`; `packed` 1 for q, k and v the parts of one array), the weights contiguous
+ * [batch, L, S]; product p's
  * mask block (when `mask` is not 0) starts `maskOffsets[p]` bytes into mask. Scratch:
  * `scores` holds a padded L×S product, `product` a padded L×Ev one, `packedA` and `packedB`
  * the matmul's packing. `causal` (1) says the mask is the causal one (−∞ exactly where key j
@@ -156,6 +163,7 @@ export function attentionF32(
   scale: f32,
   causal: i32,
   heads: i32,
+  packed: i32,
   scores: usize,
   product: usize,
   packedA: usize,
@@ -163,16 +171,18 @@ export function attentionF32(
 ): void {
   const scoreRow = paddedRowBytes(s);
   const sBytes = (<usize>s) << 2;
-  const ldq = rowStride(e, heads);
-  const ldv = rowStride(ev, heads);
+  const parts = packed ? 3 : 1;
+  const ldq = rowStride(e, heads, parts);
+  const ldv = rowStride(ev, heads, parts);
+  const ldo = rowStride(ev, heads);
   for (let p = p0; p < p1; p++) {
-    const qp = productAt(q, p, l, e, heads);
-    const kp = productAt(k, p, s, e, heads);
-    const vp = productAt(v, p, s, ev, heads);
-    const wp = productAt(weights, p, l, s, 0);
+    const qp = productAt(q, p, l, e, heads, ldq);
+    const kp = productAt(k, p, s, e, heads, ldq);
+    const vp = productAt(v, p, s, ev, heads, ldv);
+    const wp = productAt(weights, p, l, s, 0, 0);
     const skip =
       causal !== 0 &&
-      boundedProduct(qp, l, kp, s, e, ldq, scale) &&
+      boundedProduct(qp, l, kp, s, e, ldq, ldq, scale) &&
       maxAbs(vp, s, ev, ldv) < Infinity;
     const band = skip ? LOWER_TILES : FULL;
     matmul<f32>(qp, kp, scores, l, e, s, false, true, 0, l, 0, s, packedA, packedB, band, ldq, ldq);
@@ -207,7 +217,7 @@ export function attentionF32(
       0,
       ldv,
     );
-    copyRows(product, productAt(out, p, l, ev, heads), l, ev, ldv, 1);
+    copyRows(product, productAt(out, p, l, ev, heads, ldo), l, ev, ldo, 1);
   }
 }
 
@@ -216,8 +226,8 @@ export function attentionF32(
  * gradient g ([batch, L, Ev]): dv = weightsᵀ·g, dS = softmax's VJP of g·vᵀ, dq = scale·dS·k,
  * dk = scale·dSᵀ·q; a gradient whose pointer is 0 is skipped. Scratch: `scores` a padded
  * L×S product, `dScores` L×S contiguous, `product` a padded product of up to max(L, S) rows
- * and max(E, Ev) columns, `packedA` and `packedB` the matmul's packing. `causal` and `heads`
- * (the layout of q, k, v, g, dq, dk and dv) as for attentionF32.
+ * and max(E, Ev) columns, `packedA` and `packedB` the matmul's packing. `causal`, `heads` and
+ * `packed` (the layout of q, k, v, g, dq, dk and dv; g's like out's) as for attentionF32.
  */
 export function attentionBackwardF32(
   q: usize,
@@ -237,6 +247,7 @@ export function attentionBackwardF32(
   scale: f32,
   causal: i32,
   heads: i32,
+  packed: i32,
   scores: usize,
   dScores: usize,
   product: usize,
@@ -245,21 +256,23 @@ export function attentionBackwardF32(
 ): void {
   const scoreRow = paddedRowBytes(s);
   const sBytes = (<usize>s) << 2;
-  const ldq = rowStride(e, heads);
-  const ldv = rowStride(ev, heads);
+  const parts = packed ? 3 : 1;
+  const ldq = rowStride(e, heads, parts);
+  const ldv = rowStride(ev, heads, parts);
+  const ldg = rowStride(ev, heads);
   for (let p = p0; p < p1; p++) {
-    const qp = productAt(q, p, l, e, heads);
-    const kp = productAt(k, p, s, e, heads);
-    const vp = productAt(v, p, s, ev, heads);
-    const wp = productAt(weights, p, l, s, 0);
-    const gp = productAt(g, p, l, ev, heads);
+    const qp = productAt(q, p, l, e, heads, ldq);
+    const kp = productAt(k, p, s, e, heads, ldq);
+    const vp = productAt(v, p, s, ev, heads, ldv);
+    const wp = productAt(weights, p, l, s, 0, 0);
+    const gp = productAt(g, p, l, ev, heads, ldg);
     // The weights are zero above the diagonal when the forward's scores could not overflow;
     // what multiplies them there must be finite, and dP = g·vᵀ, which the full dS multiplies
     // by those zeros, must not overflow.
     const skip =
       causal !== 0 &&
-      boundedProduct(qp, l, kp, s, e, ldq, scale) &&
-      boundedProduct(gp, l, vp, s, ev, ldv, 1);
+      boundedProduct(qp, l, kp, s, e, ldq, ldq, scale) &&
+      boundedProduct(gp, l, vp, s, ev, ldg, ldv, 1);
     if (dv) {
       // dv's row j sums over queries i ≥ j only.
       const band = skip ? DEPTH_FROM : FULL;
@@ -280,9 +293,9 @@ export function attentionBackwardF32(
         packedB,
         band,
         0,
-        ldv,
+        ldg,
       );
-      copyRows(product, productAt(dv, p, s, ev, heads), s, ev, ldv, 1);
+      copyRows(product, productAt(dv, p, s, ev, heads, ldv), s, ev, ldv, 1);
     }
     if (!dq && !dk) continue;
     // dP = g·vᵀ, then dS row by row.
@@ -303,7 +316,7 @@ export function attentionBackwardF32(
       packedA,
       packedB,
       lower,
-      ldv,
+      ldg,
       ldv,
     );
     for (let i = 0; i < l; i++) {
@@ -334,7 +347,7 @@ export function attentionBackwardF32(
         0,
         ldq,
       );
-      copyRows(product, productAt(dq, p, l, e, heads), l, e, ldq, scale);
+      copyRows(product, productAt(dq, p, l, e, heads, ldq), l, e, ldq, scale);
     }
     if (dk) {
       const band = skip ? DEPTH_FROM : FULL;
@@ -357,7 +370,7 @@ export function attentionBackwardF32(
         0,
         ldq,
       );
-      copyRows(product, productAt(dk, p, s, e, heads), s, e, ldq, scale);
+      copyRows(product, productAt(dk, p, s, e, heads, ldq), s, e, ldq, scale);
     }
   }
 }
