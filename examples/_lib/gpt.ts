@@ -2,7 +2,7 @@
 // char-gpt example, its test and bench/gpt.ts. It follows nanoGPT's model.py: token and learned
 // position embeddings, pre-norm blocks of causal self-attention and a GELU MLP, a final
 // LayerNorm, and a linear head that may share its weight with the token embedding.
-import { arange, gelu, scaledDotProductAttention, type Tensor, ValueError } from "@tensortape/core";
+import { arange, gelu, packedAttention, type Tensor, ValueError } from "@tensortape/core";
 import { Dropout, Embedding, init, LayerNorm, Linear, Module } from "@tensortape/nn";
 
 /** The shape of a GPT. */
@@ -53,15 +53,13 @@ export class CausalSelfAttention extends Module {
 
   override forward(x: Tensor): Tensor {
     const [b, t, c] = x.shape as [number, number, number];
-    // [B, T, C] → [B, T, heads, C / heads]: each head sees its own slice of the features,
-    // and attention reads them where they are (sequenceFirst), with no copy to put the heads
-    // ahead of the sequence and back.
-    const heads = (z: Tensor) => z.reshape([b, t, this.heads, c / this.heads]);
-    const [q, k, v] = this.qkv.forward(x).split(c, -1).map(heads) as [Tensor, Tensor, Tensor];
-    const attended = scaledDotProductAttention(q, k, v, {
+    // [B, T, 3C] → [B, T, 3, heads, C / heads]: each position's query, key and value for
+    // every head, which attention reads where the projection left them (no copies to take
+    // them apart, nor to put the heads ahead of the sequence and back).
+    const qkv = this.qkv.forward(x).reshape([b, t, 3, this.heads, c / this.heads]);
+    const attended = packedAttention(qkv, {
       isCausal: true,
       dropoutP: this.training ? this.attentionDropout : 0,
-      sequenceFirst: true,
     });
     // The heads side by side again: [B, T, heads, C / heads] → [B, T, C].
     return this.dropout.forward(this.proj.forward(attended.reshape([b, t, c])));

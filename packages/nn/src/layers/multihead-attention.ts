@@ -6,6 +6,7 @@ import {
   getDefaultGenerator,
   linear,
   matmul,
+  packedAttention,
   rand,
   ShapeError,
   scaledDotProductAttention,
@@ -241,32 +242,42 @@ export class MultiheadAttention extends Module {
     const mask =
       keyPadding === null ? attnMask : attnMask === null ? keyPadding : attnMask.add(keyPadding);
 
-    // Project and split the heads: [N, L, E] → [N, L, H, headDim].
-    const [q, k, v] = this.#project(q0, k0, v0, query === key && key === value);
-    const split = (t: Tensor) => t.reshape([n, t.shape[1]!, this.numHeads, this.headDim]);
     const dropoutP = this.training ? this.dropout : 0;
+    const selfAttention = query === key && key === value;
+    const attention = {
+      attnMask: mask,
+      isCausal: causal,
+      dropoutP,
+      ...(this.#generator ? { generator: this.#generator } : {}),
+    };
     let attended: Tensor;
     let weights: Tensor | null = null;
-    if (needWeights) {
-      // [N, L, H, headDim] → [N, H, L, headDim]
-      const heads = (t: Tensor) => swapAxes(split(t), 1, 2);
-      // PyTorch's path when the weights are asked for: a plain softmax (NaN for a query with
-      // every key masked) and dropout applied to the weights it returns.
-      let scores = matmul(heads(q).mul(Math.sqrt(1 / this.headDim)), heads(k), { transB: true });
-      if (mask) scores = scores.add(mask);
-      weights = this.#dropout(softmax(scores, -1), dropoutP);
-      // [N, H, L, headDim] → [N, L, H, headDim]
-      attended = swapAxes(matmul(weights, heads(v)), 1, 2);
+    if (selfAttention && this.inProjWeight && !needWeights) {
+      // One product, as PyTorch's packed projection, read in place: [N, L, 3E] → [N, L, 3, H,
+      // headDim], each position's query, key and value for every head, and the heads come
+      // back after the sequence.
+      const qkv = linear(q0, this.inProjWeight, this.inProjBias);
+      attended = packedAttention(qkv.reshape([n, l, 3, this.numHeads, this.headDim]), attention);
     } else {
-      // The heads read where the projection left them (sequenceFirst), and the output comes
-      // back so: no copies to move the heads ahead of L and back.
-      attended = scaledDotProductAttention(split(q), split(k), split(v), {
-        attnMask: mask,
-        isCausal: causal,
-        dropoutP,
-        sequenceFirst: true,
-        ...(this.#generator ? { generator: this.#generator } : {}),
-      });
+      // Project and split the heads: [N, L, E] → [N, L, H, headDim].
+      const [q, k, v] = this.#project(q0, k0, v0, selfAttention);
+      const split = (t: Tensor) => t.reshape([n, t.shape[1]!, this.numHeads, this.headDim]);
+      if (needWeights) {
+        // [N, L, H, headDim] → [N, H, L, headDim]
+        const heads = (t: Tensor) => swapAxes(split(t), 1, 2);
+        // PyTorch's path when the weights are asked for: a plain softmax (NaN for a query with
+        // every key masked) and dropout applied to the weights it returns.
+        let scores = matmul(heads(q).mul(Math.sqrt(1 / this.headDim)), heads(k), { transB: true });
+        if (mask) scores = scores.add(mask);
+        weights = this.#dropout(softmax(scores, -1), dropoutP);
+        // [N, H, L, headDim] → [N, L, H, headDim]
+        attended = swapAxes(matmul(weights, heads(v)), 1, 2);
+      } else {
+        // The heads read where the projection left them (sequenceFirst), and the output comes
+        // back so: no copies to move the heads ahead of L and back.
+        const sequenceFirst = { ...attention, sequenceFirst: true };
+        attended = scaledDotProductAttention(split(q), split(k), split(v), sequenceFirst);
+      }
     }
     // Concatenate the heads and project: [N, L, H, headDim] → [N, L, E].
     let out = this.outProj.forward(attended.reshape([n, l, this.embedDim]));
